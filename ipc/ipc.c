@@ -1,0 +1,294 @@
+/* Framing, fd passing and validation of cgfair's IPC messages. */
+#include "ipc/ipc.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#define BIT(r)	 (1u << (r))
+#define SUP	 BIT(ROLE_SUPERVISOR)
+#define SCANNER	 BIT(ROLE_SCANNER)
+#define WATCHER	 BIT(ROLE_OOMWATCH)
+#define FRONTEND BIT(ROLE_FRONTEND)
+#define WORKERS	 (SCANNER | WATCHER | FRONTEND)
+
+bool ipc_str_ok(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+static bool valid_test_syscall(const void *p)
+{
+	const struct ipc_test_syscall *m = p;
+	return m->call >= TEST_OPEN_WRITE && m->call <= TEST_EXECVE;
+}
+
+static bool valid_scan_setup(const void *p)
+{
+	const struct ipc_scan_setup *m = p;
+	return (m->hierarchy == HIER_V1 || m->hierarchy == HIER_V2) &&
+	       m->systemd_names <= 1 &&
+	       ipc_str_ok(m->prefix, sizeof(m->prefix)) &&
+	       ipc_str_ok(m->cpuacct_dir, sizeof(m->cpuacct_dir)) &&
+	       ipc_str_ok(m->memory_dir, sizeof(m->memory_dir));
+}
+
+static bool valid_scan_users(const void *p)
+{
+	const struct ipc_scan_users *m = p;
+	return m->count <= IPC_BATCH;
+}
+
+static bool valid_oom_arm(const void *p)
+{
+	const struct ipc_oom_arm *m = p;
+	return m->kind == OOM_V1_EVENTFD || m->kind == OOM_V2_EVENTS;
+}
+
+static bool valid_oom_victim(const void *p)
+{
+	const struct ipc_oom_victim *m = p;
+	return ipc_str_ok(m->comm, sizeof(m->comm)) &&
+	       ipc_str_ok(m->memcg, sizeof(m->memcg));
+}
+
+static bool valid_client_request(const void *p)
+{
+	const struct ipc_client_request *m = p;
+	return m->op >= CLIENT_PENALTY && m->op <= CLIENT_RELOAD &&
+	       m->cpu_permille >= -1 && m->mem_bytes >= -1 &&
+	       m->seconds >= -1;
+}
+
+static bool valid_client_reply(const void *p)
+{
+	const struct ipc_client_reply *m = p;
+	return ipc_str_ok(m->message, sizeof(m->message));
+}
+
+static bool valid_user_state(const void *p)
+{
+	const struct ipc_user_state *m = p;
+	return ipc_str_ok(m->name, sizeof(m->name));
+}
+
+static bool valid_event(const void *p)
+{
+	const struct ipc_event *m = p;
+	return ipc_str_ok(m->json, sizeof(m->json));
+}
+
+#define RULE(t, s, from, nfds, check)                                          \
+	[t] = {.name = #t, .size = sizeof(s), .senders = (from),               \
+	       .fds = (nfds), .valid = (check)}
+
+const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
+	RULE(IPC_PING, struct ipc_ping, SUP, FDS_NONE, NULL),
+	RULE(IPC_PONG, struct ipc_pong, WORKERS, FDS_NONE, NULL),
+	RULE(IPC_TEST_SYSCALL, struct ipc_test_syscall, SUP, FDS_NONE,
+	     valid_test_syscall),
+	RULE(IPC_SCAN_SETUP, struct ipc_scan_setup, SUP, FDS_NONE,
+	     valid_scan_setup),
+	RULE(IPC_PROC_CONNECTOR, struct ipc_listen, SUP, FDS_ONE, NULL),
+	RULE(IPC_SCAN_REQUEST, struct ipc_scan_request, SUP, FDS_NONE, NULL),
+	RULE(IPC_SCAN_USERS, struct ipc_scan_users, SCANNER, FDS_NONE,
+	     valid_scan_users),
+	RULE(IPC_SCAN_DONE, struct ipc_scan_done, SCANNER, FDS_NONE, NULL),
+	RULE(IPC_SWEEP_REQUEST, struct ipc_sweep_request, SUP, FDS_NONE,
+	     NULL),
+	RULE(IPC_STRAY_PROC, struct ipc_stray_proc, SCANNER, FDS_NONE, NULL),
+	RULE(IPC_OOM_ARM, struct ipc_oom_arm, SUP, FDS_ONE_OR_TWO,
+	     valid_oom_arm),
+	RULE(IPC_OOM_DISARM, struct ipc_oom_disarm, SUP, FDS_NONE, NULL),
+	RULE(IPC_OOM_KILLS, struct ipc_oom_kills, WATCHER, FDS_NONE, NULL),
+	RULE(IPC_KMSG, struct ipc_kmsg, SUP, FDS_ONE, NULL),
+	RULE(IPC_OOM_VICTIM, struct ipc_oom_victim, WATCHER, FDS_NONE,
+	     valid_oom_victim),
+	RULE(IPC_LISTEN, struct ipc_listen, SUP, FDS_ONE, NULL),
+	RULE(IPC_CLIENT_REQUEST, struct ipc_client_request, FRONTEND, FDS_ONE,
+	     valid_client_request),
+	RULE(IPC_CLIENT_REPLY, struct ipc_client_reply, SUP, FDS_NONE,
+	     valid_client_reply),
+	RULE(IPC_USER_STATE, struct ipc_user_state, SUP, FDS_NONE,
+	     valid_user_state),
+	RULE(IPC_EVENT, struct ipc_event, SUP, FDS_NONE, valid_event),
+};
+
+_Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");
+_Static_assert(sizeof(struct ipc_scan_users) <= IPC_MAX_PAYLOAD, "batch");
+
+const char *ipc_role_name(enum ipc_role role)
+{
+	static const char *const names[ROLE_COUNT] = {
+		"supervisor", "scanner", "oomwatch", "frontend"};
+	return (unsigned)role < ROLE_COUNT ? names[role] : "unknown";
+}
+
+const char *ipc_type_name(uint32_t type)
+{
+	if (type == IPC_NONE || type >= IPC_TYPE_COUNT)
+		return "unknown";
+	return ipc_rules[type].name + 4; /* without "IPC_" */
+}
+
+int ipc_send(int sock, uint32_t type, uint32_t seq, const void *payload,
+	     size_t len, const int *fds, int nfds)
+{
+	struct ipc_hdr hdr = {.type = type, .len = (uint32_t)len, .seq = seq};
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)},
+			       {(void *)payload, len}};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_FDS)];
+	} ctl;
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	ssize_t n;
+
+	if (len > IPC_MAX_PAYLOAD || nfds < 0 || nfds > IPC_MAX_FDS) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (nfds > 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != sizeof(hdr) + len) {
+		errno = EMSGSIZE; /* SEQPACKET never sends part of a record */
+		return -1;
+	}
+	return 0;
+}
+
+void ipc_close_fds(struct ipc_msg *msg)
+{
+	for (int i = 0; i < msg->nfds; i++)
+		if (msg->fds[i] >= 0)
+			close(msg->fds[i]);
+	msg->nfds = 0;
+	msg->fds[0] = msg->fds[1] = -1;
+}
+
+static bool fd_count_ok(enum ipc_fd_rule rule, int nfds)
+{
+	switch (rule) {
+	case FDS_NONE:
+		return nfds == 0;
+	case FDS_ONE:
+		return nfds == 1;
+	case FDS_TWO:
+		return nfds == 2;
+	case FDS_ONE_OR_TWO:
+		return nfds == 1 || nfds == 2;
+	}
+	return false;
+}
+
+static int reject(struct ipc_msg *msg, const char **why, const char *reason)
+{
+	ipc_close_fds(msg);
+	*why = reason;
+	return IPC_INVALID;
+}
+
+/* Decode buf (what recvmsg returned) into msg. msg->fds/nfds must already
+ * hold the fds that came with it, so that a rejection closes them. */
+int ipc_decode(const uint8_t *buf, size_t len, int nfds, bool truncated,
+	       enum ipc_role from, struct ipc_msg *msg, const char **why)
+{
+	const struct ipc_rule *rule;
+
+	msg->nfds = nfds;
+	if (truncated)
+		return reject(msg, why, "message or its fds truncated");
+	if (len < sizeof(struct ipc_hdr))
+		return reject(msg, why, "message shorter than its header");
+	memcpy(&msg->hdr, buf, sizeof(msg->hdr));
+	if (msg->hdr.type == IPC_NONE || msg->hdr.type >= IPC_TYPE_COUNT)
+		return reject(msg, why, "unknown message type");
+	rule = &ipc_rules[msg->hdr.type];
+	if (!(rule->senders & (1u << from)))
+		return reject(msg, why, "message type not permitted to sender");
+	if (msg->hdr.reserved != 0)
+		return reject(msg, why, "reserved header field set");
+	if (msg->hdr.len != len - sizeof(struct ipc_hdr))
+		return reject(msg, why, "header length disagrees with message");
+	if (msg->hdr.len != rule->size)
+		return reject(msg, why, "wrong payload length for type");
+	if (!fd_count_ok(rule->fds, nfds))
+		return reject(msg, why, "fds not permitted for type");
+	memset(&msg->u, 0, sizeof(msg->u));
+	memcpy(&msg->u, buf + sizeof(struct ipc_hdr), msg->hdr.len);
+	if (rule->valid && !rule->valid(&msg->u))
+		return reject(msg, why, "invalid payload");
+	return IPC_OK;
+}
+
+/* Collect the fds of every SCM_RIGHTS header; more than we take means the
+ * sender broke the rules, and each one is closed, never leaked. */
+static int collect_fds(struct msghdr *mh, struct ipc_msg *msg, bool *excess)
+{
+	int n = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+			*excess = true;
+			continue;
+		}
+		size_t cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < cnt; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (n < IPC_MAX_FDS)
+				msg->fds[n++] = fd;
+			else {
+				close(fd);
+				*excess = true;
+			}
+		}
+	}
+	return n;
+}
+
+int ipc_recv(int sock, enum ipc_role from, struct ipc_msg *msg,
+	     const char **why)
+{
+	uint8_t buf[sizeof(struct ipc_hdr) + IPC_MAX_PAYLOAD];
+	union {
+		struct cmsghdr align;
+		/* room for one more than allowed, to see an excess */
+		char buf[CMSG_SPACE(sizeof(int) * (IPC_MAX_FDS + 1))];
+	} ctl;
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	bool excess = false;
+	ssize_t n;
+
+	msg->fds[0] = msg->fds[1] = -1;
+	msg->nfds = 0;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? IPC_AGAIN : IPC_ERROR;
+	int nfds = collect_fds(&mh, msg, &excess);
+	if (n == 0 && nfds == 0)
+		return IPC_EOF;
+	bool truncated = (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || excess;
+	return ipc_decode(buf, (size_t)n, nfds, truncated, from, msg, why);
+}

@@ -1,0 +1,321 @@
+/*
+ * cgfair's IPC protocol: the one header that owns it.
+ *
+ * The supervisor and each worker talk over one SOCK_SEQPACKET socketpair,
+ * so one recvmsg is one message. A message is a fixed header followed by
+ * exactly the payload struct of its type: every receive checks the length
+ * for the type, who may send it, how many fds it may carry, and that
+ * strings end inside their field. Anything else is a protocol violation.
+ *
+ * Messages only ever carry fixed-size structs of integers and bounded
+ * strings: no pointers, no variable-length fields, so a payload is valid
+ * or not by its size and a per-type check alone.
+ */
+#ifndef CGFAIR_IPC_H
+#define CGFAIR_IPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The worker's end of its socketpair is always this fd after exec. */
+#define IPC_FD 3
+
+#define IPC_MAX_PAYLOAD 2048
+#define IPC_MAX_FDS	2
+#define IPC_PATH_MAX	256
+#define IPC_NAME_MAX	64
+#define IPC_COMM_MAX	16
+#define IPC_BATCH	32 /* users per scan batch message */
+
+/* Who sends. A worker's peer is always the supervisor. */
+enum ipc_role {
+	ROLE_SUPERVISOR = 0,
+	ROLE_SCANNER,
+	ROLE_OOMWATCH,
+	ROLE_FRONTEND,
+	ROLE_COUNT
+};
+
+enum ipc_type {
+	IPC_NONE = 0,
+	/* any worker <-> supervisor */
+	IPC_PING,	  /* sup -> worker: liveness check */
+	IPC_PONG,	  /* worker -> sup: answer, with the worker's CPU time */
+	IPC_TEST_SYSCALL, /* sup -> worker, --debug only: make a forbidden call */
+	/* scanner */
+	IPC_SCAN_SETUP,	     /* sup -> scanner: where user cgroups live */
+	IPC_PROC_CONNECTOR,  /* sup -> scanner: fd of the proc connector */
+	IPC_SCAN_REQUEST,    /* sup -> scanner: measure usage now */
+	IPC_SCAN_USERS,	     /* scanner -> sup: a batch of per-user usage */
+	IPC_SCAN_DONE,	     /* scanner -> sup: end of one cycle */
+	IPC_SWEEP_REQUEST,   /* sup -> scanner: full /proc sweep for strays */
+	IPC_STRAY_PROC,	     /* scanner -> sup: a managed process to place */
+	/* oom watchers */
+	IPC_OOM_ARM,	/* sup -> watcher: watch this user's OOM source fds */
+	IPC_OOM_DISARM, /* sup -> watcher: stop watching a user */
+	IPC_OOM_KILLS,	/* watcher -> sup: a user's oom_kill counter moved */
+	IPC_KMSG,	/* sup -> watcher: fd of /dev/kmsg, for victim detail */
+	IPC_OOM_VICTIM, /* watcher -> sup: a victim seen in the kernel log */
+	/* frontend */
+	IPC_LISTEN,	    /* sup -> frontend: the listening socket */
+	IPC_CLIENT_REQUEST, /* frontend -> sup: a state-changing request,
+			       with the client's connected socket */
+	IPC_CLIENT_REPLY,   /* sup -> frontend: the answer to a request */
+	IPC_USER_STATE,	    /* sup -> frontend: one user's row for status */
+	IPC_EVENT,	    /* sup -> frontend: one event for subscribers */
+	IPC_TYPE_COUNT
+};
+
+struct ipc_hdr {
+	uint32_t type;
+	uint32_t len; /* payload bytes after the header */
+	uint32_t seq;
+	uint32_t reserved; /* zero */
+};
+
+/* --- payloads ---------------------------------------------------------- */
+
+struct ipc_ping {
+	uint64_t nonce;
+};
+
+struct ipc_pong {
+	uint64_t nonce;
+	uint64_t cpu_usec; /* the worker's own CPU time so far */
+	uint64_t maxrss_kb;
+};
+
+enum ipc_test_call {
+	TEST_OPEN_WRITE = 1, /* open a file for writing */
+	TEST_SOCKET,	     /* create a socket */
+	TEST_EXECVE,	     /* execute a program */
+};
+
+struct ipc_test_syscall {
+	uint32_t call; /* enum ipc_test_call */
+};
+
+enum ipc_hierarchy { HIER_V1 = 1, HIER_V2 = 2 };
+
+/* Where the scanner finds usage and how it recognises a placed process.
+ * A process of uid U is placed when its cgroup (for each listed
+ * controller) is <prefix>/<name of U> or below it. */
+struct ipc_scan_setup {
+	uint32_t hierarchy; /* enum ipc_hierarchy */
+	uint32_t min_uid;
+	uint32_t systemd_names; /* 1: user-U.slice, 0: user-U */
+	uint32_t reserved;
+	char prefix[IPC_PATH_MAX];    /* cgroup path, e.g. "/cgfair" */
+	char cpuacct_dir[IPC_PATH_MAX]; /* mount point: cpuacct or unified */
+	char memory_dir[IPC_PATH_MAX];	/* mount point: memory or unified */
+};
+
+struct ipc_scan_request {
+	uint64_t cycle;
+};
+
+struct ipc_user_usage {
+	uint32_t uid;
+	uint32_t nprocs;     /* processes of the user (placed or not) */
+	uint32_t unplaced;   /* of which outside their cgroup */
+	uint32_t flags;	     /* USAGE_* */
+	uint64_t cpu_usec;   /* cumulative, cgroup accounting */
+	uint64_t extra_usec; /* cumulative CPU of unplaced processes */
+	uint64_t mem_bytes;  /* charged to the user's cgroup */
+	uint64_t mem_cache;  /* of which page cache (memory.stat) */
+};
+
+#define USAGE_HAS_CGROUP 0x1 /* the user's cgroup exists */
+
+struct ipc_scan_users {
+	uint64_t cycle;
+	uint32_t count; /* valid entries, <= IPC_BATCH */
+	uint32_t reserved;
+	struct ipc_user_usage user[IPC_BATCH];
+};
+
+struct ipc_scan_done {
+	uint64_t cycle;
+	uint64_t mono_usec;   /* CLOCK_MONOTONIC when the cycle was read */
+	uint64_t scan_usec;   /* the scanner's CPU time for this cycle */
+	uint32_t ncpus;	      /* online CPUs */
+	uint32_t nusers;
+	uint64_t mem_total;   /* bytes of RAM */
+};
+
+struct ipc_sweep_request {
+	uint64_t cycle;
+};
+
+struct ipc_stray_proc {
+	uint32_t pid;
+	uint32_t uid;	     /* real uid the scanner saw */
+	uint64_t start_time; /* /proc/PID/stat starttime, in clock ticks */
+};
+
+enum ipc_oom_kind {
+	OOM_V1_EVENTFD = 1, /* fds: eventfd, memory.oom_control (read) */
+	OOM_V2_EVENTS,	    /* fds: memory.events (read, POLLPRI) */
+};
+
+struct ipc_oom_arm {
+	uint32_t uid;
+	uint32_t kind; /* enum ipc_oom_kind */
+};
+
+struct ipc_oom_disarm {
+	uint32_t uid;
+};
+
+struct ipc_oom_kills {
+	uint32_t uid;
+	uint32_t reserved;
+	uint64_t oom_kill; /* the counter as read now (absolute) */
+	uint64_t mono_usec;
+};
+
+struct ipc_kmsg {
+	uint32_t reserved;
+};
+
+struct ipc_oom_victim {
+	uint32_t pid;
+	uint32_t uid;	 /* the victim's uid as the kernel printed it */
+	uint64_t rss_kb; /* anon + file + shmem rss */
+	uint64_t mono_usec;
+	char comm[IPC_COMM_MAX + 1];
+	char memcg[IPC_PATH_MAX]; /* the memcg path the kernel named */
+};
+
+struct ipc_listen {
+	uint32_t reserved;
+};
+
+enum ipc_client_op {
+	CLIENT_PENALTY = 1,   /* put uid in the penalty box */
+	CLIENT_RELEASE,	      /* take uid out of it */
+	CLIENT_LIMIT_SET,     /* fixed cpu cap / memory limit for uid */
+	CLIENT_LIMIT_CLEAR,   /* remove fixed limits of uid */
+	CLIENT_RELOAD,	      /* reload the configuration */
+};
+
+struct ipc_client_request {
+	uint32_t id; /* frontend's request number, echoed in the reply */
+	uint32_t op; /* enum ipc_client_op */
+	uint32_t uid;
+	uint32_t reserved;
+	int64_t cpu_permille; /* cap in 1/1000 of a core, -1: unchanged */
+	int64_t mem_bytes;    /* -1: unchanged */
+	int64_t seconds;      /* penalty duration, -1: configured timeout */
+};
+
+struct ipc_client_reply {
+	uint32_t id;
+	int32_t status; /* 0 or an errno value */
+	char message[IPC_PATH_MAX];
+};
+
+struct ipc_user_state {
+	uint32_t uid;
+	uint32_t flags; /* STATE_* */
+	uint32_t nprocs;
+	uint32_t reserved;
+	int64_t cap_permille; /* -1: none */
+	uint64_t weight;
+	uint64_t use_permille; /* last interval, 1/1000 of a core */
+	uint64_t mem_bytes;
+	uint64_t mem_limit;
+	uint64_t penalty_until; /* CLOCK_REALTIME seconds, 0: none */
+	char name[IPC_NAME_MAX];
+};
+
+#define STATE_ACTIVE	0x1
+#define STATE_THROTTLED 0x2
+#define STATE_PENALTY	0x4
+#define STATE_FIXED	0x8
+#define STATE_GONE	0x10 /* remove the row */
+
+struct ipc_event {
+	char json[IPC_MAX_PAYLOAD - 8];
+};
+
+/* --- rules and framing --------------------------------------------------- */
+
+enum ipc_fd_rule { FDS_NONE = 0, FDS_ONE = 1, FDS_TWO = 2, FDS_ONE_OR_TWO };
+
+struct ipc_rule {
+	const char *name;
+	size_t size;	  /* exact payload size */
+	uint32_t senders; /* bit per enum ipc_role */
+	enum ipc_fd_rule fds;
+	/* extra checks on the payload (string termination, ranges) */
+	bool (*valid)(const void *payload);
+};
+
+/* The one permission table: indexed by enum ipc_type. */
+extern const struct ipc_rule ipc_rules[IPC_TYPE_COUNT];
+
+struct ipc_msg {
+	struct ipc_hdr hdr;
+	union {
+		uint8_t raw[IPC_MAX_PAYLOAD];
+		struct ipc_ping ping;
+		struct ipc_pong pong;
+		struct ipc_test_syscall test_syscall;
+		struct ipc_scan_setup scan_setup;
+		struct ipc_scan_request scan_request;
+		struct ipc_scan_users scan_users;
+		struct ipc_scan_done scan_done;
+		struct ipc_sweep_request sweep_request;
+		struct ipc_stray_proc stray_proc;
+		struct ipc_oom_arm oom_arm;
+		struct ipc_oom_disarm oom_disarm;
+		struct ipc_oom_kills oom_kills;
+		struct ipc_kmsg kmsg;
+		struct ipc_oom_victim oom_victim;
+		struct ipc_listen listen;
+		struct ipc_client_request client_request;
+		struct ipc_client_reply client_reply;
+		struct ipc_user_state user_state;
+		struct ipc_event event;
+	} u;
+	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */
+	int nfds;
+};
+
+enum ipc_result {
+	IPC_OK = 0,
+	IPC_AGAIN = -1,	   /* nothing to read now (EAGAIN) */
+	IPC_EOF = -2,	   /* the peer closed */
+	IPC_ERROR = -3,	   /* recvmsg failed; errno says why */
+	IPC_INVALID = -4,  /* protocol violation: kill the peer */
+};
+
+const char *ipc_role_name(enum ipc_role role);
+const char *ipc_type_name(uint32_t type);
+
+/* Send one message with up to IPC_MAX_FDS fds (nfds may be 0). Retries on
+ * EINTR. Returns 0, or -1 with errno (EAGAIN when a non-blocking socket is
+ * full: the caller decides whether the peer is stuck). */
+int ipc_send(int sock, uint32_t type, uint32_t seq, const void *payload,
+	     size_t len, const int *fds, int nfds);
+
+/* Receive one message from a peer of role `from`, validate it against the
+ * rules. On IPC_INVALID, *why names the violation and every fd that came
+ * with the message is already closed. */
+int ipc_recv(int sock, enum ipc_role from, struct ipc_msg *msg,
+	     const char **why);
+
+/* Validate a received buffer (header + payload) without a socket: the
+ * decode half of ipc_recv, used by it and by the fuzz target. */
+int ipc_decode(const uint8_t *buf, size_t len, int nfds, bool truncated,
+	       enum ipc_role from, struct ipc_msg *msg, const char **why);
+
+void ipc_close_fds(struct ipc_msg *msg);
+
+/* True when a string field ends inside its buffer. */
+bool ipc_str_ok(const char *s, size_t size);
+
+#endif

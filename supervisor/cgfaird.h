@@ -1,0 +1,68 @@
+/*
+ * cgfaird, the supervisor: shared state and the prototypes of its files,
+ * grouped by file (OpenNTPD's ntpd.h style).
+ */
+#ifndef CGFAIRD_H
+#define CGFAIRD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "ipc/ipc.h"
+
+#define CGFAIR_RUNDIR	"/run/cgfair"
+#define CGFAIR_EMPTYDIR CGFAIR_RUNDIR "/empty"
+
+struct options {
+	const char *config_path; /* NULL: the default search */
+	bool foreground;
+	bool debug;
+	bool dry_run; /* decide and log, write no cgroup file */
+	bool check_config;
+	const char *worker_user;
+	char libexec_dir[4096];
+};
+
+extern struct options opts;
+
+/* workers.c: the worker table */
+struct worker;
+
+struct worker_class {
+	enum ipc_role role;
+	const char *exe; /* file name in the libexec directory */
+	bool chroot;
+	unsigned count; /* processes of this role (the OOM pool has K) */
+	/* after every (re)start: hand over fds and state */
+	void (*on_start)(struct worker *w);
+	/* a message other than PONG; false: not permitted now (fatal for
+	 * the worker, which is then restarted) */
+	bool (*on_message)(struct worker *w, struct ipc_msg *msg);
+};
+
+void workers_init(sd_event *event);
+void workers_add_class(const struct worker_class *wc);
+void workers_start(void);
+void workers_stop(void (*done)(void));
+void workers_test_syscall(uint32_t call);
+/* 0, or -1 when the worker was not running or could not take the message
+ * (it is then restarted). Takes nothing: the caller still owns the fds. */
+int worker_tell(struct worker *w, uint32_t type, const void *payload,
+		size_t len, const int *fds, int nfds);
+struct worker *worker_get(enum ipc_role role, unsigned index);
+unsigned worker_index(const struct worker *w);
+pid_t worker_pid(const struct worker *w);
+bool workers_all_ready(void);
+const char *worker_name(const struct worker *w);
+
+/* caps.c */
+void caps_reduce(void);
+
+/* main.c */
+sd_event *supervisor_event(void);
+void supervisor_status(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * cgfaird: the supervisor. Starts as root, opens what needs privilege,
+ * reduces its capabilities, starts the sandboxed workers and runs the
+ * sd-event loop. It is the only process that writes cgroup files.
+ */
+#include "supervisor/cgfaird.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+struct options opts = {.worker_user = "cgfair"};
+
+static sd_event *event;
+static sd_event_source *ready_check;
+
+static const char *const worker_exes[] = {
+	"cgfair-scanner", "cgfair-oomwatch", "cgfair-frontend"};
+
+sd_event *supervisor_event(void)
+{
+	return event;
+}
+
+void supervisor_status(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sd_notifyf(0, "STATUS=%s", buf);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cgfaird [--config FILE] [--foreground] [--debug] "
+		   "[--dry-run] [--version]\n");
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"debug", no_argument, NULL, 'd'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:fdnVh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			opts.config_path = optarg;
+			break;
+		case 'f':
+			opts.foreground = true;
+			break;
+		case 'd':
+			opts.debug = true;
+			break;
+		case 'n':
+			opts.dry_run = true;
+			break;
+		case 'V':
+			printf("cgfaird %s\n", CGFAIR_VERSION);
+			exit(EXIT_OK);
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		default:
+			usage(stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(EXIT_USAGE);
+	}
+}
+
+/* A worker executable root will exec must not be writable by anyone else. */
+static bool worker_exe_ok(const char *dir, const char *exe, bool quiet)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, exe);
+	if (stat(path, &st) < 0) {
+		if (!quiet)
+			log_warn("worker %s", path);
+		return false;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		if (!quiet)
+			log_warnx("worker %s: not a root-owned file writable "
+				  "by root alone",
+				  path);
+		return false;
+	}
+	return true;
+}
+
+/* Workers beside this binary (a run from the build tree), else in the
+ * configured libexec directory. */
+static void find_libexec(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *dir = CGFAIR_LIBEXECDIR;
+
+	if (n > 0) {
+		self[n] = '\0';
+		char *here = dirname(self);
+		if (worker_exe_ok(here, worker_exes[0], true))
+			dir = here;
+	}
+	snprintf(opts.libexec_dir, sizeof(opts.libexec_dir), "%s", dir);
+	for (size_t i = 0; i < sizeof(worker_exes) / sizeof(*worker_exes); i++)
+		if (!worker_exe_ok(opts.libexec_dir, worker_exes[i], false))
+			fatalx(EXIT_FATAL, "no usable workers in %s",
+			       opts.libexec_dir);
+}
+
+/* /run/cgfair and the empty, root-owned directory chrooted workers get. */
+static void make_rundirs(void)
+{
+	struct stat st;
+
+	if (mkdir(CGFAIR_RUNDIR, 0755) < 0 && errno != EEXIST)
+		fatal(EXIT_FATAL, "mkdir %s", CGFAIR_RUNDIR);
+	if (mkdir(CGFAIR_EMPTYDIR, 0555) < 0 && errno != EEXIST)
+		fatal(EXIT_FATAL, "mkdir %s", CGFAIR_EMPTYDIR);
+	if (lstat(CGFAIR_EMPTYDIR, &st) < 0)
+		fatal(EXIT_FATAL, "stat %s", CGFAIR_EMPTYDIR);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		fatalx(EXIT_FATAL, "%s must be a directory owned and writable "
+				   "by root alone",
+		       CGFAIR_EMPTYDIR);
+	if (rmdir(CGFAIR_EMPTYDIR "/.") < 0 && errno == ENOTEMPTY)
+		fatalx(EXIT_FATAL, "%s is not empty", CGFAIR_EMPTYDIR);
+}
+
+static void on_stopped(void)
+{
+	log_info("stopped");
+	sd_event_exit(event, EXIT_OK);
+}
+
+static int on_term(sd_event_source *s, const struct signalfd_siginfo *si,
+		   void *data)
+{
+	(void)s;
+	(void)data;
+	log_info("signal %s: stopping", sigabbrev_np((int)si->ssi_signo));
+	sd_notify(0, "STOPPING=1");
+	workers_stop(on_stopped);
+	return 0;
+}
+
+static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
+		  void *data)
+{
+	(void)s;
+	(void)si;
+	(void)data;
+	sd_notify(0, "RELOADING=1");
+	log_info("SIGHUP: reloading");
+	sd_notify(0, "READY=1");
+	return 0;
+}
+
+/* --debug only: each SIGUSR2 has every worker make the next forbidden
+ * call (open for writing, socket, execve), to test the sandbox. */
+static int on_usr2(sd_event_source *s, const struct signalfd_siginfo *si,
+		   void *data)
+{
+	static uint32_t next = TEST_OPEN_WRITE;
+	(void)s;
+	(void)si;
+	(void)data;
+	log_warnx("test hook: workers make forbidden call %u", next);
+	workers_test_syscall(next);
+	next = next == TEST_EXECVE ? TEST_OPEN_WRITE : next + 1;
+	return 0;
+}
+
+static int check_ready(sd_event_source *s, void *data)
+{
+	(void)data;
+	if (!workers_all_ready())
+		return 0;
+	sd_notify(0, "READY=1\nSTATUS=running");
+	log_info("ready: all workers answered");
+	sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	return 0;
+}
+
+static void setup_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (sd_event_add_signal(event, NULL, SIGTERM, on_term, NULL) < 0 ||
+	    sd_event_add_signal(event, NULL, SIGINT, on_term, NULL) < 0 ||
+	    sd_event_add_signal(event, NULL, SIGHUP, on_hup, NULL) < 0)
+		fatalx(EXIT_FATAL, "cannot add signal handlers");
+	if (opts.debug &&
+	    sd_event_add_signal(event, NULL, SIGUSR2, on_usr2, NULL) < 0)
+		fatalx(EXIT_FATAL, "cannot add the SIGUSR2 test hook");
+}
+
+static const struct worker_class scanner_class = {
+	.role = ROLE_SCANNER, .exe = "cgfair-scanner", .count = 1};
+static struct worker_class oomwatch_class = {.role = ROLE_OOMWATCH,
+					     .exe = "cgfair-oomwatch",
+					     .chroot = true,
+					     .count = 2};
+static const struct worker_class frontend_class = {
+	.role = ROLE_FRONTEND,
+	.exe = "cgfair-frontend",
+	.chroot = true,
+	.count = 1};
+
+int main(int argc, char **argv)
+{
+	int r;
+
+	parse_args(argc, argv);
+	/* under systemd our stderr is the journal: log there with fields */
+	log_init("cgfaird", opts.debug,
+		 getenv("JOURNAL_STREAM") != NULL || !opts.foreground);
+	if (geteuid() != 0)
+		fatalx(EXIT_NOTROOT, "cgfaird must be started as root");
+	if (!opts.foreground && daemon(0, 0) < 0)
+		fatal(EXIT_FATAL, "daemon");
+	find_libexec();
+	make_rundirs();
+	if (sd_event_default(&event) < 0)
+		fatalx(EXIT_FATAL, "sd_event_default failed");
+	setup_signals();
+	workers_init(event);
+	workers_add_class(&scanner_class);
+	workers_add_class(&oomwatch_class);
+	workers_add_class(&frontend_class);
+	caps_reduce();
+	sd_event_set_watchdog(event, true);
+	workers_start();
+	if (sd_event_add_post(event, &ready_check, check_ready, NULL) < 0)
+		fatalx(EXIT_FATAL, "cannot add the readiness check");
+	log_info("cgfaird %s started%s", CGFAIR_VERSION,
+		 opts.dry_run ? " (dry run: no cgroup file is written)" : "");
+	r = sd_event_loop(event);
+	sd_event_unref(event);
+	return r < 0 ? EXIT_FATAL : r;
+}

@@ -1,0 +1,45 @@
+# Shared helpers for cgfair's shell tests (integration, scenarios, vm).
+# Source it; it defines the result lines the runner counts:
+#   PASS: name / FAIL: name: why / SKIP: name: why
+# and cleans up everything registered with t_cleanup on any exit.
+
+T_TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+CGFAIR_BUILD=${CGFAIR_BUILD:-$T_TOP/build}
+T_FAILED=0
+T_CLEANUP=""
+
+t_pass() { echo "PASS: $1"; }
+t_fail() { echo "FAIL: $1: $2"; T_FAILED=1; }
+t_skip() { echo "SKIP: $1: $2"; }
+
+# t_check NAME CONDITION-COMMAND... : PASS if the command succeeds.
+t_check() {
+	_n=$1; shift
+	if "$@"; then t_pass "$_n"; else t_fail "$_n" "'$*' failed"; fi
+}
+
+# t_cleanup CMD: run CMD (a string) at exit, last registered first.
+t_cleanup() { T_CLEANUP="$1; $T_CLEANUP"; }
+t_exit() { eval "$T_CLEANUP" >/dev/null 2>&1; }
+trap 't_exit' EXIT
+trap 'exit 130' INT TERM
+
+# t_need_root NAME: skip the whole script (exit 0) when not root.
+t_need_root() {
+	if [ "$(id -u)" != 0 ]; then t_skip "$1" "needs root"; exit 0; fi
+}
+
+# t_wait SECONDS CMD...: poll CMD every 20 ms until it succeeds.
+t_wait() {
+	_deadline=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	while ! "$@" 2>/dev/null; do
+		[ "$(date +%s%N)" -gt "$_deadline" ] && return 1
+		sleep 0.02
+	done
+}
+
+# A unique name for what this test run creates (cgroup roots, files).
+T_ID="cgfair-t$$"
+T_TMP=$(mktemp -d "/tmp/$T_ID.XXXXXX")
+t_cleanup "rm -rf '$T_TMP'"

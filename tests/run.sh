@@ -1,0 +1,82 @@
+#!/bin/sh
+# cgfair test runner. Runs the tiers named on the command line (default:
+# all of them) and closes with the line "N passed, N failed, N skipped".
+#
+# Every tier prints one line per case: "PASS: name", "FAIL: name: why" or
+# "SKIP: name: why". Unit tests are cmocka programs; their own summary lines
+# are counted. Everything a tier prints is kept in $LOGDIR.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+TOP=$(pwd)
+export TOP
+LOGDIR=${LOGDIR:-$TOP/build/test-logs}
+mkdir -p "$LOGDIR"
+tiers=${*:-unit asan integration fuzz vm}
+pass=0 fail=0 skip=0
+
+count() { # count FILE: add the file's PASS/FAIL/SKIP lines to the totals
+	p=$(grep -c '^PASS: ' "$1")
+	f=$(grep -c '^FAIL: ' "$1")
+	s=$(grep -c '^SKIP: ' "$1")
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+run_cmocka() { # run_cmocka BUILD_DIR LABEL
+	for t in "$1"/tests/unit-*; do
+		[ -x "$t" ] || continue
+		name="$2/$(basename "$t")"
+		out="$LOGDIR/$(echo "$name" | tr / _).log"
+		"$t" >"$out" 2>&1
+		rc=$?
+		# cmocka: "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)..."
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | head -1)
+		p=${p:-0} f=${f:-0}
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		pass=$((pass + p)) fail=$((fail + f))
+		if [ "$f" -ne 0 ]; then
+			echo "FAIL: $name ($f failed, rc $rc)"
+			grep -E '^\[  (FAILED|  ERROR) *\]|^\[  ERROR   \]|ERROR|runtime error|Sanitizer' "$out" | head -20
+		else
+			echo "PASS: $name ($p tests)"
+		fi
+	done
+}
+
+run_scripts() { # run_scripts DIR LABEL: each script prints PASS/FAIL/SKIP
+	for s in "$1"/*.sh; do
+		[ -f "$s" ] || continue
+		name="$2/$(basename "$s" .sh)"
+		out="$LOGDIR/$(echo "$name" | tr / _).log"
+		start=$(date +%s)
+		sh "$s" >"$out" 2>&1
+		rc=$?
+		grep -E '^(PASS|FAIL|SKIP): ' "$out"
+		count "$out"
+		if [ "$rc" -ne 0 ] && ! grep -q '^FAIL: ' "$out"; then
+			echo "FAIL: $name: exited $rc without a result line"
+			tail -20 "$out"
+			fail=$((fail + 1))
+		elif grep -q '^FAIL: ' "$out"; then
+			echo "---- $name log (last 40 lines) ----"
+			tail -40 "$out"
+		fi
+		echo "($name: $(($(date +%s) - start)) s)"
+	done
+}
+
+for tier in $tiers; do
+	echo "==== tier: $tier"
+	t0=$(date +%s)
+	case $tier in
+	unit) run_cmocka build unit ;;
+	asan) run_cmocka build-asan asan ;;
+	integration) CGFAIR_BUILD=$TOP/build run_scripts tests/integration integration ;;
+	fuzz) run_scripts tests/fuzz fuzz ;;
+	vm) run_scripts tests/vm vm ;;
+	*) echo "unknown tier $tier" >&2; exit 2 ;;
+	esac
+	echo "==== tier $tier: $(($(date +%s) - t0)) s wall"
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

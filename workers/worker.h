@@ -1,0 +1,31 @@
+/* The skeleton every worker runs: argv, sandbox, sd-event loop, pings. */
+#ifndef CGFAIR_WORKER_H
+#define CGFAIR_WORKER_H
+
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+#include "ipc/ipc.h"
+#include "workers/sandbox.h"
+
+struct worker_role {
+	enum ipc_role role;
+	const char *name;
+	bool chroot; /* reads no files: chroot to the empty directory */
+	void (*allow)(scmp_filter_ctx ctx);
+	/* before the sandbox: set up what the role needs (sd-event sources) */
+	void (*init)(sd_event *event);
+	/* a message the skeleton does not handle itself; return false on a
+	 * message this role does not take (a protocol violation) */
+	bool (*handle)(sd_event *event, struct ipc_msg *msg);
+};
+
+/* argv: --user NAME [--chroot DIR] [--debug]. Never returns. */
+int worker_main(int argc, char **argv, const struct worker_role *role)
+	__attribute__((noreturn));
+
+/* Send a message to the supervisor; fatal when the supervisor is gone. */
+void worker_send(uint32_t type, const void *payload, size_t len,
+		 const int *fds, int nfds);
+
+#endif
