@@ -1,0 +1,112 @@
+#!/bin/sh
+# The foundation (issue 2) on this host: the supervisor and its sandboxed
+# workers, restarts on crash, kill, hang and forbidden calls, clean stop,
+# sd_notify readiness.
+. "$(dirname "$0")/../lib/t.sh"
+t_need_root foundation
+sh "$T_TOP/tools/ensure-user.sh"
+CGUID=$(id -u cgfair)
+. "$T_TOP/tests/lib/daemon.sh"
+
+# workers of our daemon (children of its pid), as "pid name" lines
+workers() { ps -o pid=,comm= --ppid "$DPID" 2>/dev/null; }
+worker_pid() { workers | awk -v n="$1" '$2 == n { print $1; exit }'; }
+status_field() { awk -v k="$2:" '$1 == k { $1 = ""; print substr($0, 2) }' "/proc/$1/status"; }
+
+# --- start, with a notify socket of our own to see READY=1
+NOTIFY="$T_TMP/notify.sock"
+python3 "$T_TOP/tests/lib/notify-listen.py" "$NOTIFY" "$T_TMP/notify.log" &
+NPID=$!
+t_cleanup "kill $NPID"
+t_wait 5 test -S "$NOTIFY"
+NOTIFY_SOCKET=$NOTIFY daemon_start --debug
+t_check "starts: supervisor and 4 workers" t_wait 5 sh -c "[ \$(ps --ppid $DPID -o pid= | wc -l) -eq 4 ]"
+t_check "sd_notify READY=1 once every worker answered" t_wait 5 grep -q '^READY=1' "$T_TMP/notify.log"
+t_check "sd_notify STATUS= line" grep -q '^STATUS=' "$T_TMP/notify.log"
+
+# --- every worker: cgfair uid, no capabilities in any set, NNP, seccomp
+for name in cgfair-scanner cgfair-oomwatch cgfair-frontend; do
+	pid=$(worker_pid "$name")
+	if [ -z "$pid" ]; then t_fail "$name sandboxed" "not running"; continue; fi
+	uids=$(status_field "$pid" Uid)
+	ok=1 why=""
+	for u in $uids; do [ "$u" = "$CGUID" ] || { ok=0; why="Uid: $uids"; }; done
+	for c in CapEff CapPrm CapInh CapBnd CapAmb; do
+		v=$(status_field "$pid" $c)
+		[ "$v" = 0000000000000000 ] || { ok=0; why="$why $c=$v"; }
+	done
+	[ "$(status_field "$pid" NoNewPrivs)" = 1 ] || { ok=0; why="$why NoNewPrivs"; }
+	[ "$(status_field "$pid" Seccomp)" = 2 ] || { ok=0; why="$why Seccomp"; }
+	if [ "$name" != cgfair-scanner ]; then
+		root=$(readlink "/proc/$pid/root")
+		[ "$root" = /run/cgfair/empty ] || { ok=0; why="$why root=$root"; }
+	fi
+	[ $ok = 1 ] && t_pass "$name sandboxed" || t_fail "$name sandboxed" "$why"
+done
+
+# --- the supervisor: uid 0 with only the documented capabilities
+# SETUID(7) SETGID(6) KILL(5) SETPCAP(8) SYS_CHROOT(18) = 0x401e0
+eff=$(status_field "$DPID" CapEff)
+bnd=$(status_field "$DPID" CapBnd)
+t_check "supervisor CapEff is setuid,setgid,kill,setpcap,sys_chroot" [ "$eff" = 00000000000401e0 ]
+t_check "supervisor CapBnd reduced to the same set" [ "$bnd" = 00000000000401e0 ]
+
+# --- forbidden calls: each worker is killed by the kernel (SIGSYS) and
+# restarted; the supervisor carries on
+for call in "open for writing" "socket" "execve"; do
+	before=$(workers | awk '{ print $1 }' | sort | tr '\n' ' ')
+	n0=$(grep -c 'killed by signal SYS' "$DLOG")
+	kill -USR2 "$DPID"
+	if t_wait 5 sh -c "[ \$(grep -c 'killed by signal SYS' '$DLOG') -ge $((n0 + 4)) ]" &&
+		t_wait 5 sh -c "[ \$(ps --ppid $DPID -o pid= | wc -l) -eq 4 ]"; then
+		after=$(workers | awk '{ print $1 }' | sort | tr '\n' ' ')
+		if [ "$before" != "$after" ] && kill -0 "$DPID"; then
+			t_pass "forbidden $call: workers killed by SIGSYS and restarted"
+		else
+			t_fail "forbidden $call" "pids unchanged ($before)"
+		fi
+	else
+		t_fail "forbidden $call" "$(grep -c 'killed by signal SYS' "$DLOG") SIGSYS kills seen (from $n0), $(workers | wc -l) workers"
+	fi
+	sleep 0.5
+done
+test -e /tmp/cgfair-sandbox-test && t_fail "no file written by a worker" "/tmp/cgfair-sandbox-test exists" && rm -f /tmp/cgfair-sandbox-test
+
+# fresh daemon for the restart timings: backoff from the SIGSYS round
+# above must not count
+daemon_stop
+daemon_start
+
+# --- kill -9 of each worker: back within 2 s
+for name in cgfair-scanner cgfair-oomwatch cgfair-frontend; do
+	old=$(worker_pid "$name")
+	kill -9 "$old"
+	t_check "kill -9 $name: back within 2 s" t_wait 2 sh -c \
+		"ps -o pid=,comm= --ppid $DPID | awk -v n=$name -v o=$old '\$2 == n && \$1 != o { f = 1 } END { exit !f }'"
+	sleep 0.3
+done
+
+# --- kill -STOP: the missed ping is noticed and the worker restarted
+old=$(worker_pid cgfair-frontend)
+kill -STOP "$old"
+t_check "kill -STOP frontend: missed ping noticed" t_wait 6 grep -q "pid $old) missed its ping" "$DLOG"
+t_check "kill -STOP frontend: restarted" t_wait 3 sh -c \
+	"ps -o pid=,comm= --ppid $DPID | awk -v o=$old '\$2 == \"cgfair-frontend\" && \$1 != o { f = 1 } END { exit !f }'"
+
+# --- a bad command line is refused with its own exit status
+"$CGFAIR_BUILD/cgfaird" --no-such-option >/dev/null 2>&1
+t_check "unknown option exits 2" [ $? -eq 2 ]
+t_check "--version prints the version" sh -c "'$CGFAIR_BUILD/cgfaird' --version | grep -q '^cgfaird [0-9]'"
+
+# --- SIGTERM: every cgfair process gone within 2 s, exit status 0
+kids=$(workers | awk '{ print $1 }')
+kill -TERM "$DPID"
+t_check "SIGTERM: supervisor exits within 2 s" t_wait 2 sh -c "! kill -0 $DPID"
+wait "$DPID" 2>/dev/null
+rc=$?
+t_check "SIGTERM: exit status 0" [ "$rc" -eq 0 ]
+alive=""
+for k in $kids; do kill -0 "$k" 2>/dev/null && alive="$alive $k"; done
+t_check "SIGTERM: every worker gone" [ -z "$alive" ]
+DPID=""
+exit 0
