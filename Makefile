@@ -36,6 +36,7 @@ CFLAGS      += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 LDFLAGS     += -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(filter -fsanitize%,$(OPT))
 LDLIBS      += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
+.DEFAULT_GOAL := all
 PROGRAMS    :=
 TEST_PROGRAMS :=
 

@@ -19,64 +19,91 @@ bool ipc_str_ok(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
-static bool valid_test_syscall(const void *p)
+static bool valid_test_syscall(const void *p, int nfds)
 {
 	const struct ipc_test_syscall *m = p;
+	(void)nfds;
 	return m->call >= TEST_OPEN_WRITE && m->call <= TEST_EXECVE;
 }
 
-static bool valid_scan_setup(const void *p)
+static bool valid_scan_setup(const void *p, int nfds)
 {
 	const struct ipc_scan_setup *m = p;
+	(void)nfds;
 	return (m->hierarchy == HIER_V1 || m->hierarchy == HIER_V2) &&
-	       m->systemd_names <= 1 &&
+	       m->systemd_names <= 1 && m->nexempt <= IPC_EXEMPT_MAX &&
 	       ipc_str_ok(m->prefix, sizeof(m->prefix)) &&
 	       ipc_str_ok(m->cpuacct_dir, sizeof(m->cpuacct_dir)) &&
 	       ipc_str_ok(m->memory_dir, sizeof(m->memory_dir));
 }
 
-static bool valid_scan_users(const void *p)
+static bool valid_scan_users(const void *p, int nfds)
 {
 	const struct ipc_scan_users *m = p;
+	(void)nfds;
 	return m->count <= IPC_BATCH;
 }
 
-static bool valid_oom_arm(const void *p)
+static bool valid_oom_arm(const void *p, int nfds)
 {
 	const struct ipc_oom_arm *m = p;
-	return m->kind == OOM_V1_EVENTFD || m->kind == OOM_V2_EVENTS;
+	/* v1: the eventfd and memory.oom_control; v2: memory.events */
+	return (m->kind == OOM_V1_EVENTFD && nfds == 2) ||
+	       (m->kind == OOM_V2_EVENTS && nfds == 1);
 }
 
-static bool valid_oom_victim(const void *p)
+static bool valid_oom_victim(const void *p, int nfds)
 {
 	const struct ipc_oom_victim *m = p;
+	(void)nfds;
 	return ipc_str_ok(m->comm, sizeof(m->comm)) &&
-	       ipc_str_ok(m->memcg, sizeof(m->memcg));
+	       ipc_str_ok(m->memcg, sizeof(m->memcg)) &&
+	       ipc_str_ok(m->task_memcg, sizeof(m->task_memcg));
 }
 
-static bool valid_client_request(const void *p)
+static bool valid_client_request(const void *p, int nfds)
 {
 	const struct ipc_client_request *m = p;
-	return m->op >= CLIENT_PENALTY && m->op <= CLIENT_RELOAD &&
+	(void)nfds;
+	return m->op >= CLIENT_PENALTY && m->op <= CLIENT_CONFIG &&
 	       m->cpu_permille >= -1 && m->mem_bytes >= -1 &&
 	       m->seconds >= -1;
 }
 
-static bool valid_client_reply(const void *p)
+static bool valid_client_reply(const void *p, int nfds)
 {
 	const struct ipc_client_reply *m = p;
+	(void)nfds;
 	return ipc_str_ok(m->message, sizeof(m->message));
 }
 
-static bool valid_user_state(const void *p)
+static bool valid_listen_setup(const void *p, int nfds)
 {
-	const struct ipc_user_state *m = p;
-	return ipc_str_ok(m->name, sizeof(m->name));
+	const struct ipc_listen_setup *m = p;
+	(void)nfds;
+	return m->max_clients > 0 && m->max_clients_per_uid > 0 &&
+	       m->max_line >= 64 && m->max_line <= 16 * 1024 * 1024 &&
+	       m->subscriber_backlog > 0 &&
+	       ipc_str_ok(m->cpu_dir, sizeof(m->cpu_dir)) &&
+	       ipc_str_ok(m->mem_dir, sizeof(m->mem_dir));
 }
 
-static bool valid_event(const void *p)
+static bool valid_user_state(const void *p, int nfds)
+{
+	const struct ipc_user_states *m = p;
+	(void)nfds;
+	if (m->count == 0 || m->count > IPC_ROW_BATCH)
+		return false;
+	for (uint32_t i = 0; i < m->count; i++)
+		if (!ipc_str_ok(m->row[i].name, sizeof(m->row[i].name)))
+			return false;
+	return true;
+}
+
+static bool valid_event(const void *p, int nfds)
 {
 	const struct ipc_event *m = p;
+	(void)nfds;
 	return ipc_str_ok(m->json, sizeof(m->json));
 }
 
@@ -106,18 +133,22 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
 	RULE(IPC_KMSG, struct ipc_kmsg, SUP, FDS_ONE, NULL),
 	RULE(IPC_OOM_VICTIM, struct ipc_oom_victim, WATCHER, FDS_NONE,
 	     valid_oom_victim),
-	RULE(IPC_LISTEN, struct ipc_listen, SUP, FDS_ONE, NULL),
+	RULE(IPC_LISTEN, struct ipc_listen_setup, SUP, FDS_ONE,
+	     valid_listen_setup),
 	RULE(IPC_CLIENT_REQUEST, struct ipc_client_request, FRONTEND, FDS_ONE,
 	     valid_client_request),
 	RULE(IPC_CLIENT_REPLY, struct ipc_client_reply, SUP, FDS_NONE,
 	     valid_client_reply),
-	RULE(IPC_USER_STATE, struct ipc_user_state, SUP, FDS_NONE,
+	RULE(IPC_USER_STATE, struct ipc_user_states, SUP, FDS_NONE,
 	     valid_user_state),
 	RULE(IPC_EVENT, struct ipc_event, SUP, FDS_NONE, valid_event),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");
 _Static_assert(sizeof(struct ipc_scan_users) <= IPC_MAX_PAYLOAD, "batch");
+_Static_assert(sizeof(struct ipc_user_states) <= IPC_MAX_PAYLOAD, "rows");
+_Static_assert(sizeof(struct ipc_listen_setup) <= IPC_MAX_PAYLOAD, "listen");
+_Static_assert(sizeof(struct ipc_scan_setup) <= IPC_MAX_PAYLOAD, "setup");
 
 const char *ipc_role_name(enum ipc_role role)
 {
@@ -231,7 +262,7 @@ int ipc_decode(const uint8_t *buf, size_t len, int nfds, bool truncated,
 		return reject(msg, why, "fds not permitted for type");
 	memset(&msg->u, 0, sizeof(msg->u));
 	memcpy(&msg->u, buf + sizeof(struct ipc_hdr), msg->hdr.len);
-	if (rule->valid && !rule->valid(&msg->u))
+	if (rule->valid && !rule->valid(&msg->u, nfds))
 		return reject(msg, why, "invalid payload");
 	return IPC_OK;
 }

@@ -28,6 +28,7 @@
 #define IPC_NAME_MAX	64
 #define IPC_COMM_MAX	16
 #define IPC_BATCH	32 /* users per scan batch message */
+#define IPC_EXEMPT_MAX 256 /* exempt uids in IPC_SCAN_SETUP */
 
 /* Who sends. A worker's peer is always the supervisor. */
 enum ipc_role {
@@ -63,7 +64,7 @@ enum ipc_type {
 	IPC_CLIENT_REQUEST, /* frontend -> sup: a state-changing request,
 			       with the client's connected socket */
 	IPC_CLIENT_REPLY,   /* sup -> frontend: the answer to a request */
-	IPC_USER_STATE,	    /* sup -> frontend: one user's row for status */
+	IPC_USER_STATE,	    /* sup -> frontend: users' rows for status */
 	IPC_EVENT,	    /* sup -> frontend: one event for subscribers */
 	IPC_TYPE_COUNT
 };
@@ -106,10 +107,15 @@ struct ipc_scan_setup {
 	uint32_t hierarchy; /* enum ipc_hierarchy */
 	uint32_t min_uid;
 	uint32_t systemd_names; /* 1: user-U.slice, 0: user-U */
-	uint32_t reserved;
+	uint32_t max_uid;	/* managed: min_uid <= uid <= max_uid; 0: none */
 	char prefix[IPC_PATH_MAX];    /* cgroup path, e.g. "/cgfair" */
 	char cpuacct_dir[IPC_PATH_MAX]; /* mount point: cpuacct or unified */
 	char memory_dir[IPC_PATH_MAX];	/* mount point: memory or unified */
+	/* exempt uids (config users and groups, resolved by the supervisor),
+	 * sorted: the scanner neither reports nor tracks their processes */
+	uint32_t nexempt;
+	uint32_t reserved;
+	uint32_t exempt[IPC_EXEMPT_MAX];
 };
 
 struct ipc_scan_request {
@@ -163,6 +169,9 @@ enum ipc_oom_kind {
 struct ipc_oom_arm {
 	uint32_t uid;
 	uint32_t kind; /* enum ipc_oom_kind */
+	uint32_t gen;  /* arm generation, echoed in IPC_OOM_KILLS so that the
+			  supervisor drops reports of an earlier arm */
+	uint32_t reserved;
 };
 
 struct ipc_oom_disarm {
@@ -171,7 +180,7 @@ struct ipc_oom_disarm {
 
 struct ipc_oom_kills {
 	uint32_t uid;
-	uint32_t reserved;
+	uint32_t gen;	   /* of the IPC_OOM_ARM this counter belongs to */
 	uint64_t oom_kill; /* the counter as read now (absolute) */
 	uint64_t mono_usec;
 };
@@ -186,12 +195,33 @@ struct ipc_oom_victim {
 	uint64_t rss_kb; /* anon + file + shmem rss */
 	uint64_t mono_usec;
 	char comm[IPC_COMM_MAX + 1];
-	char memcg[IPC_PATH_MAX]; /* the memcg path the kernel named */
+	char memcg[IPC_PATH_MAX];      /* oom_memcg= ("" global or unknown) */
+	char task_memcg[IPC_PATH_MAX]; /* task_memcg= ("" unknown) */
 };
 
 struct ipc_listen {
 	uint32_t reserved;
 };
+
+/* IPC_LISTEN: the listening socket (the fd) and the frontend's bounds. Sent
+ * again, with the same socket, when a reload changed the settings. */
+struct ipc_listen_setup {
+	uint32_t max_clients;
+	uint32_t max_clients_per_uid;
+	uint32_t max_line;	     /* bytes of one request line */
+	uint32_t flags;		     /* LISTEN_* */
+	uint64_t idle_timeout_ms;    /* a client silent this long is closed */
+	uint64_t subscriber_backlog; /* bytes queued for one subscriber */
+	uint32_t admin_gid;	     /* with LISTEN_ADMIN_GID: may read all */
+	uint32_t reserved;
+	/* for the seed's `list --cgroup`: where the user cgroups are */
+	char cpu_dir[IPC_PATH_MAX];
+	char mem_dir[IPC_PATH_MAX];
+};
+
+#define LISTEN_STATUS_ALL    0x1 /* everyone sees every row */
+#define LISTEN_ADMIN_GID     0x2 /* admin_gid is set */
+#define LISTEN_SYSTEMD_NAMES 0x4 /* cgroups are user-UID.slice, not user-UID */
 
 enum ipc_client_op {
 	CLIENT_PENALTY = 1,   /* put uid in the penalty box */
@@ -199,6 +229,7 @@ enum ipc_client_op {
 	CLIENT_LIMIT_SET,     /* fixed cpu cap / memory limit for uid */
 	CLIENT_LIMIT_CLEAR,   /* remove fixed limits of uid */
 	CLIENT_RELOAD,	      /* reload the configuration */
+	CLIENT_CONFIG,	      /* print the effective configuration */
 };
 
 struct ipc_client_request {
@@ -211,24 +242,42 @@ struct ipc_client_request {
 	int64_t seconds;      /* penalty duration, -1: configured timeout */
 };
 
+/* A long answer (the configuration) comes in several replies with the same
+ * id, each but the last flagged REPLY_MORE. */
 struct ipc_client_reply {
 	uint32_t id;
 	int32_t status; /* 0 or an errno value */
-	char message[IPC_PATH_MAX];
+	uint32_t flags; /* REPLY_* */
+	uint32_t reserved;
+	char message[1024];
 };
 
+#define REPLY_MORE 0x1
+
+/* One user's row for status, metrics and the seed's `list --cgroup`. */
 struct ipc_user_state {
 	uint32_t uid;
 	uint32_t flags; /* STATE_* */
 	uint32_t nprocs;
-	uint32_t reserved;
+	uint32_t ncpus;	      /* online CPUs, for shares of the machine */
 	int64_t cap_permille; /* -1: none */
 	uint64_t weight;
 	uint64_t use_permille; /* last interval, 1/1000 of a core */
 	uint64_t mem_bytes;
 	uint64_t mem_limit;
+	uint64_t mem_cache;	/* of mem_bytes, page cache */
 	uint64_t penalty_until; /* CLOCK_REALTIME seconds, 0: none */
 	char name[IPC_NAME_MAX];
+};
+
+/* Rows travel in batches: one message per row would overflow the socket
+ * buffer when thousands of users change in one interval. */
+#define IPC_ROW_BATCH 14
+
+struct ipc_user_states {
+	uint32_t count; /* valid rows, 1..IPC_ROW_BATCH */
+	uint32_t reserved;
+	struct ipc_user_state row[IPC_ROW_BATCH];
 };
 
 #define STATE_ACTIVE	0x1
@@ -251,7 +300,7 @@ struct ipc_rule {
 	uint32_t senders; /* bit per enum ipc_role */
 	enum ipc_fd_rule fds;
 	/* extra checks on the payload (string termination, ranges) */
-	bool (*valid)(const void *payload);
+	bool (*valid)(const void *payload, int nfds);
 };
 
 /* The one permission table: indexed by enum ipc_type. */
@@ -278,7 +327,8 @@ struct ipc_msg {
 		struct ipc_listen listen;
 		struct ipc_client_request client_request;
 		struct ipc_client_reply client_reply;
-		struct ipc_user_state user_state;
+		struct ipc_listen_setup listen_setup;
+		struct ipc_user_states user_states;
 		struct ipc_event event;
 	} u;
 	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */

@@ -11,10 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 
 #include "ipc/ipc.h"
 
 #define LIMIT_NONE UINT64_MAX /* no limit ("max") */
+
+/* backend_set_memory: a step towards a limit below usage was written; call
+ * again next cycle (with fresh usage) to go on towards the target. */
+#define BACKEND_AGAIN 1
 
 enum backend_kind { BACKEND_CGROUP1 = 1, BACKEND_CGROUP2, BACKEND_SYSTEMD };
 
@@ -24,12 +29,16 @@ struct backend_params {
 	const char *mount;   /* cgroup mount root: "/sys/fs/cgroup" (tests:
 				a fake tree) */
 	bool dry_run;	     /* decide and log, write nothing */
+	const char *mountinfo; /* NULL: /proc/self/mountinfo (tests: a file) */
+	sd_event *event;       /* systemd: the bus is attached to it (NULL:
+				  calls stay synchronous only) */
 };
 
 struct cpu_limit {
 	uint64_t quota_usec;  /* per period; LIMIT_NONE: no cap */
 	uint64_t period_usec; /* e.g. 100000 */
-	uint64_t weight;      /* cgroup2 scale 1..10000, 100 = default */
+	uint64_t weight;      /* cgroup2 scale 1..10000, 100 = default;
+				 0: leave the weight as it is */
 };
 
 struct mem_limit {
@@ -43,21 +52,29 @@ struct oom_source {
 	int fds[IPC_MAX_FDS]; /* owned by the caller once returned */
 	int nfds;
 	uint64_t oom_kill; /* the counter when armed */
+	bool has_counter;  /* false: the kernel has no oom_kill counter (v1
+			      before 4.13): only the eventfd tells */
 };
 
 /* Pick and prepare the backend (auto: systemd when it is PID 1, else the
  * hierarchy with cpu and memory). On failure, err names what is missing. */
 int backend_init(const struct backend_params *p, char *err, size_t errlen);
+/* Close what backend_init opened (before a new backend_init). */
+void backend_fini(void);
 enum backend_kind backend_kind(void);
 const char *backend_name(void);
 
 int backend_ensure_user(uid_t uid);
 int backend_set_cpu(uid_t uid, const struct cpu_limit *l);
-/* usage: bytes charged now; a limit below it is approached in steps */
+/* usage: bytes charged now (the backend also reads the cgroup's own
+ * figure and takes the larger); a limit below it is approached in steps:
+ * BACKEND_AGAIN when only a step was written. */
 int backend_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage);
 int backend_read_limits(uid_t uid, struct cpu_limit *cpu,
 			struct mem_limit *mem);
-/* Move a whole process (all threads) into the user's cgroup. */
+/* Move a whole process (all threads) into the user's cgroup; the caller
+ * has checked the pid's uid and start time. Under systemd: adopted into
+ * user-UID.slice with a transient scope cgfair-adopt-UID-PID.scope. */
 int backend_move_pid(uid_t uid, pid_t pid);
 int backend_arm_oom(uid_t uid, struct oom_source *src);
 /* Remove an empty user cgroup (-EBUSY while it has processes). */
@@ -65,7 +82,8 @@ int backend_remove_user(uid_t uid);
 /* On stop: lift CPU caps; memory limits too unless keep_memory; remove
  * what is empty. */
 int backend_release_all(bool keep_memory);
-/* Where the scanner reads usage and how it tells a placed process. */
+/* Where the scanner reads usage and how it tells a placed process (all but
+ * min_uid, which the caller fills). */
 void backend_scan_setup(struct ipc_scan_setup *out);
 
 #endif

@@ -6,6 +6,10 @@
  *     the supervisor's bounding set and need these to chroot and drop;
  *   SETPCAP: so that the workers can clear their own bounding set;
  *   KILL: to stop and restart workers, which run as another uid.
+ * DAC_OVERRIDE is kept in the permitted set only (not effective, not in the
+ * bounding set, so no worker can have it): the top of every cgroup
+ * hierarchy is mode 0555, and removing the managed subtree when the daemon
+ * stops needs it. It is raised for that step alone (caps_cleanup).
  * NET_ADMIN (proc connector) and SYSLOG (/dev/kmsg) are needed only to
  * open fds, which happens before this is called; those fds are kept and
  * handed out again on every worker restart.
@@ -25,8 +29,21 @@ void caps_reduce(void)
 			  CAP_SETUID, CAP_SETGID, CAP_SYS_CHROOT, CAP_SETPCAP,
 			  CAP_KILL, -1) < 0)
 		fatalx(EXIT_SANDBOX, "capng_updatev failed");
+	if (capng_update(CAPNG_ADD, CAPNG_PERMITTED, CAP_DAC_OVERRIDE) < 0)
+		fatalx(EXIT_SANDBOX, "capng_update failed");
 	if (capng_apply(CAPNG_SELECT_ALL) < 0)
 		fatalx(EXIT_SANDBOX, "capng_apply failed");
 	log_debug("capabilities reduced to setuid setgid sys_chroot "
 		  "setpcap kill");
+}
+
+/* Raise (or drop again) CAP_DAC_OVERRIDE in the effective set, for the
+ * removal of the managed subtree at stop. */
+void caps_cleanup(bool raise)
+{
+	if (capng_update(raise ? CAPNG_ADD : CAPNG_DROP, CAPNG_EFFECTIVE,
+			 CAP_DAC_OVERRIDE) < 0 ||
+	    capng_apply(CAPNG_SELECT_CAPS) < 0)
+		log_warnx("cannot %s CAP_DAC_OVERRIDE",
+			  raise ? "raise" : "drop");
 }

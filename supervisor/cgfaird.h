@@ -59,6 +59,7 @@ const char *worker_name(const struct worker *w);
 
 /* caps.c */
 void caps_reduce(void);
+void caps_cleanup(bool raise);
 
 /* main.c */
 sd_event *supervisor_event(void);

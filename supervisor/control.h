@@ -11,6 +11,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct user;
+
+/* Start the loop (after the workers are registered and the config is
+ * loaded); control_stop lifts the caps as configured. */
+void control_start(void);
+void control_stop(void);
+/* Called with every user after each step (the frontend's status rows). */
+void control_set_row_hook(void (*hook)(const struct user *u));
+
 struct admin {
 	uid_t uid; /* who asked (SO_PEERCRED, read by the supervisor) */
 	pid_t pid;

@@ -4,6 +4,13 @@
  * sd-event loop. It is the only process that writes cgroup files.
  */
 #include "supervisor/cgfaird.h"
+#include "supervisor/backend.h"
+#include "supervisor/conf.h"
+#include "supervisor/control.h"
+#include "supervisor/events.h"
+#include "supervisor/oom.h"
+#include "supervisor/placement.h"
+#include "supervisor/settings.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -46,7 +53,7 @@ void supervisor_status(const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: cgfaird [--config FILE] [--foreground] [--debug] "
-		   "[--dry-run] [--version]\n");
+		   "[--dry-run] [--check-config] [--version]\n");
 }
 
 static void parse_args(int argc, char **argv)
@@ -56,6 +63,7 @@ static void parse_args(int argc, char **argv)
 		{"foreground", no_argument, NULL, 'f'},
 		{"debug", no_argument, NULL, 'd'},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"check-config", no_argument, NULL, 'C'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
@@ -74,6 +82,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'n':
 			opts.dry_run = true;
+			break;
+		case 'C':
+			opts.check_config = true;
 			break;
 		case 'V':
 			printf("cgfaird %s\n", CGFAIR_VERSION);
@@ -158,6 +169,8 @@ static void make_rundirs(void)
 
 static void on_stopped(void)
 {
+	/* nobody stays throttled while the daemon is down */
+	control_stop();
 	log_info("stopped");
 	sd_event_exit(event, EXIT_OK);
 }
@@ -179,8 +192,12 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 	(void)s;
 	(void)si;
 	(void)data;
+	char msg[256];
+
 	sd_notify(0, "RELOADING=1");
 	log_info("SIGHUP: reloading");
+	events_reopen(); /* logrotate moved the event log */
+	control_reload(NULL, msg, sizeof(msg));
 	sd_notify(0, "READY=1");
 	return 0;
 }
@@ -232,28 +249,69 @@ static void setup_signals(void)
 		fatalx(EXIT_FATAL, "cannot add the SIGUSR2 test hook");
 }
 
-static const struct worker_class scanner_class = {
-	.role = ROLE_SCANNER, .exe = "cgfair-scanner", .count = 1};
-static struct worker_class oomwatch_class = {.role = ROLE_OOMWATCH,
-					     .exe = "cgfair-oomwatch",
-					     .chroot = true,
-					     .count = 2};
 static const struct worker_class frontend_class = {
 	.role = ROLE_FRONTEND,
 	.exe = "cgfair-frontend",
 	.chroot = true,
 	.count = 1};
 
+static void start_backend(void)
+{
+	struct backend_params bp;
+	char err[256];
+
+	settings_backend(conf(), opts.dry_run, &bp);
+	bp.event = event;
+	if (backend_init(&bp, err, sizeof(err)) < 0)
+		fatalx(EXIT_BACKEND, "%s", err);
+}
+
+/* Before caps_reduce(): the proc connector needs CAP_NET_ADMIN. */
+static void start_placement(void)
+{
+	struct placement_params pp;
+
+	settings_placement(conf(), &pp);
+	placement_init(&pp);
+}
+
+/* Before caps_reduce(): /dev/kmsg may need CAP_SYSLOG. */
+static void start_events_and_oom(void)
+{
+	struct event_settings es;
+	struct oom_settings os;
+
+	settings_events(conf(), &es);
+	events_init(&es);
+	settings_oom(conf(), &os);
+	oom_init(&os);
+}
+
+static void on_reload(const struct cgfair_config *cfg)
+{
+	struct placement_params pp;
+	struct event_settings es;
+
+	settings_placement(cfg, &pp);
+	placement_reconfigure(&pp);
+	settings_events(cfg, &es);
+	events_init(&es);
+}
+
 int main(int argc, char **argv)
 {
 	int r;
 
 	parse_args(argc, argv);
+	if (opts.check_config)
+		conf_check_and_exit(opts.config_path);
 	/* under systemd our stderr is the journal: log there with fields */
 	log_init("cgfaird", opts.debug,
 		 getenv("JOURNAL_STREAM") != NULL || !opts.foreground);
 	if (geteuid() != 0)
 		fatalx(EXIT_NOTROOT, "cgfaird must be started as root");
+	conf_load_initial(opts.config_path);
+	opts.worker_user = conf()->daemon.worker_user;
 	if (!opts.foreground && daemon(0, 0) < 0)
 		fatal(EXIT_FATAL, "daemon");
 	find_libexec();
@@ -262,12 +320,16 @@ int main(int argc, char **argv)
 		fatalx(EXIT_FATAL, "sd_event_default failed");
 	setup_signals();
 	workers_init(event);
-	workers_add_class(&scanner_class);
-	workers_add_class(&oomwatch_class);
+	placement_add_workers();
+	start_events_and_oom();
 	workers_add_class(&frontend_class);
+	start_backend();
+	start_placement();
 	caps_reduce();
+	conf_add_reload_hook(on_reload);
 	sd_event_set_watchdog(event, true);
 	workers_start();
+	control_start();
 	if (sd_event_add_post(event, &ready_check, check_ready, NULL) < 0)
 		fatalx(EXIT_FATAL, "cannot add the readiness check");
 	log_info("cgfaird %s started%s", CGFAIR_VERSION,

@@ -1,5 +1,22 @@
 CGFAIRD_SRCS += supervisor/main.c supervisor/workers.c supervisor/caps.c \
 	ipc/ipc.c $(COMMON_SRCS)
+BACKEND_SRCS := supervisor/backend.c supervisor/backend_cgroup1.c \
+	supervisor/backend_cgroup2.c supervisor/backend_systemd.c
+CGFAIRD_SRCS += supervisor/users.c $(BACKEND_SRCS)
+CGFAIRD_SRCS += supervisor/placement.c
+CGFAIRD_SRCS += supervisor/events.c supervisor/oom.c
+CGFAIRD_SRCS += supervisor/conf.c supervisor/state.c supervisor/control.c \
+	supervisor/settings.c $(POLICY_SRCS)
 
 PROGRAMS += cgfaird
 $(eval $(call program,cgfaird,$(CGFAIRD_SRCS)))
+
+# The backends' unit tests (a fake cgroup tree) and the test-only CLI that
+# drives the real backend (integration test, VM scenarios: the VM rigs
+# stage build/tests/t-*).
+TEST_PROGRAMS += tests/unit-backend tests/t-backend-cli
+$(eval $(call program,tests/unit-backend,tests/unit/test_backend.c \
+	$(BACKEND_SRCS) $(COMMON_SRCS)))
+$(BUILD)/tests/unit-backend: LDLIBS += -lcmocka
+$(eval $(call program,tests/t-backend-cli,tests/tools/backend-cli.c \
+	supervisor/caps.c $(BACKEND_SRCS) $(COMMON_SRCS)))

@@ -7,6 +7,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pwd.h>
 #include <search.h>
 #include <stdio.h>
@@ -61,7 +62,8 @@ struct user *user_ensure(uid_t uid)
 		if (!u)
 			fatal(EXIT_FATAL, "calloc");
 		u->uid = uid;
-		u->cap_usec = -1;
+		u->cpu_delta = -1;
+		u->use_cores = NAN;
 		u->oom_watcher = -1;
 		set_name(u);
 		if (!tsearch(u, &root, cmp_uid))

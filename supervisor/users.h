@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "ipc/ipc.h"
+#include "policy/policy.h"
 
 struct user {
 	uid_t uid;
@@ -21,18 +22,26 @@ struct user {
 	uint64_t moved; /* processes moved into the cgroup so far */
 
 	/* usage and limits (control.c) */
-	uint64_t cpu_usec;    /* last cumulative CPU time seen */
+	uint64_t cpu_usec;   /* last cumulative CPU time seen (cgroup plus
+				processes not yet placed) */
+	bool cpu_known;	     /* cpu_usec holds a sample */
+	int64_t cpu_delta;   /* usec used in the last cycle, -1: unknown */
 	uint64_t mem_bytes;
+	uint64_t mem_cache;
 	uint32_t nprocs;
-	double use_cores;     /* over the last interval */
-	int64_t cap_usec;     /* quota per period in force, -1: none */
-	uint64_t mem_limit;   /* in force */
-	unsigned idle_cycles; /* cycles seen with no process */
+	uint64_t seen_cycle; /* the last scan cycle that reported the user */
+	unsigned idle_cycles; /* cycles in a row seen with no process */
+	double use_cores;     /* over the last interval, NAN: unknown */
+	bool ovr_resolved;    /* ovr holds the users.d settings */
+	struct policy_override ovr;
+	struct policy_state pol; /* what is in force, policy's state */
 
 	/* OOM (oom.c) */
 	int oom_watcher;       /* index in the pool, -1: not armed */
 	uint64_t oom_reported; /* oom_kill counter value last reported */
 	bool oom_counter_known;
+	uint32_t oom_gen; /* of the last arm: older watcher reports are stale */
+	bool oom_no_counter; /* kernel without oom_kill: count kmsg victims */
 };
 
 /* Called after a user's cgroup exists (added) and before it is removed. */

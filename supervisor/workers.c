@@ -7,6 +7,7 @@
  * on_start hook.
  */
 #include "supervisor/cgfaird.h"
+#include "supervisor/events.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -190,7 +191,10 @@ static int on_ipc(sd_event_source *s, int fd, uint32_t revents, void *data)
 		if (rc == IPC_AGAIN)
 			return 0;
 		if (rc == IPC_EOF) {
-			disconnect(w); /* the child handler restarts it */
+			/* a worker that closed its socket (or sent an empty
+			 * record, which reads the same) is no use: make sure
+			 * it is gone; the child handler restarts it */
+			kill_worker(w, "closed its socket");
 			return 0;
 		}
 		if (rc == IPC_ERROR) {
@@ -318,6 +322,10 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *data)
 	uint64_t delay = backoff(w->failures);
 	log_warnx("worker %s (pid %d) %s; restarting in %llu ms", w->name,
 		  (int)si->si_pid, how, (unsigned long long)(delay / 1000));
+	event_emit(EVENT_WORKER_RESTART,
+		   &(struct event_fields){.worker = w->name,
+					  .worker_pid = si->si_pid,
+					  .reason = how});
 	if (sd_event_add_time_relative(event, &w->restart, CLOCK_MONOTONIC,
 				       delay, 0, on_restart, w) < 0)
 		fatalx(EXIT_FATAL, "cannot schedule a worker restart");

@@ -1,8 +1,12 @@
 WORKER_COMMON_SRCS := workers/worker.c workers/sandbox.c ipc/ipc.c \
 	$(COMMON_SRCS)
-SCANNER_SRCS += workers/scanner/main.c
-OOMWATCH_SRCS += workers/oomwatch/main.c
-FRONTEND_SRCS += workers/frontend/main.c
+SCANNER_SRCS += workers/scanner/main.c workers/scanner/parse.c \
+	workers/scanner/read.c workers/scanner/cgstat.c \
+	workers/scanner/pending.c workers/scanner/scan.c \
+	workers/scanner/connector.c
+OOMWATCH_SRCS += workers/oomwatch/main.c workers/oomwatch/oomparse.c
+FRONTEND_SRCS += workers/frontend/main.c workers/frontend/clients.c \
+	workers/frontend/dispatch.c $(FRONTEND_PURE_SRCS)
 
 PROGRAMS += cgfair-scanner cgfair-oomwatch cgfair-frontend
 $(eval $(call program,cgfair-scanner,$(SCANNER_SRCS) $(WORKER_COMMON_SRCS)))

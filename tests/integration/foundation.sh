@@ -8,8 +8,12 @@ sh "$T_TOP/tools/ensure-user.sh"
 CGUID=$(id -u cgfair)
 . "$T_TOP/tests/lib/daemon.sh"
 
-# workers of our daemon (children of its pid), as "pid name" lines
-workers() { ps -o pid=,comm= --ppid "$DPID" 2>/dev/null; }
+# live workers of our daemon (children of its pid, zombies left out), as
+# "pid name" lines
+workers() { ps -o pid=,stat=,comm= --ppid "$DPID" 2>/dev/null | awk '$2 !~ /^Z/ { print $1, $3 }'; }
+nworkers() { workers | wc -l; }
+# --debug logs "worker NAME (pid N) ready" once a worker answered a ping
+nready() { grep -c ') ready$' "$DLOG"; }
 worker_pid() { workers | awk -v n="$1" '$2 == n { print $1; exit }'; }
 status_field() { awk -v k="$2:" '$1 == k { $1 = ""; print substr($0, 2) }' "/proc/$1/status"; }
 
@@ -56,9 +60,10 @@ t_check "supervisor CapBnd reduced to the same set" [ "$bnd" = 00000000000401e0 
 for call in "open for writing" "socket" "execve"; do
 	before=$(workers | awk '{ print $1 }' | sort | tr '\n' ' ')
 	n0=$(grep -c 'killed by signal SYS' "$DLOG")
+	r0=$(nready)
 	kill -USR2 "$DPID"
-	if t_wait 5 sh -c "[ \$(grep -c 'killed by signal SYS' '$DLOG') -ge $((n0 + 4)) ]" &&
-		t_wait 5 sh -c "[ \$(ps --ppid $DPID -o pid= | wc -l) -eq 4 ]"; then
+	if t_wait 10 sh -c "[ \$(grep -c 'killed by signal SYS' '$DLOG') -ge $((n0 + 4)) ]" &&
+		t_wait 10 sh -c "[ \$(grep -c ') ready\$' '$DLOG') -ge $((r0 + 4)) ]"; then
 		after=$(workers | awk '{ print $1 }' | sort | tr '\n' ' ')
 		if [ "$before" != "$after" ] && kill -0 "$DPID"; then
 			t_pass "forbidden $call: workers killed by SIGSYS and restarted"
@@ -75,7 +80,7 @@ test -e /tmp/cgfair-sandbox-test && t_fail "no file written by a worker" "/tmp/c
 # fresh daemon for the restart timings: backoff from the SIGSYS round
 # above must not count
 daemon_stop
-daemon_start
+daemon_start --debug
 
 # --- kill -9 of each worker: back within 2 s
 for name in cgfair-scanner cgfair-oomwatch cgfair-frontend; do

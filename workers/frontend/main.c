@@ -1,17 +1,76 @@
 /*
  * cgfair-frontend: owns the listening Unix socket the supervisor handed it
  * and talks to cgfairctl and monitoring clients. Chrooted, no files, no new
- * sockets: it may only accept on the socket it was given.
+ * sockets: it may only accept on the socket it was given. Client input is
+ * parsed here, never in the supervisor.
  */
+#include "workers/frontend/frontend.h"
 #include "workers/worker.h"
+#include "common/log.h"
+
+#include <json.h>
+#include <string.h>
+#include <sys/resource.h>
+
+struct ipc_listen_setup fe_setup;
+struct fe_rows fe_rows;
 
 static void frontend_allow(scmp_filter_ctx ctx)
 {
+	/* clients come only from the socket the supervisor handed over;
+	 * their bytes move with read/write, which every worker has */
 	sandbox_allow(ctx, SCMP_SYS(accept4));
-	sandbox_allow(ctx, SCMP_SYS(getsockopt)); /* SO_PEERCRED */
-	sandbox_allow(ctx, SCMP_SYS(sendto));
-	sandbox_allow(ctx, SCMP_SYS(recvfrom));
-	sandbox_allow(ctx, SCMP_SYS(shutdown));
+	/* SO_PEERCRED and SO_PEERGROUPS: what a client may read */
+	sandbox_allow(ctx, SCMP_SYS(getsockopt));
+}
+
+/* Before the sandbox: json-c seeds its hash function (getrandom, else
+ * /dev/urandom) and may look at the locale on first use; do both now,
+ * while files may still be opened. Room for max_clients fds, too. */
+static void frontend_init(sd_event *event)
+{
+	json_object *o = json_tokener_parse("{\"a\":[1.5,\"x\"]}");
+	struct rlimit rl;
+
+	json_object_put(json_object_new_double(0.5));
+	if (o)
+		(void)json_object_to_json_string(o);
+	json_object_put(o);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	clients_init(event);
+}
+
+static void take_rows(const struct ipc_user_states *m)
+{
+	for (uint32_t i = 0; i < m->count; i++)
+		if (fe_rows_update(&fe_rows, &m->row[i]) < 0)
+			log_warnx("out of memory for the row of uid %u",
+				  m->row[i].uid);
+}
+
+static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
+{
+	(void)event;
+	switch (msg->hdr.type) {
+	case IPC_LISTEN:
+		fe_setup = msg->u.listen_setup;
+		clients_listen(msg->fds[0]);
+		return true;
+	case IPC_USER_STATE:
+		take_rows(&msg->u.user_states);
+		return true;
+	case IPC_CLIENT_REPLY:
+		clients_reply(&msg->u.client_reply);
+		return true;
+	case IPC_EVENT:
+		clients_event(msg->u.event.json);
+		return true;
+	default:
+		return false;
+	}
 }
 
 static const struct worker_role frontend = {
@@ -19,6 +78,8 @@ static const struct worker_role frontend = {
 	.name = "cgfair-frontend",
 	.chroot = true,
 	.allow = frontend_allow,
+	.init = frontend_init,
+	.handle = frontend_handle,
 };
 
 int main(int argc, char **argv)

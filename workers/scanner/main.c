@@ -3,22 +3,91 @@
  * supervisor. Runs as the cgfair user with a read-only seccomp allowlist:
  * it may open files for reading only, and never write, connect or exec.
  */
+#include "workers/scanner/scanner.h"
 #include "workers/worker.h"
+#include "common/log.h"
 
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct scanner sc;
+
+/* sandbox_allow_open_readonly() masks O_TMPFILE, which includes the
+ * O_DIRECTORY bit, so it refuses read-only opens of directories: allow
+ * those (/proc, /proc/PID, the user cgroups) here, still without any
+ * write, create or tmpfile flag (__O_TMPFILE is the tmpfile-only bit). */
+static void allow_open_directory(scmp_filter_ctx ctx)
+{
+	const scmp_datum_t mask = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC |
+				  O_APPEND | __O_TMPFILE | O_DIRECTORY;
+	int rc =
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+			     SCMP_A2(SCMP_CMP_MASKED_EQ, mask, O_DIRECTORY));
+	if (rc < 0)
+		fatalx(EXIT_SANDBOX, "seccomp: directory open rule: %s",
+		       strerror(-rc));
+}
+
+/* Beyond the common set: read-only opens (/proc, cgroup files), directory
+ * listing (getdents64: /proc and the user-* cgroups), pread64 (cgroup
+ * files are kept open and re-read at offset 0 each cycle) and sysinfo,
+ * which glibc's qsort calls (sysconf(_SC_PHYS_PAGES)) before sorting a
+ * large array. The proc connector is read with recvmsg, already allowed. */
 static void scanner_allow(scmp_filter_ctx ctx)
 {
 	sandbox_allow_open_readonly(ctx);
+	allow_open_directory(ctx);
 	sandbox_allow(ctx, SCMP_SYS(getdents64));
 	sandbox_allow(ctx, SCMP_SYS(pread64));
-	sandbox_allow(ctx, SCMP_SYS(readlinkat));
-	sandbox_allow(ctx, SCMP_SYS(recvfrom)); /* proc connector */
+	sandbox_allow(ctx, SCMP_SYS(sysinfo));
+}
+
+static void send_msg(uint32_t type, const void *payload, size_t len)
+{
+	worker_send(type, payload, len, NULL, 0);
+}
+
+/* Before the sandbox: /proc is opened once and every pid is read below
+ * it with openat. */
+static void scanner_init_role(sd_event *event)
+{
+	(void)event;
+	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		fatal(EXIT_FATAL, "open /proc");
+	scanner_init(&sc, procfd, "/sys/devices/system/cpu/online", send_msg);
+}
+
+static bool scanner_handle(sd_event *event, struct ipc_msg *msg)
+{
+	switch (msg->hdr.type) {
+	case IPC_SCAN_SETUP:
+		if (scanner_setup(&sc, &msg->u.scan_setup) < 0)
+			fatalx(EXIT_IPC, "unusable scan setup");
+		return true;
+	case IPC_PROC_CONNECTOR:
+		connector_attach(event, msg->fds[0], &sc);
+		msg->fds[0] = -1;
+		return true;
+	case IPC_SCAN_REQUEST:
+		scanner_cycle(&sc, msg->u.scan_request.cycle);
+		return true;
+	case IPC_SWEEP_REQUEST:
+		scanner_sweep(&sc);
+		return true;
+	default:
+		return false;
+	}
 }
 
 static const struct worker_role scanner = {
-	.role = ROLE_SCANNER,
-	.name = "cgfair-scanner",
-	.chroot = false,
-	.allow = scanner_allow,
+    .role = ROLE_SCANNER,
+    .name = "cgfair-scanner",
+    .chroot = false,
+    .allow = scanner_allow,
+    .init = scanner_init_role,
+    .handle = scanner_handle,
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,101 @@
+#!/bin/sh
+# CPU time of one usage cycle with many users and processes (issue 5):
+# NUSERS bare uids, NPROCS sleeping processes placed in their user cgroups
+# (as cgfair would have), then
+#   - cgfair: the scanner driven alone (bench/scan-drive: it forks the real
+#     cgfair-scanner, sandboxed, as the supervisor does) for CYCLES cycles;
+#     a cycle's cost = the scanner's own CPU for the cycle (it measures it)
+#     + the receiving side's CPU (taking the IPC_SCAN_USERS batches);
+#   - the seed's way (bench/seed-scan): walk /proc/[0-9]*, stat each entry,
+#     read each /proc/PID/stat.
+# Prints both medians and the ratio. Targets: < 5 ms, >= 50x cheaper.
+# As root on a cgroup v1 host. Everything made is removed on exit.
+#
+# Environment: NUSERS (1000), NPROCS (20000), CYCLES (20), UID0 (64000).
+set -u
+cd "$(dirname "$0")/.." || exit 2
+B=${CGFAIR_BUILD:-build}
+NUSERS=${NUSERS:-1000}
+NPROCS=${NPROCS:-20000}
+CYCLES=${CYCLES:-20}
+UID0=${UID0:-64000}
+SUB=cgfair-bench$$
+TMP=$(mktemp -d /tmp/cgfair-bench.XXXXXX)
+SPID=""
+
+cleanup() {
+	[ -n "$SPID" ] && kill -TERM "$SPID" 2>/dev/null && wait "$SPID"
+	for c in cpu cpuacct memory; do
+		d=/sys/fs/cgroup/$c/$SUB
+		[ -d "$d" ] || continue
+		find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+		rmdir "$d" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || { echo "bench/cycle.sh: needs root" >&2; exit 2; }
+for c in cpu cpuacct memory; do
+	grep -q " /sys/fs/cgroup/$c cgroup " /proc/mounts || {
+		echo "bench/cycle.sh: needs cgroup v1 $c at /sys/fs/cgroup/$c" >&2
+		exit 2
+	}
+done
+for t in scan-drive seed-scan sleepers; do
+	[ -x "$B/bench/$t" ] || { echo "build first: make tests" >&2; exit 2; }
+done
+if pgrep -x cgfaird >/dev/null; then
+	echo "bench/cycle.sh: a cgfaird is running; it would place (and" \
+		"count) the bench's processes too" >&2
+	exit 2
+fi
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "starting $NPROCS sleepers under $NUSERS uids ($UID0..$((UID0 + NUSERS - 1)))"
+"$B/bench/sleepers" -u "$UID0" -U "$NUSERS" -n "$NPROCS" -c "$SUB" \
+	>"$TMP/sleepers.out" 2>&1 &
+SPID=$!
+i=0
+until grep -q '^ready' "$TMP/sleepers.out"; do
+	i=$((i + 1))
+	[ $i -gt 600 ] && { echo "sleepers did not start" >&2; exit 1; }
+	sleep 0.5
+done
+head -1 "$TMP/sleepers.out"
+grep -q "^ready $NPROCS\$" "$TMP/sleepers.out" || {
+	echo "not all sleepers started:" >&2
+	cat "$TMP/sleepers.out" >&2
+	exit 1
+}
+
+"$B/bench/scan-drive" --scanner "$B/cgfair-scanner" --prefix "/$SUB" \
+	--cpuacct /sys/fs/cgroup/cpuacct --memory /sys/fs/cgroup/memory \
+	--min-uid "$UID0" --max-uid "$((UID0 + NUSERS - 1))" \
+	cycles "$CYCLES" >"$TMP/scan.out" 2>&1 || {
+	cat "$TMP/scan.out"
+	exit 1
+}
+grep '^DONE 1 ' "$TMP/scan.out" | head -1 |
+	awk '{ print "cgfair cycle 1: users " $6 ", processes " $8 }'
+# skip the first cycle (cold dentries): the steady state is what repeats
+scan=$(awk '/^DONE/ && $2 > 1 { print $4 }' "$TMP/scan.out" | median)
+recv=$(awk '/^DONE/ && $2 > 1 { print $14 }' "$TMP/scan.out" | median)
+wall=$(awk '/^DONE/ && $2 > 1 { print $12 }' "$TMP/scan.out" | median)
+cgfair=$((scan + recv))
+
+"$B/bench/seed-scan" -n 5 -m "$UID0" >"$TMP/seed.out"
+seed=$(awk '$1 == "cycle" && $2 > 1 { print $4 }' "$TMP/seed.out" | median)
+sprocs=$(awk '$1 == "cycle" { p = $6 } END { print p }' "$TMP/seed.out")
+
+echo "cgfair cycle:  median ${cgfair} us CPU (scanner ${scan} us +" \
+	"receiving ${recv} us), ${wall} us wall, over $((CYCLES - 1)) cycles"
+echo "seed's scan:   median ${seed} us CPU ($sprocs processes)"
+awk -v a="$cgfair" -v b="$seed" 'BEGIN {
+	r = a > 0 ? b / a : 0
+	printf "ratio:         %.0fx cheaper (target >= 50x); cycle %s 5 ms\n",
+		r, a < 5000 ? "<" : ">="
+	exit !(a < 5000 && r >= 50)
+}'

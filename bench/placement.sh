@@ -1,0 +1,130 @@
+#!/bin/sh
+# Placement latency (issue 4): from the moment a process becomes a user's
+# (setresuid, then exec) to the moment /proc/PID/cgroup shows it in the
+# user's cgroup for cpu, cpuacct and memory; median and p99 over COUNT
+# execs (bench/place-latency), for cgfaird and for cgrulesengd (Debian's
+# cgroup-tools) placing the same uid into the same kind of cgroup, one
+# after the other in the same run. Targets: cgfaird p99 < 10 ms and a
+# median no slower than cgrulesengd's.
+#
+# As root on a cgroup v1 host, with nothing else placing processes (no
+# other cgfaird or cgrulesengd). cgrulesengd reads its rules from
+# /etc/cgrules.conf only: the bench writes one there for its run and
+# removes it, and skips cgrulesengd if the file already exists. Its rules
+# name users, so the bench adds a temporary user (removed on exit).
+# Environment: COUNT (200), BUID (63500).
+set -u
+cd "$(dirname "$0")/.." || exit 2
+B=${CGFAIR_BUILD:-build}
+COUNT=${COUNT:-200}
+BUID=${BUID:-63500}
+BUSER=cgfb$$
+SUB=cgfair-bench$$
+SUB2=cgrules-bench$$
+TMP=$(mktemp -d /tmp/cgfair-bench.XXXXXX)
+DPID="" RPID="" MADE_RULES="" MADE_USER=""
+
+rm_tree() {
+	for c in cpu cpuacct memory; do
+		d=/sys/fs/cgroup/$c/$1
+		[ -d "$d" ] || continue
+		find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+		rmdir "$d" 2>/dev/null
+	done
+}
+stop_pid() { # PID
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+cleanup() {
+	stop_pid "$DPID"
+	stop_pid "$RPID"
+	[ -n "$MADE_RULES" ] && rm -f /etc/cgrules.conf /var/run/cgred.socket
+	[ -n "$MADE_USER" ] && userdel "$BUSER" 2>/dev/null
+	rm_tree "$SUB"
+	rm_tree "$SUB2"
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() { echo "bench/placement.sh: $*" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || die "needs root"
+for c in cpu cpuacct memory; do
+	grep -q " /sys/fs/cgroup/$c cgroup " /proc/mounts ||
+		die "needs cgroup v1 $c at /sys/fs/cgroup/$c"
+done
+[ -x "$B/cgfaird" ] && [ -x "$B/bench/place-latency" ] ||
+	die "build first: make tests"
+pgrep -x cgfaird >/dev/null && die "another cgfaird is running"
+pgrep -x cgrulesengd >/dev/null && die "a cgrulesengd is running"
+getent passwd "$BUID" >/dev/null && die "uid $BUID is taken (set BUID)"
+
+useradd -M -N -g 65534 -u "$BUID" -s /usr/sbin/nologin "$BUSER" ||
+	die "useradd failed"
+MADE_USER=1
+
+# --- cgfaird ---------------------------------------------------------------
+cat >"$TMP/cgfair.conf" <<EOF
+[daemon]
+subtree = $SUB
+[users]
+min_uid = $BUID
+max_uid = $BUID
+EOF
+"$B/cgfaird" --foreground --config "$TMP/cgfair.conf" >"$TMP/cgfaird.log" 2>&1 &
+DPID=$!
+i=0
+until grep -q "ready: all workers answered" "$TMP/cgfaird.log"; do
+	i=$((i + 1))
+	[ $i -gt 200 ] && { cat "$TMP/cgfaird.log"; die "cgfaird not ready"; }
+	sleep 0.1
+done
+[ -d "/sys/fs/cgroup/cpu/$SUB" ] ||
+	die "cgfaird ignored [daemon] subtree: the config is not wired yet"
+"$B/bench/place-latency" -u "$BUID" -g 65534 -s "$SUB" -n 1 >/dev/null # warm-up
+cg=$("$B/bench/place-latency" -u "$BUID" -g 65534 -s "$SUB" -n "$COUNT")
+stop_pid "$DPID"
+DPID=""
+echo "cgfaird:     $cg"
+
+# --- cgrulesengd -----------------------------------------------------------
+if [ -e /etc/cgrules.conf ]; then
+	echo "cgrulesengd: skipped (/etc/cgrules.conf exists; not overwritten)"
+	exit 0
+fi
+command -v cgrulesengd >/dev/null || { echo "cgrulesengd: not installed"; exit 0; }
+cat >"$TMP/cgconfig.conf" <<EOF
+group $SUB2/user-$BUID {
+	cpu {}
+	cpuacct {}
+	memory {}
+}
+EOF
+cgconfigparser -l "$TMP/cgconfig.conf" || die "cgconfigparser failed"
+MADE_RULES=1
+echo "$BUSER cpu,cpuacct,memory $SUB2/user-%U" >/etc/cgrules.conf
+cgrulesengd -n -Q &
+RPID=$!
+sleep 1
+"$B/bench/place-latency" -u "$BUID" -g 65534 -s "$SUB2" -n 1 >/dev/null
+rules=$("$B/bench/place-latency" -u "$BUID" -g 65534 -s "$SUB2" -n "$COUNT")
+echo "cgrulesengd: $rules"
+
+med() { echo "$1" | sed -n 's/.*median_us=\([0-9-]*\).*/\1/p'; }
+p99() { echo "$1" | sed -n 's/.*p99_us=\([0-9-]*\).*/\1/p'; }
+awk -v cm="$(med "$cg")" -v cp="$(p99 "$cg")" -v rm="$(med "$rules")" '
+BEGIN {
+	ok = cp >= 0 && cp < 10000 && cm >= 0 && (rm < 0 || cm <= rm)
+	printf "cgfaird p99 %s 10 ms; median %s cgrulesengd'"'"'s: %s\n",
+		cp < 10000 ? "<" : ">=", cm <= rm ? "<=" : ">",
+		ok ? "targets met" : "targets MISSED"
+	exit !ok
+}'

@@ -1,0 +1,504 @@
+/*
+ * cgfairctl: talk to cgfaird over its socket. One JSON object per line each
+ * way; human tables by default, the daemon's JSON with --json.
+ *
+ * Exit status: 0 ok, 1 the daemon answered with an error, 2 usage,
+ * 3 cannot connect (or the connection broke), 4 permission denied.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <json.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define DEFAULT_SOCKET "/run/cgfair/cgfair.sock"
+#define MAX_REPLY      (64 * 1024 * 1024) /* status of very many users */
+
+enum exit_code {
+	CTL_OK = 0,
+	CTL_DAEMON = 1,
+	CTL_USAGE = 2,
+	CTL_CONNECT = 3,
+	CTL_DENIED = 4,
+};
+
+static bool json_out;
+static const char *sock_path;
+static FILE *sock_in;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cgfairctl [--socket PATH] [--json] COMMAND [ARGS]\n"
+		"commands:\n"
+		"  status [USER]                   users' CPU, memory, limits\n"
+		"  events                          follow events as they come\n"
+		"  penalty USER [SECONDS]          put USER in the penalty box\n"
+		"  release USER                    take USER out of it\n"
+		"  limit USER [--cpu X] [--memory Y]  fix USER's limits\n"
+		"                                  (X: 1.5 or 150%%, none; "
+		"Y: 2G, default)\n"
+		"  limit-clear USER                back to the defaults\n"
+		"  reload                          reload the configuration\n"
+		"  config                          the effective configuration\n"
+		"  metrics                         Prometheus text format\n"
+		"  version                         client and daemon versions\n"
+		"USER is a user name or a uid. Exit status: 0 ok, 1 error from "
+		"the daemon,\n2 usage, 3 cannot connect, 4 permission denied.\n");
+}
+
+static void die(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cgfairctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+/* --- the connection ----------------------------------------------------------- */
+
+static void connect_daemon(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(sock_path) >= sizeof(sa.sun_path))
+		die(CTL_USAGE, "socket path too long: %s", sock_path);
+	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die(CTL_CONNECT, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die(CTL_CONNECT, "cannot connect to %s: %s (is cgfaird running?)",
+		    sock_path, strerror(errno));
+	sock_in = fdopen(fd, "r+");
+	if (!sock_in)
+		die(CTL_CONNECT, "fdopen: %s", strerror(errno));
+}
+
+static void send_request(json_object *req)
+{
+	const char *s = json_object_to_json_string_ext(
+		req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (fprintf(sock_in, "%s\n", s) < 0 || fflush(sock_in) != 0)
+		die(CTL_CONNECT, "sending to %s: %s", sock_path, strerror(errno));
+	json_object_put(req);
+}
+
+/* One line from the daemon, or NULL at the end of the connection. */
+static char *read_line(void)
+{
+	static char *line;
+	static size_t cap;
+	ssize_t n = getline(&line, &cap, sock_in);
+
+	if (n < 0)
+		return NULL;
+	if ((size_t)n > MAX_REPLY)
+		die(CTL_DAEMON, "answer longer than %d bytes", MAX_REPLY);
+	if (n > 0 && line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	return line;
+}
+
+static const char *get_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Read and check one answer; an error answer ends the program. */
+static json_object *read_reply(void)
+{
+	char *line = read_line();
+	json_object *o, *ok;
+	const char *err;
+
+	if (!line)
+		die(CTL_CONNECT, "%s closed the connection without an answer",
+		    sock_path);
+	o = json_tokener_parse(line);
+	if (!o || !json_object_is_type(o, json_type_object))
+		die(CTL_DAEMON, "not a JSON answer: %.200s", line);
+	if (json_object_object_get_ex(o, "ok", &ok) &&
+	    json_object_get_boolean(ok))
+		return o;
+	if (json_out)
+		puts(line);
+	err = get_str(o, "errno");
+	die(err && (strcmp(err, "EPERM") == 0 || strcmp(err, "EACCES") == 0)
+		    ? CTL_DENIED
+		    : CTL_DAEMON,
+	    "%s", get_str(o, "error") ? get_str(o, "error") : line);
+}
+
+/* --- arguments ------------------------------------------------------------------- */
+
+static json_object *request(const char *cmd)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		die(CTL_DAEMON, "out of memory");
+	json_object_object_add(o, "cmd", json_object_new_string(cmd));
+	return o;
+}
+
+/* A uid when we can tell (digits, or a name in passwd); else the name, for
+ * the daemon to look up among the users it manages. */
+static void add_user(json_object *req, const char *user)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long uid;
+
+	errno = 0;
+	uid = strtoul(user, &end, 10);
+	if (*user >= '0' && *user <= '9' && !*end && errno == 0 &&
+	    uid < 0xffffffffUL) {
+		json_object_object_add(req, "uid",
+				       json_object_new_int64((int64_t)uid));
+		return;
+	}
+	pw = getpwnam(user);
+	if (pw)
+		json_object_object_add(
+			req, "uid", json_object_new_int64((int64_t)pw->pw_uid));
+	else
+		json_object_object_add(req, "user",
+				       json_object_new_string(user));
+}
+
+static void need_args(int argc, int min, int max, const char *cmd)
+{
+	if (argc - 1 < min || argc - 1 > max) {
+		fprintf(stderr, "cgfairctl: %s: wrong number of arguments\n",
+			cmd);
+		usage(stderr);
+		exit(CTL_USAGE);
+	}
+}
+
+static json_object *limit_request(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"cpu", required_argument, NULL, 'c'},
+		{"memory", required_argument, NULL, 'm'},
+		{NULL, 0, NULL, 0}};
+	json_object *req = request("limit");
+	bool any = false;
+	int c;
+
+	/* options before or after USER: let getopt move USER to the end */
+	optind = 0; /* 0: glibc starts afresh on the new argv */
+	while ((c = getopt_long(argc, argv, "c:m:", lopts, NULL)) != -1) {
+		if (c != 'c' && c != 'm') {
+			usage(stderr);
+			exit(CTL_USAGE);
+		}
+		json_object_object_add(req, c == 'c' ? "cpu" : "memory",
+				       json_object_new_string(optarg));
+		any = true;
+	}
+	if (optind != argc - 1 || !any)
+		die(CTL_USAGE, "usage: limit USER [--cpu X] [--memory Y] (at "
+			     "least one)");
+	add_user(req, argv[optind]);
+	return req;
+}
+
+static json_object *penalty_request(int argc, char **argv)
+{
+	json_object *req = request("penalty");
+	char *end;
+	long long s;
+
+	need_args(argc, 1, 2, "penalty");
+	add_user(req, argv[1]);
+	if (argc == 3) {
+		errno = 0;
+		s = strtoll(argv[2], &end, 10);
+		if (!*end && errno == 0 && argv[2][0] != '\0')
+			json_object_object_add(req, "seconds",
+					       json_object_new_int64(s));
+		else /* "30m", "2h": the daemon parses durations */
+			json_object_object_add(req, "seconds",
+					       json_object_new_string(argv[2]));
+	}
+	return req;
+}
+
+static json_object *user_request(const char *cmd, int argc, char **argv)
+{
+	json_object *req = request(cmd);
+
+	need_args(argc, 1, 1, cmd);
+	add_user(req, argv[1]);
+	return req;
+}
+
+/* --- human output ------------------------------------------------------------------ */
+
+static int64_t get_int(json_object *o, const char *key, int64_t dflt)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !(json_object_is_type(v, json_type_int) ||
+	      json_object_is_type(v, json_type_double)))
+		return dflt;
+	return json_object_get_int64(v);
+}
+
+static bool get_bool(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) &&
+	       json_object_get_boolean(v);
+}
+
+static void fmt_cpu(char *buf, size_t len, json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.2f", json_object_get_double(v));
+}
+
+static void fmt_bytes(char *buf, size_t len, json_object *o, const char *key)
+{
+	static const char units[] = "BKMGTPE";
+	json_object *v;
+	double b;
+	int u = 0;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	b = (double)json_object_get_uint64(v);
+	while (b >= 1024 && u < 6) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f%c" : "%.0f%c", b, units[u]);
+}
+
+static void fmt_state(char *buf, size_t len, json_object *o)
+{
+	int64_t left = get_int(o, "penalty_left", -1);
+	size_t n = 0;
+
+	buf[0] = '\0';
+#define ADD(...)                                                               \
+	do {                                                                   \
+		int k_ = snprintf(buf + n, len - n, __VA_ARGS__);              \
+		if (k_ > 0 && (size_t)k_ < len - n)                            \
+			n += (size_t)k_;                                       \
+	} while (0)
+	if (get_bool(o, "active"))
+		ADD("%sactive", n ? "," : "");
+	if (get_bool(o, "throttled"))
+		ADD("%sthrottled", n ? "," : "");
+	if (get_bool(o, "fixed"))
+		ADD("%sfixed", n ? "," : "");
+	if (get_bool(o, "penalty") && left >= 0)
+		ADD("%spenalty(%lldm left)", n ? "," : "",
+		    (long long)((left + 59) / 60));
+	else if (get_bool(o, "penalty"))
+		ADD("%spenalty", n ? "," : "");
+#undef ADD
+	if (!n)
+		snprintf(buf, len, "idle");
+}
+
+static void print_status(json_object *reply)
+{
+	json_object *users;
+	char cpu[16], cap[16], mem[16], lim[16], st[96];
+
+	if (!json_object_object_get_ex(reply, "users", &users) ||
+	    !json_object_is_type(users, json_type_array))
+		die(CTL_DAEMON, "no users in the answer");
+	printf("%-16s %8s %6s %6s %6s %6s %8s %8s  %s\n", "USER", "UID",
+	       "PROCS", "CPU", "CAP", "WEIGHT", "MEMORY", "LIMIT", "STATE");
+	for (size_t i = 0; i < json_object_array_length(users); i++) {
+		json_object *u = json_object_array_get_idx(users, i);
+		fmt_cpu(cpu, sizeof(cpu), u, "cpu");
+		fmt_cpu(cap, sizeof(cap), u, "cpu_cap");
+		fmt_bytes(mem, sizeof(mem), u, "memory");
+		fmt_bytes(lim, sizeof(lim), u, "memory_limit");
+		fmt_state(st, sizeof(st), u);
+		printf("%-16s %8lld %6lld %6s %6s %6lld %8s %8s  %s\n",
+		       get_str(u, "name") ? get_str(u, "name") : "?",
+		       (long long)get_int(u, "uid", -1),
+		       (long long)get_int(u, "procs", 0), cpu, cap,
+		       (long long)get_int(u, "weight", 0), mem, lim, st);
+	}
+	if (json_object_array_length(users) == 0)
+		printf("(no managed users%s)\n",
+		       get_bool(reply, "see_all") ? "" : " you may see");
+}
+
+static void print_event(const char *line)
+{
+	json_object *e = json_tokener_parse(line);
+	const char *user;
+
+	if (json_out || !e || !get_str(e, "event")) {
+		puts(line);
+	} else {
+		user = get_str(e, "user");
+		printf("%s %-14s %s%s%s\n",
+		       get_str(e, "time") ? get_str(e, "time") : "-",
+		       get_str(e, "event"), user ? user : "", user ? ": " : "",
+		       get_str(e, "message") ? get_str(e, "message") : "");
+	}
+	fflush(stdout);
+	json_object_put(e);
+}
+
+/* --- commands ------------------------------------------------------------------------- */
+
+static int follow_events(void)
+{
+	char *line;
+
+	json_object_put(read_reply()); /* {"ok":true,"events":"following"} */
+	while ((line = read_line()))
+		print_event(line);
+	die(CTL_CONNECT, "%s closed the connection", sock_path);
+}
+
+static void print_human(const char *cmd, json_object *reply)
+{
+	if (strcmp(cmd, "status") == 0)
+		print_status(reply);
+	else if (strcmp(cmd, "config") == 0)
+		fputs(get_str(reply, "config") ? get_str(reply, "config") : "",
+		      stdout);
+	else if (strcmp(cmd, "metrics") == 0)
+		fputs(get_str(reply, "metrics") ? get_str(reply, "metrics")
+						 : "",
+		      stdout);
+	else if (strcmp(cmd, "version") == 0)
+		printf("cgfairctl %s, cgfaird %s (protocol %lld)\n",
+		       CGFAIR_VERSION,
+		       get_str(reply, "version") ? get_str(reply, "version")
+						 : "?",
+		       (long long)get_int(reply, "protocol", 0));
+	else if (get_str(reply, "message"))
+		puts(get_str(reply, "message"));
+}
+
+static json_object *build_request(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+
+	if (strcmp(cmd, "status") == 0) {
+		need_args(argc, 0, 1, cmd);
+		json_object *req = request(cmd);
+		if (argc == 2)
+			add_user(req, argv[1]);
+		return req;
+	}
+	if (strcmp(cmd, "penalty") == 0)
+		return penalty_request(argc, argv);
+	if (strcmp(cmd, "release") == 0 || strcmp(cmd, "limit-clear") == 0)
+		return user_request(cmd, argc, argv);
+	if (strcmp(cmd, "limit") == 0)
+		return limit_request(argc, argv);
+	if (strcmp(cmd, "events") == 0 || strcmp(cmd, "reload") == 0 ||
+	    strcmp(cmd, "config") == 0 || strcmp(cmd, "metrics") == 0 ||
+	    strcmp(cmd, "version") == 0) {
+		need_args(argc, 0, 0, cmd);
+		return request(cmd);
+	}
+	fprintf(stderr, "cgfairctl: unknown command '%s'\n", cmd);
+	usage(stderr);
+	exit(CTL_USAGE);
+}
+
+static int parse_options(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
+	int c;
+
+	sock_path = getenv("CGFAIR_SOCKET");
+	if (!sock_path || !*sock_path)
+		sock_path = DEFAULT_SOCKET;
+	/* "+": options end at the command, whose own options follow */
+	while ((c = getopt_long(argc, argv, "+s:jhV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sock_path = optarg;
+			break;
+		case 'j':
+			json_out = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(CTL_OK);
+		case 'V':
+			printf("cgfairctl %s\n", CGFAIR_VERSION);
+			exit(CTL_OK);
+		default:
+			usage(stderr);
+			exit(CTL_USAGE);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		exit(CTL_USAGE);
+	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	int first = parse_options(argc, argv);
+	json_object *req = build_request(argc - first, argv + first);
+	const char *cmd = argv[first];
+	json_object *reply;
+
+	connect_daemon();
+	send_request(req);
+	if (strcmp(cmd, "events") == 0)
+		return follow_events();
+	reply = read_reply();
+	if (json_out)
+		puts(json_object_to_json_string_ext(
+			reply, JSON_C_TO_STRING_PLAIN |
+				       JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		print_human(cmd, reply);
+	json_object_put(reply);
+	return fflush(stdout) == 0 ? CTL_OK : CTL_DAEMON;
+}

@@ -1,0 +1,258 @@
+/*
+ * cgfair configuration: /etc/cgfair/cgfair.conf (or the seed's
+ * /etc/cgroup_py/cgroup_py.conf), then the users.d drop-ins.
+ *
+ * The loader fills a fresh struct and reports every problem through a
+ * callback, one message per problem, "file:line: [section] key: why". It
+ * never touches a config the caller already has: the caller loads into a
+ * new struct and swaps it in only when config_load() returned 0.
+ *
+ * Units in the struct: shares are fractions (0.9, not 90), durations are
+ * milliseconds, sizes are bytes, CPU amounts are CPUs ("cores": cpu-seconds
+ * per second).
+ */
+#ifndef CGFAIR_POLICY_CONFIG_H
+#define CGFAIR_POLICY_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifndef CGFAIR_SYSCONFDIR
+#define CGFAIR_SYSCONFDIR "/etc"
+#endif
+
+#define CONFIG_MAIN_PATH   CGFAIR_SYSCONFDIR "/cgfair/cgfair.conf"
+#define CONFIG_DROPIN_PATH CGFAIR_SYSCONFDIR "/cgfair/users.d"
+#define CONFIG_SEED_PATH   CGFAIR_SYSCONFDIR "/cgroup_py/cgroup_py.conf"
+
+#define CONFIG_NAME_MAX	  64  /* user, group, node names, incl. the NUL */
+#define CONFIG_PATH_MAX	  256 /* file paths, incl. the NUL */
+#define CONFIG_SOCK_MAX	  108 /* sizeof(sun_path) */
+#define CONFIG_UNLIMITED  UINT64_MAX /* a size without limit ("max") */
+#define CONFIG_UID_NOBODY 65534u     /* always exempt */
+
+enum config_format {
+	CONFIG_FORMAT_AUTO,   /* [main] in the file means the seed's format */
+	CONFIG_FORMAT_CGFAIR, /* cgfair.conf(5) */
+	CONFIG_FORMAT_SEED,   /* Cgroup Py v.2's cgroup_py.conf */
+};
+
+enum config_backend {
+	CONFIG_BACKEND_AUTO,	 /* systemd if PID 1, else what is mounted */
+	CONFIG_BACKEND_SYSTEMD,	 /* D-Bus properties on user-UID.slice */
+	CONFIG_BACKEND_CGROUPFS, /* direct, v2 or v1, never systemd */
+	CONFIG_BACKEND_CGROUP2,
+	CONFIG_BACKEND_CGROUP1,
+};
+
+enum config_cpu_mode {
+	CONFIG_CPU_EVEN_ACTIVE, /* the seed's: the pool split by active users */
+	CONFIG_CPU_FAIR,	/* max-min water-filling over demand */
+	CONFIG_CPU_WEIGHT, /* work-conserving weights, caps only to bound */
+};
+
+enum config_penalty_mode {
+	CONFIG_PENALTY_ACTIVE, /* the user's normal cap x fraction */
+	CONFIG_PENALTY_LOCKED, /* fraction x CPUs x max_percent */
+};
+
+enum config_visibility {
+	CONFIG_STATUS_OWN, /* a non-admin sees only their own row */
+	CONFIG_STATUS_ALL,
+};
+
+enum config_level {
+	CONFIG_ERROR,  /* the load fails */
+	CONFIG_NOTICE, /* accepted, but the admin should know */
+};
+
+/* A size that may be a share of RAM: bytes is always resolved (against
+ * MemTotal at load time); share > 0 remembers that it was given as "25%". */
+struct config_size {
+	uint64_t bytes; /* CONFIG_UNLIMITED for "max" */
+	double share;	/* of MemTotal, 0 when given in bytes */
+};
+
+struct config_list {
+	char **v;
+	size_t n;
+};
+
+struct config_daemon {
+	enum config_backend backend;
+	char subtree[CONFIG_NAME_MAX];	   /* cgroup below the root: "cgfair" */
+	char worker_user[CONFIG_NAME_MAX]; /* the workers run as this user */
+	uint64_t interval_ms;		   /* between two scans */
+	char state_dir[CONFIG_PATH_MAX];   /* penalties, runtime limits */
+};
+
+struct config_cpu {
+	enum config_cpu_mode mode;
+	double max_share;      /* of the machine, all users together */
+	double active_share;   /* active: use >= this share of the machine */
+	double active_cpus;    /* ... or >= this many CPUs when > 0 */
+	double throttle_upper; /* of the cap: a throttle event starts */
+	double throttle_lower; /* of the cap: it ends */
+	double min_change;  /* a cap moving less than this is not rewritten */
+	double min_cap;	    /* CPUs: no cap is ever set below this */
+	uint32_t period_us; /* CFS period for quota */
+	uint32_t default_weight; /* cpu.weight scale, 1..10000 */
+	bool release_on_stop;	 /* caps removed when cgfaird stops */
+};
+
+struct config_memory {
+	struct config_size limit;      /* per user; default 25% of RAM */
+	struct config_size swap_limit; /* swap beyond limit; 0 = none */
+	bool release_on_stop;	       /* default: limits stay */
+};
+
+struct config_users {
+	uint32_t min_uid;
+	uint32_t max_uid; /* highest managed uid (default: no bound) */
+	struct config_list exempt_users;  /* names or numeric uids */
+	struct config_list exempt_groups; /* names or numeric gids */
+};
+
+struct config_penalty {
+	uint64_t timeout_ms;
+	enum config_penalty_mode mode;
+	double fraction;
+};
+
+struct config_oom {
+	uint32_t watchers;
+	bool kmsg_detail; /* read the kernel's OOM report for details */
+};
+
+struct config_socket {
+	char path[CONFIG_SOCK_MAX];
+	char admin_group[CONFIG_NAME_MAX]; /* "" = only root may change */
+	enum config_visibility status_visibility;
+	uint32_t max_clients;
+	uint32_t max_clients_per_uid;
+	uint64_t idle_timeout_ms;
+	uint32_t max_line;	     /* bytes of one request line */
+	uint64_t subscriber_backlog; /* bytes queued for one subscriber */
+};
+
+struct config_log {
+	char event_log[CONFIG_PATH_MAX];   /* JSON lines; "" = none */
+	char node_name[CONFIG_NAME_MAX];   /* NODE field; "" = hostname */
+	char system_name[CONFIG_NAME_MAX]; /* human name; "" = node name */
+};
+
+/* Per-user or per-group settings from a [user:NAME] or [group:NAME]
+ * section. Bit k of set says key k was given; seq[k] orders assignments
+ * over all files so that "later wins" also holds between groups. */
+enum config_override_key {
+	CONFIG_OVR_CPU_CAP,
+	CONFIG_OVR_CPU_WEIGHT,
+	CONFIG_OVR_MEMORY_LIMIT,
+	CONFIG_OVR_SWAP_LIMIT,
+	CONFIG_OVR_EXEMPT,
+	CONFIG_OVR_N,
+};
+
+enum config_override_kind {
+	CONFIG_OVR_USER,
+	CONFIG_OVR_GROUP,
+};
+
+struct config_override {
+	enum config_override_kind kind;
+	char name[CONFIG_NAME_MAX]; /* as in the section; digits = an id */
+	unsigned set;		    /* 1u << enum config_override_key */
+	unsigned seq[CONFIG_OVR_N];
+	double cpu_cap; /* CPUs; INFINITY = explicitly no fixed cap */
+	uint32_t cpu_weight;
+	struct config_size memory_limit;
+	struct config_size swap_limit;
+	bool exempt;
+};
+
+struct cgfair_config {
+	struct config_daemon daemon;
+	struct config_cpu cpu;
+	struct config_memory memory;
+	struct config_users users;
+	struct config_penalty penalty;
+	struct config_oom oom;
+	struct config_socket socket;
+	struct config_log log;
+	struct config_override *overrides;
+	size_t n_overrides;
+	enum config_format format; /* of the main file that was read */
+	uint64_t mem_total;	   /* bytes the shares were resolved against */
+};
+
+typedef void (*config_report_fn)(void *arg, enum config_level level,
+				 const char *msg);
+
+struct config_source {
+	const char *main;   /* NULL: built-in defaults only */
+	bool main_optional; /* a missing main file is not an error */
+	enum config_format format;
+	/* users.d directories, highest priority first, NULL-terminated; a
+	 * file name in an earlier directory hides the same name in later
+	 * ones (sysctl.d). NULL: no drop-ins. */
+	const char *const *dropin_dirs;
+	uint64_t mem_total;	 /* MemTotal in bytes; 0: unknown, shares
+				    of RAM then mean no limit */
+	config_report_fn report; /* may be NULL */
+	void *report_arg;
+};
+
+/* Built-in defaults; mem_total as in struct config_source. */
+void config_defaults(struct cgfair_config *cfg, uint64_t mem_total);
+
+/* Load into *cfg, which is overwritten (not freed: pass a fresh one).
+ * Returns 0, or -1 after reporting every error; on -1 *cfg holds nothing
+ * that needs config_free(). */
+int config_load(struct cgfair_config *cfg, const struct config_source *src);
+
+/* Like config_load for one INI text already in memory; name is used in
+ * messages. For tests, fuzzing and `cgfairctl config --check`. */
+int config_load_string(struct cgfair_config *cfg, const char *text,
+		       const char *name, const struct config_source *src);
+
+void config_free(struct cgfair_config *cfg);
+
+/* Deep copy; returns 0 or -1 (out of memory, *dst then empty). */
+int config_copy(struct cgfair_config *dst, const struct cgfair_config *src);
+
+/* Which main file to read: explicit if given, else primary if it exists,
+ * else seed if it exists, else NULL (defaults). */
+const char *config_pick_main(const char *explicit_path, const char *primary,
+			     const char *seed);
+
+/* Print the effective configuration in cgfair.conf format (also for a
+ * config read from the seed's file: the output is its translation).
+ * Returns 0 or -1 on a write error. */
+int config_print(const struct cgfair_config *cfg, FILE *out);
+
+const char *config_backend_name(enum config_backend b);
+const char *config_cpu_mode_name(enum config_cpu_mode m);
+const char *config_penalty_mode_name(enum config_penalty_mode m);
+
+/* The value parsers, exported for the socket ("limit set ... 2G") and the
+ * tests. Each returns NULL on success or a short reason. */
+const char *config_parse_bool(const char *s, bool *out);
+const char *config_parse_uint(const char *s, uint64_t *out);
+const char *config_parse_number(const char *s, double *out);
+/* "90%" or "0.9"; a bare number must be a fraction. */
+const char *config_parse_share(const char *s, double *out);
+/* "5", "5s", "500ms", "1h30m", "2d"; a bare number is seconds. */
+const char *config_parse_duration(const char *s, uint64_t *ms);
+/* "512M", "2G", "1.5G", "1048576": binary units, a bare number is bytes;
+ * with CONFIG_SIZE_MAX also "max"/"unlimited"/"infinity"; with
+ * CONFIG_SIZE_SHARE also "25%" of mem_total. */
+#define CONFIG_SIZE_MAX	  1u
+#define CONFIG_SIZE_SHARE 2u
+const char *config_parse_size(const char *s, unsigned flags, uint64_t mem_total,
+			      struct config_size *out);
+/* CPUs: "1.5" or "150%" (of one CPU, as systemd's CPUQuota=). */
+const char *config_parse_cpus(const char *s, double *out);
+
+#endif

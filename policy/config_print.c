@@ -1,0 +1,73 @@
+/*
+ * `cgfaird --check-config`: the effective configuration in cgfair.conf
+ * format, every key, so that the output read back gives the same config
+ * (and a seed config's output is its translation).
+ */
+#include <string.h>
+
+#include "policy/config_internal.h"
+
+static const char *format_name(enum config_format f)
+{
+	return f == CONFIG_FORMAT_SEED ? "Cgroup Py v.2 (cgroup_py.conf)"
+				       : "cgfair";
+}
+
+/* Lists are printed here, not through a buffer: they have no length. */
+static void print_list(const char *name, const struct config_list *l, FILE *out)
+{
+	fprintf(out, "%s =", name);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(out, "%s %s", i ? "," : "", l->v[i]);
+	fputc('\n', out);
+}
+
+static void print_globals(const struct cgfair_config *cfg, FILE *out)
+{
+	const char *section = "";
+	char buf[512];
+
+	for (const struct key_def *k = config_keys; k->name != NULL; k++) {
+		if (strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(out, "\n[%s]\n", section);
+		}
+		if (k->type == KT_LIST) {
+			print_list(
+			    k->name,
+			    (const void *)((const char *)cfg + k->offset), out);
+			continue;
+		}
+		config_key_print(k, cfg, buf, sizeof(buf));
+		fprintf(out, "%s = %s\n", k->name, buf);
+	}
+}
+
+static void print_override(const struct config_override *o, FILE *out)
+{
+	char buf[64];
+
+	if (o->set == 0)
+		return;
+	fprintf(out, "\n[%s:%s]\n",
+		o->kind == CONFIG_OVR_USER ? "user" : "group", o->name);
+	for (const struct key_def *k = config_ovr_keys; k->name != NULL; k++) {
+		if (!(o->set & (1u << k->ovr)))
+			continue;
+		config_key_print(k, o, buf, sizeof(buf));
+		fprintf(out, "%s = %s\n", k->name, buf);
+	}
+}
+
+int config_print(const struct cgfair_config *cfg, FILE *out)
+{
+	fprintf(out, "# cgfair effective configuration (read as %s format)\n",
+		format_name(cfg->format));
+	if (cfg->mem_total > 0)
+		fprintf(out, "# shares of RAM are of MemTotal = %llu bytes\n",
+			(unsigned long long)cfg->mem_total);
+	print_globals(cfg, out);
+	for (size_t i = 0; i < cfg->n_overrides; i++)
+		print_override(&cfg->overrides[i], out);
+	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}

@@ -1,0 +1,36 @@
+/*
+ * Memory limits are static per user (changing a memory ceiling under a
+ * running job kills it), with one exception: a limit is lowered in steps,
+ * never below what the cgroup uses at that moment. cgroup v1 refuses such
+ * a write (EBUSY) and v2 would reclaim or OOM-kill at once.
+ */
+#include "policy/policy.h"
+
+#define PAGE 4096u
+
+uint64_t policy_memory_target(const struct cgfair_config *cfg,
+			      const struct policy_override *ovr)
+{
+	if (ovr->set & POLICY_OVR(CONFIG_OVR_MEMORY_LIMIT))
+		return ovr->memory_limit;
+	return cfg->memory.limit.bytes;
+}
+
+uint64_t policy_swap_target(const struct cgfair_config *cfg,
+			    const struct policy_override *ovr)
+{
+	if (ovr->set & POLICY_OVR(CONFIG_OVR_SWAP_LIMIT))
+		return ovr->swap_limit;
+	return cfg->memory.swap_limit.bytes;
+}
+
+uint64_t policy_memory_step(uint64_t usage, uint64_t target)
+{
+	if (target >= usage)
+		return target;
+	/* The kernel keeps limits in pages, rounding down: round up so that
+	 * the written limit is not a page below the usage. */
+	if (usage > UINT64_MAX - PAGE)
+		return CONFIG_UNLIMITED;
+	return (usage + PAGE - 1) / PAGE * PAGE;
+}

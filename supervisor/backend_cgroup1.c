@@ -1,0 +1,427 @@
+/*
+ * cgroup v1 backend: user cgroups <ctrl>/<subtree>/user-UID in the cpu,
+ * cpuacct and memory hierarchies, co-mounted or not. A hierarchy that
+ * carries several of them (cpu,cpuacct) is handled once.
+ */
+#include "supervisor/backend_impl.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+enum { H_CPU, H_CPUACCT, H_MEMORY, H_COUNT };
+
+static const char *const hname[H_COUNT] = {"cpu", "cpuacct", "memory"};
+
+static struct cg_dir mnt[H_COUNT];
+static bool same_as_earlier[H_COUNT]; /* co-mounted with a lower index */
+static bool has_memsw;
+static bool said_no_memsw;
+static bool said_no_counter;
+
+static void v1_fini(void)
+{
+	for (int i = 0; i < H_COUNT; i++)
+		cg_close(&mnt[i]);
+}
+
+static int open_hierarchies(const struct cg_mounts *m, char *err, size_t errlen)
+{
+	const char *where[H_COUNT] = {m->cpu, m->cpuacct, m->memory};
+
+	for (int i = 0; i < H_COUNT; i++) {
+		mnt[i] = (struct cg_dir)CG_DIR_INIT;
+		same_as_earlier[i] = false;
+	}
+	for (int i = 0; i < H_COUNT; i++) {
+		if (!where[i][0]) {
+			snprintf(err, errlen,
+				 "cgroup1: no %s controller mounted under %s",
+				 hname[i], bk.mount);
+			return -1;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(where[i], where[j]) == 0)
+				same_as_earlier[i] = true;
+		int r = cg_open_mount(where[i], &mnt[i]);
+		if (r < 0) {
+			snprintf(err, errlen, "cgroup1: %s: %s", where[i],
+				 strerror(-r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Make the managed subtree in each hierarchy now, so that a tree we may
+ * not write shows at start rather than at the first user. */
+static int v1_init(const struct cg_mounts *m, char *err, size_t errlen)
+{
+	struct cg_dir sub;
+
+	if (open_hierarchies(m, err, errlen) < 0)
+		goto fail;
+	for (int i = 0; i < H_COUNT; i++) {
+		int r = cg_open_subtree(&mnt[i], true, &sub);
+		if (r < 0) {
+			snprintf(err, errlen, "cgroup1: cannot make %s/%s: %s",
+				 mnt[i].path, bk.subtree, strerror(-r));
+			goto fail;
+		}
+		cg_close(&sub);
+	}
+	has_memsw = cg_has_file(&mnt[H_MEMORY], "memory.memsw.limit_in_bytes");
+	said_no_memsw = said_no_counter = false;
+	if (!has_memsw)
+		log_info("cgroup1: no memory.memsw.* (swap accounting off): "
+			 "swap limits are not set");
+	return 0;
+fail:
+	v1_fini();
+	return -1;
+}
+
+static int v1_ensure_user(uid_t uid)
+{
+	struct cg_dir d;
+
+	for (int i = 0; i < H_COUNT; i++) {
+		if (same_as_earlier[i])
+			continue;
+		int r = cg_open_user(&mnt[i], uid, true, &d);
+		if (r < 0) {
+			log_warnx("cgroup1: uid %u: cannot make its %s cgroup "
+				  "under %s/%s: %s",
+				  (unsigned)uid, hname[i], mnt[i].path,
+				  bk.subtree, strerror(-r));
+			return r;
+		}
+		cg_close(&d);
+	}
+	return 0;
+}
+
+static int open_user(int h, uid_t uid, struct cg_dir *d)
+{
+	int r = cg_open_user(&mnt[h], uid, false, d);
+
+	if (r < 0)
+		log_warnx("cgroup1: uid %u: no %s cgroup: %s", (unsigned)uid,
+			  hname[h], strerror(-r));
+	return r;
+}
+
+/* A new period goes in while uncapped, so that no intermediate
+ * quota/period pair is one the kernel refuses or that caps too hard. */
+static int v1_set_cpu(uid_t uid, const struct cpu_limit *l)
+{
+	uint64_t period = cpu_period_of(l), quota = cpu_quota_of(l), cur;
+	struct cg_dir d;
+	int r;
+
+	if ((r = open_user(H_CPU, uid, &d)) < 0)
+		return r;
+	if (cg_read_u64(&d, "cpu.cfs_period_us", &cur) < 0 || cur != period) {
+		r = cg_write(&d, "cpu.cfs_quota_us", "-1");
+		if (r == 0)
+			r = cg_write_u64(&d, "cpu.cfs_period_us", period, "");
+	}
+	if (r == 0)
+		r = cg_write_u64(&d, "cpu.cfs_quota_us", quota, "-1");
+	if (r == 0 && l->weight)
+		r = cg_write_u64(&d, "cpu.shares", weight_to_shares(l->weight),
+				 "");
+	cg_close(&d);
+	return r;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static int write_if_changed(const struct cg_dir *d, const char *file,
+			    uint64_t v, uint64_t cur)
+{
+	return v == cur ? 0 : cg_write_u64(d, file, v, "-1");
+}
+
+/* The kernel keeps memory.limit <= memsw.limit at every write: when the
+ * new memory limit is above the memsw limit in force, memsw goes first
+ * (raising), else memory goes first (lowering). */
+static int write_mem_pair(const struct cg_dir *d, uint64_t mem,
+			  uint64_t cur_mem, uint64_t memsw, uint64_t cur_memsw)
+{
+	int r;
+
+	if (mem > cur_memsw) {
+		r = write_if_changed(d, "memory.memsw.limit_in_bytes", memsw,
+				     cur_memsw);
+		if (r == 0)
+			r = write_if_changed(d, "memory.limit_in_bytes", mem,
+					     cur_mem);
+	} else {
+		r = write_if_changed(d, "memory.limit_in_bytes", mem, cur_mem);
+		if (r == 0)
+			r = write_if_changed(d, "memory.memsw.limit_in_bytes",
+					     memsw, cur_memsw);
+	}
+	return r;
+}
+
+static int v1_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
+{
+	uint64_t cur_mem = LIMIT_NONE, cur_memsw = LIMIT_NONE, used = 0;
+	uint64_t mem, memsw, target_memsw = memsw_of(l);
+	struct cg_dir d;
+	int r;
+
+	if ((r = open_user(H_MEMORY, uid, &d)) < 0)
+		return r;
+	(void)cg_read_u64(&d, "memory.limit_in_bytes", &cur_mem);
+	(void)cg_read_u64(&d, "memory.usage_in_bytes", &used);
+	mem = mem_step(l->max, max_u64(usage, used), cur_mem);
+	if (has_memsw) {
+		(void)cg_read_u64(&d, "memory.memsw.limit_in_bytes",
+				  &cur_memsw);
+		used = 0;
+		(void)cg_read_u64(&d, "memory.memsw.usage_in_bytes", &used);
+		memsw = max_u64(mem_step(target_memsw, used, cur_memsw), mem);
+		r = write_mem_pair(&d, mem, cur_mem, memsw, cur_memsw);
+	} else {
+		if (l->swap_max != LIMIT_NONE && !said_no_memsw) {
+			log_info("cgroup1: swap accounting is off: swap "
+				 "limits are not set");
+			said_no_memsw = true;
+		}
+		memsw = target_memsw;
+		r = write_if_changed(&d, "memory.limit_in_bytes", mem, cur_mem);
+	}
+	cg_close(&d);
+	if (r < 0)
+		return r;
+	if (mem != l->max || memsw != target_memsw) {
+		log_info("cgroup1: uid %u: memory limit %" PRIu64
+			 " is below usage: stepped to %" PRIu64,
+			 (unsigned)uid, l->max, mem);
+		return BACKEND_AGAIN;
+	}
+	return 0;
+}
+
+static int read_cpu(uid_t uid, struct cpu_limit *cpu)
+{
+	uint64_t shares = 1024;
+	struct cg_dir d;
+	int r;
+
+	if ((r = open_user(H_CPU, uid, &d)) < 0)
+		return r;
+	r = cg_read_u64(&d, "cpu.cfs_quota_us", &cpu->quota_usec);
+	if (r == 0)
+		r = cg_read_u64(&d, "cpu.cfs_period_us", &cpu->period_usec);
+	if (r == 0)
+		r = cg_read_u64(&d, "cpu.shares", &shares);
+	cpu->weight = shares_to_weight(shares);
+	cg_close(&d);
+	return r;
+}
+
+static int read_mem(uid_t uid, struct mem_limit *mem)
+{
+	uint64_t memsw = LIMIT_NONE;
+	struct cg_dir d;
+	int r;
+
+	if ((r = open_user(H_MEMORY, uid, &d)) < 0)
+		return r;
+	r = cg_read_u64(&d, "memory.limit_in_bytes", &mem->max);
+	if (r == 0 && has_memsw)
+		r = cg_read_u64(&d, "memory.memsw.limit_in_bytes", &memsw);
+	cg_close(&d);
+	mem->swap_max =
+	    memsw == LIMIT_NONE || mem->max == LIMIT_NONE || memsw < mem->max
+		? LIMIT_NONE
+		: memsw - mem->max;
+	return r;
+}
+
+static int v1_read_limits(uid_t uid, struct cpu_limit *cpu,
+			  struct mem_limit *mem)
+{
+	int r = read_cpu(uid, cpu);
+
+	if (r < 0)
+		return r;
+	return read_mem(uid, mem);
+}
+
+/* cgroup.procs moves the whole thread group; tasks would move one
+ * thread. */
+static int v1_move_pid(uid_t uid, pid_t pid)
+{
+	char buf[16];
+	struct cg_dir d;
+	int r = 0;
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	for (int i = 0; i < H_COUNT && r == 0; i++) {
+		if (same_as_earlier[i])
+			continue;
+		if ((r = open_user(i, uid, &d)) < 0)
+			break;
+		r = cg_write(&d, "cgroup.procs", buf);
+		cg_close(&d);
+	}
+	return r;
+}
+
+int cg1_arm_oom(const struct cg_dir *memdir, uid_t uid, struct oom_source *src)
+{
+	char buf[64];
+	int efd, ofd, r;
+
+	if (bk.dry_run) {
+		log_info("dry-run: would arm an OOM eventfd on %s",
+			 memdir->path);
+		return -EROFS;
+	}
+	ofd = cg_open_ro(memdir, "memory.oom_control");
+	if (ofd < 0)
+		return ofd;
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0) {
+		r = -errno;
+		close(ofd);
+		return r;
+	}
+	snprintf(buf, sizeof(buf), "%d %d", efd, ofd);
+	r = cg_write(memdir, "cgroup.event_control", buf);
+	if (r < 0) {
+		close(efd);
+		close(ofd);
+		return r;
+	}
+	src->kind = OOM_V1_EVENTFD;
+	src->fds[0] = efd;
+	src->fds[1] = ofd;
+	src->nfds = 2;
+	r = cg_read_key(memdir, "memory.oom_control", "oom_kill",
+			&src->oom_kill);
+	src->has_counter = r == 0;
+	if (r < 0 && !said_no_counter) {
+		log_warnx("uid %u: %s/memory.oom_control has no oom_kill "
+			  "counter (kernel older than 4.13?): OOM kills are "
+			  "seen through the eventfd alone, without a count",
+			  (unsigned)uid, memdir->path);
+		said_no_counter = true;
+	}
+	return 0;
+}
+
+static int v1_arm_oom(uid_t uid, struct oom_source *src)
+{
+	struct cg_dir d;
+	int r;
+
+	if ((r = open_user(H_MEMORY, uid, &d)) < 0)
+		return r;
+	r = cg1_arm_oom(&d, uid, src);
+	cg_close(&d);
+	return r;
+}
+
+/* Each hierarchy is tried: a busy one keeps its directory and the others
+ * go; ensure_user makes them again. */
+static int v1_remove_user(uid_t uid)
+{
+	int r = 0;
+
+	for (int i = 0; i < H_COUNT; i++) {
+		if (same_as_earlier[i])
+			continue;
+		int e = cg_remove_user(&mnt[i], uid);
+		if (e < 0) {
+			if (e != -EBUSY)
+				log_warnx("cgroup1: uid %u: remove its %s "
+					  "cgroup: %s",
+					  (unsigned)uid, hname[i],
+					  strerror(-e));
+			if (r == 0)
+				r = e;
+		}
+	}
+	return r;
+}
+
+struct release {
+	int h; /* the hierarchy walked */
+	bool keep_memory;
+};
+
+static bool carries(int h, int ctrl)
+{
+	return strcmp(mnt[h].path, mnt[ctrl].path) == 0;
+}
+
+/* Lift in the hierarchy walked what it carries, then rmdir there: a
+ * directory left in one hierarchy only is still released. */
+static void release_one(uid_t uid, void *arg)
+{
+	const struct release *rel = arg;
+	struct cpu_limit cpu = {.quota_usec = LIMIT_NONE};
+	struct mem_limit mem = {.max = LIMIT_NONE, .swap_max = LIMIT_NONE};
+	int r;
+
+	if (carries(rel->h, H_CPU))
+		(void)v1_set_cpu(uid, &cpu);
+	if (!rel->keep_memory && carries(rel->h, H_MEMORY))
+		(void)v1_set_memory(uid, &mem, 0);
+	r = cg_remove_user(&mnt[rel->h], uid);
+	if (r < 0 && r != -EBUSY)
+		log_warnx("cgroup1: uid %u: remove its %s cgroup: %s",
+			  (unsigned)uid, hname[rel->h], strerror(-r));
+}
+
+static int v1_release_all(bool keep_memory)
+{
+	for (int i = 0; i < H_COUNT; i++) {
+		struct release rel = {.h = i, .keep_memory = keep_memory};
+		if (same_as_earlier[i])
+			continue;
+		(void)cg_foreach_user(&mnt[i], release_one, &rel);
+		cg_remove_subtree(&mnt[i]);
+	}
+	return 0;
+}
+
+static void v1_scan_setup(struct ipc_scan_setup *out)
+{
+	out->hierarchy = HIER_V1;
+	out->systemd_names = 0;
+	out->prefix[0] = '/';
+	cg_copy(out->prefix + 1, sizeof(out->prefix) - 1, bk.subtree);
+	cg_copy(out->cpuacct_dir, sizeof(out->cpuacct_dir),
+		mnt[H_CPUACCT].path);
+	cg_copy(out->memory_dir, sizeof(out->memory_dir), mnt[H_MEMORY].path);
+}
+
+const struct backend_ops backend_cgroup1_ops = {
+    .name = "cgroup1",
+    .kind = BACKEND_CGROUP1,
+    .init = v1_init,
+    .fini = v1_fini,
+    .ensure_user = v1_ensure_user,
+    .set_cpu = v1_set_cpu,
+    .set_memory = v1_set_memory,
+    .read_limits = v1_read_limits,
+    .move_pid = v1_move_pid,
+    .arm_oom = v1_arm_oom,
+    .remove_user = v1_remove_user,
+    .release_all = v1_release_all,
+    .scan_setup = v1_scan_setup,
+};

@@ -1,0 +1,530 @@
+/*
+ * systemd backend: logind's user-UID.slice is the user's cgroup. Under
+ * systemd's cgroup delegation rules its attributes belong to systemd, so
+ * limits go through D-Bus (SetUnitProperties, runtime) and stray processes
+ * are adopted with a transient scope; the slice's files are only read
+ * (usage, memory.events), plus the v1 OOM eventfd registration.
+ *
+ * Calls are synchronous with a short timeout: each is one round trip to
+ * PID 1 and the caller needs its result to retry next cycle. A D-Bus error
+ * is logged with the unit and properties and returned, never fatal.
+ */
+#include "supervisor/backend_impl.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+#define SD_DEST		 "org.freedesktop.systemd1"
+#define SD_PATH		 "/org/freedesktop/systemd1"
+#define SD_MGR		 "org.freedesktop.systemd1.Manager"
+#define SD_UNIT		 "org.freedesktop.systemd1.Unit"
+#define SD_SLICE	 "org.freedesktop.systemd1.Slice"
+#define BUS_TIMEOUT_USEC (2 * 1000 * 1000)
+#define USEC_INFINITY	 UINT64_MAX
+
+static sd_bus *bus;
+static bool unified; /* cgroup2 host: CPUWeight, MemoryMax, MemorySwapMax */
+static struct cg_dir memroot = CG_DIR_INIT; /* v2 mount or v1 memory */
+static char cpuacct_dir[PATH_MAX];
+static bool said_no_swap;
+
+/* uids whose slice got properties from us: released on stop */
+static uid_t *touched;
+static size_t ntouched, touched_cap;
+
+struct prop {
+	const char *name;
+	char type; /* 't' or 'b' */
+	uint64_t value;
+};
+
+static void slice_name(uid_t uid, char *buf, size_t len)
+{
+	snprintf(buf, len, "user-%u.slice", (unsigned)uid);
+}
+
+static void bus_drop(void)
+{
+	bus = sd_bus_flush_close_unref(bus);
+}
+
+static int bus_connect(void)
+{
+	sd_bus *b = NULL;
+	int r;
+
+	if (bus)
+		return 0;
+	/* PID 1's private socket works without dbus-daemon (as systemctl
+	 * does for root); the system bus otherwise */
+	r = sd_bus_new(&b);
+	if (r >= 0)
+		r = sd_bus_set_address(b, "unix:path=/run/systemd/private");
+	if (r >= 0)
+		r = sd_bus_start(b);
+	if (r < 0) {
+		b = sd_bus_unref(b);
+		r = sd_bus_open_system(&b);
+		if (r < 0)
+			return r;
+	}
+	(void)sd_bus_set_method_call_timeout(b, BUS_TIMEOUT_USEC);
+	/* let the loop drain anything systemd sends unasked */
+	if (bk.event && (r = sd_bus_attach_event(b, bk.event, 0)) < 0) {
+		sd_bus_unref(b);
+		return r;
+	}
+	bus = b;
+	return 0;
+}
+
+/* A broken connection is reopened at the next call (systemd
+ * re-executed, dbus restarted). */
+static int bus_result(int r)
+{
+	if (r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE ||
+	    r == -ESHUTDOWN)
+		bus_drop();
+	return r;
+}
+
+static const char *err_text(const sd_bus_error *e, int r)
+{
+	static char buf[512];
+
+	if (sd_bus_error_is_set(e))
+		snprintf(buf, sizeof(buf), "%s: %s", e->name,
+			 e->message ? e->message : "");
+	else
+		snprintf(buf, sizeof(buf), "%s", strerror(-r));
+	return buf;
+}
+
+static void describe(const struct prop *p, size_t n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++) {
+		if (p[i].type == 'b')
+			off += (size_t)snprintf(buf + off, len - off, "%s%s=%s",
+						i ? " " : "", p[i].name,
+						p[i].value ? "yes" : "no");
+		else if (p[i].value == USEC_INFINITY)
+			off += (size_t)snprintf(buf + off, len - off,
+						"%s%s=infinity", i ? " " : "",
+						p[i].name);
+		else
+			off += (size_t)snprintf(buf + off, len - off,
+						"%s%s=%" PRIu64, i ? " " : "",
+						p[i].name, p[i].value);
+	}
+}
+
+static int append_props(sd_bus_message *m, const struct prop *p, size_t n)
+{
+	int r = sd_bus_message_open_container(m, 'a', "(sv)");
+
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		if (p[i].type == 'b')
+			r = sd_bus_message_append(m, "(sv)", p[i].name, "b",
+						  (int)(p[i].value != 0));
+		else
+			r = sd_bus_message_append(m, "(sv)", p[i].name, "t",
+						  p[i].value);
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	return r;
+}
+
+static void remember(uid_t uid)
+{
+	for (size_t i = 0; i < ntouched; i++)
+		if (touched[i] == uid)
+			return;
+	if (ntouched == touched_cap) {
+		size_t cap = touched_cap ? touched_cap * 2 : 64;
+		uid_t *t = reallocarray(touched, cap, sizeof(*t));
+		if (!t)
+			return; /* only release on stop is lost */
+		touched = t;
+		touched_cap = cap;
+	}
+	touched[ntouched++] = uid;
+}
+
+static int set_props(uid_t uid, const struct prop *p, size_t n)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL, *reply = NULL;
+	char unit[64], what[512];
+	int r;
+
+	slice_name(uid, unit, sizeof(unit));
+	describe(p, n, what, sizeof(what));
+	if (bk.dry_run) {
+		log_info("dry-run: would set %s on %s", what, unit);
+		return 0;
+	}
+	if ((r = bus_connect()) < 0)
+		goto out;
+	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MGR,
+					   "SetUnitProperties");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "sb", unit, 1);
+	if (r >= 0)
+		r = append_props(m, p, n);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, 0, &error, &reply);
+	if (r >= 0)
+		remember(uid);
+out:
+	if (r < 0)
+		log_warnx("systemd: %s: SetUnitProperties %s: %s", unit, what,
+			  err_text(&error, r));
+	else
+		log_debug("systemd: %s: set %s", unit, what);
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(m);
+	sd_bus_message_unref(reply);
+	return bus_result(r);
+}
+
+static int get_u64(uid_t uid, const char *iface, const char *name, uint64_t *v)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	char unit[64], *path = NULL;
+	int r;
+
+	slice_name(uid, unit, sizeof(unit));
+	if ((r = bus_connect()) < 0)
+		return r;
+	r = sd_bus_path_encode(SD_PATH "/unit", unit, &path);
+	if (r >= 0)
+		r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, name,
+						&error, 't', v);
+	if (r < 0)
+		log_debug("systemd: %s: read %s: %s", unit, name,
+			  err_text(&error, r));
+	free(path);
+	sd_bus_error_free(&error);
+	return bus_result(r);
+}
+
+static int get_string(const char *path, const char *iface, const char *name,
+		      char **out, sd_bus_error *error)
+{
+	int r = bus_connect();
+
+	if (r < 0)
+		return r;
+	r = sd_bus_get_property_string(bus, SD_DEST, path, iface, name, error,
+				       out);
+	return bus_result(r);
+}
+
+static int sd_init(const struct cg_mounts *m, char *err, size_t errlen)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	char *version = NULL;
+	int r;
+
+	unified = cg_v2_has(m->v2, "cpu") && cg_v2_has(m->v2, "memory");
+	if (!unified && (!m->cpuacct[0] || !m->memory[0])) {
+		snprintf(err, errlen,
+			 "systemd: no cgroup hierarchy under %s has cpu and "
+			 "memory (cgroup2: %s; cgroup1 cpuacct: %s, memory: "
+			 "%s)",
+			 bk.mount, m->v2[0] ? "without them" : "not mounted",
+			 m->cpuacct[0] ? "mounted" : "missing",
+			 m->memory[0] ? "mounted" : "missing");
+		return -1;
+	}
+	r = cg_open_mount(unified ? m->v2 : m->memory, &memroot);
+	if (r < 0) {
+		snprintf(err, errlen, "systemd: %s: %s",
+			 unified ? m->v2 : m->memory, strerror(-r));
+		return -1;
+	}
+	snprintf(cpuacct_dir, sizeof(cpuacct_dir), "%s",
+		 unified ? m->v2 : m->cpuacct);
+	r = get_string(SD_PATH, SD_MGR, "Version", &version, &error);
+	if (r < 0) {
+		snprintf(err, errlen,
+			 "systemd: not answering on D-Bus "
+			 "(/run/systemd/private, system bus): %s",
+			 err_text(&error, r));
+		sd_bus_error_free(&error);
+		cg_close(&memroot);
+		bus_drop();
+		return -1;
+	}
+	log_info("systemd %s, cgroup %s", version, unified ? "v2" : "v1");
+	free(version);
+	said_no_swap = false;
+	return 0;
+}
+
+static void sd_fini(void)
+{
+	bus_drop();
+	cg_close(&memroot);
+	free(touched);
+	touched = NULL;
+	ntouched = touched_cap = 0;
+}
+
+/* The slice exists once it is loaded (logind starts it at login; a
+ * transient scope started in it starts it too). */
+static int sd_ensure_user(uid_t uid)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	char unit[64], *path = NULL, *state = NULL;
+	int r;
+
+	slice_name(uid, unit, sizeof(unit));
+	r = sd_bus_path_encode(SD_PATH "/unit", unit, &path);
+	if (r >= 0)
+		r = get_string(path, SD_UNIT, "LoadState", &state, &error);
+	if (r < 0)
+		log_warnx("systemd: %s: read LoadState: %s", unit,
+			  err_text(&error, r));
+	else if (strcmp(state, "loaded") != 0) {
+		log_warnx("systemd: %s: LoadState=%s", unit, state);
+		r = -ENOENT;
+	}
+	free(path);
+	free(state);
+	sd_bus_error_free(&error);
+	if (r < 0)
+		return r;
+	const struct prop p[] = {{"CPUAccounting", 'b', 1},
+				 {"MemoryAccounting", 'b', 1}};
+	return set_props(uid, p, 2);
+}
+
+static int sd_set_cpu(uid_t uid, const struct cpu_limit *l)
+{
+	uint64_t quota = cpu_quota_of(l), period = cpu_period_of(l);
+	struct prop p[3];
+	size_t n = 0;
+
+	/* systemd scales the quota to its own period (100 ms unless
+	 * CPUQuotaPeriodSec= says otherwise) */
+	p[n++] = (struct prop){"CPUQuotaPerSecUSec", 't',
+			       quota == LIMIT_NONE ? USEC_INFINITY
+						   : quota * 1000000 / period};
+	if (l->weight && unified)
+		p[n++] = (struct prop){"CPUWeight", 't',
+				       l->weight > 10000 ? 10000 : l->weight};
+	else if (l->weight)
+		p[n++] = (struct prop){"CPUShares", 't',
+				       weight_to_shares(l->weight)};
+	return set_props(uid, p, n);
+}
+
+static int open_slice(uid_t uid, struct cg_dir *d)
+{
+	struct cg_dir us;
+	char unit[64];
+	int r;
+
+	r = cg_open_child(&memroot, "user.slice", false, &us);
+	if (r < 0)
+		return r;
+	slice_name(uid, unit, sizeof(unit));
+	r = cg_open_child(&us, unit, false, d);
+	cg_close(&us);
+	return r;
+}
+
+static int sd_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
+{
+	uint64_t cur = LIMIT_NONE, used = 0, mem;
+	struct cg_dir d;
+	struct prop p[2];
+	size_t n = 0;
+	int r;
+
+	/* reading the slice's files is fine; writing them is not */
+	if (open_slice(uid, &d) == 0) {
+		(void)cg_read_u64(
+		    &d, unified ? "memory.max" : "memory.limit_in_bytes", &cur);
+		(void)cg_read_u64(
+		    &d, unified ? "memory.current" : "memory.usage_in_bytes",
+		    &used);
+		cg_close(&d);
+	}
+	mem = mem_step(l->max, usage > used ? usage : used, cur);
+	p[n++] = (struct prop){unified ? "MemoryMax" : "MemoryLimit", 't', mem};
+	if (unified)
+		p[n++] = (struct prop){"MemorySwapMax", 't', l->swap_max};
+	else if (l->swap_max != LIMIT_NONE && !said_no_swap) {
+		log_info("systemd: cgroup v1 host: swap limits are not set");
+		said_no_swap = true;
+	}
+	r = set_props(uid, p, n);
+	if (r == 0 && mem != l->max) {
+		log_info("systemd: uid %u: memory limit %" PRIu64
+			 " is below usage: stepped to %" PRIu64,
+			 (unsigned)uid, l->max, mem);
+		return BACKEND_AGAIN;
+	}
+	return r;
+}
+
+static int sd_read_limits(uid_t uid, struct cpu_limit *cpu,
+			  struct mem_limit *mem)
+{
+	uint64_t per_sec, period = USEC_INFINITY, w;
+	int r;
+
+	r = get_u64(uid, SD_SLICE, "CPUQuotaPerSecUSec", &per_sec);
+	if (r < 0)
+		return r;
+	/* absent before systemd 242; infinity means the default */
+	(void)get_u64(uid, SD_SLICE, "CPUQuotaPeriodUSec", &period);
+	cpu->period_usec = period == USEC_INFINITY || !period ? 100000 : period;
+	cpu->quota_usec = per_sec == USEC_INFINITY
+			      ? LIMIT_NONE
+			      : per_sec * cpu->period_usec / 1000000;
+	r = get_u64(uid, SD_SLICE, unified ? "CPUWeight" : "CPUShares", &w);
+	if (r < 0)
+		return r;
+	/* unset reads as infinity: the default weight */
+	cpu->weight = w == UINT64_MAX ? 100 : unified ? w : shares_to_weight(w);
+	r = get_u64(uid, SD_SLICE, unified ? "MemoryMax" : "MemoryLimit",
+		    &mem->max);
+	mem->swap_max = LIMIT_NONE;
+	if (r == 0 && unified)
+		r = get_u64(uid, SD_SLICE, "MemorySwapMax", &mem->swap_max);
+	return r;
+}
+
+static int start_scope(const char *scope, const char *slice, pid_t pid)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL, *reply = NULL;
+	int r;
+
+	if ((r = bus_connect()) < 0)
+		goto out;
+	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MGR,
+					   "StartTransientUnit");
+	if (r >= 0)
+		r = sd_bus_message_append(
+		    m, "ssa(sv)a(sa(sv))", scope, "fail", 4, "PIDs", "au", 1,
+		    (uint32_t)pid, "Slice", "s", slice, "Description", "s",
+		    "processes of a user adopted by cgfair", "CollectMode", "s",
+		    "inactive-or-failed", 0);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, 0, &error, &reply);
+out:
+	if (r < 0)
+		log_warnx("systemd: StartTransientUnit %s (PIDs=%d Slice=%s): "
+			  "%s",
+			  scope, (int)pid, slice, err_text(&error, r));
+	sd_bus_error_free(&error);
+	sd_bus_message_unref(m);
+	sd_bus_message_unref(reply);
+	return bus_result(r);
+}
+
+static int sd_move_pid(uid_t uid, pid_t pid)
+{
+	char scope[96], slice[64];
+
+	snprintf(scope, sizeof(scope), "cgfair-adopt-%u-%d.scope",
+		 (unsigned)uid, (int)pid);
+	slice_name(uid, slice, sizeof(slice));
+	if (bk.dry_run) {
+		log_info("dry-run: would adopt pid %d into %s as %s", (int)pid,
+			 slice, scope);
+		return 0;
+	}
+	return start_scope(scope, slice, pid);
+}
+
+static int sd_arm_oom(uid_t uid, struct oom_source *src)
+{
+	struct cg_dir d;
+	int r, fd;
+
+	if ((r = open_slice(uid, &d)) < 0 || d.fd < 0) {
+		log_warnx("systemd: uid %u: no cgroup for its slice under %s: "
+			  "%s",
+			  (unsigned)uid, memroot.path,
+			  strerror(r < 0 ? -r : ENOENT));
+		return r < 0 ? r : -ENOENT;
+	}
+	if (!unified) {
+		r = cg1_arm_oom(&d, uid, src);
+		cg_close(&d);
+		return r;
+	}
+	fd = cg_open_ro(&d, "memory.events");
+	if (fd >= 0) {
+		src->kind = OOM_V2_EVENTS;
+		src->fds[0] = fd;
+		src->nfds = 1;
+		src->has_counter = cg_read_key(&d, "memory.events", "oom_kill",
+					       &src->oom_kill) == 0;
+	}
+	cg_close(&d);
+	return fd < 0 ? fd : 0;
+}
+
+/* logind owns the slice: nothing to remove. */
+static int sd_remove_user(uid_t uid)
+{
+	(void)uid;
+	return 0;
+}
+
+static int sd_release_all(bool keep_memory)
+{
+	const struct prop p[] = {
+	    {"CPUQuotaPerSecUSec", 't', USEC_INFINITY},
+	    {unified ? "MemoryMax" : "MemoryLimit", 't', USEC_INFINITY},
+	    {"MemorySwapMax", 't', USEC_INFINITY}};
+	size_t n = keep_memory ? 1 : unified ? 3 : 2;
+	int r = 0;
+
+	for (size_t i = 0; i < ntouched; i++) {
+		int e = set_props(touched[i], p, n);
+		if (e < 0 && r == 0)
+			r = e;
+	}
+	return r;
+}
+
+static void sd_scan_setup(struct ipc_scan_setup *out)
+{
+	out->hierarchy = unified ? HIER_V2 : HIER_V1;
+	out->systemd_names = 1;
+	snprintf(out->prefix, sizeof(out->prefix), "/user.slice");
+	cg_copy(out->cpuacct_dir, sizeof(out->cpuacct_dir), cpuacct_dir);
+	cg_copy(out->memory_dir, sizeof(out->memory_dir), memroot.path);
+}
+
+const struct backend_ops backend_systemd_ops = {
+    .name = "systemd",
+    .kind = BACKEND_SYSTEMD,
+    .init = sd_init,
+    .fini = sd_fini,
+    .ensure_user = sd_ensure_user,
+    .set_cpu = sd_set_cpu,
+    .set_memory = sd_set_memory,
+    .read_limits = sd_read_limits,
+    .move_pid = sd_move_pid,
+    .arm_oom = sd_arm_oom,
+    .remove_user = sd_remove_user,
+    .release_all = sd_release_all,
+    .scan_setup = sd_scan_setup,
+};

@@ -1,0 +1,142 @@
+/*
+ * Loading the configuration for the supervisor. The parser (policy/) is
+ * pure and reports through a callback; here the reports become log lines,
+ * and the result is swapped in only when the whole load succeeded.
+ */
+#include "supervisor/conf.h"
+#include "common/log.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+
+#define MAX_HOOKS 8
+
+static struct cgfair_config current;
+static char main_path[CONFIG_PATH_MAX]; /* "" when only defaults */
+static char dropin_dir[CONFIG_PATH_MAX];
+static void (*hooks[MAX_HOOKS])(const struct cgfair_config *cfg);
+static unsigned nhooks;
+
+struct report_ctx {
+	char *first; /* the first error, for the admin's reply */
+	size_t len;
+	unsigned errors;
+};
+
+const struct cgfair_config *conf(void)
+{
+	return &current;
+}
+
+void conf_add_reload_hook(void (*hook)(const struct cgfair_config *cfg))
+{
+	if (nhooks == MAX_HOOKS)
+		fatalx(EXIT_FATAL, "too many reload hooks");
+	hooks[nhooks++] = hook;
+}
+
+static void report(void *arg, enum config_level level, const char *msg)
+{
+	struct report_ctx *ctx = arg;
+
+	if (level == CONFIG_NOTICE) {
+		log_info("config: %s", msg);
+		return;
+	}
+	log_warnx("config: %s", msg);
+	if (ctx->errors++ == 0 && ctx->first)
+		snprintf(ctx->first, ctx->len, "%s", msg);
+}
+
+/* RAM from sysinfo(2): the supervisor does not parse /proc. */
+static uint64_t mem_total(void)
+{
+	struct sysinfo si;
+	if (sysinfo(&si) < 0)
+		return 0;
+	return (uint64_t)si.totalram * si.mem_unit;
+}
+
+/* users.d lives beside a cgfair.conf; the seed's file and the defaults
+ * use /etc/cgfair/users.d. */
+static void pick_paths(const char *explicit_path)
+{
+	const char *m = config_pick_main(explicit_path, CONFIG_MAIN_PATH,
+					 CONFIG_SEED_PATH);
+	snprintf(main_path, sizeof(main_path), "%s", m ? m : "");
+	snprintf(dropin_dir, sizeof(dropin_dir), "%s", CONFIG_DROPIN_PATH);
+	if (m && strcmp(m, CONFIG_SEED_PATH) != 0) {
+		char tmp[CONFIG_PATH_MAX];
+		snprintf(tmp, sizeof(tmp), "%s", m);
+		snprintf(dropin_dir, sizeof(dropin_dir), "%s/users.d",
+			 dirname(tmp));
+	}
+}
+
+static int load(struct cgfair_config *cfg, struct report_ctx *ctx,
+		bool explicit_main)
+{
+	const char *dirs[] = {dropin_dir, NULL};
+	struct config_source src = {
+		.main = main_path[0] ? main_path : NULL,
+		.main_optional = !explicit_main,
+		.format = CONFIG_FORMAT_AUTO,
+		.dropin_dirs = dirs,
+		.mem_total = mem_total(),
+		.report = report,
+		.report_arg = ctx,
+	};
+	return config_load(cfg, &src);
+}
+
+void conf_load_initial(const char *explicit_path)
+{
+	struct report_ctx ctx = {0};
+
+	pick_paths(explicit_path);
+	if (load(&current, &ctx, explicit_path != NULL) < 0)
+		fatalx(EXIT_CONFIG, "the configuration has %u error(s); "
+				    "not starting",
+		       ctx.errors);
+	log_info("configuration: %s", main_path[0] ? main_path
+						   : "built-in defaults");
+}
+
+void conf_check_and_exit(const char *explicit_path)
+{
+	struct report_ctx ctx = {0};
+
+	pick_paths(explicit_path);
+	if (load(&current, &ctx, explicit_path != NULL) < 0) {
+		fprintf(stderr, "configuration invalid: %u error(s)\n",
+			ctx.errors);
+		exit(EXIT_CONFIG);
+	}
+	fprintf(stderr, "configuration valid: %s\n",
+		main_path[0] ? main_path : "built-in defaults");
+	exit(config_print(&current, stdout) == 0 ? EXIT_OK : EXIT_FATAL);
+}
+
+int conf_reload(char *msg, size_t len)
+{
+	struct cgfair_config next;
+	struct report_ctx ctx = {.first = msg, .len = len};
+
+	if (load(&next, &ctx, main_path[0] != '\0') < 0) {
+		log_warnx("reload: %u error(s); keeping the configuration in "
+			  "force",
+			  ctx.errors);
+		return -22; /* -EINVAL; msg holds the first error */
+	}
+	config_free(&current);
+	current = next;
+	snprintf(msg, len, "configuration reloaded from %s",
+		 main_path[0] ? main_path : "built-in defaults");
+	log_info("%s", msg);
+	for (unsigned i = 0; i < nhooks; i++)
+		hooks[i](&current);
+	return 0;
+}

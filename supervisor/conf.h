@@ -1,0 +1,22 @@
+/* The supervisor's current configuration: loaded at start, reloaded on
+ * SIGHUP or by an admin; a config with errors never replaces a good one. */
+#ifndef CGFAIR_CONF_H
+#define CGFAIR_CONF_H
+
+#include <stddef.h>
+
+#include "policy/config.h"
+
+/* The configuration in force. */
+const struct cgfair_config *conf(void);
+/* Load at start; exits with EXIT_CONFIG after logging every error. */
+void conf_load_initial(const char *explicit_path);
+/* --check-config: print the effective configuration; exit 0 or 3. */
+void conf_check_and_exit(const char *explicit_path)
+	__attribute__((noreturn));
+/* Reload; 0 and the new config in force, or -EINVAL with the old one kept.
+ * msg says what happened (first error). Runs the reload hooks. */
+int conf_reload(char *msg, size_t len);
+void conf_add_reload_hook(void (*hook)(const struct cgfair_config *cfg));
+
+#endif

@@ -1,0 +1,497 @@
+/*
+ * The control loop. Every interval: ask the scanner for usage, turn the
+ * cumulative counters into CPUs used, run the policy (pure code in
+ * policy/), write what changed through the backend, emit the events. Also
+ * the admin actions (penalty box, fixed limits, reload), which change the
+ * persistent state (state.c) and take effect at the next cycle, started at
+ * once.
+ */
+#include "supervisor/control.h"
+#include "supervisor/backend.h"
+#include "supervisor/cgfaird.h"
+#include "supervisor/conf.h"
+#include "supervisor/events.h"
+#include "supervisor/placement.h"
+#include "supervisor/state.h"
+#include "supervisor/users.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_GROUPS 64
+/* cycles in a row without a process before a user's cgroup is removed */
+#define IDLE_REMOVE_CYCLES 2
+
+static sd_event_source *timer;
+static uint64_t cycle;	   /* the last cycle requested */
+static uint64_t last_mono; /* CLOCK_MONOTONIC of the last finished scan */
+static unsigned ncpu = 1;
+static void (*row_hook)(const struct user *u);
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void control_set_row_hook(void (*hook)(const struct user *u))
+{
+	row_hook = hook;
+}
+
+/* --- overrides: users.d (resolved once per user and reload) + runtime */
+
+static void resolve_config_overrides(struct user *u)
+{
+	const struct cgfair_config *cfg = conf();
+	struct policy_ident user = {.id = u->uid, .name = u->name};
+	struct policy_ident ids[MAX_GROUPS];
+	char names[MAX_GROUPS][IPC_NAME_MAX];
+	gid_t gids[MAX_GROUPS];
+	int ng = MAX_GROUPS;
+	struct passwd *pw = getpwuid(u->uid);
+
+	if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, gids, &ng) < 0)
+		ng = pw ? MAX_GROUPS : 0; /* more than we look at: the first */
+	for (int i = 0; i < ng; i++) {
+		struct group *gr = getgrgid(gids[i]);
+		snprintf(names[i], sizeof(names[i]), "%s",
+			 gr ? gr->gr_name : "");
+		ids[i] = (struct policy_ident){.id = gids[i],
+					       .name = gr ? names[i] : NULL};
+	}
+	policy_resolve_user(cfg, &user, ids, (size_t)ng, &u->ovr);
+	u->ovr_resolved = true;
+}
+
+static void runtime_overrides(const struct user *u, struct policy_user *pu)
+{
+	const struct runtime_override *o = state_find(u->uid);
+	struct policy_override top = {0};
+
+	pu->st.penalty = (struct policy_penalty){0};
+	if (!o)
+		return;
+	pu->st.penalty = o->penalty;
+	if (o->cpu_permille > 0) {
+		top.set |= POLICY_OVR(CONFIG_OVR_CPU_CAP);
+		top.cpu_cap = (double)o->cpu_permille / 1000.0;
+	}
+	if (o->mem_bytes > 0) {
+		top.set |= POLICY_OVR(CONFIG_OVR_MEMORY_LIMIT);
+		top.memory_limit = (uint64_t)o->mem_bytes;
+	}
+	policy_override_merge(&pu->ovr, &top);
+}
+
+/* --- usage from the scanner ------------------------------------------ */
+
+static void take_usage(const struct ipc_user_usage *e, uint64_t scan_cycle)
+{
+	struct user *u;
+	uint64_t total = e->cpu_usec + e->extra_usec;
+
+	if (!placement_managed(e->uid))
+		return;
+	/* an empty leftover cgroup is adopted too, then removed when idle */
+	u = user_ensure(e->uid);
+	if (!u)
+		return; /* the backend said why; next cycle tries again */
+	/* a counter that went back (cgroup re-made, a process moved in and
+	 * its /proc time left the sum) gives no rate this once */
+	u->cpu_delta = u->cpu_known && total >= u->cpu_usec
+			       ? (int64_t)(total - u->cpu_usec)
+			       : -1;
+	u->cpu_usec = total;
+	u->cpu_known = true;
+	u->mem_bytes = e->mem_bytes;
+	u->mem_cache = e->mem_cache;
+	u->nprocs = e->nprocs;
+	u->seen_cycle = scan_cycle;
+}
+
+static void on_users(const struct ipc_scan_users *m)
+{
+	for (uint32_t i = 0; i < m->count; i++)
+		take_usage(&m->user[i], m->cycle);
+}
+
+/* --- one policy step over every user ----------------------------------- */
+
+struct step {
+	struct policy_user *pu;
+	struct user **u;
+	size_t n;
+	uint64_t wall_usec;
+	uint64_t scan_cycle;
+	uid_t idle[64]; /* users to remove after the walk */
+	size_t nidle;
+};
+
+static void collect(struct user *u, void *arg)
+{
+	struct step *s = arg;
+	struct policy_user *pu = &s->pu[s->n];
+
+	if (u->seen_cycle != s->scan_cycle) { /* its cgroup is gone */
+		u->nprocs = 0;
+		u->cpu_delta = -1;
+	}
+	u->idle_cycles = u->nprocs ? 0 : u->idle_cycles + 1;
+	if (u->idle_cycles >= IDLE_REMOVE_CYCLES && s->nidle < 64)
+		s->idle[s->nidle++] = u->uid;
+	/* no rate this cycle (a counter went back as processes moved in):
+	 * hold the last one, so that a user does not flap to idle */
+	if (u->cpu_delta >= 0 && s->wall_usec)
+		u->use_cores = (double)u->cpu_delta / (double)s->wall_usec;
+	else if (!u->nprocs)
+		u->use_cores = NAN;
+	if (!u->ovr_resolved)
+		resolve_config_overrides(u);
+	*pu = (struct policy_user){.uid = u->uid,
+				   .cpu = u->use_cores,
+				   .mem_usage = u->mem_bytes,
+				   .ovr = u->ovr,
+				   .st = u->pol};
+	runtime_overrides(u, pu);
+	s->u[s->n++] = u;
+}
+
+static int64_t cap_permille(bool has, double cap)
+{
+	return has && isfinite(cap) ? llround(cap * 1000.0) : EVENT_NO_CAP;
+}
+
+static uint64_t mem_or_none(bool has, uint64_t v)
+{
+	return has && v != CONFIG_UNLIMITED ? v : EVENT_NO_LIMIT;
+}
+
+static void write_cpu(struct user *u, struct policy_state *st)
+{
+	const struct config_cpu *c = &conf()->cpu;
+	struct cpu_limit l = {
+		.quota_usec = isfinite(st->cap)
+				      ? (uint64_t)llround(st->cap * c->period_us)
+				      : LIMIT_NONE,
+		.period_usec = c->period_us,
+		.weight = st->weight ? st->weight : c->default_weight,
+	};
+	if (backend_set_cpu(u->uid, &l) < 0) {
+		st->has_cap = false; /* tried again next interval */
+		st->weight = 0;
+	}
+}
+
+static void write_memory(struct user *u, struct policy_state *st)
+{
+	struct mem_limit l = {
+		.max = st->mem_limit == CONFIG_UNLIMITED ? LIMIT_NONE
+							 : st->mem_limit,
+		.swap_max = st->swap_limit == CONFIG_UNLIMITED
+				    ? LIMIT_NONE
+				    : st->swap_limit,
+	};
+	if (backend_set_memory(u->uid, &l, u->mem_bytes) < 0) {
+		st->has_mem = false;
+		st->has_swap = false;
+	}
+}
+
+static void apply(struct user *u, struct policy_user *pu)
+{
+	struct policy_state before = u->pol;
+	struct policy_state *st = &pu->st;
+	bool changed;
+
+	if (pu->out.write_cap || pu->out.write_weight)
+		write_cpu(u, st);
+	if (pu->out.write_mem || pu->out.write_swap)
+		write_memory(u, st);
+	/* the penalty lives in state.c; the policy only ends it */
+	st->penalty = before.penalty;
+	u->pol = *st;
+	changed = cap_permille(before.has_cap, before.cap) !=
+			  cap_permille(st->has_cap, st->cap) ||
+		  mem_or_none(before.has_mem, before.mem_limit) !=
+			  mem_or_none(st->has_mem, st->mem_limit);
+	if (!changed || !(pu->out.write_cap || pu->out.write_mem))
+		return;
+	struct event_fields f = {
+		.uid = u->uid,
+		.cpu_old = cap_permille(before.has_cap, before.cap),
+		.cpu_new = cap_permille(st->has_cap, st->cap),
+		.mem_old = mem_or_none(before.has_mem, before.mem_limit),
+		.mem_new = mem_or_none(st->has_mem, st->mem_limit),
+		.reason = pu->out.exempt   ? "exempt"
+			  : pu->out.fixed  ? "fixed limit or penalty"
+			  : pu->out.active ? "active users changed"
+					   : "share of the active users",
+	};
+	event_emit(EVENT_LIMIT_CHANGE, &f);
+}
+
+static void on_policy_event(void *arg, const struct policy_event *ev)
+{
+	struct event_fields f = {.uid = ev->uid};
+	struct runtime_override *o;
+	(void)arg;
+
+	switch (ev->type) {
+	case POLICY_EV_THROTTLE_START:
+		f.start = (time_t)(ev->start_ms / 1000);
+		f.cpu_new = cap_permille(true, ev->cap);
+		f.cpu_percent = 100.0 * ev->cpu / ncpu;
+		event_emit(EVENT_THROTTLE_START, &f);
+		break;
+	case POLICY_EV_THROTTLE_END:
+		f.start = (time_t)(ev->start_ms / 1000);
+		f.end = (time_t)(ev->end_ms / 1000);
+		f.cpu_new = cap_permille(true, ev->cap);
+		f.cpu_percent = ev->avg_percent;
+		event_emit(EVENT_THROTTLE_END, &f);
+		break;
+	case POLICY_EV_PENALTY_END:
+		o = state_find(ev->uid);
+		if (o) {
+			o->penalty.on = false;
+			state_save();
+		}
+		f.reason = "expired";
+		event_emit(EVENT_PENALTY_OFF, &f);
+		break;
+	}
+}
+
+static void step(uint64_t wall_usec, uint64_t scan_cycle)
+{
+	const struct cgfair_config *cfg = conf();
+	struct step s = {.wall_usec = wall_usec, .scan_cycle = scan_cycle};
+	unsigned n = users_count();
+	struct policy_machine m = {.ncpu = ncpu, .now_ms = now_ms()};
+
+	s.pu = calloc(n ? n : 1, sizeof(*s.pu));
+	s.u = calloc(n ? n : 1, sizeof(*s.u));
+	if (!s.pu || !s.u)
+		fatal(EXIT_FATAL, "calloc");
+	users_foreach(collect, &s);
+	policy_step(cfg, &m, s.pu, s.n, on_policy_event, NULL);
+	for (size_t i = 0; i < s.n; i++) {
+		apply(s.u[i], &s.pu[i]);
+		if (row_hook)
+			row_hook(s.u[i]);
+	}
+	free(s.pu);
+	free(s.u);
+	for (size_t i = 0; i < s.nidle; i++)
+		user_remove(s.idle[i]); /* -EBUSY: kept, tried again */
+	supervisor_status("%u users, scan cycle %llu", users_count(),
+			  (unsigned long long)scan_cycle);
+}
+
+static void on_done(const struct ipc_scan_done *d)
+{
+	uint64_t wall = last_mono && d->mono_usec > last_mono
+				? d->mono_usec - last_mono
+				: 0;
+
+	last_mono = d->mono_usec;
+	if (d->ncpus > 0)
+		ncpu = d->ncpus;
+	log_debug("scan %llu: %u users, scanner used %llu us",
+		  (unsigned long long)d->cycle, d->nusers,
+		  (unsigned long long)d->scan_usec);
+	step(wall, d->cycle);
+}
+
+/* --- the timer ----------------------------------------------------------- */
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *data)
+{
+	(void)data;
+	scanner_request_scan(++cycle); /* not running: skipped, logged */
+	sd_event_source_set_time(s, usec + conf()->daemon.interval_ms * 1000);
+	return 0;
+}
+
+/* Run a cycle now (an admin changed something), then keep the rhythm. */
+static void cycle_now(void)
+{
+	uint64_t now;
+	sd_event_now(supervisor_event(), CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(timer, now);
+}
+
+static void unresolve(struct user *u, void *arg)
+{
+	(void)arg;
+	u->ovr_resolved = false;
+}
+
+static void on_reload(const struct cgfair_config *cfg)
+{
+	(void)cfg;
+	/* users.d may have changed: resolve every user again, now */
+	users_foreach(unresolve, NULL);
+	cycle_now();
+}
+
+void control_start(void)
+{
+	placement_set_usage_handler(on_users, on_done);
+	state_load(conf()->daemon.state_dir);
+	if (sd_event_add_time_relative(supervisor_event(), &timer,
+				       CLOCK_MONOTONIC, 0, 0, on_timer,
+				       NULL) < 0 ||
+	    sd_event_source_set_enabled(timer, SD_EVENT_ON) < 0)
+		fatalx(EXIT_FATAL, "cannot start the control timer");
+	conf_add_reload_hook(on_reload);
+}
+
+void control_stop(void)
+{
+	const struct cgfair_config *cfg = conf();
+
+	timer = sd_event_source_disable_unref(timer);
+	caps_cleanup(true); /* the subtree's parent is read-only without */
+	if (cfg->cpu.release_on_stop || cfg->memory.release_on_stop)
+		backend_release_all(!cfg->memory.release_on_stop);
+	caps_cleanup(false);
+}
+
+/* --- admin actions --------------------------------------------------- */
+
+static void admin_event(const struct admin *who, uid_t uid,
+			const char *action, int status, const char *msg)
+{
+	struct event_fields f = {.uid = uid,
+				 .client_uid = who->uid,
+				 .client_pid = who->pid,
+				 .action = action,
+				 .status = status < 0 ? -status : 0,
+				 .message = msg};
+	event_emit(EVENT_ADMIN_ACTION, &f);
+}
+
+static int check_managed(uid_t uid, char *msg, size_t len)
+{
+	if (placement_managed(uid))
+		return 0;
+	snprintf(msg, len, "uid %u is not managed (exempt, or outside "
+			   "min_uid..max_uid)",
+		 (unsigned)uid);
+	return -EINVAL;
+}
+
+static int finish(const struct admin *who, uid_t uid, const char *action,
+		  int r, char *msg, size_t len)
+{
+	if (r == 0 && state_save() < 0) {
+		snprintf(msg, len, "%s done, but the state file could not be "
+				   "written (see the log)",
+			 action);
+		r = -EIO;
+	}
+	admin_event(who, uid, action, r, msg);
+	if (r == 0)
+		cycle_now();
+	return r;
+}
+
+int control_penalty(const struct admin *who, uid_t uid, int64_t seconds,
+		    char *msg, size_t len)
+{
+	const struct cgfair_config *cfg = conf();
+	int r = check_managed(uid, msg, len);
+
+	if (r == 0) {
+		struct runtime_override *o = state_get(uid);
+		uint64_t ms = seconds > 0 ? (uint64_t)seconds * 1000 : 0;
+		policy_penalty_start(&o->penalty, &cfg->penalty, now_ms(), ms);
+		struct event_fields f = {
+			.uid = uid,
+			.until = (time_t)(o->penalty.expires_ms / 1000),
+			.reason = "admin"};
+		event_emit(EVENT_PENALTY_ON, &f);
+		snprintf(msg, len, "uid %u in the penalty box until %lld",
+			 (unsigned)uid,
+			 (long long)(o->penalty.expires_ms / 1000));
+	}
+	return finish(who, uid, "penalty", r, msg, len);
+}
+
+int control_release(const struct admin *who, uid_t uid, char *msg,
+		    size_t len)
+{
+	struct runtime_override *o = state_find(uid);
+	int r = 0;
+
+	if (!o || !o->penalty.on) {
+		snprintf(msg, len, "uid %u is not in the penalty box",
+			 (unsigned)uid);
+		r = -ENOENT;
+	} else {
+		policy_penalty_end(&o->penalty);
+		struct event_fields f = {.uid = uid, .reason = "released"};
+		event_emit(EVENT_PENALTY_OFF, &f);
+		snprintf(msg, len, "uid %u released", (unsigned)uid);
+	}
+	return finish(who, uid, "release", r, msg, len);
+}
+
+int control_limit_set(const struct admin *who, uid_t uid,
+		      int64_t cpu_permille, int64_t mem_bytes, char *msg,
+		      size_t len)
+{
+	int r = check_managed(uid, msg, len);
+
+	if (r == 0 && cpu_permille > 0 && cpu_permille < 10) {
+		snprintf(msg, len, "cpu cap %.3f is below 0.01 CPU",
+			 cpu_permille / 1000.0);
+		r = -EINVAL;
+	}
+	if (r == 0) {
+		struct runtime_override *o = state_get(uid);
+		if (cpu_permille >= 0)
+			o->cpu_permille = cpu_permille ? cpu_permille : -1;
+		if (mem_bytes >= 0)
+			o->mem_bytes = mem_bytes ? mem_bytes : -1;
+		snprintf(msg, len, "uid %u: cpu %s, memory %s", (unsigned)uid,
+			 o->cpu_permille > 0 ? "fixed" : "default",
+			 o->mem_bytes > 0 ? "fixed" : "default");
+	}
+	return finish(who, uid, "limit set", r, msg, len);
+}
+
+int control_limit_clear(const struct admin *who, uid_t uid, char *msg,
+			size_t len)
+{
+	struct runtime_override *o = state_find(uid);
+
+	if (o) {
+		o->cpu_permille = -1;
+		o->mem_bytes = -1;
+	}
+	snprintf(msg, len, "uid %u: limits back to the defaults",
+		 (unsigned)uid);
+	return finish(who, uid, "limit clear", 0, msg, len);
+}
+
+int control_reload(const struct admin *who, char *msg, size_t len)
+{
+	int r = conf_reload(msg, len);
+	struct event_fields f = {.failed = r < 0, .reason = r < 0 ? msg : NULL};
+
+	event_emit(EVENT_CONFIG_RELOAD, &f);
+	if (who) /* NULL: SIGHUP */
+		admin_event(who, 0, "reload", r, msg);
+	return r;
+}

@@ -1,0 +1,119 @@
+/*
+ * cgfair's events: the one list of event types, and event_emit(), which
+ * every part of the supervisor calls. Each event goes to every sink:
+ *   - the journal (sd_journal_send: a MESSAGE_ID per type, CGFAIR_*
+ *     fields; etc/cgfair.catalog explains each type);
+ *   - the JSON-lines event log, whose throttleCPU and OOM records also
+ *     carry every key Cgroup Py v.2 wrote in its throttle.log;
+ *   - the sinks added with events_add_sink() (the frontend's subscribers).
+ * A sink that fails is logged (once per burst) and never stops the daemon.
+ */
+#ifndef CGFAIR_EVENTS_H
+#define CGFAIR_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/types.h>
+
+enum event_type {
+	EVENT_LIMIT_CHANGE = 0, /* a user's CPU cap or memory limit changed */
+	EVENT_THROTTLE_START,	/* use reached upper x cap */
+	EVENT_THROTTLE_END,	/* use stayed at or below lower x cap */
+	EVENT_OOM,		/* one OOM kill in a user's cgroup */
+	EVENT_PENALTY_ON,	/* a user went into the penalty box */
+	EVENT_PENALTY_OFF,	/* ... and came out */
+	EVENT_ADMIN_ACTION,	/* a state-changing request from a client */
+	EVENT_WORKER_RESTART,	/* a worker died and is being restarted */
+	EVENT_CONFIG_RELOAD,	/* the configuration was (or was not) reloaded */
+	EVENT_TYPE_COUNT
+};
+
+/* "No cap" / "no limit" in the limit fields. */
+#define EVENT_NO_CAP   (-1)
+#define EVENT_NO_LIMIT UINT64_MAX
+
+/*
+ * What an event says. Zero-initialise it and set what the type uses (the
+ * comment of each group names its types); unused fields are ignored.
+ * uid 0 means "no user": root is never a managed user.
+ */
+struct event_fields {
+	uid_t uid;	     /* the user concerned */
+	const char *user;    /* their name; NULL: from the user table */
+	const char *message; /* the human sentence; NULL: a default one */
+	const char *reason;  /* why (limit change, penalty, worker restart,
+				failed reload): free text, may be NULL */
+
+	/* EVENT_LIMIT_CHANGE: a pair is reported when its values differ.
+	 * EVENT_THROTTLE_START/END: cpu_new is the cap in force. */
+	int64_t cpu_old, cpu_new;  /* cap in 1/1000 CPU, EVENT_NO_CAP */
+	uint64_t mem_old, mem_new; /* bytes, EVENT_NO_LIMIT */
+
+	/* EVENT_THROTTLE_START, EVENT_THROTTLE_END */
+	time_t start, end;  /* CLOCK_REALTIME seconds */
+	double cpu_percent; /* the seed's CPU key: average use over the event
+			       in percent (the seed: of the whole machine) */
+
+	/* EVENT_OOM */
+	uint64_t oom_kills; /* the cgroup's oom_kill counter after it */
+	pid_t pid;	    /* the victim, 0: not known */
+	const char *comm;   /* its name, NULL: not known */
+	uint64_t rss_kb;    /* its resident memory when killed */
+	uint32_t victim_uid; /* the uid the kernel gave the victim */
+	const char *memcg;  /* the cgroup the kernel named */
+
+	/* EVENT_PENALTY_ON */
+	time_t until; /* CLOCK_REALTIME seconds, 0: no end */
+
+	/* EVENT_ADMIN_ACTION (uid: the target, 0 when none) */
+	uid_t client_uid;
+	pid_t client_pid;
+	const char *action; /* "penalty", "limit set", "reload", ... */
+	int status;	    /* 0 or the errno value the client got */
+
+	/* EVENT_WORKER_RESTART (reason: how it ended) */
+	const char *worker; /* "oomwatch/1" */
+	pid_t worker_pid;   /* the process that ended */
+
+	/* EVENT_CONFIG_RELOAD (reason: the error when it failed) */
+	const char *config; /* the file */
+	bool failed;	    /* the old configuration stays */
+};
+
+/* Where events go; the lead fills it from the configuration. */
+struct event_settings {
+	const char *log_path; /* JSON lines; NULL: the default, "": none */
+	const char *node;     /* NODE; NULL or "": the host name */
+	bool journal;	      /* send to the journal */
+};
+
+#define EVENTS_DEFAULT_LOG "/var/log/cgfair/events.log"
+
+/* Apply settings (again on reload): opens the log, creating its directory
+ * 0750. A log that cannot be opened is logged; events still go to the
+ * other sinks. */
+void events_init(const struct event_settings *s);
+/* Close and reopen the log (SIGHUP, after logrotate moved it). */
+void events_reopen(void);
+void events_close(void);
+
+/* Send one event to every sink. */
+void event_emit(enum event_type type, const struct event_fields *f);
+
+/* A third sink: fn gets every event as one JSON object (no newline), the
+ * same text as the log line. At most EVENTS_MAX_SINKS. */
+#define EVENTS_MAX_SINKS 4
+typedef void (*event_sink)(enum event_type type, const char *json,
+			   void *arg);
+int events_add_sink(event_sink fn, void *arg);
+
+const char *event_type_name(enum event_type type);
+
+/* For the tests: the JSON record of an event (free() it), and a line of
+ * text made fit for JSON and the journal (valid UTF-8, no controls). */
+char *event_format_json(enum event_type type, const struct event_fields *f,
+			struct timespec now);
+void event_sanitize(char *s);
+
+#endif

@@ -1,0 +1,732 @@
+/*
+ * The supervisor's side of the socket (DESIGN section 7).
+ *
+ * The listening socket is made here, as root, before the capabilities go,
+ * then handed to the sandboxed cgfair-frontend, which does all the talking
+ * and all the parsing. The supervisor never reads a byte a client sent: a
+ * state-changing request reaches it as a fixed IPC struct *with the
+ * client's own connected socket*, from which it reads SO_PEERCRED and
+ * SO_PEERGROUPS itself. A compromised frontend can thus ask for anything,
+ * but only with the credentials of a real client of the socket.
+ *
+ * Rows and events flow the other way, paced: a few messages per loop turn,
+ * so that thousands of users changing at once never fill the frontend's
+ * IPC socket (worker_tell kills a worker whose socket is full).
+ */
+#include "supervisor/frontend.h"
+#include "supervisor/backend.h"
+#include "supervisor/cgfaird.h"
+#include "supervisor/conf.h"
+#include "supervisor/control.h"
+#include "supervisor/events.h"
+#include "supervisor/state.h"
+#include "supervisor/users.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#define LISTEN_BACKLOG	 128
+#define FLUSH_MAX_MSGS	 16		/* per turn: ~32 KiB in the socket */
+#define FLUSH_PAUSE_USEC (10 * 1000ULL) /* between turns */
+#define EVENT_QUEUE	 512		/* events waiting for the pacer */
+#define MAX_PEER_GROUPS	 65536
+#define CONFIG_MAX_CHUNKS 256 /* 256 KiB of configuration text */
+
+struct cached_row {
+	struct ipc_user_state row;
+	bool dirty; /* not yet sent to the frontend */
+};
+
+static struct frontend_settings cfg;
+static int listen_fd = -1;
+static dev_t sock_dev;
+static ino_t sock_ino;
+static bool have_admin_gid;
+static gid_t admin_gid;
+
+static struct cached_row *rows;
+static size_t nrows, rows_cap, ndirty;
+static char *events[EVENT_QUEUE];
+static size_t ev_head, ev_count, ev_dropped;
+static sd_event_source *flush_src;
+
+static void schedule_flush(void);
+
+/* --- settings ------------------------------------------------------------------ */
+
+void frontend_settings_default(struct frontend_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s/cgfair.sock", CGFAIR_RUNDIR);
+	s->max_clients = 64;
+	s->max_clients_per_uid = 8;
+	s->idle_timeout_ms = 60 * 1000;
+	s->max_line = 4096;
+	s->subscriber_backlog = 256 * 1024;
+}
+
+void frontend_settings_from_config(struct frontend_settings *s,
+				   const struct cgfair_config *c)
+{
+	const struct config_socket *k = &c->socket;
+
+	frontend_settings_default(s);
+	snprintf(s->path, sizeof(s->path), "%s", k->path);
+	snprintf(s->admin_group, sizeof(s->admin_group), "%s",
+		 k->admin_group);
+	s->status_all = k->status_visibility == CONFIG_STATUS_ALL;
+	s->max_clients = k->max_clients;
+	s->max_clients_per_uid = k->max_clients_per_uid;
+	s->idle_timeout_ms = k->idle_timeout_ms;
+	s->max_line = k->max_line;
+	s->subscriber_backlog = k->subscriber_backlog;
+}
+
+static void resolve_admin_group(void)
+{
+	struct group *gr;
+
+	have_admin_gid = false;
+	if (!cfg.admin_group[0])
+		return;
+	errno = 0;
+	gr = getgrnam(cfg.admin_group);
+	if (!gr) {
+		log_warnx("admin_group %s does not exist: only root may "
+			  "change state over the socket",
+			  cfg.admin_group);
+		return;
+	}
+	admin_gid = gr->gr_gid;
+	have_admin_gid = true;
+}
+
+/* --- the socket -------------------------------------------------------------------- */
+
+static void socket_addr(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		fatalx(EXIT_FATAL, "socket path %s is too long", path);
+	memcpy(sa->sun_path, path, strlen(path) + 1);
+}
+
+/* A socket file left by a daemon that died is removed; one that answers
+ * belongs to a running cgfaird, and two would fight over the cgroups. */
+static void remove_stale(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(sa->sun_path, &st) < 0) {
+		if (errno == ENOENT)
+			return;
+		fatal(EXIT_FATAL, "%s", sa->sun_path);
+	}
+	if (!S_ISSOCK(st.st_mode))
+		fatalx(EXIT_FATAL, "%s exists and is not a socket; not "
+				   "touching it",
+		       sa->sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		fatal(EXIT_FATAL, "socket");
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0 ||
+	    errno == EAGAIN)
+		fatalx(EXIT_FATAL, "another cgfaird is listening on %s",
+		       sa->sun_path);
+	close(fd);
+	if (unlink(sa->sun_path) < 0)
+		fatal(EXIT_FATAL, "removing the stale socket %s", sa->sun_path);
+}
+
+/* At exit: remove the socket file, if it is still ours. */
+static void unlink_socket(void)
+{
+	struct stat st;
+
+	if (listen_fd >= 0 && lstat(cfg.path, &st) == 0 &&
+	    st.st_dev == sock_dev && st.st_ino == sock_ino)
+		unlink(cfg.path);
+}
+
+static void make_socket(void)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+
+	socket_addr(&sa, cfg.path);
+	remove_stale(&sa);
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			   0);
+	if (listen_fd < 0)
+		fatal(EXIT_FATAL, "socket");
+	if (bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fatal(EXIT_FATAL, "bind %s", cfg.path);
+	/* everyone may read their status; what they may change is decided
+	 * per request from their credentials */
+	if (chmod(cfg.path, 0666) < 0 || lstat(cfg.path, &st) < 0)
+		fatal(EXIT_FATAL, "chmod %s", cfg.path);
+	sock_dev = st.st_dev;
+	sock_ino = st.st_ino;
+	atexit(unlink_socket);
+	if (listen(listen_fd, LISTEN_BACKLOG) < 0)
+		fatal(EXIT_FATAL, "listen %s", cfg.path);
+	log_info("listening on %s", cfg.path);
+}
+
+static struct worker *frontend_worker(void)
+{
+	struct worker *w = worker_get(ROLE_FRONTEND, 0);
+	return w && worker_pid(w) > 0 ? w : NULL;
+}
+
+/* A cgroup directory for display; too long: none ("", the ident alone). */
+static void join_dir(char *buf, size_t len, const char *mount,
+		     const char *prefix)
+{
+	if (snprintf(buf, len, "%s%s", mount, prefix) >= (int)len)
+		buf[0] = '\0';
+}
+
+static void send_listen(struct worker *w)
+{
+	struct ipc_listen_setup m = {
+		.max_clients = cfg.max_clients,
+		.max_clients_per_uid = cfg.max_clients_per_uid,
+		.max_line = cfg.max_line,
+		.idle_timeout_ms = cfg.idle_timeout_ms,
+		.subscriber_backlog = cfg.subscriber_backlog,
+		.admin_gid = (uint32_t)admin_gid,
+	};
+	struct ipc_scan_setup where;
+
+	if (cfg.status_all)
+		m.flags |= LISTEN_STATUS_ALL;
+	if (have_admin_gid)
+		m.flags |= LISTEN_ADMIN_GID;
+	/* the seed's `list --cgroup` shows the real cgroup paths */
+	backend_scan_setup(&where);
+	if (where.systemd_names)
+		m.flags |= LISTEN_SYSTEMD_NAMES;
+	join_dir(m.cpu_dir, sizeof(m.cpu_dir), where.cpuacct_dir, where.prefix);
+	join_dir(m.mem_dir, sizeof(m.mem_dir), where.memory_dir, where.prefix);
+	worker_tell(w, IPC_LISTEN, &m, sizeof(m), &listen_fd, 1);
+}
+
+/* --- rows ------------------------------------------------------------------------ */
+
+static size_t row_index(uint32_t uid)
+{
+	size_t lo = 0, hi = nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (rows[mid].row.uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct cached_row *row_get(uint32_t uid)
+{
+	size_t i = row_index(uid);
+
+	if (i < nrows && rows[i].row.uid == uid)
+		return &rows[i];
+	if (nrows == rows_cap) {
+		size_t cap = rows_cap ? rows_cap * 2 : 64;
+		struct cached_row *v = reallocarray(rows, cap, sizeof(*v));
+		if (!v)
+			fatal(EXIT_FATAL, "reallocarray");
+		rows = v;
+		rows_cap = cap;
+	}
+	memmove(&rows[i + 1], &rows[i], (nrows - i) * sizeof(*rows));
+	nrows++;
+	memset(&rows[i], 0, sizeof(rows[i]));
+	rows[i].row.uid = uid;
+	rows[i].row.cap_permille = -1;
+	return &rows[i];
+}
+
+void frontend_row(const struct ipc_user_state *row)
+{
+	struct cached_row *c;
+	size_t i = row_index(row->uid);
+
+	if ((row->flags & STATE_GONE) &&
+	    (i == nrows || rows[i].row.uid != row->uid))
+		return; /* the frontend never had it */
+	c = row_get(row->uid);
+
+	if (memcmp(&c->row, row, sizeof(*row)) == 0 && !c->dirty)
+		return; /* nothing new to say */
+	c->row = *row;
+	if (!c->dirty)
+		ndirty++;
+	c->dirty = true;
+	schedule_flush();
+}
+
+static unsigned online_cpus(void)
+{
+	static unsigned n;
+	static uint64_t when;
+	uint64_t now = 0;
+
+	sd_event_now(supervisor_event(), CLOCK_MONOTONIC, &now);
+	if (!n || now - when > 1000 * 1000) {
+		long r = sysconf(_SC_NPROCESSORS_ONLN);
+		n = r > 0 ? (unsigned)r : 1;
+		when = now;
+	}
+	return n;
+}
+
+static uint32_t row_flags(const struct user *u,
+			  const struct runtime_override *o)
+{
+	uint32_t f = 0;
+
+	if (u->pol.active)
+		f |= STATE_ACTIVE;
+	if (u->pol.throttle.on)
+		f |= STATE_THROTTLED;
+	/* the penalty lives in state.c, which survives restarts */
+	if (o && o->penalty.on)
+		f |= STATE_PENALTY;
+	if ((o && (o->cpu_permille > 0 || o->mem_bytes > 0)) ||
+	    (u->ovr.set & (POLICY_OVR(CONFIG_OVR_CPU_CAP) |
+			   POLICY_OVR(CONFIG_OVR_MEMORY_LIMIT))))
+		f |= STATE_FIXED;
+	return f;
+}
+
+void frontend_user_changed(const struct user *u)
+{
+	const struct runtime_override *o = state_find(u->uid);
+	const struct policy_state *p = &u->pol;
+	struct ipc_user_state r = {
+		.uid = u->uid,
+		.flags = row_flags(u, o),
+		.nprocs = u->nprocs,
+		.ncpus = online_cpus(),
+		.cap_permille = p->has_cap && isfinite(p->cap)
+					? llround(p->cap * 1000)
+					: -1,
+		.weight = p->weight,
+		.use_permille = isfinite(u->use_cores) && u->use_cores > 0
+					? (uint64_t)llround(u->use_cores * 1000)
+					: 0,
+		.mem_bytes = u->mem_bytes,
+		.mem_limit = p->has_mem && p->mem_limit != CONFIG_UNLIMITED
+				     ? p->mem_limit
+				     : 0,
+		.mem_cache = u->mem_cache,
+	};
+
+	if (o && o->penalty.on && o->penalty.expires_ms > 0)
+		r.penalty_until = (uint64_t)(o->penalty.expires_ms / 1000);
+	snprintf(r.name, sizeof(r.name), "%s", u->name);
+	frontend_row(&r);
+}
+
+void frontend_users_hook(struct user *u, bool added)
+{
+	struct ipc_user_state r = {.uid = u->uid, .flags = STATE_GONE};
+
+	if (added)
+		frontend_user_changed(u);
+	else
+		frontend_row(&r);
+}
+
+/* --- events ------------------------------------------------------------------------- */
+
+void frontend_event(const char *json)
+{
+	size_t len = strlen(json);
+	char *copy;
+
+	if (!frontend_worker())
+		return; /* no frontend, no subscribers */
+	if (len >= sizeof(((struct ipc_event *)0)->json)) {
+		log_warnx("event of %zu bytes too long for subscribers", len);
+		return;
+	}
+	if (ev_count == EVENT_QUEUE) { /* a burst: the oldest goes */
+		free(events[ev_head]);
+		ev_head = (ev_head + 1) % EVENT_QUEUE;
+		ev_count--;
+		ev_dropped++;
+	}
+	copy = strdup(json);
+	if (!copy)
+		return;
+	events[(ev_head + ev_count++) % EVENT_QUEUE] = copy;
+	schedule_flush();
+}
+
+static void to_subscribers(enum event_type type, const char *json, void *arg)
+{
+	(void)type;
+	(void)arg;
+	frontend_event(json);
+}
+
+static void drop_events(void)
+{
+	while (ev_count) {
+		free(events[ev_head]);
+		ev_head = (ev_head + 1) % EVENT_QUEUE;
+		ev_count--;
+	}
+}
+
+/* --- the pacer ----------------------------------------------------------------------- */
+
+/* Send up to *budget messages of dirty rows. false: the worker failed. */
+static bool flush_rows(struct worker *w, int *budget)
+{
+	struct ipc_user_states m;
+	size_t i = 0;
+
+	while (ndirty && *budget > 0) {
+		memset(&m, 0, sizeof(m));
+		for (; i < nrows && m.count < IPC_ROW_BATCH; i++)
+			if (rows[i].dirty)
+				m.row[m.count++] = rows[i].row;
+		if (worker_tell(w, IPC_USER_STATE, &m, sizeof(m), NULL, 0) < 0)
+			return false;
+		(*budget)--;
+		for (uint32_t k = 0; k < m.count; k++) {
+			struct cached_row *c = &rows[row_index(m.row[k].uid)];
+			c->dirty = false;
+			ndirty--;
+		}
+	}
+	return true;
+}
+
+/* Rows of removed users were sent with STATE_GONE: forget them. */
+static void forget_gone(void)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < nrows; i++)
+		if (rows[i].dirty || !(rows[i].row.flags & STATE_GONE))
+			rows[j++] = rows[i];
+	nrows = j;
+}
+
+static bool flush_events(struct worker *w, int *budget)
+{
+	struct ipc_event m;
+
+	if (ev_dropped) {
+		log_warnx("%zu events not sent to subscribers (burst)",
+			  ev_dropped);
+		ev_dropped = 0;
+	}
+	while (ev_count && *budget > 0) {
+		memset(&m, 0, sizeof(m));
+		snprintf(m.json, sizeof(m.json), "%s", events[ev_head]);
+		free(events[ev_head]);
+		ev_head = (ev_head + 1) % EVENT_QUEUE;
+		ev_count--;
+		if (worker_tell(w, IPC_EVENT, &m, sizeof(m), NULL, 0) < 0)
+			return false;
+		(*budget)--;
+	}
+	return true;
+}
+
+static int on_flush(sd_event_source *s, uint64_t usec, void *data)
+{
+	struct worker *w = frontend_worker();
+	int budget = FLUSH_MAX_MSGS;
+	(void)s;
+	(void)usec;
+	(void)data;
+
+	flush_src = sd_event_source_disable_unref(flush_src);
+	if (!w) {
+		drop_events(); /* on_start sends every row again */
+		return 0;
+	}
+	if (!flush_rows(w, &budget) || !flush_events(w, &budget))
+		return 0; /* the worker is being restarted */
+	forget_gone();
+	if (ndirty || ev_count)
+		sd_event_add_time_relative(supervisor_event(), &flush_src,
+					   CLOCK_MONOTONIC, FLUSH_PAUSE_USEC, 0,
+					   on_flush, NULL);
+	return 0;
+}
+
+static void schedule_flush(void)
+{
+	if (flush_src || !supervisor_event())
+		return;
+	/* at the end of this loop turn: changes made together go together */
+	if (sd_event_add_time(supervisor_event(), &flush_src, CLOCK_MONOTONIC,
+			      0, 0, on_flush, NULL) < 0)
+		log_warnx("cannot schedule sending rows to the frontend");
+}
+
+/* --- requests ----------------------------------------------------------------------- */
+
+/* The fd must be a connection accepted on our socket: not the listening
+ * socket itself and not the frontend's IPC socket, whose SO_PEERCRED
+ * would be the supervisor's own (uid 0). */
+static bool is_client_socket(int fd)
+{
+	int domain = 0, type = 0, acc = 1;
+	socklen_t len = sizeof(int);
+	struct sockaddr_un sa;
+	socklen_t salen = sizeof(sa);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0)
+		return false;
+	if (domain != AF_UNIX || type != SOCK_STREAM || acc != 0)
+		return false;
+	memset(&sa, 0, sizeof(sa));
+	if (getsockname(fd, (struct sockaddr *)&sa, &salen) < 0 ||
+	    salen <= offsetof(struct sockaddr_un, sun_path))
+		return false;
+	return strncmp(sa.sun_path, cfg.path, sizeof(sa.sun_path)) == 0;
+}
+
+static bool in_peer_groups(int fd, gid_t want)
+{
+	gid_t small[64], *g = small;
+	socklen_t len = sizeof(small);
+	bool found = false;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) < 0) {
+		if (errno != ERANGE || len > MAX_PEER_GROUPS * sizeof(gid_t))
+			return false;
+		g = malloc(len);
+		if (!g || getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) <
+				  0) {
+			free(g);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		found = found || g[i] == want;
+	if (g != small)
+		free(g);
+	return found;
+}
+
+static bool may_change(int fd, const struct ucred *cr)
+{
+	if (cr->uid == 0)
+		return true;
+	return have_admin_gid &&
+	       (cr->gid == admin_gid || in_peer_groups(fd, admin_gid));
+}
+
+static const char *op_name(uint32_t op)
+{
+	static const char *const names[] = {
+		[CLIENT_PENALTY] = "penalty",	  [CLIENT_RELEASE] = "release",
+		[CLIENT_LIMIT_SET] = "limit",	  [CLIENT_LIMIT_CLEAR] = "limit-clear",
+		[CLIENT_RELOAD] = "reload",	  [CLIENT_CONFIG] = "config"};
+	return op < sizeof(names) / sizeof(names[0]) && names[op] ? names[op]
+								  : "?";
+}
+
+static int denied(const struct ipc_client_request *rq, const struct ucred *cr,
+		  char *msg, size_t len)
+{
+	if (have_admin_gid)
+		snprintf(msg, len,
+			 "permission denied: %s needs root or group %s "
+			 "(you are uid %u)",
+			 op_name(rq->op), cfg.admin_group, (unsigned)cr->uid);
+	else
+		snprintf(msg, len,
+			 "permission denied: %s needs root (you are uid %u)",
+			 op_name(rq->op), (unsigned)cr->uid);
+	log_warnx("denied %s of uid %u to uid %u pid %d", op_name(rq->op),
+		  rq->uid, (unsigned)cr->uid, (int)cr->pid);
+	return EPERM;
+}
+
+/* The control loop's answer, as a positive errno. */
+static int decide(const struct ipc_client_request *rq, const struct ucred *cr,
+		  char *msg, size_t len)
+{
+	struct admin who = {.uid = cr->uid, .pid = cr->pid};
+	int r = -EINVAL;
+
+	switch (rq->op) {
+	case CLIENT_PENALTY:
+		r = control_penalty(&who, rq->uid, rq->seconds, msg, len);
+		break;
+	case CLIENT_RELEASE:
+		r = control_release(&who, rq->uid, msg, len);
+		break;
+	case CLIENT_LIMIT_SET:
+		r = control_limit_set(&who, rq->uid, rq->cpu_permille,
+				      rq->mem_bytes, msg, len);
+		break;
+	case CLIENT_LIMIT_CLEAR:
+		r = control_limit_clear(&who, rq->uid, msg, len);
+		break;
+	case CLIENT_RELOAD:
+		r = control_reload(&who, msg, len);
+		break;
+	}
+	log_info("uid %u pid %d: %s uid %u: %s", (unsigned)cr->uid,
+		 (int)cr->pid, op_name(rq->op), rq->uid,
+		 r == 0 ? "done" : msg);
+	return r < 0 ? -r : r;
+}
+
+/* The configuration, in chunks that each fit a reply. */
+static void send_config(struct worker *w, uint32_t id)
+{
+	struct ipc_client_reply rep = {.id = id};
+	const size_t chunk = sizeof(rep.message) - 1;
+	char *text = NULL;
+	size_t len = 0, off = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f || config_print(conf(), f) < 0 || fclose(f) != 0 ||
+	    len > chunk * CONFIG_MAX_CHUNKS) {
+		rep.status = EIO;
+		snprintf(rep.message, sizeof(rep.message),
+			 "cannot print the configuration");
+		worker_tell(w, IPC_CLIENT_REPLY, &rep, sizeof(rep), NULL, 0);
+		free(text);
+		return;
+	}
+	do {
+		size_t n = len - off < chunk ? len - off : chunk;
+		memset(rep.message, 0, sizeof(rep.message));
+		memcpy(rep.message, text + off, n);
+		off += n;
+		rep.flags = off < len ? REPLY_MORE : 0;
+		if (worker_tell(w, IPC_CLIENT_REPLY, &rep, sizeof(rep), NULL,
+				0) < 0)
+			break;
+	} while (off < len);
+	free(text);
+}
+
+static bool on_request(struct worker *w, struct ipc_msg *msg)
+{
+	const struct ipc_client_request *rq = &msg->u.client_request;
+	struct ipc_client_reply rep = {.id = rq->id};
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	int fd = msg->fds[0];
+
+	if (!is_client_socket(fd) ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		ipc_close_fds(msg);
+		return false; /* not a client of ours: the worker is killed */
+	}
+	if (rq->op == CLIENT_CONFIG) { /* a read: anyone may */
+		ipc_close_fds(msg);
+		send_config(w, rq->id);
+		return true;
+	}
+	if (may_change(fd, &cr))
+		rep.status = decide(rq, &cr, rep.message, sizeof(rep.message));
+	else
+		rep.status = denied(rq, &cr, rep.message, sizeof(rep.message));
+	ipc_close_fds(msg);
+	worker_tell(w, IPC_CLIENT_REPLY, &rep, sizeof(rep), NULL, 0);
+	return true;
+}
+
+/* --- the worker class --------------------------------------------------------------- */
+
+static void on_start(struct worker *w)
+{
+	send_listen(w);
+	/* a fresh frontend has no rows and no subscribers */
+	ndirty = 0;
+	for (size_t i = 0; i < nrows; i++) {
+		rows[i].dirty = !(rows[i].row.flags & STATE_GONE);
+		ndirty += rows[i].dirty;
+	}
+	forget_gone();
+	drop_events();
+	schedule_flush();
+}
+
+static bool on_message(struct worker *w, struct ipc_msg *msg)
+{
+	if (msg->hdr.type == IPC_CLIENT_REQUEST)
+		return on_request(w, msg);
+	return false;
+}
+
+static const struct worker_class frontend_class = {
+	.role = ROLE_FRONTEND,
+	.exe = "cgfair-frontend",
+	.chroot = true,
+	.count = 1,
+	.on_start = on_start,
+	.on_message = on_message,
+};
+
+void frontend_configure(const struct frontend_settings *s)
+{
+	struct worker *w = frontend_worker();
+
+	if (strcmp(s->path, cfg.path) != 0)
+		log_warnx("the socket stays %s until cgfaird restarts",
+			  cfg.path);
+	char path[sizeof(cfg.path)];
+	memcpy(path, cfg.path, sizeof(path));
+	cfg = *s;
+	memcpy(cfg.path, path, sizeof(path));
+	resolve_admin_group();
+	if (w)
+		send_listen(w);
+}
+
+static void on_reload(const struct cgfair_config *c)
+{
+	struct frontend_settings s;
+
+	frontend_settings_from_config(&s, c);
+	frontend_configure(&s);
+}
+
+void frontend_register(const struct frontend_settings *s)
+{
+	if (s)
+		cfg = *s;
+	else
+		frontend_settings_default(&cfg);
+	resolve_admin_group();
+	make_socket();
+	workers_add_class(&frontend_class);
+	users_add_hook(frontend_users_hook);
+	control_set_row_hook(frontend_user_changed);
+	conf_add_reload_hook(on_reload);
+	if (events_add_sink(to_subscribers, NULL) < 0)
+		log_warnx("no room for the subscribers' event sink");
+}

@@ -1,0 +1,55 @@
+/*
+ * The supervisor's side of the socket: it creates the listening socket
+ * (before caps_reduce), hands it to the sandboxed cgfair-frontend with the
+ * bounds, keeps the frontend's copy of the users' rows current, forwards
+ * events to subscribers, and decides every state-changing request from the
+ * credentials of the client's own socket, passed along with the request.
+ */
+#ifndef CGFAIR_SUPERVISOR_FRONTEND_H
+#define CGFAIR_SUPERVISOR_FRONTEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ipc/ipc.h"
+
+struct user;
+struct cgfair_config;
+
+/* The [socket] section of cgfair.conf. */
+struct frontend_settings {
+	char path[108];		/* sizeof(sun_path) */
+	char admin_group[64];	/* "": only root may change state */
+	bool status_all;	/* status_visibility = all */
+	uint32_t max_clients;
+	uint32_t max_clients_per_uid;
+	uint64_t idle_timeout_ms;
+	uint32_t max_line;
+	uint64_t subscriber_backlog;
+};
+
+/* Built-in defaults: /run/cgfair/cgfair.sock, 64 clients, 8 per uid, 60 s
+ * idle, 4096-byte lines, 256 KiB per subscriber, own rows only. */
+void frontend_settings_default(struct frontend_settings *s);
+/* The [socket] section of cfg over the defaults. */
+void frontend_settings_from_config(struct frontend_settings *s,
+				   const struct cgfair_config *cfg);
+
+/* Create the socket (fatal when another cgfaird answers on it), register
+ * the frontend worker class, and hook into the user table, the control
+ * loop's rows, the events and config reloads. Call before caps_reduce().
+ * s NULL: the defaults. */
+void frontend_register(const struct frontend_settings *s);
+/* New bounds (a reload); the socket path changes only on restart. */
+void frontend_configure(const struct frontend_settings *s);
+
+/* One user's row changed (control_set_row_hook's signature). */
+void frontend_user_changed(const struct user *u);
+/* A row the caller filled itself; STATE_GONE in flags removes it. */
+void frontend_row(const struct ipc_user_state *row);
+/* users_add_hook's signature: rows of removed users go away. */
+void frontend_users_hook(struct user *u, bool added);
+/* One event (a JSON object, no newline) for the subscribers. */
+void frontend_event(const char *json);
+
+#endif

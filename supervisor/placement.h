@@ -1,0 +1,52 @@
+/*
+ * Placement: the supervisor's side of the scanner. It owns the proc
+ * connector socket (opened with CAP_NET_ADMIN before caps_reduce(), kept
+ * for the daemon's life, handed to every scanner it starts), sends the
+ * scan setup and the sweep requests, moves the strays the scanner reports
+ * into their users' cgroups, and passes usage reports to the control loop.
+ *
+ * Order in main: placement_init() before caps_reduce(); placement_add_
+ * workers() with the other worker classes; backend_init() before
+ * workers_start() (the scanner's setup comes from backend_scan_setup()).
+ */
+#ifndef CGFAIR_PLACEMENT_H
+#define CGFAIR_PLACEMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ipc/ipc.h"
+
+struct placement_params {
+	uint32_t min_uid;	      /* managed: uid >= min_uid (1000) */
+	uint32_t max_uid;	      /* ... and <= max_uid; 0: no bound */
+	uint64_t sweep_interval_usec; /* safety-net /proc sweep (60 s) */
+	size_t nexempt;		      /* exempt uids (users, group members) */
+	uid_t exempt[IPC_EXEMPT_MAX];
+};
+
+void placement_defaults(struct placement_params *p);
+/* Opens the proc connector; needs CAP_NET_ADMIN. Without it (a kernel
+ * without CONFIG_PROC_EVENTS, a container) placement falls back to the
+ * periodic sweep alone, with a warning. */
+void placement_init(const struct placement_params *p);
+/* Registers the scanner's worker class. */
+void placement_add_workers(void);
+/* New settings (reload): kept, and sent to a running scanner. */
+void placement_reconfigure(const struct placement_params *p);
+/* True when uid is managed under the current settings. */
+bool placement_managed(uid_t uid);
+
+/* The control loop's hooks for IPC_SCAN_USERS and IPC_SCAN_DONE. */
+void placement_set_usage_handler(
+    void (*on_users)(const struct ipc_scan_users *),
+    void (*on_done)(const struct ipc_scan_done *));
+/* Ask the scanner for one cycle: 0, or -1 when it is not running (the
+ * cycle is then skipped; it is restarted by the worker table). */
+int scanner_request_scan(uint64_t cycle);
+/* Ask for a /proc sweep now (besides the periodic one). */
+int scanner_request_sweep(void);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * From the configuration to the modules' settings. The one non-trivial
+ * part is the exemption list: names of users and groups become uids here,
+ * in the supervisor (NSS may open files), so that the scanner gets plain
+ * numbers.
+ */
+#include "supervisor/settings.h"
+#include "common/log.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+void settings_backend(const struct cgfair_config *c, bool dry_run,
+		      struct backend_params *out)
+{
+	static const char *const names[] = {
+		[CONFIG_BACKEND_AUTO] = "auto",
+		[CONFIG_BACKEND_SYSTEMD] = "systemd",
+		[CONFIG_BACKEND_CGROUPFS] = "cgroupfs",
+		[CONFIG_BACKEND_CGROUP2] = "cgroup2",
+		[CONFIG_BACKEND_CGROUP1] = "cgroup1",
+	};
+	*out = (struct backend_params){
+		.which = names[c->daemon.backend],
+		.subtree = c->daemon.subtree,
+		.mount = "/sys/fs/cgroup",
+		.dry_run = dry_run,
+	};
+}
+
+/* A list entry: digits are an id, anything else a name. */
+static bool parse_id(const char *s, uint32_t *id)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return false;
+	v = strtoul(s, &end, 10);
+	*id = (uint32_t)v;
+	return v <= UINT32_MAX;
+}
+
+static void add_uid(struct placement_params *p, uid_t uid)
+{
+	for (size_t i = 0; i < p->nexempt; i++)
+		if (p->exempt[i] == uid)
+			return;
+	if (p->nexempt < IPC_EXEMPT_MAX)
+		p->exempt[p->nexempt++] = uid;
+	else
+		log_warnx("more than %d exempt users: uid %u not passed to "
+			  "the scanner (still exempt from limits)",
+			  IPC_EXEMPT_MAX, (unsigned)uid);
+}
+
+static void exempt_users(const struct config_list *l,
+			 struct placement_params *p)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		uint32_t id;
+		struct passwd *pw;
+		if (parse_id(l->v[i], &id))
+			add_uid(p, id);
+		else if ((pw = getpwnam(l->v[i])))
+			add_uid(p, pw->pw_uid);
+		else
+			log_warnx("exempt_users: no user '%s'", l->v[i]);
+	}
+}
+
+/* Members listed in the group file, and users whose primary group it is
+ * (setpwent walk: done at start and reload only). */
+static void exempt_group(gid_t gid, struct placement_params *p)
+{
+	struct group *gr = getgrgid(gid);
+	struct passwd *pw;
+
+	for (char **m = gr ? gr->gr_mem : NULL; m && *m; m++)
+		if ((pw = getpwnam(*m)))
+			add_uid(p, pw->pw_uid);
+	setpwent();
+	while ((pw = getpwent()))
+		if (pw->pw_gid == gid)
+			add_uid(p, pw->pw_uid);
+	endpwent();
+}
+
+static void exempt_groups(const struct config_list *l,
+			  struct placement_params *p)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		uint32_t id;
+		struct group *gr;
+		if (parse_id(l->v[i], &id))
+			exempt_group(id, p);
+		else if ((gr = getgrnam(l->v[i])))
+			exempt_group(gr->gr_gid, p);
+		else
+			log_warnx("exempt_groups: no group '%s'", l->v[i]);
+	}
+}
+
+void settings_placement(const struct cgfair_config *c,
+			struct placement_params *out)
+{
+	placement_defaults(out);
+	out->min_uid = c->users.min_uid;
+	out->max_uid = c->users.max_uid;
+	exempt_users(&c->users.exempt_users, out);
+	exempt_groups(&c->users.exempt_groups, out);
+	add_uid(out, CONFIG_UID_NOBODY);
+}
+
+void settings_oom(const struct cgfair_config *c, struct oom_settings *out)
+{
+	*out = (struct oom_settings){.watchers = c->oom.watchers,
+				     .no_kmsg = !c->oom.kmsg_detail};
+}
+
+void settings_events(const struct cgfair_config *c,
+		     struct event_settings *out)
+{
+	*out = (struct event_settings){
+		.log_path = c->log.event_log,
+		.node = c->log.node_name,
+		.journal = true,
+	};
+}

@@ -1,0 +1,20 @@
+/* The configuration, translated into each module's own settings struct:
+ * the modules take plain parameters and never read the config directly. */
+#ifndef CGFAIR_SETTINGS_H
+#define CGFAIR_SETTINGS_H
+
+#include "policy/config.h"
+#include "supervisor/backend.h"
+#include "supervisor/events.h"
+#include "supervisor/oom.h"
+#include "supervisor/placement.h"
+
+void settings_backend(const struct cgfair_config *c, bool dry_run,
+		      struct backend_params *out);
+void settings_placement(const struct cgfair_config *c,
+			struct placement_params *out);
+void settings_oom(const struct cgfair_config *c, struct oom_settings *out);
+void settings_events(const struct cgfair_config *c,
+		     struct event_settings *out);
+
+#endif

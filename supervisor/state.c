@@ -1,0 +1,273 @@
+/*
+ * Persistent runtime state. The file is the supervisor's own (in a
+ * root-only directory), so reading it here is not parsing untrusted input;
+ * still, every field is checked and a damaged file never stops the daemon.
+ * The table is a plain array: it holds the handful of users an admin
+ * penalised or limited by hand, searched linearly.
+ */
+#include "supervisor/state.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <json-c/json.h>
+
+#define STATE_VERSION 1
+
+static struct runtime_override *table;
+static size_t count, alloc;
+static char state_dir[CONFIG_PATH_MAX];
+
+size_t state_count(void)
+{
+	return count;
+}
+
+struct runtime_override *state_at(size_t i)
+{
+	return i < count ? &table[i] : NULL;
+}
+
+struct runtime_override *state_find(uid_t uid)
+{
+	for (size_t i = 0; i < count; i++)
+		if (table[i].uid == uid)
+			return &table[i];
+	return NULL;
+}
+
+struct runtime_override *state_get(uid_t uid)
+{
+	struct runtime_override *o = state_find(uid);
+
+	if (o)
+		return o;
+	if (count == alloc) {
+		size_t n = alloc ? alloc * 2 : 8;
+		struct runtime_override *t = reallocarray(table, n, sizeof(*t));
+		if (!t)
+			fatal(EXIT_FATAL, "reallocarray");
+		table = t;
+		alloc = n;
+	}
+	o = &table[count++];
+	*o = (struct runtime_override){
+		.uid = uid, .cpu_permille = -1, .mem_bytes = -1};
+	return o;
+}
+
+void state_prune(void)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < count; i++)
+		if (table[i].penalty.on || table[i].cpu_permille >= 0 ||
+		    table[i].mem_bytes >= 0)
+			table[j++] = table[i];
+	count = j;
+}
+
+static bool get_int(json_object *o, const char *key, int64_t min,
+		    int64_t *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v))
+		return true; /* absent: keep the default */
+	if (!json_object_is_type(v, json_type_int))
+		return false;
+	*out = json_object_get_int64(v);
+	return *out >= min;
+}
+
+static bool get_fraction(json_object *o, const char *key, double *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v))
+		return true;
+	if (!json_object_is_type(v, json_type_double) &&
+	    !json_object_is_type(v, json_type_int))
+		return false;
+	*out = json_object_get_double(v);
+	return *out > 0 && *out <= 1;
+}
+
+/* A penalty keeps the mode and fraction it was given with, so that a
+ * reload or a restart with another config does not change it. */
+static bool load_penalty(json_object *e, struct policy_penalty *p)
+{
+	json_object *pen;
+	int64_t mode = 0;
+
+	if (!json_object_object_get_ex(e, "penalty", &pen))
+		return true;
+	if (!json_object_is_type(pen, json_type_object))
+		return false;
+	p->on = true;
+	p->fraction = 0;
+	if (!get_int(pen, "since_ms", 0, &p->since_ms) ||
+	    !get_int(pen, "expires_ms", 0, &p->expires_ms) ||
+	    !get_int(pen, "locked", 0, &mode) || mode > 1 ||
+	    !get_fraction(pen, "fraction", &p->fraction) || p->fraction == 0)
+		return false;
+	p->mode = mode ? CONFIG_PENALTY_LOCKED : CONFIG_PENALTY_ACTIVE;
+	return true;
+}
+
+static bool load_entry(json_object *e)
+{
+	int64_t uid = -1;
+	struct runtime_override o = {.cpu_permille = -1, .mem_bytes = -1};
+
+	if (!json_object_is_type(e, json_type_object) ||
+	    !get_int(e, "uid", 0, &uid) || uid < 0 || uid > UINT32_MAX - 1 ||
+	    !load_penalty(e, &o.penalty) ||
+	    !get_int(e, "cpu_permille", -1, &o.cpu_permille) ||
+	    !get_int(e, "mem_bytes", -1, &o.mem_bytes))
+		return false;
+	o.uid = (uid_t)uid;
+	*state_get(o.uid) = o;
+	return true;
+}
+
+static void set_aside(const char *path, const char *why)
+{
+	char bad[310];
+	snprintf(bad, sizeof(bad), "%s.bad", path);
+	log_warnx("%s: %s; moved to %s, starting with no penalties or "
+		  "runtime limits",
+		  path, why, bad);
+	rename(path, bad);
+	count = 0;
+}
+
+void state_load(const char *dir)
+{
+	char path[300];
+	json_object *root, *users, *version;
+
+	snprintf(state_dir, sizeof(state_dir), "%s", dir);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	count = 0;
+	if (access(path, F_OK) < 0)
+		return;
+	root = json_object_from_file(path);
+	if (!root) {
+		set_aside(path, json_util_get_last_err() ?: "unreadable");
+		return;
+	}
+	if (!json_object_object_get_ex(root, "version", &version) ||
+	    json_object_get_int(version) != STATE_VERSION ||
+	    !json_object_object_get_ex(root, "users", &users) ||
+	    !json_object_is_type(users, json_type_array)) {
+		set_aside(path, "not a cgfair state file of version 1");
+		json_object_put(root);
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(users); i++)
+		if (!load_entry(json_object_array_get_idx(users, i))) {
+			set_aside(path, "an entry is damaged");
+			break;
+		}
+	json_object_put(root);
+	state_prune();
+	log_info("state: %zu runtime override(s) restored from %s", count,
+		 path);
+}
+
+static json_object *penalty_json(const struct policy_penalty *p)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "since_ms", json_object_new_int64(p->since_ms));
+	json_object_object_add(o, "expires_ms",
+			       json_object_new_int64(p->expires_ms));
+	json_object_object_add(
+		o, "locked",
+		json_object_new_int(p->mode == CONFIG_PENALTY_LOCKED));
+	json_object_object_add(o, "fraction",
+			       json_object_new_double(p->fraction));
+	return o;
+}
+
+static json_object *to_json(void)
+{
+	json_object *root = json_object_new_object();
+	json_object *users = json_object_new_array();
+
+	json_object_object_add(root, "version",
+			       json_object_new_int(STATE_VERSION));
+	for (size_t i = 0; i < count; i++) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "uid",
+				       json_object_new_int64(table[i].uid));
+		if (table[i].penalty.on)
+			json_object_object_add(e, "penalty",
+					       penalty_json(&table[i].penalty));
+		json_object_object_add(
+			e, "cpu_permille",
+			json_object_new_int64(table[i].cpu_permille));
+		json_object_object_add(e, "mem_bytes",
+				       json_object_new_int64(table[i].mem_bytes));
+		json_object_array_add(users, e);
+	}
+	json_object_object_add(root, "users", users);
+	return root;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, s, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int state_save(void)
+{
+	char path[300], tmp[310];
+	json_object *root;
+	int fd, r;
+
+	state_prune();
+	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		log_warn("state: mkdir %s", state_dir);
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/state.json", state_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
+		r = -errno;
+		log_warn("state: %s", tmp);
+		return r;
+	}
+	root = to_json();
+	const char *text =
+		json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
+	r = write_all(fd, text, strlen(text));
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	json_object_put(root);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		errno = -r;
+		log_warn("state: writing %s", path);
+		unlink(tmp);
+	}
+	return r;
+}

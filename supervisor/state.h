@@ -1,0 +1,35 @@
+/*
+ * What admins set at run time and must survive a restart: penalty-box
+ * entries and fixed per-user limits. Kept in a small table keyed by uid
+ * (users come and go from the user table when idle; their penalty stays)
+ * and written atomically to <state_dir>/state.json after every change.
+ */
+#ifndef CGFAIR_STATE_H
+#define CGFAIR_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy/policy.h"
+
+struct runtime_override {
+	uid_t uid;
+	struct policy_penalty penalty; /* penalty.on: in the box */
+	int64_t cpu_permille;  /* fixed cap, 1/1000 of a CPU; -1: none */
+	int64_t mem_bytes;     /* fixed memory limit; -1: none */
+};
+
+/* Read <dir>/state.json. A missing file is an empty state; a damaged one
+ * is logged, moved aside to state.json.bad, and an empty state used. */
+void state_load(const char *dir);
+/* Write atomically (temp file, fsync, rename). 0 or -errno (logged). */
+int state_save(void);
+struct runtime_override *state_find(uid_t uid);
+struct runtime_override *state_get(uid_t uid); /* created empty if absent */
+/* Forget entries that hold nothing any more. */
+void state_prune(void);
+size_t state_count(void);
+struct runtime_override *state_at(size_t i);
+
+#endif

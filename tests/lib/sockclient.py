@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Raw clients of cgfaird's socket, for the tests that cgfairctl cannot do
+(it is a well-behaved client). Prints what happened, one fact per line.
+
+  sockclient.py PATH send LINE...      send the lines, print every answer
+                                        line, then "EOF" if the daemon
+                                        closed the connection (3 s timeout)
+  sockclient.py PATH raw BYTES         send BYTES as is (Python escapes)
+  sockclient.py PATH hold N SECONDS    open N connections at once; print
+                                        "refused: <line>" or "open" each
+  sockclient.py PATH idle SECONDS      connect, say nothing; print what
+                                        came and "EOF" when closed
+  sockclient.py PATH stall SECONDS     subscribe to events, never read;
+                                        after SECONDS print "dropped" if
+                                        the daemon closed the connection
+  sockclient.py PATH flood N UID       N penalty/release pairs for UID on
+                                        one connection; print "ok N"
+"""
+import socket
+import sys
+import time
+
+
+def connect(path, rcvbuf=None):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.connect(path)
+    return s
+
+
+def read_all(s, timeout=3.0):
+    """Everything until EOF or the timeout; (data, eof)."""
+    s.settimeout(timeout)
+    data = b""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            return data, False
+        except ConnectionResetError:
+            return data, True
+        if not chunk:
+            return data, True
+        data += chunk
+    return data, False
+
+
+def show(data, eof):
+    for line in data.decode(errors="replace").splitlines():
+        print(line)
+    if eof:
+        print("EOF")
+
+
+def cmd_send(path, lines):
+    s = connect(path)
+    for line in lines:
+        s.sendall(line.encode() + b"\n")
+    show(*read_all(s))
+
+
+def cmd_raw(path, text):
+    s = connect(path)
+    s.sendall(text.encode().decode("unicode_escape").encode("latin-1"))
+    show(*read_all(s))
+
+
+def cmd_hold(path, n, seconds):
+    socks = []
+    for _ in range(n):
+        s = connect(path)
+        socks.append(s)
+    time.sleep(0.3)  # a refusal is written at once
+    for s in socks:
+        s.setblocking(False)
+        try:
+            line = s.recv(4096)
+            print("refused: " + line.decode().strip() if line else "refused: EOF")
+        except BlockingIOError:
+            print("open")
+    time.sleep(seconds)
+
+
+def cmd_idle(path, seconds):
+    s = connect(path)
+    show(*read_all(s, seconds))
+
+
+def cmd_stall(path, seconds):
+    s = connect(path, rcvbuf=4096)
+    s.sendall(b'{"cmd":"events"}\n')
+    time.sleep(seconds)  # never read while the events pile up
+    # the daemon dropped us if, after what it had written, comes EOF
+    _, eof = read_all(s, 2.0)
+    print("dropped" if eof else "still connected")
+
+
+def cmd_flood(path, n, uid):
+    s = connect(path)
+    f = s.makefile("rwb")
+    ok = 0
+    for _ in range(n):
+        for cmd in ("penalty", "release"):
+            f.write(b'{"cmd":"%s","uid":%d}\n' % (cmd.encode(), uid))
+            f.flush()
+            line = f.readline()
+            if b'"ok":true' in line:
+                ok += 1
+            elif not line:
+                print("EOF after %d" % ok)
+                return
+    print("ok %d" % ok)
+
+
+def main():
+    path, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if mode == "send":
+        cmd_send(path, args)
+    elif mode == "raw":
+        cmd_raw(path, args[0])
+    elif mode == "hold":
+        cmd_hold(path, int(args[0]), float(args[1]))
+    elif mode == "idle":
+        cmd_idle(path, float(args[0]))
+    elif mode == "stall":
+        cmd_stall(path, float(args[0]))
+    elif mode == "flood":
+        cmd_flood(path, int(args[0]), int(args[1]))
+    else:
+        sys.exit("unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    main()

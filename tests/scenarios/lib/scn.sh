@@ -1,0 +1,91 @@
+# Helpers for the scenario scripts (tests/scenarios/*.sh), sourced after
+# tests/lib/t.sh. The same scenario runs on this host (cgroup1), in the
+# busybox guest (cgroup2) and in the systemd guest (systemd): only POSIX
+# sh and busybox applets here, no procps, no bash.
+#
+# Environment: CGFAIR_BACKEND (cgroup1|cgroup2|systemd), CGFAIR_BUILD (the
+# build directory, for the direct backends), CGFAIR_TEST_UIDS (uids the
+# scenario may run processes as; default three high, unused uids).
+
+SCN_BACKEND=${CGFAIR_BACKEND:-cgroup1}
+SCN_TOOLS=$T_TOP/build/tests
+[ -x "$SCN_TOOLS/t-spin" ] || SCN_TOOLS=$CGFAIR_BUILD/tests
+SCN_UIDS=${CGFAIR_TEST_UIDS:-61001 61002 61003}
+DPID=""
+DLOG=$T_TMP/cgfaird.log
+
+# scn_status_field PID KEY: the value of "KEY:" in /proc/PID/status.
+scn_status_field() {
+	awk -v k="$2:" '$1 == k { $1 = ""; print substr($0, 2) }' \
+		"/proc/$1/status" 2>/dev/null
+}
+
+# scn_children PID: "pid comm" of PID's children, from /proc. One cat and
+# one awk for the whole process table: a process per entry is slow under
+# emulation. cat goes on past entries that vanish meanwhile.
+scn_children() {
+	cat /proc/[0-9]*/status 2>/dev/null | awk -v p="$1" '
+		$1 == "Name:" { n = $2 }
+		$1 == "Pid:" { pid = $2 }
+		$1 == "PPid:" && $2 == p { print pid, n }'
+}
+
+# scn_child_pid PID NAME: the first child of PID called NAME.
+scn_child_pid() {
+	scn_children "$1" | awk -v n="$2" '$2 == n { print $1; exit }'
+}
+
+# scn_count_children PID: how many children PID has.
+scn_count_children() { scn_children "$1" | wc -l; }
+
+# scn_start [ARGS...]: start cgfair the backend's way and wait until it is
+# ready. Direct backends: $CGFAIR_BUILD/cgfaird --foreground ARGS, logging
+# to $DLOG. systemd: systemctl start cgfaird (Type=notify: returns once
+# READY=1 came). Sets DPID; stopped at exit.
+scn_start() {
+	t_cleanup "scn_stop"
+	if [ "$SCN_BACKEND" = systemd ]; then
+		systemctl start cgfaird.service || {
+			scn_journal
+			return 1
+		}
+		DPID=$(systemctl show -p MainPID --value cgfaird.service)
+		[ -n "$DPID" ] && [ "$DPID" != 0 ]
+		return
+	fi
+	"$CGFAIR_BUILD/cgfaird" --foreground "$@" >>"$DLOG" 2>&1 &
+	DPID=$!
+	if ! t_wait 20 grep -q "ready: all workers answered" "$DLOG"; then
+		echo "cgfaird did not become ready; its log:"
+		cat "$DLOG"
+		return 1
+	fi
+}
+
+# scn_stop: SIGTERM (systemctl stop under systemd); after 10 s, SIGKILL
+# the supervisor and what is left of its workers.
+scn_stop() {
+	[ -n "$DPID" ] || return 0
+	_kids=$(scn_children "$DPID" | awk '{ print $1 }')
+	if [ "$SCN_BACKEND" = systemd ]; then
+		systemctl stop cgfaird.service
+	else
+		kill -TERM "$DPID" 2>/dev/null
+		t_wait 10 sh -c "! kill -0 $DPID" ||
+			kill -KILL "$DPID" $_kids 2>/dev/null
+		wait "$DPID" 2>/dev/null
+	fi
+	DPID=""
+}
+
+# scn_log: cgfaird's log (its own output, or the unit's journal).
+scn_log() {
+	if [ "$SCN_BACKEND" = systemd ]; then
+		scn_journal
+	else
+		cat "$DLOG"
+	fi
+}
+scn_journal() {
+	journalctl -b --no-pager -u cgfaird.service | tail -50
+}

@@ -1,0 +1,1104 @@
+/*
+ * Unit tests of cgfair's IPC layer (ipc/ipc.c) over real SOCK_SEQPACKET
+ * socketpairs: a round trip of every message type in ipc_rules from every
+ * role that may send it, with every fd count it permits; and the rejection
+ * of everything else, with the fds that came along closed.
+ *
+ * Bad messages are crafted with raw sendmsg, never with ipc_send, so that
+ * the receiver is tested against what any peer could put on the wire.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include "ipc/ipc.h"
+
+#define MAX_TEST_FDS 8 /* more than the receiver has control room for */
+
+/* --- helpers ------------------------------------------------------------ */
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the directory's own fd */
+}
+
+static void make_pair(int sv[2])
+{
+	assert_int_equal(
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+}
+
+static void close_pair(int sv[2])
+{
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static bool fd_is_closed(int fd)
+{
+	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
+}
+
+/* fds to send: read ends of pipes, opened without O_CLOEXEC so that the
+ * flag on the received copies can only come from MSG_CMSG_CLOEXEC. The
+ * write ends stay with the test, to prove the received fd is the same
+ * pipe. Slot 1 is an eventfd (a different kind of file). */
+struct fdset {
+	int n;
+	int send[MAX_TEST_FDS];
+	int keep[MAX_TEST_FDS];
+};
+
+static void open_fds(struct fdset *s, int n)
+{
+	assert_true(n <= MAX_TEST_FDS);
+	s->n = n;
+	for (int i = 0; i < n; i++) {
+		if (i == 1) {
+			s->send[i] = eventfd(0, 0);
+			assert_true(s->send[i] >= 0);
+			s->keep[i] = -1;
+			continue;
+		}
+		int p[2];
+		assert_int_equal(pipe(p), 0);
+		s->send[i] = p[0];
+		s->keep[i] = p[1];
+	}
+}
+
+static void close_fdset(struct fdset *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		close(s->send[i]);
+		if (s->keep[i] >= 0)
+			close(s->keep[i]);
+	}
+	s->n = 0;
+}
+
+/* The received fd is a new descriptor of the very file that was sent, and
+ * it is close-on-exec. */
+static void check_received_fd(const struct fdset *s, int i, int got)
+{
+	struct stat a, b;
+
+	assert_true(got >= 0);
+	assert_int_not_equal(got, s->send[i]);
+	assert_true(fcntl(got, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(fstat(s->send[i], &a), 0);
+	assert_int_equal(fstat(got, &b), 0);
+	assert_true(a.st_dev == b.st_dev);
+	assert_true(a.st_ino == b.st_ino);
+	if (s->keep[i] >= 0) { /* pipe: a byte written in comes out here */
+		char c = 'A' + (char)i, r = 0;
+		assert_int_equal(write(s->keep[i], &c, 1), 1);
+		assert_int_equal(read(got, &r, 1), 1);
+		assert_int_equal(r, c);
+	} else { /* eventfd: anon inodes are shared, so check the counter */
+		uint64_t v = 42, r = 0;
+		assert_int_equal(write(s->send[i], &v, sizeof(v)), sizeof(v));
+		assert_int_equal(read(got, &r, sizeof(r)), sizeof(r));
+		assert_int_equal(r, 42);
+	}
+}
+
+static void fill_str(char *s, size_t size, char c)
+{
+	memset(s, c, size - 1);
+	s[size - 1] = '\0';
+}
+
+/* A valid payload of each type. Strings fill their field to the last byte
+ * (the longest valid string). nfds picks the OOM source kind. */
+static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
+{
+	memset(&m->u, 0, sizeof(m->u));
+	switch (type) {
+	case IPC_PING:
+		m->u.ping.nonce = 0x1122334455667788ull;
+		break;
+	case IPC_PONG:
+		m->u.pong.nonce = 7;
+		m->u.pong.cpu_usec = 123456;
+		m->u.pong.maxrss_kb = 2048;
+		break;
+	case IPC_TEST_SYSCALL:
+		m->u.test_syscall.call = TEST_SOCKET;
+		break;
+	case IPC_SCAN_SETUP:
+		m->u.scan_setup.hierarchy = HIER_V2;
+		m->u.scan_setup.min_uid = 1000;
+		m->u.scan_setup.systemd_names = 1;
+		m->u.scan_setup.max_uid = 60000;
+		m->u.scan_setup.nexempt = IPC_EXEMPT_MAX;
+		for (uint32_t i = 0; i < IPC_EXEMPT_MAX; i++)
+			m->u.scan_setup.exempt[i] = 1000 + 2 * i;
+		strcpy(m->u.scan_setup.prefix, "/cgfair");
+		fill_str(m->u.scan_setup.cpuacct_dir,
+			 sizeof(m->u.scan_setup.cpuacct_dir), 'c');
+		fill_str(m->u.scan_setup.memory_dir,
+			 sizeof(m->u.scan_setup.memory_dir), 'm');
+		break;
+	case IPC_PROC_CONNECTOR:
+	case IPC_KMSG:
+		break; /* a reserved word only */
+	case IPC_LISTEN:
+		m->u.listen_setup.max_clients = 64;
+		m->u.listen_setup.max_clients_per_uid = 8;
+		m->u.listen_setup.max_line = 4096;
+		m->u.listen_setup.flags = LISTEN_STATUS_ALL | LISTEN_ADMIN_GID;
+		m->u.listen_setup.idle_timeout_ms = 30000;
+		m->u.listen_setup.subscriber_backlog = 1 << 16;
+		m->u.listen_setup.admin_gid = 27;
+		fill_str(m->u.listen_setup.cpu_dir,
+			 sizeof(m->u.listen_setup.cpu_dir), 'c');
+		strcpy(m->u.listen_setup.mem_dir, "/sys/fs/cgroup/memory");
+		break;
+	case IPC_SCAN_REQUEST:
+		m->u.scan_request.cycle = 99;
+		break;
+	case IPC_SCAN_USERS:
+		m->u.scan_users.cycle = 5;
+		m->u.scan_users.count = IPC_BATCH;
+		for (int i = 0; i < IPC_BATCH; i++) {
+			m->u.scan_users.user[i].uid = 1000 + (uint32_t)i;
+			m->u.scan_users.user[i].nprocs = (uint32_t)i;
+			m->u.scan_users.user[i].flags = USAGE_HAS_CGROUP;
+			m->u.scan_users.user[i].cpu_usec = 1000u * (uint64_t)i;
+			m->u.scan_users.user[i].mem_bytes = 4096;
+		}
+		break;
+	case IPC_SCAN_DONE:
+		m->u.scan_done.cycle = 5;
+		m->u.scan_done.mono_usec = 1;
+		m->u.scan_done.scan_usec = 2;
+		m->u.scan_done.ncpus = 2;
+		m->u.scan_done.nusers = 3;
+		m->u.scan_done.mem_total = 1ull << 33;
+		break;
+	case IPC_SWEEP_REQUEST:
+		m->u.sweep_request.cycle = 6;
+		break;
+	case IPC_STRAY_PROC:
+		m->u.stray_proc.pid = 4242;
+		m->u.stray_proc.uid = 1001;
+		m->u.stray_proc.start_time = 777;
+		break;
+	case IPC_OOM_ARM:
+		m->u.oom_arm.uid = 1002;
+		m->u.oom_arm.kind = nfds == 2 ? OOM_V1_EVENTFD : OOM_V2_EVENTS;
+		m->u.oom_arm.gen = 3;
+		break;
+	case IPC_OOM_DISARM:
+		m->u.oom_disarm.uid = 1002;
+		break;
+	case IPC_OOM_KILLS:
+		m->u.oom_kills.uid = 1003;
+		m->u.oom_kills.gen = 3;
+		m->u.oom_kills.oom_kill = 4;
+		m->u.oom_kills.mono_usec = 8;
+		break;
+	case IPC_OOM_VICTIM:
+		m->u.oom_victim.pid = 31337;
+		m->u.oom_victim.uid = 1003;
+		m->u.oom_victim.rss_kb = 1 << 20;
+		m->u.oom_victim.mono_usec = 9;
+		fill_str(m->u.oom_victim.comm, sizeof(m->u.oom_victim.comm),
+			 'k');
+		strcpy(m->u.oom_victim.memcg, "/cgfair/user-1003");
+		fill_str(m->u.oom_victim.task_memcg,
+			 sizeof(m->u.oom_victim.task_memcg), 't');
+		break;
+	case IPC_CLIENT_REQUEST:
+		m->u.client_request.id = 17;
+		m->u.client_request.op = CLIENT_LIMIT_SET;
+		m->u.client_request.uid = 1004;
+		m->u.client_request.cpu_permille = 1500;
+		m->u.client_request.mem_bytes = -1;
+		m->u.client_request.seconds = -1;
+		break;
+	case IPC_CLIENT_REPLY:
+		m->u.client_reply.id = 17;
+		m->u.client_reply.status = EPERM;
+		m->u.client_reply.flags = REPLY_MORE;
+		fill_str(m->u.client_reply.message,
+			 sizeof(m->u.client_reply.message), 'r');
+		break;
+	case IPC_USER_STATE:
+		m->u.user_states.count = IPC_ROW_BATCH;
+		for (uint32_t i = 0; i < IPC_ROW_BATCH; i++) {
+			struct ipc_user_state *r = &m->u.user_states.row[i];
+			r->uid = 1005 + i;
+			r->flags = STATE_ACTIVE | STATE_PENALTY;
+			r->ncpus = 2;
+			r->cap_permille = -1;
+			r->weight = 100;
+			snprintf(r->name, sizeof(r->name), "user%u", i);
+		}
+		fill_str(m->u.user_states.row[IPC_ROW_BATCH - 1].name,
+			 sizeof(m->u.user_states.row[0].name), 'u');
+		break;
+	case IPC_EVENT:
+		fill_str(m->u.event.json, sizeof(m->u.event.json), 'j');
+		m->u.event.json[0] = '{';
+		break;
+	default:
+		fail_msg("no sample payload for message type %u (%s): add one",
+			 type, ipc_type_name(type));
+	}
+}
+
+static bool fds_allowed(enum ipc_fd_rule rule, int nfds)
+{
+	switch (rule) {
+	case FDS_NONE:
+		return nfds == 0;
+	case FDS_ONE:
+		return nfds == 1;
+	case FDS_TWO:
+		return nfds == 2;
+	case FDS_ONE_OR_TWO:
+		return nfds == 1 || nfds == 2;
+	}
+	fail_msg("unknown fd rule %d", rule);
+	return false;
+}
+
+/* A role that may send type, and how many fds it must carry. */
+static enum ipc_role a_sender(uint32_t type)
+{
+	for (int r = 0; r < ROLE_COUNT; r++)
+		if (ipc_rules[type].senders & (1u << r))
+			return (enum ipc_role)r;
+	fail_msg("nobody may send %s", ipc_type_name(type));
+	return ROLE_COUNT;
+}
+
+static int a_fd_count(uint32_t type)
+{
+	for (int n = 0; n <= IPC_MAX_FDS; n++)
+		if (fds_allowed(ipc_rules[type].fds, n))
+			return n;
+	fail_msg("no fd count is valid for %s", ipc_type_name(type));
+	return -1;
+}
+
+/* sendmsg of exactly these bytes, with these fds in one SCM_RIGHTS. */
+static void send_bytes(int sock, const void *buf, size_t len, const int *fds,
+		       int nfds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * MAX_TEST_FDS)];
+	} ctl;
+	struct iovec iov = {(void *)buf, len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	assert_true(nfds >= 0 && nfds <= MAX_TEST_FDS);
+	if (nfds > 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
+	assert_int_equal(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+#define RAW_MAX (sizeof(struct ipc_hdr) + 2 * IPC_MAX_PAYLOAD)
+
+/* A header with any field values, then paylen bytes of payload. */
+static void send_raw(int sock, uint32_t type, uint32_t hdrlen,
+		     uint32_t reserved, const void *payload, size_t paylen,
+		     const struct fdset *fds)
+{
+	static uint8_t buf[RAW_MAX];
+	struct ipc_hdr h = {
+	    .type = type, .len = hdrlen, .seq = 1, .reserved = reserved};
+
+	assert_true(sizeof(h) + paylen <= sizeof(buf));
+	memcpy(buf, &h, sizeof(h));
+	if (paylen)
+		memcpy(buf + sizeof(h), payload, paylen);
+	send_bytes(sock, buf, sizeof(h) + paylen, fds ? fds->send : NULL,
+		   fds ? fds->n : 0);
+}
+
+/* A well-formed message of type whose payload is payload (its own size). */
+static void send_typed(int sock, uint32_t type, const void *payload,
+		       const struct fdset *fds)
+{
+	size_t size = ipc_rules[type].size;
+	send_raw(sock, type, (uint32_t)size, 0, payload, size, fds);
+}
+
+/* The next message on sock is rejected, for a reason that contains
+ * reason, and nothing of it is left in msg. */
+static void expect_invalid(int sock, enum ipc_role from, const char *reason)
+{
+	struct ipc_msg m;
+	const char *why = NULL;
+
+	memset(&m, 0x55, sizeof(m));
+	int rc = ipc_recv(sock, from, &m, &why);
+	if (rc != IPC_INVALID)
+		fail_msg("expected IPC_INVALID (%s), got %d", reason, rc);
+	assert_non_null(why);
+	if (reason && !strstr(why, reason))
+		fail_msg("rejected for \"%s\", expected \"%s\"", why, reason);
+	assert_int_equal(m.nfds, 0);
+	assert_int_equal(m.fds[0], -1);
+	assert_int_equal(m.fds[1], -1);
+}
+
+/* Send a bad message with fresh fds, expect its rejection, and check that
+ * no fd came out of it. */
+static void reject_case(int sv[2], enum ipc_role from, const char *reason,
+			uint32_t type, uint32_t hdrlen, uint32_t reserved,
+			const void *payload, size_t paylen, int nfds)
+{
+	struct fdset fds;
+	int before = count_fds();
+
+	open_fds(&fds, nfds);
+	send_raw(sv[0], type, hdrlen, reserved, payload, paylen, &fds);
+	close_fdset(&fds); /* the copies in flight are the receiver's */
+	expect_invalid(sv[1], from, reason);
+	assert_int_equal(count_fds(), before);
+}
+
+/* One good round trip through ipc_send and ipc_recv. */
+static void roundtrip(int sv[2], uint32_t type, enum ipc_role from, int nfds)
+{
+	const struct ipc_rule *rule = &ipc_rules[type];
+	static uint32_t seq = 1000;
+	struct ipc_msg tx, rx;
+	struct fdset fds;
+	const char *why = NULL;
+	int before = count_fds();
+
+	fill_valid(type, &tx, nfds);
+	open_fds(&fds, nfds);
+	seq++;
+	assert_int_equal(
+	    ipc_send(sv[0], type, seq, &tx.u, rule->size, fds.send, nfds), 0);
+	memset(&rx, 0x55, sizeof(rx));
+	int rc = ipc_recv(sv[1], from, &rx, &why);
+	if (rc != IPC_OK)
+		fail_msg("%s from %s with %d fds: rc %d (%s)", rule->name,
+			 ipc_role_name(from), nfds, rc, why ? why : "");
+	assert_int_equal(rx.hdr.type, type);
+	assert_int_equal(rx.hdr.len, rule->size);
+	assert_int_equal(rx.hdr.seq, seq);
+	assert_int_equal(rx.hdr.reserved, 0);
+	assert_memory_equal(&rx.u, &tx.u, rule->size);
+	/* the rest of the union is zeroed, not stale */
+	for (size_t i = rule->size; i < sizeof(rx.u); i++)
+		assert_int_equal(rx.u.raw[i], 0);
+	assert_int_equal(rx.nfds, nfds);
+	for (int i = 0; i < nfds; i++)
+		check_received_fd(&fds, i, rx.fds[i]);
+	for (int i = nfds; i < IPC_MAX_FDS; i++)
+		assert_int_equal(rx.fds[i], -1);
+	ipc_close_fds(&rx);
+	assert_int_equal(rx.nfds, 0);
+	close_fdset(&fds);
+	assert_int_equal(count_fds(), before);
+}
+
+static void expect_again(int sock)
+{
+	struct ipc_msg m;
+	const char *why = NULL;
+	assert_int_equal(ipc_recv(sock, ROLE_SUPERVISOR, &m, &why), IPC_AGAIN);
+	assert_int_equal(m.nfds, 0);
+}
+
+/* --- one test per message type ------------------------------------------ */
+
+/* Every role, every fd count from 0 to one more than the maximum: a round
+ * trip where the table allows it, a rejection with the fds closed where it
+ * does not; then every kind of length and header lie for this type. */
+static void test_type(void **state)
+{
+	uint32_t type = (uint32_t)(uintptr_t)*state;
+	const struct ipc_rule *rule = &ipc_rules[type];
+	int sv[2], start = count_fds(), good = 0;
+	struct ipc_msg tx;
+
+	assert_non_null(rule->name);
+	assert_int_equal(strncmp(rule->name, "IPC_", 4), 0);
+	assert_string_equal(ipc_type_name(type), rule->name + 4);
+	assert_true(rule->size > 0 && rule->size <= IPC_MAX_PAYLOAD);
+	assert_true(rule->senders != 0);
+	assert_true(rule->senders < (1u << ROLE_COUNT));
+
+	make_pair(sv);
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		bool may = rule->senders & (1u << r);
+		for (int n = 0; n <= IPC_MAX_FDS + 1; n++) {
+			bool fds_ok = fds_allowed(rule->fds, n);
+			if (may && fds_ok) {
+				roundtrip(sv, type, r, n);
+				good++;
+				continue;
+			}
+			/* more fds than the receiver takes spoil any
+			 * message; otherwise the sender is checked first */
+			const char *why = n > IPC_MAX_FDS || may
+					      ? "fds"
+					      : "not permitted to sender";
+			fill_valid(type, &tx, n);
+			reject_case(sv, r, why, type, (uint32_t)rule->size, 0,
+				    &tx.u, rule->size, n);
+		}
+	}
+	assert_true(good > 0);
+
+	/* lengths and header fields, from a role that may send it */
+	enum ipc_role from = a_sender(type);
+	int n = a_fd_count(type);
+	uint32_t size = (uint32_t)rule->size;
+	fill_valid(type, &tx, n);
+
+	/* payload one byte short, one byte long, much longer, empty */
+	reject_case(sv, from, "wrong payload length", type, size - 1, 0, &tx.u,
+		    size - 1, n);
+	if (size < IPC_MAX_PAYLOAD)
+		reject_case(sv, from, "wrong payload length", type, size + 1, 0,
+			    &tx.u, size + 1, n);
+	reject_case(sv, from, "wrong payload length", type, IPC_MAX_PAYLOAD, 0,
+		    &tx.u, IPC_MAX_PAYLOAD, n);
+	reject_case(sv, from, "wrong payload length", type, 0, 0, NULL, 0, n);
+	/* the header lies about what came */
+	reject_case(sv, from, "header length", type, size, 0, &tx.u, size - 1,
+		    n);
+	reject_case(sv, from, "header length", type, size - 1, 0, &tx.u, size,
+		    n);
+	reject_case(sv, from, "header length", type, size + 1, 0, &tx.u, size,
+		    n);
+	reject_case(sv, from, "header length", type, UINT32_MAX, 0, &tx.u, size,
+		    n);
+	reject_case(sv, from, "header length", type, size, 0, NULL, 0, n);
+	/* reserved header word */
+	reject_case(sv, from, "reserved", type, size, 1, &tx.u, size, n);
+	reject_case(sv, from, "reserved", type, size, 0x80000000u, &tx.u, size,
+		    n);
+
+	/* after all that, the stream is still in step */
+	roundtrip(sv, type, from, n);
+	expect_again(sv[1]);
+	close_pair(sv);
+	assert_int_equal(count_fds(), start);
+}
+
+/* --- the rest ------------------------------------------------------------ */
+
+static void test_table(void **state)
+{
+	(void)state;
+	assert_null(ipc_rules[IPC_NONE].name);
+	assert_int_equal(ipc_rules[IPC_NONE].senders, 0);
+	for (uint32_t t = 1; t < IPC_TYPE_COUNT; t++) {
+		assert_non_null(ipc_rules[t].name);
+		/* fds only ever travel supervisor -> worker, except the
+		 * frontend's client socket (DESIGN section 2) */
+		if (ipc_rules[t].fds != FDS_NONE &&
+		    ipc_rules[t].senders != (1u << ROLE_SUPERVISOR))
+			assert_int_equal(t, IPC_CLIENT_REQUEST);
+	}
+	assert_string_equal(ipc_type_name(IPC_NONE), "unknown");
+	assert_string_equal(ipc_type_name(IPC_TYPE_COUNT), "unknown");
+	assert_string_equal(ipc_type_name(UINT32_MAX), "unknown");
+	assert_string_equal(ipc_type_name(IPC_PING), "PING");
+	assert_string_equal(ipc_role_name(ROLE_SUPERVISOR), "supervisor");
+	assert_string_equal(ipc_role_name(ROLE_FRONTEND), "frontend");
+	assert_string_equal(ipc_role_name(ROLE_COUNT), "unknown");
+	assert_string_equal(ipc_role_name((enum ipc_role) - 1), "unknown");
+}
+
+static void test_unknown_types(void **state)
+{
+	static const uint32_t bad[] = {IPC_NONE,	   IPC_TYPE_COUNT,
+				       IPC_TYPE_COUNT + 1, 0x7fffffffu,
+				       0x80000000u,	   UINT32_MAX};
+	uint8_t payload[16] = {0};
+	int sv[2], start = count_fds();
+	(void)state;
+
+	make_pair(sv);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (int r = 0; r < ROLE_COUNT; r++)
+			for (int n = 0; n <= 1; n++)
+				reject_case(sv, r, "unknown message type",
+					    bad[i], sizeof(payload), 0, payload,
+					    sizeof(payload), n);
+	expect_again(sv[1]);
+	close_pair(sv);
+	assert_int_equal(count_fds(), start);
+}
+
+/* A record bigger than the receive buffer: MSG_TRUNC, even when its
+ * header and the part that fits would look valid. */
+static void test_truncated(void **state)
+{
+	static uint8_t big[2 * IPC_MAX_PAYLOAD];
+	struct ipc_msg tx;
+	int sv[2], start = count_fds();
+	(void)state;
+
+	make_pair(sv);
+	fill_valid(IPC_EVENT, &tx, 0);
+	memcpy(big, &tx.u, sizeof(tx.u.event));
+	/* one byte more than the largest valid message */
+	reject_case(sv, ROLE_SUPERVISOR, "truncated", IPC_EVENT,
+		    IPC_MAX_PAYLOAD + 1, 0, big, IPC_MAX_PAYLOAD + 1, 0);
+	/* a header claiming the type's length, and a long tail */
+	reject_case(sv, ROLE_SUPERVISOR, "truncated", IPC_EVENT,
+		    sizeof(tx.u.event), 0, big, sizeof(big), 0);
+	/* with an fd that the table would permit: closed all the same */
+	fill_valid(IPC_KMSG, &tx, 1);
+	reject_case(sv, ROLE_SUPERVISOR, "truncated", IPC_KMSG,
+		    sizeof(tx.u.kmsg), 0, big, sizeof(big), 1);
+	fill_valid(IPC_CLIENT_REQUEST, &tx, 1);
+	memcpy(big, &tx.u, sizeof(tx.u.client_request));
+	reject_case(sv, ROLE_FRONTEND, "truncated", IPC_CLIENT_REQUEST,
+		    sizeof(tx.u.client_request), 0, big, sizeof(big), 1);
+
+	/* the largest record that fits is not truncated, only wrong */
+	reject_case(sv, ROLE_SUPERVISOR, "wrong payload length", IPC_EVENT,
+		    IPC_MAX_PAYLOAD, 0, big, IPC_MAX_PAYLOAD, 0);
+	roundtrip(sv, IPC_EVENT, ROLE_SUPERVISOR, 0);
+	expect_again(sv[1]);
+	close_pair(sv);
+	assert_int_equal(count_fds(), start);
+}
+
+/* More fds than IPC_MAX_FDS: a few (the receiver sees the excess in its
+ * control buffer and closes it) or many (MSG_CTRUNC: the kernel drops
+ * what does not fit). Either way all of them are closed. */
+static void test_too_many_fds(void **state)
+{
+	struct ipc_msg tx;
+	int sv[2], start = count_fds();
+	(void)state;
+
+	make_pair(sv);
+	for (int n = IPC_MAX_FDS + 1; n <= MAX_TEST_FDS; n++) {
+		fill_valid(IPC_OOM_ARM, &tx, 2);
+		reject_case(sv, ROLE_SUPERVISOR, "fds", IPC_OOM_ARM,
+			    sizeof(tx.u.oom_arm), 0, &tx.u,
+			    sizeof(tx.u.oom_arm), n);
+		fill_valid(IPC_CLIENT_REQUEST, &tx, 1);
+		reject_case(sv, ROLE_FRONTEND, "fds", IPC_CLIENT_REQUEST,
+			    sizeof(tx.u.client_request), 0, &tx.u,
+			    sizeof(tx.u.client_request), n);
+		fill_valid(IPC_PONG, &tx, 0);
+		reject_case(sv, ROLE_SCANNER, "fds", IPC_PONG,
+			    sizeof(tx.u.pong), 0, &tx.u, sizeof(tx.u.pong), n);
+	}
+	expect_again(sv[1]);
+	close_pair(sv);
+	assert_int_equal(count_fds(), start);
+}
+
+/* The fds of a rejected message are closed: check by their numbers too.
+ * The kernel installs received fds at the lowest free numbers, so the
+ * numbers are known in advance. */
+static void test_rejected_fd_numbers(void **state)
+{
+	struct ipc_msg tx, rx;
+	struct fdset fds;
+	const char *why;
+	int sv[2], start = count_fds();
+	(void)state;
+
+	make_pair(sv);
+	fill_valid(IPC_PING, &tx, 0);
+	open_fds(&fds, 2);
+	send_typed(sv[0], IPC_PING, &tx.u, &fds);
+	close_fdset(&fds);
+	/* the two lowest free numbers, that the received fds will take */
+	int a = dup(sv[0]), b = dup(sv[0]);
+	assert_true(a >= 0 && b >= 0);
+	close(a);
+	close(b);
+	assert_int_equal(ipc_recv(sv[1], ROLE_SUPERVISOR, &rx, &why),
+			 IPC_INVALID);
+	assert_true(fd_is_closed(a));
+	assert_true(fd_is_closed(b));
+
+	/* and when accepted, those very numbers hold the fds */
+	fill_valid(IPC_OOM_ARM, &tx, 2);
+	open_fds(&fds, 2);
+	send_typed(sv[0], IPC_OOM_ARM, &tx.u, &fds);
+	close_fdset(&fds);
+	assert_int_equal(ipc_recv(sv[1], ROLE_SUPERVISOR, &rx, &why), IPC_OK);
+	assert_int_equal(rx.nfds, 2);
+	assert_true((rx.fds[0] == a && rx.fds[1] == b) ||
+		    (rx.fds[0] == b && rx.fds[1] == a));
+	ipc_close_fds(&rx);
+	assert_true(fd_is_closed(a));
+	assert_true(fd_is_closed(b));
+	close_pair(sv);
+	assert_int_equal(count_fds(), start);
+}
+
+/* Records shorter than the header, down to an empty one that carries an
+ * fd (an empty record without fds reads as EOF: SEQPACKET cannot tell the
+ * two apart). */
+static void test_short(void **state)
+{
+	uint8_t bytes[sizeof(struct ipc_hdr)] = {IPC_PING};
+	int sv[2], start = count_fds();
+	(void)state;
+
+	make_pair(sv);
+	for (size_t len = 1; len < sizeof(struct ipc_hdr); len++) {
+		struct fdset fds;
+		open_fds(&fds, len % 2);
+		send_bytes(sv[0], bytes, len, fds.send, fds.n);
+		close_fdset(&fds);
+		expect_invalid(sv[1], ROLE_SUPERVISOR, "shorter than");
+	}
+	struct fdset fds;
+	open_fds(&fds, 1);
+	send_bytes(sv[0], bytes, 0, fds.send, 1);
+	close_fdset(&fds);
+	expect_invalid(sv[1], ROLE_SUPERVISOR, "shorter than");
+	expect_again(sv[1]);
+	close_pair(sv);
+	assert_int_equal(count_fds(), start);
+}
+
+struct str_field {
+	uint32_t type;
+	size_t offset, size;
+};
+
+#define FIELD(t, s, f)                                                         \
+	{                                                                      \
+		t, offsetof(struct s, f), sizeof(((struct s *)0)->f)           \
+	}
+
+/* Every char field of every payload struct. */
+static const struct str_field str_fields[] = {
+    FIELD(IPC_SCAN_SETUP, ipc_scan_setup, prefix),
+    FIELD(IPC_SCAN_SETUP, ipc_scan_setup, cpuacct_dir),
+    FIELD(IPC_SCAN_SETUP, ipc_scan_setup, memory_dir),
+    FIELD(IPC_OOM_VICTIM, ipc_oom_victim, comm),
+    FIELD(IPC_OOM_VICTIM, ipc_oom_victim, memcg),
+    FIELD(IPC_OOM_VICTIM, ipc_oom_victim, task_memcg),
+    FIELD(IPC_LISTEN, ipc_listen_setup, cpu_dir),
+    FIELD(IPC_LISTEN, ipc_listen_setup, mem_dir),
+    FIELD(IPC_CLIENT_REPLY, ipc_client_reply, message),
+    FIELD(IPC_USER_STATE, ipc_user_states, row[0].name),
+    FIELD(IPC_USER_STATE, ipc_user_states, row[IPC_ROW_BATCH - 1].name),
+    FIELD(IPC_EVENT, ipc_event, json),
+};
+
+/* A message of type with this payload, from a role that may send it and
+ * with the fds it needs, is accepted. */
+static void accept_case(int sv[2], uint32_t type, const struct ipc_msg *tx)
+{
+	const struct ipc_rule *rule = &ipc_rules[type];
+	struct ipc_msg rx;
+	struct fdset fds;
+	const char *why = NULL;
+	int before = count_fds();
+
+	open_fds(&fds, a_fd_count(type));
+	send_typed(sv[0], type, &tx->u, &fds);
+	close_fdset(&fds);
+	int rc = ipc_recv(sv[1], a_sender(type), &rx, &why);
+	if (rc != IPC_OK)
+		fail_msg("%s: rc %d (%s)", rule->name, rc, why ? why : "");
+	assert_memory_equal(&rx.u, &tx->u, rule->size);
+	ipc_close_fds(&rx);
+	assert_int_equal(count_fds(), before);
+}
+
+/* Rejected for its payload, with the right sender and fds. */
+static void reject_payload(int sv[2], uint32_t type, const struct ipc_msg *tx)
+{
+	reject_case(sv, a_sender(type), "invalid payload", type,
+		    (uint32_t)ipc_rules[type].size, 0, &tx->u,
+		    ipc_rules[type].size, a_fd_count(type));
+}
+
+static void test_unterminated_strings(void **state)
+{
+	struct ipc_msg tx;
+	int sv[2], start = count_fds();
+	(void)state;
+
+	make_pair(sv);
+	for (size_t i = 0; i < sizeof(str_fields) / sizeof(str_fields[0]);
+	     i++) {
+		const struct str_field *f = &str_fields[i];
+		int n = a_fd_count(f->type);
+		char *s;
+
+		assert_true(f->offset + f->size <= ipc_rules[f->type].size);
+		/* no NUL anywhere in the field */
+		fill_valid(f->type, &tx, n);
+		s = (char *)tx.u.raw + f->offset;
+		memset(s, 'x', f->size);
+		reject_payload(sv, f->type, &tx);
+		/* the NUL only at the last byte: valid */
+		s[f->size - 1] = '\0';
+		accept_case(sv, f->type, &tx);
+		/* an empty string, garbage after its NUL: valid */
+		memset(s, 'y', f->size);
+		s[0] = '\0';
+		accept_case(sv, f->type, &tx);
+	}
+	expect_again(sv[1]);
+	close_pair(sv);
+	assert_int_equal(count_fds(), start);
+}
+
+/* Out-of-range enums and values in payloads, and the limits that pass. */
+static void test_invalid_values(void **state)
+{
+	struct ipc_msg tx;
+	int sv[2], start = count_fds();
+	(void)state;
+
+#define CASE(ok, t, field, value)                                              \
+	do {                                                                   \
+		fill_valid(t, &tx, a_fd_count(t));                             \
+		tx.u.field = (value);                                          \
+		if (ok)                                                        \
+			accept_case(sv, t, &tx);                               \
+		else                                                           \
+			reject_payload(sv, t, &tx);                            \
+	} while (0)
+#define BAD(t, field, value)  CASE(false, t, field, value)
+#define GOOD(t, field, value) CASE(true, t, field, value)
+
+	make_pair(sv);
+	BAD(IPC_TEST_SYSCALL, test_syscall.call, 0);
+	BAD(IPC_TEST_SYSCALL, test_syscall.call, TEST_EXECVE + 1);
+	BAD(IPC_TEST_SYSCALL, test_syscall.call, UINT32_MAX);
+	GOOD(IPC_TEST_SYSCALL, test_syscall.call, TEST_OPEN_WRITE);
+	GOOD(IPC_TEST_SYSCALL, test_syscall.call, TEST_EXECVE);
+
+	BAD(IPC_SCAN_SETUP, scan_setup.hierarchy, 0);
+	BAD(IPC_SCAN_SETUP, scan_setup.hierarchy, 3);
+	BAD(IPC_SCAN_SETUP, scan_setup.hierarchy, UINT32_MAX);
+	GOOD(IPC_SCAN_SETUP, scan_setup.hierarchy, HIER_V1);
+	BAD(IPC_SCAN_SETUP, scan_setup.systemd_names, 2);
+	BAD(IPC_SCAN_SETUP, scan_setup.systemd_names, UINT32_MAX);
+	GOOD(IPC_SCAN_SETUP, scan_setup.systemd_names, 0);
+	BAD(IPC_SCAN_SETUP, scan_setup.nexempt, IPC_EXEMPT_MAX + 1);
+	BAD(IPC_SCAN_SETUP, scan_setup.nexempt, UINT32_MAX);
+	GOOD(IPC_SCAN_SETUP, scan_setup.nexempt, 0);
+
+	BAD(IPC_SCAN_USERS, scan_users.count, IPC_BATCH + 1);
+	BAD(IPC_SCAN_USERS, scan_users.count, UINT32_MAX);
+	GOOD(IPC_SCAN_USERS, scan_users.count, 0);
+
+	BAD(IPC_OOM_ARM, oom_arm.kind, 0);
+	BAD(IPC_OOM_ARM, oom_arm.kind, OOM_V2_EVENTS + 1);
+	BAD(IPC_OOM_ARM, oom_arm.kind, UINT32_MAX);
+
+	BAD(IPC_LISTEN, listen_setup.max_clients, 0);
+	GOOD(IPC_LISTEN, listen_setup.max_clients, 1);
+	BAD(IPC_LISTEN, listen_setup.max_clients_per_uid, 0);
+	GOOD(IPC_LISTEN, listen_setup.max_clients_per_uid, UINT32_MAX);
+	BAD(IPC_LISTEN, listen_setup.max_line, 0);
+	BAD(IPC_LISTEN, listen_setup.max_line, 63);
+	GOOD(IPC_LISTEN, listen_setup.max_line, 64);
+	GOOD(IPC_LISTEN, listen_setup.max_line, 16 * 1024 * 1024);
+	BAD(IPC_LISTEN, listen_setup.max_line, 16 * 1024 * 1024 + 1);
+	BAD(IPC_LISTEN, listen_setup.max_line, UINT32_MAX);
+	BAD(IPC_LISTEN, listen_setup.subscriber_backlog, 0);
+
+	BAD(IPC_CLIENT_REQUEST, client_request.op, 0);
+	BAD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_CONFIG + 1);
+	BAD(IPC_CLIENT_REQUEST, client_request.op, UINT32_MAX);
+	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_PENALTY);
+	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_RELOAD);
+	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_CONFIG);
+	BAD(IPC_CLIENT_REQUEST, client_request.cpu_permille, -2);
+	BAD(IPC_CLIENT_REQUEST, client_request.cpu_permille, INT64_MIN);
+	GOOD(IPC_CLIENT_REQUEST, client_request.cpu_permille, -1);
+	BAD(IPC_CLIENT_REQUEST, client_request.mem_bytes, -2);
+	BAD(IPC_CLIENT_REQUEST, client_request.mem_bytes, INT64_MIN);
+	GOOD(IPC_CLIENT_REQUEST, client_request.mem_bytes, INT64_MAX);
+	BAD(IPC_CLIENT_REQUEST, client_request.seconds, -2);
+	BAD(IPC_CLIENT_REQUEST, client_request.seconds, INT64_MIN);
+	GOOD(IPC_CLIENT_REQUEST, client_request.seconds, 3600);
+
+	BAD(IPC_USER_STATE, user_states.count, 0);
+	BAD(IPC_USER_STATE, user_states.count, IPC_ROW_BATCH + 1);
+	BAD(IPC_USER_STATE, user_states.count, UINT32_MAX);
+	GOOD(IPC_USER_STATE, user_states.count, 1);
+	/* a row's name is checked only when the row counts */
+	fill_valid(IPC_USER_STATE, &tx, 0);
+	memset(tx.u.user_states.row[1].name, 'x',
+	       sizeof(tx.u.user_states.row[1].name));
+	reject_payload(sv, IPC_USER_STATE, &tx);
+	tx.u.user_states.count = 1;
+	accept_case(sv, IPC_USER_STATE, &tx);
+#undef BAD
+#undef GOOD
+#undef CASE
+	expect_again(sv[1]);
+	close_pair(sv);
+	assert_int_equal(count_fds(), start);
+}
+
+/* A control message other than SCM_RIGHTS (here credentials, which the
+ * kernel attaches once the receiver sets SO_PASSCRED) is not part of the
+ * protocol: the message is rejected, its fds closed. */
+static void test_foreign_cmsg(void **state)
+{
+	struct ipc_msg tx;
+	int sv[2], one = 1, start = count_fds();
+	(void)state;
+
+	make_pair(sv);
+	assert_int_equal(
+	    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)), 0);
+	fill_valid(IPC_PING, &tx, 0);
+	reject_case(sv, ROLE_SUPERVISOR, NULL, IPC_PING, sizeof(tx.u.ping), 0,
+		    &tx.u, sizeof(tx.u.ping), 0);
+	fill_valid(IPC_KMSG, &tx, 1);
+	reject_case(sv, ROLE_SUPERVISOR, NULL, IPC_KMSG, sizeof(tx.u.kmsg), 0,
+		    &tx.u, sizeof(tx.u.kmsg), 1);
+	close_pair(sv);
+	assert_int_equal(count_fds(), start);
+}
+
+static void test_again_and_eof(void **state)
+{
+	struct ipc_msg tx, rx;
+	const char *why;
+	int sv[2], start = count_fds();
+	(void)state;
+
+	/* blocking socket: ipc_recv never blocks */
+	make_pair(sv);
+	expect_again(sv[1]);
+	/* non-blocking socket */
+	assert_int_equal(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+	expect_again(sv[1]);
+	/* a message, then EOF, and EOF again */
+	fill_valid(IPC_PING, &tx, 0);
+	assert_int_equal(
+	    ipc_send(sv[0], IPC_PING, 1, &tx.u, sizeof(tx.u.ping), NULL, 0), 0);
+	close(sv[0]);
+	assert_int_equal(ipc_recv(sv[1], ROLE_SUPERVISOR, &rx, &why), IPC_OK);
+	assert_int_equal(rx.nfds, 0);
+	assert_int_equal(ipc_recv(sv[1], ROLE_SUPERVISOR, &rx, &why), IPC_EOF);
+	assert_int_equal(rx.nfds, 0);
+	assert_int_equal(ipc_recv(sv[1], ROLE_SUPERVISOR, &rx, &why), IPC_EOF);
+	close(sv[1]);
+
+	/* shutdown of the peer's sending side is EOF too */
+	make_pair(sv);
+	assert_int_equal(shutdown(sv[0], SHUT_WR), 0);
+	assert_int_equal(ipc_recv(sv[1], ROLE_SCANNER, &rx, &why), IPC_EOF);
+	close_pair(sv);
+
+	/* not a socket */
+	errno = 0;
+	assert_int_equal(ipc_recv(-1, ROLE_SUPERVISOR, &rx, &why), IPC_ERROR);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(count_fds(), start);
+}
+
+static void test_send_limits(void **state)
+{
+	static uint8_t big[IPC_MAX_PAYLOAD + 1];
+	struct fdset fds;
+	int sv[2], start = count_fds();
+	(void)state;
+
+	make_pair(sv);
+	open_fds(&fds, IPC_MAX_FDS + 1);
+	errno = 0;
+	assert_int_equal(
+	    ipc_send(sv[0], IPC_EVENT, 1, big, sizeof(big), NULL, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	errno = 0;
+	assert_int_equal(ipc_send(sv[0], IPC_OOM_ARM, 1, big,
+				  sizeof(struct ipc_oom_arm), fds.send,
+				  IPC_MAX_FDS + 1),
+			 -1);
+	assert_int_equal(errno, EMSGSIZE);
+	errno = 0;
+	assert_int_equal(ipc_send(sv[0], IPC_PING, 1, big,
+				  sizeof(struct ipc_ping), fds.send, -1),
+			 -1);
+	assert_int_equal(errno, EMSGSIZE);
+	expect_again(sv[1]); /* nothing went out */
+
+	/* the limits themselves are accepted by the sender */
+	assert_int_equal(ipc_send(sv[0], IPC_EVENT, 1, big, IPC_MAX_PAYLOAD,
+				  fds.send, IPC_MAX_FDS),
+			 0);
+	expect_invalid(sv[1], ROLE_SUPERVISOR, "wrong payload length");
+	close_fdset(&fds);
+
+	/* a full non-blocking socket: EAGAIN, and nothing was lost */
+	struct ipc_msg tx, rx;
+	const char *why;
+	int sent = 0, got = 0;
+	assert_int_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	fill_valid(IPC_PONG, &tx, 0);
+	for (;;) {
+		tx.u.pong.nonce = (uint64_t)sent;
+		if (ipc_send(sv[0], IPC_PONG, (uint32_t)sent, &tx.u,
+			     sizeof(tx.u.pong), NULL, 0) < 0)
+			break;
+		assert_true(++sent < 1000000);
+	}
+	assert_int_equal(errno, EAGAIN);
+	assert_true(sent > 0);
+	while (ipc_recv(sv[1], ROLE_OOMWATCH, &rx, &why) == IPC_OK) {
+		assert_int_equal(rx.hdr.seq, (uint32_t)got);
+		assert_int_equal(rx.u.pong.nonce, (uint64_t)got);
+		got++;
+	}
+	assert_int_equal(got, sent);
+
+	/* the peer is gone: EPIPE, and no SIGPIPE */
+	close(sv[1]);
+	errno = 0;
+	assert_int_equal(
+	    ipc_send(sv[0], IPC_PONG, 1, &tx.u, sizeof(tx.u.pong), NULL, 0),
+	    -1);
+	assert_int_equal(errno, EPIPE);
+	close(sv[0]);
+	assert_int_equal(count_fds(), start);
+}
+
+/* ipc_decode on its own (the fuzz target's entry point). */
+static void test_decode(void **state)
+{
+	uint8_t buf[sizeof(struct ipc_hdr) + IPC_MAX_PAYLOAD];
+	struct ipc_hdr h = {.type = IPC_KMSG, .len = sizeof(struct ipc_kmsg)};
+	struct ipc_msg m;
+	const char *why = NULL;
+	int p[2];
+	(void)state;
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, &h, sizeof(h));
+	size_t len = sizeof(h) + sizeof(struct ipc_kmsg);
+
+	assert_int_equal(
+	    ipc_decode(buf, len, 0, false, ROLE_SUPERVISOR, &m, &why),
+	    IPC_INVALID); /* KMSG needs its fd */
+	assert_int_equal(
+	    ipc_decode(NULL, 0, 0, false, ROLE_SUPERVISOR, &m, &why),
+	    IPC_INVALID);
+
+	/* truncated: rejected, the fd closed */
+	assert_int_equal(pipe(p), 0);
+	close(p[1]);
+	m.fds[0] = p[0];
+	m.fds[1] = -1;
+	assert_int_equal(
+	    ipc_decode(buf, len, 1, true, ROLE_SUPERVISOR, &m, &why),
+	    IPC_INVALID);
+	assert_non_null(strstr(why, "truncated"));
+	assert_true(fd_is_closed(p[0]));
+
+	/* longer than any receive buffer */
+	static uint8_t huge[1 << 16];
+	memcpy(huge, &h, sizeof(h));
+	assert_int_equal(
+	    ipc_decode(huge, sizeof(huge), 0, false, ROLE_SUPERVISOR, &m, &why),
+	    IPC_INVALID);
+	h.len = sizeof(huge) - sizeof(h);
+	memcpy(huge, &h, sizeof(h));
+	assert_int_equal(
+	    ipc_decode(huge, sizeof(huge), 0, false, ROLE_SUPERVISOR, &m, &why),
+	    IPC_INVALID);
+	assert_non_null(strstr(why, "wrong payload length"));
+
+	/* valid: the fd is handed over, not closed */
+	assert_int_equal(pipe(p), 0);
+	close(p[1]);
+	m.fds[0] = p[0];
+	m.fds[1] = -1;
+	assert_int_equal(
+	    ipc_decode(buf, len, 1, false, ROLE_SUPERVISOR, &m, &why), IPC_OK);
+	assert_int_equal(m.nfds, 1);
+	assert_int_equal(m.fds[0], p[0]);
+	assert_false(fd_is_closed(p[0]));
+	/* not from the frontend */
+	assert_int_equal(
+	    ipc_decode(buf, len, 1, false, ROLE_FRONTEND, &m, &why),
+	    IPC_INVALID);
+	assert_true(fd_is_closed(p[0]));
+
+	assert_true(ipc_str_ok("", 1));
+	assert_true(ipc_str_ok("ab", 3));
+	assert_false(ipc_str_ok("abc", 3));
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[IPC_TYPE_COUNT + 16];
+	static char names[IPC_TYPE_COUNT][64];
+	size_t n = 0;
+
+	for (uint32_t t = 1; t < IPC_TYPE_COUNT; t++) {
+		snprintf(names[t], sizeof(names[t]), "type %s",
+			 ipc_rules[t].name ? ipc_rules[t].name : "(unnamed)");
+		tests[n++] = (struct CMUnitTest){
+		    .name = names[t],
+		    .test_func = test_type,
+		    .initial_state = (void *)(uintptr_t)t,
+		};
+	}
+	const struct CMUnitTest rest[] = {
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_unknown_types),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_too_many_fds),
+	    cmocka_unit_test(test_rejected_fd_numbers),
+	    cmocka_unit_test(test_short),
+	    cmocka_unit_test(test_unterminated_strings),
+	    cmocka_unit_test(test_invalid_values),
+	    cmocka_unit_test(test_foreign_cmsg),
+	    cmocka_unit_test(test_again_and_eof),
+	    cmocka_unit_test(test_send_limits),
+	    cmocka_unit_test(test_decode),
+	};
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
+		tests[n++] = rest[i];
+	return _cmocka_run_group_tests("ipc", tests, n, NULL, NULL);
+}

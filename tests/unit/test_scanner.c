@@ -1,0 +1,824 @@
+/*
+ * The scanner's parsers and readers, on sample text and on a fake /proc
+ * and cgroup tree in a temporary directory: comm fields with spaces and
+ * parentheses, files that vanish, counters that go backwards, pid reuse.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+
+#include "workers/scanner/scanner.h"
+
+/* --- helpers ------------------------------------------------------------- */
+
+static char tmp[128];
+
+static void put(const char *rel, const char *text)
+{
+	char path[512], dir[512];
+
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *p = dir + strlen(tmp) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int open_dir(const char *rel)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
+	mkdir(path, 0755);
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int setup_tmp(void **state)
+{
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/cgfair-unit-scanner.XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	pending_reset();
+	cg_cache_reset();
+	return 0;
+}
+
+static int teardown_tmp(void **state)
+{
+	char cmd[300];
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	assert_int_equal(system(cmd), 0);
+	pending_reset();
+	cg_cache_reset();
+	return 0;
+}
+
+static struct match v1match(void)
+{
+	struct match m = {.hier = HIER_V1, .min_uid = 1000};
+	strcpy(m.prefix, "/cgfair");
+	return m;
+}
+
+/* A /proc/PID/stat line: fields after comm, utime 14, stime 15, start 22 */
+static void stat_line(char *buf, size_t n, int pid, const char *comm,
+		      unsigned ut, unsigned st, unsigned long long start)
+{
+	snprintf(buf, n,
+		 "%d (%s) S 1 %d %d 0 -1 4194560 100 0 0 0 %u %u 0 0 20 0 "
+		 "1 0 %llu 12345678 300 18446744073709551615 1 1 0 0 0 0 0 "
+		 "0 0 0 0 0 17 1 0 0 0 0 0\n",
+		 pid, comm, pid, pid, ut, st, start);
+}
+
+static void fake_proc(int pid, const char *comm, unsigned uid, unsigned ut,
+		      unsigned long long start, const char *cgroup)
+{
+	char rel[64], buf[1024];
+
+	stat_line(buf, sizeof(buf), pid, comm, ut, 0, start);
+	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
+	put(rel, buf);
+	snprintf(buf, sizeof(buf),
+		 "Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%d\n"
+		 "Pid:\t%d\nPPid:\t1\nUid:\t%u\t%u\t%u\t%u\nGid:\t100\t100\t"
+		 "100\t100\n",
+		 comm, pid, pid, uid, uid + 1, uid, uid);
+	snprintf(rel, sizeof(rel), "proc/%d/status", pid);
+	put(rel, buf);
+	snprintf(rel, sizeof(rel), "proc/%d/cgroup", pid);
+	put(rel, cgroup);
+}
+
+static void gone_proc(int pid)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/proc/%d'", tmp, pid);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* --- pure parsers --------------------------------------------------------- */
+
+static void test_stat_plain(void **state)
+{
+	struct proc_info pi;
+	char buf[1024];
+	(void)state;
+
+	stat_line(buf, sizeof(buf), 4242, "bash", 150, 50, 987654);
+	assert_int_equal(parse_stat(buf, &pi), 0);
+	assert_int_equal(pi.pid, 4242);
+	assert_int_equal(pi.cpu_ticks, 200);
+	assert_int_equal(pi.start_time, 987654);
+}
+
+static void test_stat_hostile_comm(void **state)
+{
+	static const char *const comms[] = {
+	    "a b", ") 1 2 3 4 5", "x) S 1 (y",	  "((",
+	    "))",  " ",		  "1 2) 99 99 99"};
+	struct proc_info pi;
+	char buf[1024];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(comms) / sizeof(comms[0]); i++) {
+		stat_line(buf, sizeof(buf), 7, comms[i], 11, 22, 333);
+		assert_int_equal(parse_stat(buf, &pi), 0);
+		assert_int_equal(pi.cpu_ticks, 33);
+		assert_int_equal(pi.start_time, 333);
+	}
+}
+
+static void test_stat_malformed(void **state)
+{
+	struct proc_info pi;
+	char buf[1024];
+	(void)state;
+
+	assert_int_not_equal(parse_stat("", &pi), 0);
+	assert_int_not_equal(parse_stat("12 (x", &pi), 0);
+	assert_int_not_equal(parse_stat("12 (x) S 1 2 3", &pi), 0);
+	assert_int_not_equal(parse_stat("(x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 "
+					"14 15 16 17 18 19 20 21 22",
+					&pi),
+			     0);
+	/* a cut line (cut inside starttime's field list) */
+	stat_line(buf, sizeof(buf), 9, "cut", 1, 2, 3);
+	*strstr(buf, " 12345678") = '\0';
+	buf[strlen(buf) - 3] = '\0';
+	assert_int_not_equal(parse_stat(buf, &pi), 0);
+	/* an utime that overflows */
+	assert_int_not_equal(
+	    parse_stat("9 (x) S 1 1 1 0 -1 0 0 0 0 0 "
+		       "99999999999999999999999 1 0 0 20 0 1 0 5 1\n",
+		       &pi),
+	    0);
+}
+
+static void test_status_uid(void **state)
+{
+	uid_t uid = 0;
+	(void)state;
+
+	assert_int_equal(
+	    parse_status_uid("Name:\tx\nUid:\t1000\t0\t0\t0\n", &uid), 0);
+	assert_int_equal(uid, 1000); /* the real uid, not the effective */
+	assert_int_equal(parse_status_uid("Uid:\t5\t5\t5\t5\n", &uid), 0);
+	assert_int_equal(uid, 5);
+	/* "Uid:" inside another line does not count */
+	assert_int_not_equal(parse_status_uid("Name:\tUid:\t7\n", &uid), 0);
+	assert_int_not_equal(parse_status_uid("Uid:\t-1\n", &uid), 0);
+	assert_int_not_equal(parse_status_uid("Uid:\t4294967295\n", &uid), 0);
+	assert_int_not_equal(parse_status_uid("", &uid), 0);
+}
+
+static void test_cgroup_v1(void **state)
+{
+	struct match m = v1match();
+	(void)state;
+
+	assert_int_equal(parse_cgroup("4:memory:/cgfair/user-1000\n"
+				      "3:cpu:/cgfair/user-1000\n"
+				      "2:cpuacct:/cgfair/user-1000\n"
+				      "1:pids:/elsewhere\n0::/\n",
+				      &m, 1000),
+			 PLACE_IN);
+	/* one controller elsewhere is enough to be a stray */
+	assert_int_equal(parse_cgroup("4:memory:/other\n"
+				      "3:cpu,cpuacct:/cgfair/user-1000\n",
+				      &m, 1000),
+			 PLACE_OUT);
+	assert_int_equal(parse_cgroup("3:cpu,cpuacct:/\n", &m, 1000),
+			 PLACE_OUT);
+	/* below the user's cgroup is placed; a longer uid is not */
+	assert_int_equal(
+	    parse_cgroup("4:memory:/cgfair/user-1000/x\n", &m, 1000), PLACE_IN);
+	assert_int_equal(
+	    parse_cgroup("4:memory:/cgfair/user-10001\n", &m, 1000), PLACE_OUT);
+	/* another user's cgroup (su inside a session) */
+	assert_int_equal(parse_cgroup("4:memory:/cgfair/user-1001\n", &m, 1000),
+			 PLACE_OUT);
+	/* no line for our controllers: nothing to judge */
+	assert_int_equal(parse_cgroup("1:pids:/\n0::/\n", &m, 1000),
+			 PLACE_UNKNOWN);
+	assert_int_equal(parse_cgroup("garbage\n::\n", &m, 1000),
+			 PLACE_UNKNOWN);
+	/* a controller whose name merely starts like ours */
+	assert_int_equal(parse_cgroup("5:cpuset:/\n4:memory:/cgfair/"
+				      "user-1000\n",
+				      &m, 1000),
+			 PLACE_IN);
+}
+
+static void test_cgroup_v2_systemd(void **state)
+{
+	struct match m = {.hier = HIER_V2, .systemd_names = true};
+	(void)state;
+
+	strcpy(m.prefix, "/user.slice");
+	assert_int_equal(parse_cgroup("0::/user.slice/user-1000.slice/"
+				      "session-3.scope\n",
+				      &m, 1000),
+			 PLACE_IN);
+	assert_int_equal(
+	    parse_cgroup("0::/system.slice/cron.service\n", &m, 1000),
+	    PLACE_OUT);
+	/* v1 lines are not judged on v2 */
+	assert_int_equal(parse_cgroup("4:memory:/x\n0::/user.slice/"
+				      "user-1000.slice\n",
+				      &m, 1000),
+			 PLACE_IN);
+	assert_int_equal(parse_cgroup("0::/user.slice/user-1000\n", &m, 1000),
+			 PLACE_OUT);
+}
+
+static void test_key_by_name(void **state)
+{
+	const char *v1 = "cache_extra 5\ncache 4096\nrss 100\n"
+			 "total_cache 8192\ntotal_rss 7\n";
+	uint64_t v = 0;
+	(void)state;
+
+	assert_int_equal(parse_key_u64(v1, "cache", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(parse_key_u64(v1, "total_cache", &v), 0);
+	assert_int_equal(v, 8192);
+	assert_int_equal(parse_key_u64(v1, "file", &v), -ENOENT);
+	assert_int_equal(parse_key_u64("anon 1\nfile 77", "file", &v), 0);
+	assert_int_equal(v, 77);
+	assert_int_equal(parse_key_u64("file x\n", "file", &v), -EINVAL);
+	assert_int_equal(
+	    parse_key_u64("usage_usec 123\nuser_usec 100\n", "usage_usec", &v),
+	    0);
+	assert_int_equal(v, 123);
+}
+
+static void test_small_parsers(void **state)
+{
+	uint32_t n = 0;
+	uint64_t b = 0;
+	uid_t uid = 0;
+	(void)state;
+
+	assert_int_equal(parse_cpu_list("0-3,6,8-9\n", &n), 0);
+	assert_int_equal(n, 7);
+	assert_int_equal(parse_cpu_list("0\n", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_not_equal(parse_cpu_list("3-1\n", &n), 0);
+	assert_int_not_equal(parse_cpu_list("x\n", &n), 0);
+	assert_int_not_equal(parse_cpu_list("\n", &n), 0);
+	assert_int_equal(parse_meminfo_total("MemTotal:       2048 kB\n"
+					     "MemFree: 1 kB\n",
+					     &b),
+			 0);
+	assert_int_equal(b, 2048 * 1024);
+	assert_int_not_equal(parse_meminfo_total("MemFree: 1 kB\n", &b), 0);
+
+	assert_int_equal(parse_user_name("user-1000", false, &uid), 0);
+	assert_int_equal(uid, 1000);
+	assert_int_equal(parse_user_name("user-1000.slice", true, &uid), 0);
+	assert_int_not_equal(parse_user_name("user-1000.slice", false, &uid),
+			     0);
+	assert_int_not_equal(parse_user_name("user-01000", false, &uid), 0);
+	assert_int_not_equal(parse_user_name("user-", false, &uid), 0);
+	assert_int_not_equal(parse_user_name("user-99999999999", false, &uid),
+			     0);
+	assert_int_not_equal(parse_user_name("user-1x", false, &uid), 0);
+	assert_int_not_equal(parse_user_name("cgroup.procs", false, &uid), 0);
+}
+
+static void test_managed(void **state)
+{
+	struct ipc_scan_setup s = {.hierarchy = HIER_V1,
+				   .min_uid = 1000,
+				   .max_uid = 2000,
+				   .nexempt = 2,
+				   .exempt = {1500, 1200}};
+	struct match m;
+	(void)state;
+
+	strcpy(s.prefix, "/cgfair/");
+	assert_int_equal(match_from_setup(&m, &s), 0);
+	assert_string_equal(m.prefix, "/cgfair");
+	assert_false(uid_managed(&m, 999));
+	assert_true(uid_managed(&m, 1000));
+	assert_false(uid_managed(&m, 1200));
+	assert_false(uid_managed(&m, 1500));
+	assert_true(uid_managed(&m, 2000));
+	assert_false(uid_managed(&m, 2001));
+	m.max_uid = 0;
+	assert_false(uid_managed(&m, UID_NOBODY));
+	assert_true(uid_managed(&m, 70000));
+	strcpy(s.prefix, "/cgfair/../etc");
+	assert_int_not_equal(match_from_setup(&m, &s), 0);
+	strcpy(s.prefix, "cgfair");
+	assert_int_not_equal(match_from_setup(&m, &s), 0);
+}
+
+/* --- readers on a fake tree ------------------------------------------------
+ */
+
+static void test_read_vanished(void **state)
+{
+	char buf[64];
+	uint64_t v;
+	uint32_t n;
+	int d = open_dir(".");
+	(void)state;
+
+	assert_int_equal(read_at(d, "nope", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(read_u64_at(d, "nope", &v), -ENOENT);
+	assert_int_equal(count_lines_at(d, "nope", &n), -ENOENT);
+	put("big", "0123456789012345678901234567890123456789"
+		   "0123456789012345678901234567890123456789\n");
+	assert_int_equal(read_at(d, "big", buf, sizeof(buf)), -EFBIG);
+	put("num", "12345\n");
+	assert_int_equal(read_u64_at(d, "num", &v), 0);
+	assert_int_equal(v, 12345);
+	put("procs", "1\n2\n3\n");
+	assert_int_equal(count_lines_at(d, "procs", &n), 0);
+	assert_int_equal(n, 3);
+	close(d);
+}
+
+static void test_proc_inspect(void **state)
+{
+	struct match m = v1match();
+	struct proc_info pi;
+	enum place place;
+	int procfd = open_dir("proc");
+	(void)state;
+
+	fake_proc(100, "in (cgroup)", 1000, 7, 500,
+		  "4:memory:/cgfair/user-1000\n3:cpu:/cgfair/user-1000\n");
+	fake_proc(101, "stray) S 1", 1001, 9, 600, "4:memory:/\n3:cpu:/\n");
+	fake_proc(102, "root", 0, 1, 1, "4:memory:/\n");
+	assert_int_equal(proc_inspect(procfd, 100, &m, &pi, &place), 0);
+	assert_int_equal(place, PLACE_IN);
+	assert_int_equal(pi.uid, 1000);
+	assert_int_equal(proc_inspect(procfd, 101, &m, &pi, &place), 0);
+	assert_int_equal(place, PLACE_OUT);
+	assert_int_equal(pi.start_time, 600);
+	assert_int_equal(pi.cpu_ticks, 9);
+	/* unmanaged: never judged */
+	assert_int_equal(proc_inspect(procfd, 102, &m, &pi, &place), 0);
+	assert_int_equal(place, PLACE_UNKNOWN);
+	/* gone before, or between two of its files */
+	assert_int_equal(proc_inspect(procfd, 999, &m, &pi, &place), -ENOENT);
+	char p[300];
+	snprintf(p, sizeof(p), "%s/proc/101/cgroup", tmp);
+	unlink(p);
+	assert_true(proc_inspect(procfd, 101, &m, &pi, &place) < 0);
+	close(procfd);
+}
+
+static void fake_user_cg(unsigned uid, unsigned long long ns,
+			 unsigned long long mem, const char *procs)
+{
+	char rel[128], buf[256];
+
+	snprintf(rel, sizeof(rel), "cpuacct/cgfair/user-%u/cpuacct.usage", uid);
+	snprintf(buf, sizeof(buf), "%llu\n", ns);
+	put(rel, buf);
+	snprintf(rel, sizeof(rel), "cpuacct/cgfair/user-%u/cgroup.procs", uid);
+	put(rel, procs);
+	snprintf(rel, sizeof(rel),
+		 "memory/cgfair/user-%u/memory.usage_in_bytes", uid);
+	snprintf(buf, sizeof(buf), "%llu\n", mem);
+	put(rel, buf);
+	snprintf(rel, sizeof(rel), "memory/cgfair/user-%u/memory.stat", uid);
+	put(rel, "cache 100\nrss 5\nshmem 0\ntotal_cache 4096\n");
+}
+
+static void test_cg_usage(void **state)
+{
+	struct match m = v1match();
+	struct ipc_user_usage users[2] = {{.uid = 1000}, {.uid = 4242}};
+	struct cg_usage u;
+	char cmd[600];
+	(void)state;
+
+	fake_user_cg(1000, 5000000, 1 << 20, "10\n11\n");
+	int c = open_dir("cpuacct/cgfair"), k = open_dir("memory/cgfair");
+	assert_int_equal(cg_cache_align(users, 2), 0);
+	assert_int_equal(cg_cache_read(0, c, k, &m, 1, &u), 0);
+	assert_int_equal(u.cpu_usec, 5000);
+	assert_int_equal(u.mem_bytes, 1 << 20);
+	assert_int_equal(u.mem_cache, 4096);
+	assert_int_equal(u.nprocs, 2);
+	/* kept files are read again: a new figure shows, even backwards */
+	fake_user_cg(1000, 3000000, 1 << 21, "10\n");
+	assert_int_equal(cg_cache_read(0, c, k, &m, 2, &u), 0);
+	assert_int_equal(u.cpu_usec, 3000);
+	assert_int_equal(u.mem_bytes, 1 << 21);
+	/* an idle user (CPU counter still): memory is not re-read */
+	fake_user_cg(1000, 3000000, 1 << 22, "10\n");
+	assert_int_equal(cg_cache_read(0, c, k, &m, 3, &u), 0);
+	assert_int_equal(u.mem_bytes, 1 << 21);
+	/* the memory side vanished between two reads */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/memory/cgfair/user-1000'", tmp);
+	assert_int_equal(system(cmd), 0);
+	fake_user_cg(1000, 3500000, 0, "10\n");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/memory/cgfair/user-1000'", tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cg_cache_read(0, c, k, &m, 3, &u), 0);
+	assert_int_equal(u.mem_bytes, 0);
+	assert_int_equal(cg_cache_read(1, c, k, &m, 3, &u), -ENOENT);
+	assert_false(u.found);
+	/* gone altogether, then made anew */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/cpuacct/cgfair/user-1000'", tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cg_cache_read(0, c, k, &m, 4, &u), -ENOENT);
+	fake_user_cg(1000, 1000, 1, "5\n");
+	assert_int_equal(cg_cache_read(0, c, k, &m, 5, &u), 0);
+	assert_int_equal(u.cpu_usec, 1);
+	assert_int_equal(u.nprocs, 1); /* a new cgroup: slow figures at once */
+	/* a user that left the cycle has its files closed */
+	assert_int_equal(cg_cache_align(users + 1, 1), 0);
+	assert_int_equal(cg_cache_read(0, c, k, &m, 6, &u), -ENOENT);
+	cg_cache_reset();
+	close(c);
+	close(k);
+}
+
+/* With kept fds (the scanner raises its fd budget at start): the files
+ * stay open and each read sees the file's current text. (A removed
+ * cgroup's kept files fail with ENODEV on kernfs; regular files cannot
+ * show that, the integration test does.) */
+static void test_cg_kept(void **state)
+{
+	struct match m = v1match();
+	struct ipc_user_usage users[1] = {{.uid = 1000}};
+	struct cg_usage u;
+	(void)state;
+
+	cg_cache_init();
+	fake_user_cg(1000, 5000000, 10, "1\n");
+	int c = open_dir("cpuacct/cgfair"), k = open_dir("memory/cgfair");
+	assert_int_equal(cg_cache_align(users, 1), 0);
+	assert_int_equal(cg_cache_read(0, c, k, &m, 1, &u), 0);
+	assert_int_equal(u.cpu_usec, 5000);
+	int before = open("/dev/null", O_RDONLY); /* the lowest free fd */
+	close(before);
+	fake_user_cg(1000, 7000000, 20, "1\n2\n");
+	assert_int_equal(cg_cache_read(0, c, k, &m, 2, &u), 0);
+	assert_int_equal(u.cpu_usec, 7000);
+	assert_int_equal(u.mem_bytes, 20);
+	/* slow figures wait for their turn (uid 1000: cycles 64k - 1000) */
+	assert_int_equal(u.nprocs, 1);
+	assert_int_equal(cg_cache_read(0, c, k, &m, 24, &u), 0);
+	assert_int_equal(u.nprocs, 2);
+	/* no fd leaks per read: the same fds are used each time */
+	int after = open("/dev/null", O_RDONLY);
+	assert_int_equal(after, before);
+	close(after);
+	cg_cache_reset();
+	close(c);
+	close(k);
+}
+
+static void test_list_users(void **state)
+{
+	struct match m = v1match();
+	uid_t *uids = NULL;
+	size_t n = 0, cap = 0;
+	(void)state;
+
+	m.nexempt = 1;
+	m.exempt[0] = 1500;
+	fake_user_cg(1000, 1, 1, "");
+	fake_user_cg(1500, 1, 1, "");
+	fake_user_cg(999, 1, 1, "");
+	put("cpuacct/cgfair/user-abc/x", "");
+	put("cpuacct/cgfair/cpuacct.usage", "1\n");
+	int c = open_dir("cpuacct/cgfair");
+	assert_int_equal(cg_list_users(c, &m, &uids, &n, &cap), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(uids[0], 1000);
+	free(uids);
+	close(c);
+}
+
+static void test_pending_table(void **state)
+{
+	bool fresh;
+	(void)state;
+
+	for (int i = 1; i <= 5000; i++) {
+		struct proc_info pi = {.pid = i * 7,
+				       .uid = 1000 + (uid_t)(i % 3),
+				       .start_time = (uint64_t)i,
+				       .cpu_ticks = 1};
+		assert_non_null(pending_put(&pi, &fresh));
+		assert_true(fresh);
+	}
+	for (int i = 1; i <= 5000; i += 2)
+		pending_retire(i * 7);
+	assert_int_equal(pending_count(), 2500);
+	for (int i = 1; i <= 5000; i++)
+		assert_true((pending_find(i * 7) != NULL) == (i % 2 == 0));
+	assert_int_equal(retired_ticks(1000) + retired_ticks(1001) +
+			     retired_ticks(1002),
+			 2500);
+	/* the same process again: not fresh, CPU never goes back */
+	struct proc_info again = {
+	    .pid = 14, .uid = 1002, .start_time = 2, .cpu_ticks = 50};
+	assert_non_null(pending_put(&again, &fresh));
+	assert_false(fresh);
+	again.cpu_ticks = 10;
+	assert_int_equal(pending_put(&again, &fresh)->cpu_ticks, 50);
+	/* pid reused (new start time): the old one is retired */
+	again.start_time = 99;
+	assert_non_null(pending_put(&again, &fresh));
+	assert_true(fresh);
+}
+
+/* --- the whole cycle -------------------------------------------------------
+ */
+
+#define MAX_SENT 64
+static struct {
+	uint32_t type;
+	union {
+		struct ipc_scan_users users;
+		struct ipc_scan_done done;
+		struct ipc_stray_proc stray;
+	} u;
+} sent[MAX_SENT];
+static int nsent;
+
+static void capture(uint32_t type, const void *payload, size_t len)
+{
+	assert_true(nsent < MAX_SENT);
+	sent[nsent].type = type;
+	memcpy(&sent[nsent].u, payload, len);
+	nsent++;
+}
+
+static const struct ipc_user_usage *sent_user(uid_t uid)
+{
+	for (int i = 0; i < nsent; i++) {
+		if (sent[i].type != IPC_SCAN_USERS)
+			continue;
+		for (uint32_t k = 0; k < sent[i].u.users.count; k++)
+			if (sent[i].u.users.user[k].uid == uid)
+				return &sent[i].u.users.user[k];
+	}
+	return NULL;
+}
+
+static void make_scanner(struct scanner *s)
+{
+	struct ipc_scan_setup setup = {.hierarchy = HIER_V1, .min_uid = 1000};
+	char online[300];
+
+	snprintf(online, sizeof(online), "%s/online", tmp);
+	put("online", "0-1\n");
+	put("proc/meminfo", "MemTotal:  1000 kB\n");
+	scanner_init(s, open_dir("proc"), strdup(online), capture);
+	s->hz = 100;
+	strcpy(setup.prefix, "/cgfair");
+	snprintf(setup.cpuacct_dir, sizeof(setup.cpuacct_dir), "%s/cpuacct",
+		 tmp);
+	snprintf(setup.memory_dir, sizeof(setup.memory_dir), "%s/memory", tmp);
+	assert_int_equal(scanner_setup(s, &setup), 0);
+	nsent = 0;
+}
+
+static void free_scanner(struct scanner *s)
+{
+	cg_cache_reset();
+	close(s->procfd);
+	free((char *)s->cpu_online);
+}
+
+static void test_cycle(void **state)
+{
+	struct scanner s;
+	(void)state;
+
+	fake_user_cg(1000, 2000000000ULL, 4096, "1\n2\n3\n");
+	fake_user_cg(1001, 7000, 1, "");
+	make_scanner(&s);
+	/* a stray of a user with no cgroup at all */
+	fake_proc(300, "stray x)", 1002, 250, 77, "4:memory:/\n3:cpu:/\n");
+	scanner_sweep(&s);
+	assert_int_equal(nsent, 1);
+	assert_int_equal(sent[0].type, IPC_STRAY_PROC);
+	assert_int_equal(sent[0].u.stray.pid, 300);
+	assert_int_equal(sent[0].u.stray.uid, 1002);
+	assert_int_equal(sent[0].u.stray.start_time, 77);
+
+	nsent = 0;
+	scanner_cycle(&s, 42);
+	assert_int_equal(sent[nsent - 1].type, IPC_SCAN_DONE);
+	assert_int_equal(sent[nsent - 1].u.done.cycle, 42);
+	assert_int_equal(sent[nsent - 1].u.done.nusers, 3);
+	assert_int_equal(sent[nsent - 1].u.done.ncpus, 2);
+	assert_int_equal(sent[nsent - 1].u.done.mem_total, 1000 * 1024);
+	const struct ipc_user_usage *u = sent_user(1000);
+	assert_non_null(u);
+	assert_int_equal(u->cpu_usec, 2000000);
+	assert_int_equal(u->nprocs, 3);
+	assert_true(u->flags & USAGE_HAS_CGROUP);
+	u = sent_user(1002);
+	assert_non_null(u);
+	assert_false(u->flags & USAGE_HAS_CGROUP);
+	assert_int_equal(u->unplaced, 1);
+	assert_int_equal(u->nprocs, 1);
+	assert_int_equal(u->extra_usec, 2500000); /* 250 ticks at 100 Hz */
+
+	/* placed now (moved with its 250 ticks): the figure stays */
+	fake_user_cg(1002, 0, 0, "300\n");
+	fake_proc(300, "stray x)", 1002, 260, 77,
+		  "4:memory:/cgfair/user-1002\n3:cpu:/cgfair/user-1002\n");
+	nsent = 0;
+	scanner_cycle(&s, 43);
+	u = sent_user(1002);
+	assert_non_null(u);
+	assert_int_equal(u->unplaced, 0);
+	assert_int_equal(u->extra_usec, 2500000);
+	assert_int_equal(u->nprocs, 1);
+	free_scanner(&s);
+}
+
+static void test_cycle_reuse_and_exit(void **state)
+{
+	struct scanner s;
+	(void)state;
+
+	make_scanner(&s);
+	fake_proc(400, "a", 1003, 100, 10, "4:memory:/\n");
+	scanner_check(&s, 400);
+	assert_int_equal(nsent, 1);
+	/* the same process again: not reported twice */
+	scanner_check(&s, 400);
+	assert_int_equal(nsent, 1);
+	/* counter went backwards (bogus): the larger one is kept */
+	fake_proc(400, "a", 1003, 40, 10, "4:memory:/\n");
+	nsent = 0;
+	scanner_cycle(&s, 1);
+	assert_int_equal(sent_user(1003)->extra_usec, 1000000);
+	/* pid reused by a new process of the same user: reported anew,
+	 * the old one's time retired, the total does not go back */
+	fake_proc(400, "b", 1003, 5, 20, "4:memory:/\n");
+	nsent = 0;
+	scanner_check(&s, 400);
+	assert_int_equal(nsent, 1);
+	assert_int_equal(sent[0].u.stray.start_time, 20);
+	nsent = 0;
+	scanner_cycle(&s, 2);
+	assert_int_equal(sent_user(1003)->extra_usec, 1050000);
+	/* it exits: its time stays counted while the user is known */
+	gone_proc(400);
+	nsent = 0;
+	scanner_cycle(&s, 3);
+	assert_int_equal(sent_user(1003)->extra_usec, 1050000);
+	assert_int_equal(sent_user(1003)->nprocs, 0);
+	/* nothing left of the user: forgotten after that report */
+	nsent = 0;
+	scanner_cycle(&s, 4);
+	assert_null(sent_user(1003));
+	free_scanner(&s);
+}
+
+static void test_cycle_unconfigured(void **state)
+{
+	struct scanner s;
+	(void)state;
+
+	scanner_init(&s, -1, "/nonexistent", capture);
+	nsent = 0;
+	scanner_cycle(&s, 5);
+	scanner_sweep(&s);
+	assert_int_equal(nsent, 1);
+	assert_int_equal(sent[0].type, IPC_SCAN_DONE);
+	assert_int_equal(sent[0].u.done.nusers, 0);
+	assert_true(sent[0].u.done.ncpus >= 1);
+}
+
+/* --- the proc connector --------------------------------------------------- */
+
+static struct cn_event got[8];
+static int ngot;
+
+static void on_ev(void *arg, const struct cn_event *ev)
+{
+	(void)arg;
+	if (ngot < 8)
+		got[ngot++] = *ev;
+}
+
+static size_t cn_msg_build(char *buf, const struct proc_event *pe, uint32_t idx)
+{
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	struct cn_msg *cn = NLMSG_DATA(nh);
+
+	memset(buf, 0, NLMSG_SPACE(sizeof(*cn) + sizeof(*pe)));
+	nh->nlmsg_len = NLMSG_LENGTH(sizeof(*cn) + sizeof(*pe));
+	nh->nlmsg_type = NLMSG_DONE;
+	cn->id.idx = idx;
+	cn->id.val = CN_VAL_PROC;
+	cn->len = sizeof(*pe);
+	memcpy(cn->data, pe, sizeof(*pe));
+	return NLMSG_SPACE(sizeof(*cn) + sizeof(*pe));
+}
+
+static void test_connector_parse(void **state)
+{
+	union {
+		struct nlmsghdr align;
+		char buf[1024];
+	} u;
+	struct proc_event pe;
+	size_t len;
+	(void)state;
+
+	memset(&pe, 0, sizeof(pe));
+	pe.what = PROC_EVENT_EXEC;
+	pe.event_data.exec.process_pid = 55;
+	pe.event_data.exec.process_tgid = 50;
+	len = cn_msg_build(u.buf, &pe, CN_IDX_PROC);
+	ngot = 0;
+	assert_int_equal(cn_parse(u.buf, len, on_ev, NULL), 1);
+	assert_int_equal(got[0].pid, 50);
+
+	memset(&pe, 0, sizeof(pe));
+	pe.what = PROC_EVENT_FORK;
+	pe.event_data.fork.parent_tgid = 10;
+	pe.event_data.fork.child_pid = 12;
+	pe.event_data.fork.child_tgid = 11;
+	len = cn_msg_build(u.buf, &pe, CN_IDX_PROC);
+	ngot = 0;
+	assert_int_equal(cn_parse(u.buf, len, on_ev, NULL), 1);
+	assert_int_equal(got[0].parent, 10);
+	assert_true(got[0].thread);
+
+	/* events we do not read, another connector, a lying length */
+	pe.what = PROC_EVENT_EXIT;
+	len = cn_msg_build(u.buf, &pe, CN_IDX_PROC);
+	assert_int_equal(cn_parse(u.buf, len, on_ev, NULL), 0);
+	pe.what = PROC_EVENT_UID;
+	len = cn_msg_build(u.buf, &pe, CN_IDX_PROC + 5);
+	assert_int_equal(cn_parse(u.buf, len, on_ev, NULL), -EINVAL);
+	len = cn_msg_build(u.buf, &pe, CN_IDX_PROC);
+	((struct cn_msg *)NLMSG_DATA(&u.align))->len = 900;
+	assert_int_equal(cn_parse(u.buf, len, on_ev, NULL), -EINVAL);
+	/* truncated datagrams */
+	for (size_t cut = 0; cut < len; cut++)
+		assert_true(cn_parse(u.buf, cut, on_ev, NULL) <= 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_stat_plain),
+	    cmocka_unit_test(test_stat_hostile_comm),
+	    cmocka_unit_test(test_stat_malformed),
+	    cmocka_unit_test(test_status_uid),
+	    cmocka_unit_test(test_cgroup_v1),
+	    cmocka_unit_test(test_cgroup_v2_systemd),
+	    cmocka_unit_test(test_key_by_name),
+	    cmocka_unit_test(test_small_parsers),
+	    cmocka_unit_test(test_managed),
+	    cmocka_unit_test_setup_teardown(test_read_vanished, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_proc_inspect, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_cg_usage, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_cg_kept, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_list_users, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_pending_table, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_cycle, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_cycle_reuse_and_exit,
+					    setup_tmp, teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_cycle_unconfigured, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test(test_connector_parse),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,127 @@
+#!/bin/sh
+# guest-run.sh BACKEND: run inside a VM guest every scenario whose
+# "# backends:" line lists BACKEND, and write the result channel that the
+# host's report.awk reads:
+#   @@ BEGIN name / output / @@ END name rc=N secs=N timeout=0|1
+#   @@ LOG title / lines          (guest logs, when something failed)
+#   @@ DONE scenarios=N fails=N
+# Exits 0 when every scenario passed. Must run under busybox sh.
+set -u
+backend=$1
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+# vm.env (written by the host): CGFAIR_VM_SCENARIOS, CGFAIR_SCENARIO_TIMEOUT,
+# CGFAIR_TEST_UIDS and, in tier 1, CGFAIR_BUILD; all exported.
+unset CGFAIR_BUILD
+CGFAIR_VM_SCENARIOS="" CGFAIR_SCENARIO_TIMEOUT=300
+set -a
+. "$root/tests/vm/lib/vm.env"
+set +a
+limit=$CGFAIR_SCENARIO_TIMEOUT
+n=0 fails=0
+
+# in_session SID: "pid comm" of the live processes of session SID (one cat:
+# entries that vanish meanwhile do not stop it).
+in_session() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v s="$1" '{
+		c = $0; sub(/^[^(]*\(/, "", c); sub(/\)[^)]*$/, "", c)
+		r = $0; sub(/.*\) /, "", r); split(r, f, " ")
+		if (f[4] == s && f[1] != "Z") print $1 ":" c }'
+}
+
+# running PID: our child PID has not exited yet (a zombie has).
+# No fork: this runs five times a second.
+running() {
+	read -r st 2>/dev/null <"/proc/$1/stat" || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
+
+# tests/lib/t.sh's t_wait uses date +%s%N. Busybox's date has no %N and
+# busybox sh runs its own applets ahead of PATH, so where that bites, the
+# scenario runs with a date() function that calls coreutils' date (tier 1
+# ships it as /usr/lib/cgfair-vm/date).
+pre=""
+case $(date +%N) in
+*N*) [ -x /usr/lib/cgfair-vm/date ] &&
+	pre='date() { /usr/lib/cgfair-vm/date "$@"; }; ' ;;
+esac
+
+for s in "$root"/tests/scenarios/*.sh; do
+	[ -f "$s" ] || continue
+	b=$(sed -n '1,5s/^# backends://p' "$s" | head -1)
+	case " $b " in *" $backend "*) ;; *) continue ;; esac
+	name=$(basename "$s" .sh)
+	if [ -n "$CGFAIR_VM_SCENARIOS" ]; then
+		case " $CGFAIR_VM_SCENARIOS " in *" $name "*) ;; *) continue ;; esac
+	fi
+	n=$((n + 1))
+	echo "@@ BEGIN $name"
+	t0=$(date +%s)
+	# A session of its own (setsid does not fork here: a background job
+	# of a non-interactive shell leads no process group), so that a
+	# timeout stops the whole scenario and what it leaves is found.
+	# Output goes straight to the channel: a guest that dies mid-way
+	# still shows how far the scenario got.
+	TOP=$root CGFAIR_BACKEND=$backend setsid sh -c "$pre. \"\$0\"" "$s" \
+		</dev/null 2>&1 &
+	sid=$!
+	to=0
+	deadline=$((t0 + limit))
+	while running $sid; do
+		if [ "$(date +%s)" -ge $deadline ]; then
+			to=1
+			kill -TERM -$sid 2>/dev/null
+			i=0
+			while running $sid && [ $i -lt 25 ]; do
+				sleep 0.2
+				i=$((i + 1))
+			done
+			kill -KILL -$sid 2>/dev/null
+			break
+		fi
+		sleep 0.2
+	done
+	wait $sid
+	rc=$?
+	secs=$(($(date +%s) - t0))
+	if command -v systemctl >/dev/null 2>&1 &&
+		systemctl is-active -q cgfaird.service; then
+		echo "FAIL: leftovers: cgfaird.service still active; stopping it"
+		systemctl stop cgfaird.service
+		[ "$rc" -ne 0 ] || rc=1
+	fi
+	# What the scenario left: its session, and cgfair's processes wherever
+	# they went.
+	left=$(
+		in_session $sid
+		for d in /proc/[0-9]*; do
+			c=$(cat "$d/comm" 2>/dev/null) || continue
+			case $c in
+			cgfaird | cgfair-*) echo "${d#/proc/}:$c" ;;
+			esac
+		done
+	)
+	if [ -n "$left" ]; then
+		left=$(echo "$left" | sort -u | tr '\n' ' ')
+		echo "FAIL: leftovers: still running after the scenario: $left"
+		for p in $left; do kill -9 "${p%%:*}" 2>/dev/null; done
+		[ "$rc" -ne 0 ] || rc=1
+	fi
+	echo "@@ END $name rc=$rc secs=$secs timeout=$to"
+	[ "$rc" -eq 0 ] || fails=$((fails + 1))
+done
+
+if [ "$fails" -ne 0 ] || [ "$n" -eq 0 ]; then
+	echo "@@ LOG kernel (last 60 lines)"
+	dmesg | tail -60
+	if command -v journalctl >/dev/null 2>&1; then
+		echo "@@ LOG journal: cgfaird.service"
+		journalctl -b --no-pager -u cgfaird.service | tail -100
+		echo "@@ LOG journal (last 100 lines)"
+		journalctl -b --no-pager | tail -100
+		echo "@@ LOG failed units"
+		systemctl --failed --no-pager
+	fi
+fi
+echo "@@ DONE scenarios=$n fails=$fails"
+[ "$fails" -eq 0 ] && [ "$n" -gt 0 ]

@@ -1,0 +1,74 @@
+#!/bin/sh
+# Runs in the tier 2 guest as cgfair-vm-test.service once multi-user.target
+# is reached: checks the guest is what the scenarios assume (systemd up,
+# unified cgroup2, the test users' user-UID.slice), runs every systemd
+# scenario, and hands the status to the host. Type=simple, not oneshot:
+# a oneshot job would keep is-system-running at "starting" forever.
+T=/usr/local/lib/cgfair-tests
+. $T/tests/vm/lib/guest-lib.sh
+. $T/tests/vm/lib/vm.env
+R=/dev/ttyS1
+stty -F $R raw -echo 2>/dev/null
+rc=0
+
+# wait_for SECONDS CMD...: poll CMD every 0.2 s.
+wait_for() {
+	n=$(($1 * 5))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+booted() { [ "$(systemctl is-system-running)" != starting ]; }
+linger_up() {
+	for u in $CGFAIR_TEST_UIDS; do
+		systemctl is-active -q "user@$u.service" &&
+			[ -d "/sys/fs/cgroup/user.slice/user-$u.slice" ] || return 1
+	done
+}
+
+{
+	echo "tier2: system up after $(cut -d' ' -f1 /proc/uptime) s"
+	wait_for 180 booted
+	state=$(systemctl is-system-running)
+	if [ "$(cat /proc/1/comm)" = systemd ] &&
+		{ [ "$state" = running ] || [ "$state" = degraded ]; }; then
+		echo "PASS: sanity/systemd-running"
+	else
+		echo "FAIL: sanity/systemd-running: state '$state'"
+		rc=1
+	fi
+	failed=$(systemctl list-units --failed --plain --no-legend | cut -d' ' -f1)
+	[ -z "$failed" ] || echo "tier2: failed units:" $failed
+	echo "tier2: $(systemd-analyze time 2>&1 | head -1)"
+	systemd-analyze blame 2>&1 | head -6 | sed 's/^ */tier2: blame: /'
+
+	sc=$(cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null)
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] &&
+		echo " $sc " | grep -q ' cpu .*memory .*pids '; then
+		echo "PASS: sanity/unified-cgroup2"
+	else
+		echo "FAIL: sanity/unified-cgroup2: $(stat -fc %T /sys/fs/cgroup), subtree_control '$sc'"
+		rc=1
+	fi
+
+	echo "tier2: system checked after $(cut -d' ' -f1 /proc/uptime) s"
+	if wait_for 120 linger_up; then
+		echo "PASS: sanity/user-slices"
+	else
+		echo "FAIL: sanity/user-slices: for uids $CGFAIR_TEST_UIDS:" \
+			"$(ls /sys/fs/cgroup/user.slice 2>&1)"
+		loginctl list-users --no-pager
+		rc=1
+	fi
+	echo "tier2: checks done after $(cut -d' ' -f1 /proc/uptime) s"
+	if [ $rc -eq 0 ]; then
+		sh $T/tests/vm/lib/guest-run.sh systemd || rc=1
+	else
+		echo "@@ DONE scenarios=0 fails=1"
+	fi
+	echo "tier2: done after $(cut -d' ' -f1 /proc/uptime) s"
+} >$R 2>&1
+vm_guest_exit $rc

@@ -1,0 +1,69 @@
+#!/bin/sh
+# mkrootfs.sh WORKDIR KDIR KVER MIRROR TOP: build the tier 2 guest image
+# WORKDIR/rootfs.img: Debian bookworm (debootstrap minbase) with systemd,
+# udev, dbus and logind, the runtime libraries cgfair links against, the
+# guest kernel's modules, the cgfair system user and the lingering test
+# users cgtest1..3 (uids 1001..1003). Nothing of cgfair itself: every run
+# lays the freshly built tree over a snapshot of this image.
+#
+# The cache key of the image is a hash of this file (and of
+# tools/ensure-user.sh and the kernel version): change anything that
+# defines the image here, and the next run rebuilds it.
+set -eu
+W=$1 KDIR=$2 KVER=$3 MIRROR=$4 TOP=$5
+R=$W/rootfs
+
+# udev and kmod: without them the serial getty waits 90 s for its device
+# and autofs4 does not load. dbus-user-session: systemd --user needs it.
+# libpam-systemd: logind sessions. The lib* are what cgfair links to.
+PKGS=systemd,systemd-sysv,udev,kmod,dbus,dbus-user-session,libpam-systemd
+PKGS=$PKGS,procps,libsystemd0,libseccomp2,libcap-ng0,libinih1,libjson-c5
+USERS="1001 1002 1003"
+
+echo "mkrootfs: debootstrap bookworm from $MIRROR"
+if ! debootstrap --variant=minbase --include="$PKGS" bookworm "$R" \
+	"$MIRROR" >"$W/debootstrap.log" 2>&1; then
+	tail -40 "$W/debootstrap.log"
+	tail -40 "$R/debootstrap/debootstrap.log" 2>/dev/null
+	exit 1
+fi
+
+echo cgfair-tier2 >"$R/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 cgfair-tier2\n' >"$R/etc/hosts"
+printf '/dev/vda / ext4 rw,errors=remount-ro 0 0\n' >"$R/etc/fstab"
+[ -s "$R/etc/machine-id" ] || chroot "$R" systemd-machine-id-setup >/dev/null
+chroot "$R" passwd -d root >/dev/null
+
+# The workers' system user, exactly as the project creates it.
+chroot "$R" sh -s cgfair <"$TOP/tools/ensure-user.sh"
+
+# Test users; lingering makes logind start user@UID.service and so
+# user-UID.slice at boot, with no login needed.
+mkdir -p "$R/var/lib/systemd/linger"
+for u in $USERS; do
+	n=cgtest$((u - 1000))
+	chroot "$R" groupadd -g "$u" "$n"
+	chroot "$R" useradd -m -u "$u" -g "$u" -s /bin/bash "$n"
+	touch "$R/var/lib/systemd/linger/$n"
+done
+
+# A quiet, fast, disposable guest: volatile journal, no timers, no getty.
+mkdir -p "$R/etc/systemd/journald.conf.d"
+printf '[Journal]\nStorage=volatile\n' \
+	>"$R/etc/systemd/journald.conf.d/cgfair-vm.conf"
+for u in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+	e2scrub_all.timer e2scrub_reap.service fstrim.timer \
+	serial-getty@ttyS0.service \
+	getty@tty1.service systemd-firstboot.service; do
+	ln -sf /dev/null "$R/etc/systemd/system/$u"
+done
+
+# The guest kernel's modules (the image has no kernel package).
+mkdir -p "$R/usr/lib/modules"
+cp -a "$KDIR/lib/modules/$KVER" "$R/usr/lib/modules/"
+
+chroot "$R" apt-get clean
+rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*.bin "$R/debootstrap"
+
+echo "mkrootfs: $(du -sm "$R" | cut -f1) MiB, packing the image"
+mkfs.ext4 -q -F -L root -d "$R" "$W/rootfs.img" 2G >/dev/null

@@ -1,0 +1,68 @@
+/*
+ * One connected client of the frontend. Every client is bounded: its input
+ * by max_line, its output by one answer at a time (the next line is not
+ * read before the last answer is written) or, for a subscriber, by
+ * subscriber_backlog.
+ */
+#ifndef CGFAIR_FRONTEND_CLIENTS_H
+#define CGFAIR_FRONTEND_CLIENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "ipc/ipc.h"
+#include "workers/frontend/reply.h"
+#include "workers/frontend/request.h"
+
+enum client_state {
+	C_READY,      /* reading and answering requests */
+	C_WAIT,	      /* a request is with the supervisor */
+	C_SUBSCRIBED, /* following events; input is ignored */
+};
+
+#define CLIENT_MAX_OPS 3 /* supervisor requests one `set cgroup` makes */
+
+struct client {
+	struct client *next, *prev;
+	int fd;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	bool member; /* uid 0 or in the admin group: may see every row */
+	sd_event_source *io;
+	char *in; /* a partial request line */
+	size_t inlen, incap;
+	struct fe_buf out; /* answer or events not yet written */
+	uint64_t last_progress; /* CLOCK_MONOTONIC usec of the last byte */
+	enum client_state state;
+	bool text;	  /* the request being answered is seed syntax */
+	bool eof;	  /* the client shut down its sending side */
+	bool hup;	  /* ... and its receiving side */
+	bool close_after; /* close once out is written */
+	/* the outstanding supervisor request(s) */
+	enum fe_cmd cmd;
+	uint32_t wait_id;
+	uint64_t wait_since;
+	struct ipc_client_request ops[CLIENT_MAX_OPS];
+	int nops, nextop;
+	struct fe_buf acc; /* a long answer (the config) being assembled */
+};
+
+/* clients.c */
+bool client_sees_all(const struct client *c);
+void client_view(const struct client *c, struct fe_view *view);
+uint64_t clients_now(void);
+
+/* dispatch.c */
+/* An error answer in the client's syntax (seed text closes after it). */
+void client_error(struct client *c, int err, const char *msg);
+/* Answer one request line (without its newline). */
+void dispatch_line(struct client *c, const char *line, size_t len);
+/* A supervisor answer for c (c->state == C_WAIT, ids match). */
+void dispatch_reply(struct client *c, const struct ipc_client_reply *r);
+/* Send c's next queued op to the supervisor. */
+void dispatch_send_op(struct client *c);
+
+#endif

@@ -1,0 +1,288 @@
+/*
+ * What a request line means: answered here from the rows (status, metrics,
+ * version, the seed's list and help), or sent to the supervisor with the
+ * client's socket (state changes and the configuration), whose answer is
+ * then written back. The frontend never decides whether a client may
+ * change state: it forwards, and the supervisor checks the credentials of
+ * the socket itself.
+ */
+#include "workers/frontend/frontend.h"
+#include "workers/frontend/clients.h"
+#include "workers/worker.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_LONG_ANSWER (1024 * 1024) /* bytes of config we assemble */
+
+static uint32_t last_id;
+
+void client_error(struct client *c, int err, const char *msg)
+{
+	if (c->text) {
+		fe_seed_error(&c->out, msg);
+		c->close_after = true; /* the seed: one request per connection */
+	} else {
+		fe_reply_error(&c->out, err, msg);
+	}
+}
+
+/* --- answered here ------------------------------------------------------------ */
+
+/* The uid a request names; by name, as the rows know it. */
+static bool resolve(struct client *c, const struct fe_target *t,
+		    uint32_t *uid)
+{
+	char msg[160];
+	const struct ipc_user_state *row;
+
+	if (!t->by_name) {
+		*uid = t->uid;
+		return true;
+	}
+	row = fe_rows_find_name(&fe_rows, t->name);
+	if (row) {
+		*uid = row->uid;
+		return true;
+	}
+	snprintf(msg, sizeof(msg),
+		 "unknown user \"%s\": not a managed user (give the uid)",
+		 t->name);
+	client_error(c, ENOENT, msg);
+	return false;
+}
+
+static void do_status(struct client *c, const struct fe_request *req)
+{
+	struct fe_view view;
+	char msg[160];
+	uint32_t uid;
+
+	client_view(c, &view);
+	if (!req->target.given) {
+		fe_reply_status(&c->out, &fe_rows, &view, NULL);
+		return;
+	}
+	if (!resolve(c, &req->target, &uid))
+		return;
+	if (!view.see_all && uid != c->uid) {
+		snprintf(msg, sizeof(msg),
+			 "uid %u: you may see your own row only", uid);
+		client_error(c, EPERM, msg);
+	} else if (!fe_rows_find(&fe_rows, uid)) {
+		snprintf(msg, sizeof(msg), "uid %u is not a managed user", uid);
+		client_error(c, ENOENT, msg);
+	} else {
+		fe_reply_status(&c->out, &fe_rows, &view, &uid);
+	}
+}
+
+static void answer_here(struct client *c, const struct fe_request *req)
+{
+	struct fe_view view;
+
+	client_view(c, &view);
+	switch (req->cmd) {
+	case FE_STATUS:
+		do_status(c, req);
+		break;
+	case FE_EVENTS:
+		c->state = C_SUBSCRIBED;
+		fe_reply_events(&c->out);
+		break;
+	case FE_METRICS:
+		fe_reply_metrics(&c->out, &fe_rows, &view);
+		break;
+	case FE_VERSION:
+		fe_reply_version(&c->out);
+		break;
+	case FE_SEED_HELP:
+		fe_seed_help(&c->out);
+		c->close_after = true;
+		break;
+	case FE_SEED_LIST:
+		fe_seed_list(&c->out, &fe_rows, &view, req);
+		c->close_after = true;
+		break;
+	default:
+		client_error(c, EINVAL, "internal error: unknown command");
+	}
+}
+
+/* --- sent to the supervisor ---------------------------------------------------- */
+
+static struct ipc_client_request *add_op(struct client *c, uint32_t op,
+					 uint32_t uid)
+{
+	struct ipc_client_request *r = &c->ops[c->nops++];
+
+	memset(r, 0, sizeof(*r));
+	r->op = op;
+	r->uid = uid;
+	r->cpu_permille = -1;
+	r->mem_bytes = -1;
+	r->seconds = -1;
+	return r;
+}
+
+/* The seed's `set cgroup`: clear, then set, then the penalty box; the
+ * first failure ends it. */
+static void seed_set_ops(struct client *c, const struct fe_request *req,
+			 uint32_t uid)
+{
+	struct ipc_client_request *r;
+
+	if (req->set_default)
+		add_op(c, CLIENT_LIMIT_CLEAR, uid);
+	if (req->cpu_permille >= 0 || req->mem_bytes >= 0) {
+		r = add_op(c, CLIENT_LIMIT_SET, uid);
+		r->cpu_permille = req->cpu_permille;
+		r->mem_bytes = req->mem_bytes;
+	}
+	if (req->penaltybox >= 0)
+		add_op(c, req->penaltybox ? CLIENT_PENALTY : CLIENT_RELEASE,
+		       uid);
+}
+
+static void build_ops(struct client *c, const struct fe_request *req,
+		      uint32_t uid)
+{
+	struct ipc_client_request *r;
+
+	switch (req->cmd) {
+	case FE_PENALTY:
+		add_op(c, CLIENT_PENALTY, uid)->seconds = req->seconds;
+		break;
+	case FE_RELEASE:
+		add_op(c, CLIENT_RELEASE, uid);
+		break;
+	case FE_LIMIT:
+		r = add_op(c, CLIENT_LIMIT_SET, uid);
+		r->cpu_permille = req->cpu_permille;
+		r->mem_bytes = req->mem_bytes;
+		break;
+	case FE_LIMIT_CLEAR:
+		add_op(c, CLIENT_LIMIT_CLEAR, uid);
+		break;
+	case FE_RELOAD:
+		add_op(c, CLIENT_RELOAD, 0);
+		break;
+	case FE_CONFIG:
+	case FE_SEED_LIST_CONFIG:
+		add_op(c, CLIENT_CONFIG, 0);
+		break;
+	default: /* FE_SEED_SET */
+		seed_set_ops(c, req, uid);
+	}
+}
+
+void dispatch_send_op(struct client *c)
+{
+	struct ipc_client_request *r = &c->ops[c->nextop++];
+
+	if (++last_id == 0)
+		last_id = 1;
+	r->id = last_id;
+	c->wait_id = r->id;
+	c->wait_since = clients_now();
+	c->state = C_WAIT;
+	/* the supervisor reads SO_PEERCRED from this very socket */
+	worker_send(IPC_CLIENT_REQUEST, r, sizeof(*r), &c->fd, 1);
+}
+
+static void ask_supervisor(struct client *c, const struct fe_request *req)
+{
+	uint32_t uid = 0;
+
+	if (req->target.given && !resolve(c, &req->target, &uid))
+		return;
+	c->nops = c->nextop = 0;
+	fe_buf_free(&c->acc);
+	build_ops(c, req, uid);
+	dispatch_send_op(c);
+}
+
+void dispatch_line(struct client *c, const char *line, size_t len)
+{
+	struct fe_request req;
+	char err[256];
+
+	if (fe_parse_request(line, len, &req, err, sizeof(err)) < 0) {
+		c->text = req.text;
+		client_error(c, EINVAL, err);
+		return;
+	}
+	c->text = req.text;
+	c->cmd = req.cmd;
+	if (fe_cmd_changes_state(req.cmd) || req.cmd == FE_CONFIG ||
+	    req.cmd == FE_SEED_LIST_CONFIG)
+		ask_supervisor(c, &req);
+	else
+		answer_here(c, &req);
+}
+
+/* --- the supervisor's answers ---------------------------------------------------- */
+
+static void keep_chunk(struct client *c, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (c->acc.len + n > MAX_LONG_ANSWER)
+		c->acc.oom = true; /* reported when the last chunk comes */
+	else
+		fe_buf_add(&c->acc, text, n);
+}
+
+static void answer_config(struct client *c)
+{
+	if (c->acc.oom) {
+		client_error(c, EFBIG, "the configuration is too long to show");
+		return;
+	}
+	if (!c->text) {
+		fe_reply_config(&c->out, c->acc.p ? c->acc.p : "");
+		return;
+	}
+	fe_buf_add(&c->out, c->acc.p ? c->acc.p : "", c->acc.len);
+	if (c->acc.len && c->acc.p[c->acc.len - 1] != '\n')
+		fe_buf_add(&c->out, "\n", 1);
+	c->close_after = true;
+}
+
+static void answer_done(struct client *c, const struct ipc_client_reply *r)
+{
+	switch (c->cmd) {
+	case FE_CONFIG:
+	case FE_SEED_LIST_CONFIG:
+		keep_chunk(c, r->message);
+		answer_config(c);
+		break;
+	case FE_SEED_SET:
+		fe_buf_puts(&c->out, "Received valid command stream.\n");
+		c->close_after = true;
+		break;
+	default:
+		fe_reply_message(&c->out, r->message);
+	}
+}
+
+void dispatch_reply(struct client *c, const struct ipc_client_reply *r)
+{
+	if (r->flags & REPLY_MORE) {
+		keep_chunk(c, r->message);
+		return; /* still waiting for the rest */
+	}
+	c->state = C_READY;
+	if (r->status != 0) {
+		int err = r->status < 0 ? -r->status : r->status;
+		client_error(c, err, r->message[0] ? r->message : strerror(err));
+	} else if (c->nextop < c->nops) {
+		dispatch_send_op(c);
+		return;
+	} else {
+		answer_done(c, r);
+	}
+	fe_buf_free(&c->acc);
+}

@@ -1,0 +1,81 @@
+/* The frontend's table of users' rows, sorted by uid. */
+#include "workers/frontend/rows.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Index of uid, or where it would go. */
+static size_t lower_bound(const struct fe_rows *t, uint32_t uid)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->v[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int grow(struct fe_rows *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	struct ipc_user_state *v = reallocarray(t->v, cap, sizeof(*v));
+
+	if (!v)
+		return -1;
+	t->v = v;
+	t->cap = cap;
+	return 0;
+}
+
+int fe_rows_update(struct fe_rows *t, const struct ipc_user_state *row)
+{
+	size_t i = lower_bound(t, row->uid);
+	bool found = i < t->n && t->v[i].uid == row->uid;
+
+	if (row->flags & STATE_GONE) {
+		if (found) {
+			memmove(&t->v[i], &t->v[i + 1],
+				(t->n - i - 1) * sizeof(*t->v));
+			t->n--;
+		}
+		return 0;
+	}
+	if (!found) {
+		if (t->n == t->cap && grow(t) < 0)
+			return -1;
+		memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
+		t->n++;
+	}
+	t->v[i] = *row;
+	/* the supervisor checked termination; keep it true for our copy */
+	t->v[i].name[sizeof(t->v[i].name) - 1] = '\0';
+	return 0;
+}
+
+const struct ipc_user_state *fe_rows_find(const struct fe_rows *t,
+					  uint32_t uid)
+{
+	size_t i = lower_bound(t, uid);
+
+	return i < t->n && t->v[i].uid == uid ? &t->v[i] : NULL;
+}
+
+const struct ipc_user_state *fe_rows_find_name(const struct fe_rows *t,
+					       const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].name, name) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+void fe_rows_clear(struct fe_rows *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->n = t->cap = 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * The frontend's copy of the users' rows, as the supervisor last sent them:
+ * a sorted array, so that status for thousands of users and a lookup by uid
+ * are both cheap. Pure: no I/O.
+ */
+#ifndef CGFAIR_FRONTEND_ROWS_H
+#define CGFAIR_FRONTEND_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc/ipc.h"
+
+struct fe_rows {
+	struct ipc_user_state *v;
+	size_t n, cap;
+};
+
+/* Insert or replace the row of row->uid; STATE_GONE removes it. 0, or -1
+ * when out of memory (the table is unchanged). */
+int fe_rows_update(struct fe_rows *t, const struct ipc_user_state *row);
+const struct ipc_user_state *fe_rows_find(const struct fe_rows *t,
+					  uint32_t uid);
+const struct ipc_user_state *fe_rows_find_name(const struct fe_rows *t,
+					       const char *name);
+void fe_rows_clear(struct fe_rows *t);
+
+#endif

@@ -1,0 +1,323 @@
+/*
+ * Parsers for what the scanner reads: /proc/PID/{stat,status,cgroup},
+ * cgroup stat files, the online CPU list. All input is untrusted (a
+ * process names itself, any user can create processes): buffers are
+ * NUL-terminated by the reader, numbers are checked for overflow, and a
+ * malformed file is an error for that file only.
+ */
+#include "workers/scanner/scanner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A decimal number with no sign, no leading blanks, no overflow. */
+int parse_u64(const char *s, char **end, uint64_t *v)
+{
+	uint64_t x = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		x = x * 10 + d;
+	}
+	*v = x;
+	if (end)
+		*end = (char *)p;
+	return 0;
+}
+
+/* Field n (1-based, as in proc(5)) of /proc/PID/stat. The comm field (2)
+ * may hold spaces and parentheses, so fields are counted from the LAST
+ * ')' of the line: what follows it is field 3 onwards. */
+static const char *stat_field(const char *buf, int n)
+{
+	const char *p = strrchr(buf, ')');
+
+	if (!p || n < 3)
+		return NULL;
+	p++;
+	for (int f = 2; f < n; f++) {
+		if (*p != ' ')
+			return NULL;
+		p++;
+		if (f + 1 == n)
+			return p;
+		p += strcspn(p, " \n");
+	}
+	return NULL;
+}
+
+static int stat_u64(const char *buf, int n, uint64_t *v)
+{
+	const char *p = stat_field(buf, n);
+	char *end;
+
+	if (!p || parse_u64(p, &end, v) < 0 ||
+	    (*end != ' ' && *end != '\n' && *end != '\0'))
+		return -EINVAL;
+	return 0;
+}
+
+/* pid (1), utime (14), stime (15), starttime (22). */
+int parse_stat(const char *buf, struct proc_info *pi)
+{
+	uint64_t pid, ut, st, start;
+
+	if (parse_u64(buf, NULL, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+		return -EINVAL;
+	if (stat_u64(buf, 14, &ut) < 0 || stat_u64(buf, 15, &st) < 0 ||
+	    stat_u64(buf, 22, &start) < 0)
+		return -EINVAL;
+	if (ut > UINT64_MAX - st)
+		return -ERANGE;
+	pi->pid = (pid_t)pid;
+	pi->cpu_ticks = ut + st;
+	pi->start_time = start;
+	return 0;
+}
+
+/* The real uid: the first number of the "Uid:" line. */
+int parse_status_uid(const char *buf, uid_t *uid)
+{
+	const char *p = buf;
+	uint64_t v;
+
+	while (strncmp(p, "Uid:", 4) != 0) {
+		p = strchr(p, '\n');
+		if (!p)
+			return -EINVAL;
+		p++;
+	}
+	p += 4;
+	p += strspn(p, " \t");
+	if (parse_u64(p, NULL, &v) < 0 || v >= UINT32_MAX)
+		return -EINVAL;
+	*uid = (uid_t)v;
+	return 0;
+}
+
+/* user-U or user-U.slice: digits only, no leading zero, fits a uid. */
+int parse_user_name(const char *name, bool systemd_names, uid_t *uid)
+{
+	char *end;
+	uint64_t v;
+
+	if (strncmp(name, "user-", 5) != 0)
+		return -EINVAL;
+	name += 5;
+	if (name[0] == '0' && name[1] >= '0' && name[1] <= '9')
+		return -EINVAL;
+	if (parse_u64(name, &end, &v) < 0 || v >= UINT32_MAX)
+		return -EINVAL;
+	if (strcmp(end, systemd_names ? ".slice" : "") != 0)
+		return -EINVAL;
+	*uid = (uid_t)v;
+	return 0;
+}
+
+int user_name(char *buf, size_t size, bool systemd_names, uid_t uid)
+{
+	int n = snprintf(buf, size, "user-%u%s", (unsigned)uid,
+			 systemd_names ? ".slice" : "");
+	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+bool uid_managed(const struct match *m, uid_t uid)
+{
+	uint32_t u = (uint32_t)uid;
+
+	if (u < m->min_uid || u == UID_NOBODY || u == UINT32_MAX)
+		return false;
+	if (m->max_uid && u > m->max_uid)
+		return false;
+	return !bsearch(&u, m->exempt, m->nexempt, sizeof(u), cmp_u32);
+}
+
+/* Is path (one /proc/PID/cgroup line's path, ending at '\n' or NUL)
+ * want or below it? */
+static bool path_under(const char *path, size_t len, const char *want)
+{
+	size_t wl = strlen(want);
+
+	if (len < wl || memcmp(path, want, wl) != 0)
+		return false;
+	return len == wl || path[wl] == '/';
+}
+
+/* Does the comma-separated controller list name one we place by? v1: cpu,
+ * cpuacct and memory (every hierarchy the backends move a process in). */
+static bool v1_wanted(const char *ctl, size_t len)
+{
+	static const char *const names[] = {"cpu", "cpuacct", "memory"};
+
+	while (len > 0) {
+		size_t n = 0;
+		while (n < len && ctl[n] != ',')
+			n++;
+		for (size_t i = 0; i < 3; i++)
+			if (strlen(names[i]) == n &&
+			    memcmp(ctl, names[i], n) == 0)
+				return true;
+		ctl += n;
+		len -= n;
+		if (len) {
+			ctl++;
+			len--;
+		}
+	}
+	return false;
+}
+
+/* One line "ID:CONTROLLERS:PATH": PLACE_UNKNOWN when it is not a line we
+ * judge by, else whether PATH is under want. */
+static enum place judge_line(const char *line, size_t len,
+			     enum ipc_hierarchy hier, const char *want)
+{
+	const char *c1 = memchr(line, ':', len), *c2;
+
+	if (!c1)
+		return PLACE_UNKNOWN;
+	c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line));
+	if (!c2)
+		return PLACE_UNKNOWN;
+	size_t clen = (size_t)(c2 - c1 - 1);
+	bool v2line = clen == 0 && c1 - line == 1 && line[0] == '0';
+	if (hier == HIER_V2 ? !v2line : (v2line || !v1_wanted(c1 + 1, clen)))
+		return PLACE_UNKNOWN;
+	const char *path = c2 + 1;
+	return path_under(path, len - (size_t)(path - line), want) ? PLACE_IN
+								   : PLACE_OUT;
+}
+
+/* Placed when every line we judge by is under <prefix>/<user name>. */
+enum place parse_cgroup(const char *buf, const struct match *m, uid_t uid)
+{
+	char want[IPC_PATH_MAX + 32], name[32];
+	enum place verdict = PLACE_UNKNOWN;
+
+	if (user_name(name, sizeof(name), m->systemd_names, uid) < 0)
+		return PLACE_UNKNOWN;
+	snprintf(want, sizeof(want), "%s/%s",
+		 strcmp(m->prefix, "/") == 0 ? "" : m->prefix, name);
+	for (const char *line = buf; *line;) {
+		size_t len = strcspn(line, "\n");
+		enum place p = judge_line(line, len, m->hier, want);
+		if (p == PLACE_OUT)
+			return PLACE_OUT;
+		if (p == PLACE_IN)
+			verdict = PLACE_IN;
+		line += len;
+		if (*line)
+			line++;
+	}
+	return verdict;
+}
+
+/* "key value" lines (memory.stat, cpu.stat), found by key, never by the
+ * line's position: kernels add and reorder keys. */
+int parse_key_u64(const char *buf, const char *key, uint64_t *v)
+{
+	size_t kl = strlen(key);
+
+	for (const char *line = buf; *line;) {
+		if (strncmp(line, key, kl) == 0 && line[kl] == ' ') {
+			char *end;
+			if (parse_u64(line + kl + 1, &end, v) < 0 ||
+			    (*end != '\n' && *end != '\0'))
+				return -EINVAL;
+			return 0;
+		}
+		line = strchr(line, '\n');
+		if (!line)
+			break;
+		line++;
+	}
+	return -ENOENT;
+}
+
+/* /sys/devices/system/cpu/online: "0-3,6,8-9\n". */
+int parse_cpu_list(const char *buf, uint32_t *count)
+{
+	const char *p = buf;
+	uint64_t n = 0;
+
+	while (*p && *p != '\n') {
+		uint64_t lo, hi;
+		char *end;
+		if (parse_u64(p, &end, &lo) < 0)
+			return -EINVAL;
+		hi = lo;
+		if (*end == '-' && parse_u64(end + 1, &end, &hi) < 0)
+			return -EINVAL;
+		if (hi < lo || hi - lo >= (1u << 20))
+			return -EINVAL;
+		n += hi - lo + 1;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p && *p != '\n')
+			return -EINVAL;
+	}
+	if (n == 0 || n > UINT32_MAX)
+		return -EINVAL;
+	*count = (uint32_t)n;
+	return 0;
+}
+
+/* The setup comes from the supervisor, but a bad prefix would only make
+ * every process look misplaced: check it like any other input. */
+int match_from_setup(struct match *m, const struct ipc_scan_setup *s)
+{
+	size_t len = strnlen(s->prefix, sizeof(s->prefix));
+
+	if (s->prefix[0] != '/' || strstr(s->prefix, "/..") ||
+	    strchr(s->prefix, '\n') || s->nexempt > IPC_EXEMPT_MAX)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	m->hier = (enum ipc_hierarchy)s->hierarchy;
+	m->systemd_names = s->systemd_names != 0;
+	m->min_uid = s->min_uid;
+	m->max_uid = s->max_uid;
+	m->nexempt = s->nexempt;
+	memcpy(m->exempt, s->exempt, s->nexempt * sizeof(s->exempt[0]));
+	qsort(m->exempt, m->nexempt, sizeof(m->exempt[0]), cmp_u32);
+	while (len > 1 && s->prefix[len - 1] == '/')
+		len--;
+	memcpy(m->prefix, s->prefix, len);
+	m->prefix[len] = '\0';
+	return 0;
+}
+
+/* /proc/meminfo: "MemTotal:       16316412 kB". */
+int parse_meminfo_total(const char *buf, uint64_t *bytes)
+{
+	const char *p = buf;
+	uint64_t kb;
+	char *end;
+
+	while (strncmp(p, "MemTotal:", 9) != 0) {
+		p = strchr(p, '\n');
+		if (!p)
+			return -ENOENT;
+		p++;
+	}
+	p += 9;
+	p += strspn(p, " \t");
+	if (parse_u64(p, &end, &kb) < 0 || strncmp(end, " kB", 3) != 0 ||
+	    kb > UINT64_MAX / 1024)
+		return -EINVAL;
+	*bytes = kb * 1024;
+	return 0;
+}

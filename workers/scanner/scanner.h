@@ -1,0 +1,144 @@
+/*
+ * cgfair-scanner: shared state and the prototypes of its files, grouped by
+ * file. Everything the scanner parses (/proc, cgroup files, netlink) is
+ * untrusted text: every parser takes a NUL-terminated buffer, checks its
+ * numbers for overflow and treats a malformed file as "skip this one".
+ * Readers take directory fds, so that the unit tests run them on a fake
+ * tree in a temporary directory.
+ */
+#ifndef CGFAIR_SCANNER_H
+#define CGFAIR_SCANNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <systemd/sd-event.h>
+
+#include "ipc/ipc.h"
+
+#define UID_NOBODY 65534u
+
+/* What "managed" and "placed" mean, from IPC_SCAN_SETUP. */
+struct match {
+	enum ipc_hierarchy hier;
+	bool systemd_names; /* user-U.slice instead of user-U */
+	uint32_t min_uid;
+	uint32_t max_uid; /* 0: no upper bound */
+	uint32_t nexempt;
+	uint32_t exempt[IPC_EXEMPT_MAX]; /* sorted */
+	char prefix[IPC_PATH_MAX];	 /* "/cgfair", no trailing slash */
+};
+
+/* One process, as /proc showed it in one consistent read. */
+struct proc_info {
+	pid_t pid;
+	uid_t uid;	     /* real uid */
+	uint64_t start_time; /* clock ticks after boot */
+	uint64_t cpu_ticks;  /* utime + stime */
+};
+
+enum place {
+	PLACE_UNKNOWN = 0, /* no line for the controllers we check */
+	PLACE_IN,	   /* in <prefix>/<user name> or below it */
+	PLACE_OUT,	   /* outside it for at least one controller */
+};
+
+/* parse.c: pure parsers of untrusted text (NUL-terminated buffers) */
+int parse_u64(const char *s, char **end, uint64_t *v);
+int parse_stat(const char *buf, struct proc_info *pi);
+int parse_status_uid(const char *buf, uid_t *uid);
+enum place parse_cgroup(const char *buf, const struct match *m, uid_t uid);
+int parse_key_u64(const char *buf, const char *key, uint64_t *v);
+int parse_cpu_list(const char *buf, uint32_t *count);
+int parse_meminfo_total(const char *buf, uint64_t *bytes);
+int parse_user_name(const char *name, bool systemd_names, uid_t *uid);
+int user_name(char *buf, size_t size, bool systemd_names, uid_t uid);
+bool uid_managed(const struct match *m, uid_t uid);
+int match_from_setup(struct match *m, const struct ipc_scan_setup *s);
+
+/* read.c: small reads relative to directory fds */
+ssize_t read_at(int dirfd, const char *path, char *buf, size_t size);
+int read_u64_at(int dirfd, const char *path, uint64_t *v);
+int read_key_at(int dirfd, const char *path, const char *key, uint64_t *v);
+int count_lines_at(int dirfd, const char *path, uint32_t *count);
+int proc_inspect(int procfd, pid_t pid, const struct match *m,
+		 struct proc_info *pi, enum place *place);
+
+/* cgstat.c: one user cgroup's own accounting */
+struct cg_usage {
+	uint64_t cpu_usec;
+	uint64_t mem_bytes;
+	uint64_t mem_cache;
+	uint32_t nprocs;
+	bool found; /* the cgroup exists (in at least one hierarchy) */
+};
+void cg_cache_init(void);
+void cg_cache_reset(void);
+int cg_cache_align(const struct ipc_user_usage *users, size_t n);
+int cg_cache_read(size_t i, int cpu_root, int mem_root, const struct match *m,
+		  uint64_t cycle, struct cg_usage *u);
+int uids_push(uid_t **uids, size_t *n, size_t *cap, uid_t uid);
+int cg_list_users(int root, const struct match *m, uid_t **uids, size_t *n,
+		  size_t *cap);
+
+/* pending.c: processes of managed users seen outside their cgroup */
+struct pending {
+	pid_t pid; /* 0: free slot */
+	uid_t uid;
+	uint64_t start_time;
+	uint64_t cpu_ticks; /* the most seen (never goes back) */
+};
+void pending_reset(void);
+struct pending *pending_find(pid_t pid);
+/* Returns the entry, NULL when the table is full; *fresh says whether
+ * (pid, start_time) is new (a reused pid replaces the old entry). */
+struct pending *pending_put(const struct proc_info *pi, bool *fresh);
+/* Drop an entry; its CPU time moves to the uid's retired total, so that
+ * a user's extra CPU time never goes backwards. */
+void pending_retire(pid_t pid);
+size_t pending_count(void);
+void pending_foreach(bool (*fn)(struct pending *p, void *arg), void *arg);
+uint64_t retired_ticks(uid_t uid);
+void retired_foreach(void (*fn)(uid_t uid, void *arg), void *arg);
+void retired_forget(bool (*keep)(uid_t uid, void *arg), void *arg);
+
+/* scan.c: the usage cycle, the sweep and the per-pid check */
+typedef void (*scan_send_fn)(uint32_t type, const void *payload, size_t len);
+
+struct scanner {
+	bool configured;
+	struct match m;
+	int procfd;   /* /proc (or a fake tree in the tests) */
+	int cpu_root; /* <cpuacct_dir><prefix>, -1 until it exists */
+	int mem_root; /* <memory_dir><prefix>; == cpu_root on v2 */
+	char cpu_path[2 * IPC_PATH_MAX];
+	char mem_path[2 * IPC_PATH_MAX];
+	const char *cpu_online; /* /sys/devices/system/cpu/online */
+	long hz;		/* clock ticks per second */
+	scan_send_fn send;
+	uint64_t sweeps, strays, events;
+};
+
+void scanner_init(struct scanner *s, int procfd, const char *cpu_online,
+		  scan_send_fn send);
+int scanner_setup(struct scanner *s, const struct ipc_scan_setup *setup);
+void scanner_cycle(struct scanner *s, uint64_t cycle);
+void scanner_sweep(struct scanner *s);
+/* A pid the connector named (exec, uid change, fork of a stray). */
+void scanner_check(struct scanner *s, pid_t pid);
+void scanner_fork(struct scanner *s, pid_t parent, pid_t child);
+
+/* connector.c: proc connector events */
+struct cn_event {
+	uint32_t what; /* PROC_EVENT_* */
+	pid_t pid;     /* tgid of the process concerned */
+	pid_t parent;  /* fork: the parent's tgid */
+	bool thread;   /* fork: a new thread, not a process */
+};
+typedef void (*cn_event_fn)(void *arg, const struct cn_event *ev);
+int cn_parse(const void *buf, size_t len, cn_event_fn fn, void *arg);
+void connector_attach(sd_event *event, int fd, struct scanner *s);
+
+#endif
