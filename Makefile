@@ -87,12 +87,45 @@ check-unit: tests
 check-vm: all
 	sh tests/run.sh vm
 
+# PREFIX is compiled into cgfaird (where it finds its workers): rebuild it
+# when PREFIX changes.
+PREFIX_STAMP := $(BUILD)/.libexecdir$(subst /,-,$(LIBEXECDIR))
+$(OBJ)/supervisor/main.o: $(PREFIX_STAMP)
+$(PREFIX_STAMP):
+	@mkdir -p $(@D)
+	@rm -f $(BUILD)/.libexecdir*
+	@touch $@
+
+# The admin's own cgfair.conf is never overwritten.
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/cgfair/users.d \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d \
+		$(DESTDIR)/usr/lib/systemd/catalog
 	install -m 0755 $(BUILD)/cgfaird $(DESTDIR)$(SBINDIR)/cgfaird
 	install -m 0755 $(BUILD)/cgfair-scanner $(BUILD)/cgfair-oomwatch \
-	        $(BUILD)/cgfair-frontend $(DESTDIR)$(LIBEXECDIR)/
-	$(INSTALL_EXTRA)
+		$(BUILD)/cgfair-frontend $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(BUILD)/cgfairctl $(DESTDIR)$(BINDIR)/cgfairctl
+	install -m 0644 docs/man/cgfairctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/man/cgfair.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 docs/man/cgfaird.8 $(DESTDIR)$(MANDIR)/man8/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/cgfair/cgfair.conf ] || \
+		install -m 0644 etc/cgfair.conf $(DESTDIR)$(SYSCONFDIR)/cgfair/
+	install -m 0644 etc/users.d/example.conf \
+		$(DESTDIR)$(SYSCONFDIR)/cgfair/users.d/example.conf.sample
+	sed 's|/usr/sbin/cgfaird|$(SBINDIR)/cgfaird|' etc/cgfaird.service \
+		>$(DESTDIR)$(UNITDIR)/cgfaird.service
+	install -m 0644 etc/sysusers.d-cgfair.conf \
+		$(DESTDIR)/usr/lib/sysusers.d/cgfair.conf
+	install -m 0644 etc/tmpfiles.d-cgfair.conf \
+		$(DESTDIR)/usr/lib/tmpfiles.d/cgfair.conf
+	[ ! -f etc/logrotate.d/cgfair ] || install -m 0644 \
+		etc/logrotate.d/cgfair $(DESTDIR)$(SYSCONFDIR)/logrotate.d/cgfair
+	[ ! -f etc/cgfair.catalog ] || install -m 0644 etc/cgfair.catalog \
+		$(DESTDIR)/usr/lib/systemd/catalog/cgfair.catalog
 	@if [ -z "$(DESTDIR)" ]; then sh tools/ensure-user.sh; fi
 
 format:

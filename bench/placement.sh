@@ -10,7 +10,8 @@
 # As root on a cgroup v1 host, with nothing else placing processes (no
 # other cgfaird or cgrulesengd). cgrulesengd reads its rules from
 # /etc/cgrules.conf only: the bench writes one there for its run and
-# removes it, and skips cgrulesengd if the file already exists. Its rules
+# removes it (with the /etc/cgconfig.conf and cgconfig.d it insists on),
+# and skips cgrulesengd if any of them already exists. Its rules
 # name users, so the bench adds a temporary user (removed on exit).
 # Environment: COUNT (200), BUID (63500).
 set -u
@@ -46,7 +47,10 @@ stop_pid() { # PID
 cleanup() {
 	stop_pid "$DPID"
 	stop_pid "$RPID"
-	[ -n "$MADE_RULES" ] && rm -f /etc/cgrules.conf /var/run/cgred.socket
+	if [ -n "$MADE_RULES" ]; then
+		rm -f /etc/cgrules.conf /etc/cgconfig.conf /var/run/cgred.socket
+		rmdir /etc/cgconfig.d 2>/dev/null
+	fi
 	[ -n "$MADE_USER" ] && userdel "$BUSER" 2>/dev/null
 	rm_tree "$SUB"
 	rm_tree "$SUB2"
@@ -63,8 +67,16 @@ for c in cpu cpuacct memory; do
 done
 [ -x "$B/cgfaird" ] && [ -x "$B/bench/place-latency" ] ||
 	die "build first: make tests"
-pgrep -x cgfaird >/dev/null && die "another cgfaird is running"
-pgrep -x cgrulesengd >/dev/null && die "a cgrulesengd is running"
+# Another cgfaird that writes cgroups (not --dry-run) would place our
+# processes too.
+placer_running() {
+	for _p in $(pgrep -x cgfaird); do
+		tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null |
+			grep -q -e '--dry-run' || return 0
+	done
+	pgrep -x cgrulesengd >/dev/null
+}
+placer_running && die "another cgfaird or a cgrulesengd is running"
 getent passwd "$BUID" >/dev/null && die "uid $BUID is taken (set BUID)"
 
 useradd -M -N -g 65534 -u "$BUID" -s /usr/sbin/nologin "$BUSER" ||
@@ -79,6 +91,7 @@ subtree = $SUB
 min_uid = $BUID
 max_uid = $BUID
 EOF
+: >"$TMP/cgfaird.log"
 "$B/cgfaird" --foreground --config "$TMP/cgfair.conf" >"$TMP/cgfaird.log" 2>&1 &
 DPID=$!
 i=0
@@ -96,8 +109,10 @@ DPID=""
 echo "cgfaird:     $cg"
 
 # --- cgrulesengd -----------------------------------------------------------
-if [ -e /etc/cgrules.conf ]; then
-	echo "cgrulesengd: skipped (/etc/cgrules.conf exists; not overwritten)"
+if [ -e /etc/cgrules.conf ] || [ -e /etc/cgconfig.conf ] ||
+	[ -e /etc/cgconfig.d ]; then
+	echo "cgrulesengd: skipped (/etc/cgrules.conf, cgconfig.conf or" \
+		"cgconfig.d exists; not overwritten)"
 	exit 0
 fi
 command -v cgrulesengd >/dev/null || { echo "cgrulesengd: not installed"; exit 0; }
@@ -108,8 +123,11 @@ group $SUB2/user-$BUID {
 	memory {}
 }
 EOF
-cgconfigparser -l "$TMP/cgconfig.conf" || die "cgconfigparser failed"
 MADE_RULES=1
+# cgrulesengd will not start without its template config in /etc
+cp "$TMP/cgconfig.conf" /etc/cgconfig.conf
+mkdir /etc/cgconfig.d
+cgconfigparser -l "$TMP/cgconfig.conf" || die "cgconfigparser failed"
 echo "$BUSER cpu,cpuacct,memory $SUB2/user-%U" >/etc/cgrules.conf
 cgrulesengd -n -Q &
 RPID=$!

@@ -36,27 +36,28 @@ static FILE *sock_in;
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: cgfairctl [--socket PATH] [--json] COMMAND [ARGS]\n"
-		"commands:\n"
-		"  status [USER]                   users' CPU, memory, limits\n"
-		"  events                          follow events as they come\n"
-		"  penalty USER [SECONDS]          put USER in the penalty box\n"
-		"  release USER                    take USER out of it\n"
-		"  limit USER [--cpu X] [--memory Y]  fix USER's limits\n"
-		"                                  (X: 1.5 or 150%%, none; "
-		"Y: 2G, default)\n"
-		"  limit-clear USER                back to the defaults\n"
-		"  reload                          reload the configuration\n"
-		"  config                          the effective configuration\n"
-		"  metrics                         Prometheus text format\n"
-		"  version                         client and daemon versions\n"
-		"USER is a user name or a uid. Exit status: 0 ok, 1 error from "
-		"the daemon,\n2 usage, 3 cannot connect, 4 permission denied.\n");
+	fprintf(
+	    f,
+	    "usage: cgfairctl [--socket PATH] [--json] COMMAND [ARGS]\n"
+	    "commands:\n"
+	    "  status [USER]                   users' CPU, memory, limits\n"
+	    "  events                          follow events as they come\n"
+	    "  penalty USER [SECONDS]          put USER in the penalty box\n"
+	    "  release USER                    take USER out of it\n"
+	    "  limit USER [--cpu X] [--memory Y]  fix USER's limits\n"
+	    "                                  (X: 1.5 or 150%%, none; "
+	    "Y: 2G, default)\n"
+	    "  limit-clear USER                back to the defaults\n"
+	    "  reload                          reload the configuration\n"
+	    "  config                          the effective configuration\n"
+	    "  metrics                         Prometheus text format\n"
+	    "  version                         client and daemon versions\n"
+	    "USER is a user name or a uid. Exit status: 0 ok, 1 error from "
+	    "the daemon,\n2 usage, 3 cannot connect, 4 permission denied.\n");
 }
 
 static void die(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+    __attribute__((format(printf, 2, 3), noreturn));
 
 static void die(int code, const char *fmt, ...)
 {
@@ -70,7 +71,8 @@ static void die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-/* --- the connection ----------------------------------------------------------- */
+/* --- the connection
+ * ----------------------------------------------------------- */
 
 static void connect_daemon(void)
 {
@@ -84,8 +86,9 @@ static void connect_daemon(void)
 	if (fd < 0)
 		die(CTL_CONNECT, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die(CTL_CONNECT, "cannot connect to %s: %s (is cgfaird running?)",
-		    sock_path, strerror(errno));
+		die(CTL_CONNECT,
+		    "cannot connect to %s: %s (is cgfaird running?)", sock_path,
+		    strerror(errno));
 	sock_in = fdopen(fd, "r+");
 	if (!sock_in)
 		die(CTL_CONNECT, "fdopen: %s", strerror(errno));
@@ -94,10 +97,11 @@ static void connect_daemon(void)
 static void send_request(json_object *req)
 {
 	const char *s = json_object_to_json_string_ext(
-		req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	    req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	if (fprintf(sock_in, "%s\n", s) < 0 || fflush(sock_in) != 0)
-		die(CTL_CONNECT, "sending to %s: %s", sock_path, strerror(errno));
+		die(CTL_CONNECT, "sending to %s: %s", sock_path,
+		    strerror(errno));
 	json_object_put(req);
 }
 
@@ -147,12 +151,13 @@ static json_object *read_reply(void)
 		puts(line);
 	err = get_str(o, "errno");
 	die(err && (strcmp(err, "EPERM") == 0 || strcmp(err, "EACCES") == 0)
-		    ? CTL_DENIED
-		    : CTL_DAEMON,
+		? CTL_DENIED
+		: CTL_DAEMON,
 	    "%s", get_str(o, "error") ? get_str(o, "error") : line);
 }
 
-/* --- arguments ------------------------------------------------------------------- */
+/* --- arguments
+ * ------------------------------------------------------------------- */
 
 static json_object *request(const char *cmd)
 {
@@ -183,7 +188,7 @@ static void add_user(json_object *req, const char *user)
 	pw = getpwnam(user);
 	if (pw)
 		json_object_object_add(
-			req, "uid", json_object_new_int64((int64_t)pw->pw_uid));
+		    req, "uid", json_object_new_int64((int64_t)pw->pw_uid));
 	else
 		json_object_object_add(req, "user",
 				       json_object_new_string(user));
@@ -202,9 +207,9 @@ static void need_args(int argc, int min, int max, const char *cmd)
 static json_object *limit_request(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"cpu", required_argument, NULL, 'c'},
-		{"memory", required_argument, NULL, 'm'},
-		{NULL, 0, NULL, 0}};
+	    {"cpu", required_argument, NULL, 'c'},
+	    {"memory", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0}};
 	json_object *req = request("limit");
 	bool any = false;
 	int c;
@@ -222,7 +227,7 @@ static json_object *limit_request(int argc, char **argv)
 	}
 	if (optind != argc - 1 || !any)
 		die(CTL_USAGE, "usage: limit USER [--cpu X] [--memory Y] (at "
-			     "least one)");
+			       "least one)");
 	add_user(req, argv[optind]);
 	return req;
 }
@@ -257,7 +262,8 @@ static json_object *user_request(const char *cmd, int argc, char **argv)
 	return req;
 }
 
-/* --- human output ------------------------------------------------------------------ */
+/* --- human output
+ * ------------------------------------------------------------------ */
 
 static int64_t get_int(json_object *o, const char *key, int64_t dflt)
 {
@@ -380,13 +386,21 @@ static void print_event(const char *line)
 	json_object_put(e);
 }
 
-/* --- commands ------------------------------------------------------------------------- */
+/* --- commands
+ * ------------------------------------------------------------------------- */
 
 static int follow_events(void)
 {
 	char *line;
 
-	json_object_put(read_reply()); /* {"ok":true,"events":"following"} */
+	json_object *ack = read_reply(); /* {"ok":true,"events":...} */
+
+	if (json_out) /* scripts may wait for it: from here, nothing is missed
+		       */
+		puts(json_object_to_json_string_ext(ack,
+						    JSON_C_TO_STRING_PLAIN));
+	fflush(stdout);
+	json_object_put(ack);
 	while ((line = read_line()))
 		print_event(line);
 	die(CTL_CONNECT, "%s closed the connection", sock_path);
@@ -401,7 +415,7 @@ static void print_human(const char *cmd, json_object *reply)
 		      stdout);
 	else if (strcmp(cmd, "metrics") == 0)
 		fputs(get_str(reply, "metrics") ? get_str(reply, "metrics")
-						 : "",
+						: "",
 		      stdout);
 	else if (strcmp(cmd, "version") == 0)
 		printf("cgfairctl %s, cgfaird %s (protocol %lld)\n",
@@ -444,11 +458,11 @@ static json_object *build_request(int argc, char **argv)
 static int parse_options(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0}};
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0}};
 	int c;
 
 	sock_path = getenv("CGFAIR_SOCKET");
@@ -495,8 +509,8 @@ int main(int argc, char **argv)
 	reply = read_reply();
 	if (json_out)
 		puts(json_object_to_json_string_ext(
-			reply, JSON_C_TO_STRING_PLAIN |
-				       JSON_C_TO_STRING_NOSLASHESCAPE));
+		    reply,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		print_human(cmd, reply);
 	json_object_put(reply);

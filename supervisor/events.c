@@ -41,31 +41,27 @@ struct type_info {
 };
 
 static const struct type_info types[EVENT_TYPE_COUNT] = {
-	[EVENT_LIMIT_CHANGE] = {"limit_change",
-				"f6fdc42306da4c819a16d37d7b544ece", LOG_INFO,
-				NULL},
-	[EVENT_THROTTLE_START] = {"throttle_start",
-				  "c19cb132034444f3aad32132ebd67d29",
-				  LOG_NOTICE, NULL},
-	[EVENT_THROTTLE_END] = {"throttle_end",
-				"d6e21a2c88c0437986d7352ba4add5aa", LOG_NOTICE,
-				"throttleCPU"},
-	[EVENT_OOM] = {"oom", "0a3803e70833493ea11488e65f2b9d14", LOG_WARNING,
-		       "OOM"},
-	[EVENT_PENALTY_ON] = {"penalty_on", "67de62a081774204a75023a5463eba10",
-			      LOG_NOTICE, NULL},
-	[EVENT_PENALTY_OFF] = {"penalty_off",
-			       "0bbe68bec88c40aab77c4f2717c97e1e", LOG_NOTICE,
-			       NULL},
-	[EVENT_ADMIN_ACTION] = {"admin_action",
-				"50dc19e852ba486fa39f694296e486c4", LOG_NOTICE,
-				NULL},
-	[EVENT_WORKER_RESTART] = {"worker_restart",
-				  "f8b7dbfa98814f25a7ddbdefd8708926",
-				  LOG_WARNING, NULL},
-	[EVENT_CONFIG_RELOAD] = {"config_reload",
-				 "94f85df081a1475088424ca039a95c68",
-				 LOG_NOTICE, NULL},
+    [EVENT_LIMIT_CHANGE] = {"limit_change", "f6fdc42306da4c819a16d37d7b544ece",
+			    LOG_INFO, NULL},
+    [EVENT_THROTTLE_START] = {"throttle_start",
+			      "c19cb132034444f3aad32132ebd67d29", LOG_NOTICE,
+			      NULL},
+    [EVENT_THROTTLE_END] = {"throttle_end", "d6e21a2c88c0437986d7352ba4add5aa",
+			    LOG_NOTICE, "throttleCPU"},
+    [EVENT_OOM] = {"oom", "0a3803e70833493ea11488e65f2b9d14", LOG_WARNING,
+		   "OOM"},
+    [EVENT_PENALTY_ON] = {"penalty_on", "67de62a081774204a75023a5463eba10",
+			  LOG_NOTICE, NULL},
+    [EVENT_PENALTY_OFF] = {"penalty_off", "0bbe68bec88c40aab77c4f2717c97e1e",
+			   LOG_NOTICE, NULL},
+    [EVENT_ADMIN_ACTION] = {"admin_action", "50dc19e852ba486fa39f694296e486c4",
+			    LOG_NOTICE, NULL},
+    [EVENT_WORKER_RESTART] = {"worker_restart",
+			      "f8b7dbfa98814f25a7ddbdefd8708926", LOG_WARNING,
+			      NULL},
+    [EVENT_CONFIG_RELOAD] = {"config_reload",
+			     "94f85df081a1475088424ca039a95c68", LOG_NOTICE,
+			     NULL},
 };
 
 static struct {
@@ -85,8 +81,7 @@ static struct {
 
 const char *event_type_name(enum event_type type)
 {
-	return (unsigned)type < EVENT_TYPE_COUNT ? types[type].name
-						 : "unknown";
+	return (unsigned)type < EVENT_TYPE_COUNT ? types[type].name : "unknown";
 }
 
 /* --- text ---------------------------------------------------------------- */
@@ -205,7 +200,7 @@ static void make_id(char id[17])
 		clock_gettime(CLOCK_REALTIME, &ts);
 		for (size_t i = 0; i < sizeof(r); i++)
 			r[i] = (unsigned char)((unsigned long)ts.tv_nsec >>
-						       (i % 4 * 8) ^
+						   (i % 4 * 8) ^
 					       n++ * 131u ^ (unsigned)getpid());
 	}
 	for (size_t i = 0; i < 16; i++)
@@ -256,8 +251,8 @@ static void fmt_mem(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%.1f MiB", (double)bytes / 1048576.0);
 }
 
-static void msg_limit(const struct event_fields *f, const char *who,
-		      char *buf, size_t len)
+static void msg_limit(const struct event_fields *f, const char *who, char *buf,
+		      size_t len)
 {
 	char a[32], b[32], c[32], d[32];
 	int n = snprintf(buf, len, "%s:", who);
@@ -271,8 +266,8 @@ static void msg_limit(const struct event_fields *f, const char *who,
 	if (f->mem_old != f->mem_new && n > 0 && (size_t)n < len) {
 		fmt_mem(f->mem_old, c, sizeof(c));
 		fmt_mem(f->mem_new, d, sizeof(d));
-		n += snprintf(buf + n, len - (size_t)n, " memory limit %s -> %s",
-			      c, d);
+		n += snprintf(buf + n, len - (size_t)n,
+			      " memory limit %s -> %s", c, d);
 	}
 	if (f->reason && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " (%s)", f->reason);
@@ -294,8 +289,8 @@ static void msg_oom(const struct event_fields *f, const char *who, char *buf,
 			 who);
 }
 
-static void msg_admin(const struct event_fields *f, const char *who,
-		      char *buf, size_t len)
+static void msg_admin(const struct event_fields *f, const char *who, char *buf,
+		      size_t len)
 {
 	snprintf(buf, len, "admin request by uid %u (pid %d): %s%s%s: %s",
 		 (unsigned)f->client_uid, (int)f->client_pid,
@@ -318,8 +313,9 @@ static void default_message(enum event_type t, const struct event_fields *f,
 			 f->cpu_percent);
 		break;
 	case EVENT_THROTTLE_END:
-		snprintf(buf, len, "%s no longer throttled after %lld s "
-				   "(average %.1f%%)",
+		snprintf(buf, len,
+			 "%s no longer throttled after %lld s "
+			 "(average %.1f%%)",
 			 who, (long long)(f->end - f->start), f->cpu_percent);
 		break;
 	case EVENT_OOM:
@@ -346,7 +342,8 @@ static void default_message(enum event_type t, const struct event_fields *f,
 			 f->failed ? "configuration %s not reloaded: %s; the "
 				     "old one stays"
 				   : "configuration %s reloaded%s",
-			 f->config ? f->config : "", f->reason ? f->reason : "");
+			 f->config ? f->config : "",
+			 f->reason ? f->reason : "");
 		break;
 	default:
 		snprintf(buf, len, "event");
@@ -368,7 +365,8 @@ static void add_limit(json_object *o, const char *key, uint64_t bytes)
 	if (bytes == EVENT_NO_LIMIT)
 		json_object_object_add(o, key, NULL);
 	else
-		add_int(o, key, (int64_t)(bytes > INT64_MAX ? INT64_MAX : bytes));
+		add_int(o, key,
+			(int64_t)(bytes > INT64_MAX ? INT64_MAX : bytes));
 }
 
 static void add_oom(json_object *o, const struct event_fields *f)
@@ -435,7 +433,8 @@ static void add_type_fields(json_object *o, enum event_type t,
 		break;
 	case EVENT_CONFIG_RELOAD:
 		add_str(o, "config", f->config);
-		json_object_object_add(o, "ok", json_object_new_boolean(!f->failed));
+		json_object_object_add(o, "ok",
+				       json_object_new_boolean(!f->failed));
 		break;
 	default:
 		break;
@@ -511,12 +510,12 @@ static json_object *full_record(enum event_type t, json_object *own,
 		return json_object_get(own);
 	json_object *o = seed_record(t, f, now, id);
 	json_object_object_foreach(own, key, val)
-		json_object_object_add(o, key, json_object_get(val));
+	    json_object_object_add(o, key, json_object_get(val));
 	return o;
 }
 
-static const int json_flags = JSON_C_TO_STRING_PLAIN |
-			      JSON_C_TO_STRING_NOSLASHESCAPE;
+static const int json_flags =
+    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
 
 char *event_format_json(enum event_type type, const struct event_fields *f,
 			struct timespec now)
@@ -600,9 +599,9 @@ static char *journal_field(const char *key, json_object *val)
 	size_t i;
 
 	for (i = 0; key[i] && i < sizeof(name) - 1; i++)
-		name[i] = (char)(key[i] >= 'a' && key[i] <= 'z'
-					 ? key[i] - 'a' + 'A'
-					 : key[i]);
+		name[i] =
+		    (char)(key[i] >= 'a' && key[i] <= 'z' ? key[i] - 'a' + 'A'
+							  : key[i]);
 	name[i] = '\0';
 	if (asprintf(&s, "CGFAIR_%s=%s", name, json_object_get_string(val)) < 0)
 		fatal(EXIT_FATAL, "asprintf");
@@ -716,7 +715,8 @@ static int log_dir(const char *path)
 		return -1;
 	if (lstat(dir, &st) < 0)
 		return -1;
-	if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	if (!S_ISDIR(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		errno = EPERM;
 		return -1;
@@ -739,7 +739,7 @@ static void open_log(void)
 	}
 	fd = open(ev.path,
 		  O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY |
-			  O_CLOEXEC,
+		      O_CLOEXEC,
 		  0640);
 	if (fd < 0) {
 		log_warn("event log %s", ev.path);

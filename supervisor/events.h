@@ -25,7 +25,7 @@ enum event_type {
 	EVENT_PENALTY_OFF,	/* ... and came out */
 	EVENT_ADMIN_ACTION,	/* a state-changing request from a client */
 	EVENT_WORKER_RESTART,	/* a worker died and is being restarted */
-	EVENT_CONFIG_RELOAD,	/* the configuration was (or was not) reloaded */
+	EVENT_CONFIG_RELOAD, /* the configuration was (or was not) reloaded */
 	EVENT_TYPE_COUNT
 };
 
@@ -56,12 +56,12 @@ struct event_fields {
 			       in percent (the seed: of the whole machine) */
 
 	/* EVENT_OOM */
-	uint64_t oom_kills; /* the cgroup's oom_kill counter after it */
-	pid_t pid;	    /* the victim, 0: not known */
-	const char *comm;   /* its name, NULL: not known */
-	uint64_t rss_kb;    /* its resident memory when killed */
+	uint64_t oom_kills;  /* the cgroup's oom_kill counter after it */
+	pid_t pid;	     /* the victim, 0: not known */
+	const char *comm;    /* its name, NULL: not known */
+	uint64_t rss_kb;     /* its resident memory when killed */
 	uint32_t victim_uid; /* the uid the kernel gave the victim */
-	const char *memcg;  /* the cgroup the kernel named */
+	const char *memcg;   /* the cgroup the kernel named */
 
 	/* EVENT_PENALTY_ON */
 	time_t until; /* CLOCK_REALTIME seconds, 0: no end */
@@ -104,8 +104,7 @@ void event_emit(enum event_type type, const struct event_fields *f);
 /* A third sink: fn gets every event as one JSON object (no newline), the
  * same text as the log line. At most EVENTS_MAX_SINKS. */
 #define EVENTS_MAX_SINKS 4
-typedef void (*event_sink)(enum event_type type, const char *json,
-			   void *arg);
+typedef void (*event_sink)(enum event_type type, const char *json, void *arg);
 int events_add_sink(event_sink fn, void *arg);
 
 const char *event_type_name(enum event_type type);

@@ -35,11 +35,11 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#define LISTEN_BACKLOG	 128
-#define FLUSH_MAX_MSGS	 16		/* per turn: ~32 KiB in the socket */
-#define FLUSH_PAUSE_USEC (10 * 1000ULL) /* between turns */
-#define EVENT_QUEUE	 512		/* events waiting for the pacer */
-#define MAX_PEER_GROUPS	 65536
+#define LISTEN_BACKLOG	  128
+#define FLUSH_MAX_MSGS	  16		 /* per turn: ~32 KiB in the socket */
+#define FLUSH_PAUSE_USEC  (10 * 1000ULL) /* between turns */
+#define EVENT_QUEUE	  512		 /* events waiting for the pacer */
+#define MAX_PEER_GROUPS	  65536
 #define CONFIG_MAX_CHUNKS 256 /* 256 KiB of configuration text */
 
 struct cached_row {
@@ -62,7 +62,8 @@ static sd_event_source *flush_src;
 
 static void schedule_flush(void);
 
-/* --- settings ------------------------------------------------------------------ */
+/* --- settings
+ * ------------------------------------------------------------------ */
 
 void frontend_settings_default(struct frontend_settings *s)
 {
@@ -82,8 +83,7 @@ void frontend_settings_from_config(struct frontend_settings *s,
 
 	frontend_settings_default(s);
 	snprintf(s->path, sizeof(s->path), "%s", k->path);
-	snprintf(s->admin_group, sizeof(s->admin_group), "%s",
-		 k->admin_group);
+	snprintf(s->admin_group, sizeof(s->admin_group), "%s", k->admin_group);
 	s->status_all = k->status_visibility == CONFIG_STATUS_ALL;
 	s->max_clients = k->max_clients;
 	s->max_clients_per_uid = k->max_clients_per_uid;
@@ -111,7 +111,8 @@ static void resolve_admin_group(void)
 	have_admin_gid = true;
 }
 
-/* --- the socket -------------------------------------------------------------------- */
+/* --- the socket
+ * -------------------------------------------------------------------- */
 
 static void socket_addr(struct sockaddr_un *sa, const char *path)
 {
@@ -135,8 +136,9 @@ static void remove_stale(const struct sockaddr_un *sa)
 		fatal(EXIT_FATAL, "%s", sa->sun_path);
 	}
 	if (!S_ISSOCK(st.st_mode))
-		fatalx(EXIT_FATAL, "%s exists and is not a socket; not "
-				   "touching it",
+		fatalx(EXIT_FATAL,
+		       "%s exists and is not a socket; not "
+		       "touching it",
 		       sa->sun_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -167,8 +169,8 @@ static void make_socket(void)
 
 	socket_addr(&sa, cfg.path);
 	remove_stale(&sa);
-	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			   0);
+	listen_fd =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (listen_fd < 0)
 		fatal(EXIT_FATAL, "socket");
 	if (bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
@@ -202,12 +204,12 @@ static void join_dir(char *buf, size_t len, const char *mount,
 static void send_listen(struct worker *w)
 {
 	struct ipc_listen_setup m = {
-		.max_clients = cfg.max_clients,
-		.max_clients_per_uid = cfg.max_clients_per_uid,
-		.max_line = cfg.max_line,
-		.idle_timeout_ms = cfg.idle_timeout_ms,
-		.subscriber_backlog = cfg.subscriber_backlog,
-		.admin_gid = (uint32_t)admin_gid,
+	    .max_clients = cfg.max_clients,
+	    .max_clients_per_uid = cfg.max_clients_per_uid,
+	    .max_line = cfg.max_line,
+	    .idle_timeout_ms = cfg.idle_timeout_ms,
+	    .subscriber_backlog = cfg.subscriber_backlog,
+	    .admin_gid = (uint32_t)admin_gid,
 	};
 	struct ipc_scan_setup where;
 
@@ -224,7 +226,8 @@ static void send_listen(struct worker *w)
 	worker_tell(w, IPC_LISTEN, &m, sizeof(m), &listen_fd, 1);
 }
 
-/* --- rows ------------------------------------------------------------------------ */
+/* --- rows
+ * ------------------------------------------------------------------------ */
 
 static size_t row_index(uint32_t uid)
 {
@@ -320,22 +323,21 @@ void frontend_user_changed(const struct user *u)
 	const struct runtime_override *o = state_find(u->uid);
 	const struct policy_state *p = &u->pol;
 	struct ipc_user_state r = {
-		.uid = u->uid,
-		.flags = row_flags(u, o),
-		.nprocs = u->nprocs,
-		.ncpus = online_cpus(),
-		.cap_permille = p->has_cap && isfinite(p->cap)
-					? llround(p->cap * 1000)
-					: -1,
-		.weight = p->weight,
-		.use_permille = isfinite(u->use_cores) && u->use_cores > 0
-					? (uint64_t)llround(u->use_cores * 1000)
-					: 0,
-		.mem_bytes = u->mem_bytes,
-		.mem_limit = p->has_mem && p->mem_limit != CONFIG_UNLIMITED
-				     ? p->mem_limit
-				     : 0,
-		.mem_cache = u->mem_cache,
+	    .uid = u->uid,
+	    .flags = row_flags(u, o),
+	    .nprocs = u->nprocs,
+	    .ncpus = online_cpus(),
+	    .cap_permille =
+		p->has_cap && isfinite(p->cap) ? llround(p->cap * 1000) : -1,
+	    .weight = p->weight,
+	    .use_permille = isfinite(u->use_cores) && u->use_cores > 0
+				? (uint64_t)llround(u->use_cores * 1000)
+				: 0,
+	    .mem_bytes = u->mem_bytes,
+	    .mem_limit = p->has_mem && p->mem_limit != CONFIG_UNLIMITED
+			     ? p->mem_limit
+			     : 0,
+	    .mem_cache = u->mem_cache,
 	};
 
 	if (o && o->penalty.on && o->penalty.expires_ms > 0)
@@ -354,7 +356,8 @@ void frontend_users_hook(struct user *u, bool added)
 		frontend_row(&r);
 }
 
-/* --- events ------------------------------------------------------------------------- */
+/* --- events
+ * ------------------------------------------------------------------------- */
 
 void frontend_event(const char *json)
 {
@@ -396,7 +399,8 @@ static void drop_events(void)
 	}
 }
 
-/* --- the pacer ----------------------------------------------------------------------- */
+/* --- the pacer
+ * ----------------------------------------------------------------------- */
 
 /* Send up to *budget messages of dirty rows. false: the worker failed. */
 static bool flush_rows(struct worker *w, int *budget)
@@ -487,7 +491,8 @@ static void schedule_flush(void)
 		log_warnx("cannot schedule sending rows to the frontend");
 }
 
-/* --- requests ----------------------------------------------------------------------- */
+/* --- requests
+ * ----------------------------------------------------------------------- */
 
 /* The fd must be a connection accepted on our socket: not the listening
  * socket itself and not the frontend's IPC socket, whose SO_PEERCRED
@@ -522,8 +527,8 @@ static bool in_peer_groups(int fd, gid_t want)
 		if (errno != ERANGE || len > MAX_PEER_GROUPS * sizeof(gid_t))
 			return false;
 		g = malloc(len);
-		if (!g || getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) <
-				  0) {
+		if (!g ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) < 0) {
 			free(g);
 			return false;
 		}
@@ -546,17 +551,48 @@ static bool may_change(int fd, const struct ucred *cr)
 static const char *op_name(uint32_t op)
 {
 	static const char *const names[] = {
-		[CLIENT_PENALTY] = "penalty",	  [CLIENT_RELEASE] = "release",
-		[CLIENT_LIMIT_SET] = "limit",	  [CLIENT_LIMIT_CLEAR] = "limit-clear",
-		[CLIENT_RELOAD] = "reload",	  [CLIENT_CONFIG] = "config"};
+	    [CLIENT_PENALTY] = "penalty", [CLIENT_RELEASE] = "release",
+	    [CLIENT_LIMIT_SET] = "limit", [CLIENT_LIMIT_CLEAR] = "limit-clear",
+	    [CLIENT_RELOAD] = "reload",	  [CLIENT_CONFIG] = "config"};
 	return op < sizeof(names) / sizeof(names[0]) && names[op] ? names[op]
 								  : "?";
+}
+
+/* Denials are logged, but a client looping on them must not flood the
+ * journal: at most DENIAL_LOGS a minute, then a count. */
+#define DENIAL_LOGS 10
+
+static void log_denial(const struct ipc_client_request *rq,
+		       const struct ucred *cr)
+{
+	static uint64_t window;
+	static unsigned logged, hidden;
+	uint64_t now = 0;
+
+	sd_event_now(supervisor_event(), CLOCK_MONOTONIC, &now);
+	if (now - window > 60 * 1000 * 1000ULL) {
+		if (hidden)
+			log_warnx("%u more denied requests not logged", hidden);
+		window = now;
+		logged = hidden = 0;
+	}
+	if (logged++ < DENIAL_LOGS)
+		log_warnx("denied %s of uid %u to uid %u pid %d",
+			  op_name(rq->op), rq->uid, (unsigned)cr->uid,
+			  (int)cr->pid);
+	else
+		hidden++;
 }
 
 static int denied(const struct ipc_client_request *rq, const struct ucred *cr,
 		  char *msg, size_t len)
 {
-	if (have_admin_gid)
+	if (rq->op == CLIENT_CONFIG)
+		snprintf(msg, len,
+			 "permission denied: the configuration is for admins "
+			 "while status_visibility = own (you are uid %u)",
+			 (unsigned)cr->uid);
+	else if (have_admin_gid)
 		snprintf(msg, len,
 			 "permission denied: %s needs root or group %s "
 			 "(you are uid %u)",
@@ -565,8 +601,7 @@ static int denied(const struct ipc_client_request *rq, const struct ucred *cr,
 		snprintf(msg, len,
 			 "permission denied: %s needs root (you are uid %u)",
 			 op_name(rq->op), (unsigned)cr->uid);
-	log_warnx("denied %s of uid %u to uid %u pid %d", op_name(rq->op),
-		  rq->uid, (unsigned)cr->uid, (int)cr->pid);
+	log_denial(rq, cr);
 	return EPERM;
 }
 
@@ -596,8 +631,7 @@ static int decide(const struct ipc_client_request *rq, const struct ucred *cr,
 		break;
 	}
 	log_info("uid %u pid %d: %s uid %u: %s", (unsigned)cr->uid,
-		 (int)cr->pid, op_name(rq->op), rq->uid,
-		 r == 0 ? "done" : msg);
+		 (int)cr->pid, op_name(rq->op), rq->uid, r == 0 ? "done" : msg);
 	return r < 0 ? -r : r;
 }
 
@@ -645,12 +679,15 @@ static bool on_request(struct worker *w, struct ipc_msg *msg)
 		ipc_close_fds(msg);
 		return false; /* not a client of ours: the worker is killed */
 	}
-	if (rq->op == CLIENT_CONFIG) { /* a read: anyone may */
+	/* the configuration names users (users.d): readable by all only
+	 * when every row is */
+	if (rq->op == CLIENT_CONFIG &&
+	    (cfg.status_all || may_change(fd, &cr))) {
 		ipc_close_fds(msg);
 		send_config(w, rq->id);
 		return true;
 	}
-	if (may_change(fd, &cr))
+	if (rq->op != CLIENT_CONFIG && may_change(fd, &cr))
 		rep.status = decide(rq, &cr, rep.message, sizeof(rep.message));
 	else
 		rep.status = denied(rq, &cr, rep.message, sizeof(rep.message));
@@ -659,7 +696,8 @@ static bool on_request(struct worker *w, struct ipc_msg *msg)
 	return true;
 }
 
-/* --- the worker class --------------------------------------------------------------- */
+/* --- the worker class
+ * --------------------------------------------------------------- */
 
 static void on_start(struct worker *w)
 {
@@ -683,12 +721,12 @@ static bool on_message(struct worker *w, struct ipc_msg *msg)
 }
 
 static const struct worker_class frontend_class = {
-	.role = ROLE_FRONTEND,
-	.exe = "cgfair-frontend",
-	.chroot = true,
-	.count = 1,
-	.on_start = on_start,
-	.on_message = on_message,
+    .role = ROLE_FRONTEND,
+    .exe = "cgfair-frontend",
+    .chroot = true,
+    .count = 1,
+    .on_start = on_start,
+    .on_message = on_message,
 };
 
 void frontend_configure(const struct frontend_settings *s)

@@ -18,9 +18,9 @@ struct cgfair_config;
 
 /* The [socket] section of cgfair.conf. */
 struct frontend_settings {
-	char path[108];		/* sizeof(sun_path) */
-	char admin_group[64];	/* "": only root may change state */
-	bool status_all;	/* status_visibility = all */
+	char path[108];	      /* sizeof(sun_path) */
+	char admin_group[64]; /* "": only root may change state */
+	bool status_all;      /* status_visibility = all */
 	uint32_t max_clients;
 	uint32_t max_clients_per_uid;
 	uint64_t idle_timeout_ms;

@@ -8,6 +8,7 @@
 #include "supervisor/conf.h"
 #include "supervisor/control.h"
 #include "supervisor/events.h"
+#include "supervisor/frontend.h"
 #include "supervisor/oom.h"
 #include "supervisor/placement.h"
 #include "supervisor/settings.h"
@@ -249,11 +250,14 @@ static void setup_signals(void)
 		fatalx(EXIT_FATAL, "cannot add the SIGUSR2 test hook");
 }
 
-static const struct worker_class frontend_class = {
-	.role = ROLE_FRONTEND,
-	.exe = "cgfair-frontend",
-	.chroot = true,
-	.count = 1};
+/* Before caps_reduce(): the socket is made as root. */
+static void start_frontend(void)
+{
+	struct frontend_settings fs;
+
+	frontend_settings_from_config(&fs, conf());
+	frontend_register(&fs);
+}
 
 static void start_backend(void)
 {
@@ -322,7 +326,7 @@ int main(int argc, char **argv)
 	workers_init(event);
 	placement_add_workers();
 	start_events_and_oom();
-	workers_add_class(&frontend_class);
+	start_frontend();
 	start_backend();
 	start_placement();
 	caps_reduce();

@@ -7,6 +7,7 @@ CGFAIRD_SRCS += supervisor/placement.c
 CGFAIRD_SRCS += supervisor/events.c supervisor/oom.c
 CGFAIRD_SRCS += supervisor/conf.c supervisor/state.c supervisor/control.c \
 	supervisor/settings.c $(POLICY_SRCS)
+CGFAIRD_SRCS += supervisor/frontend.c
 
 PROGRAMS += cgfaird
 $(eval $(call program,cgfaird,$(CGFAIRD_SRCS)))

@@ -72,12 +72,12 @@ static void on_start(struct worker *w);
 static bool on_message(struct worker *w, struct ipc_msg *msg);
 
 static struct worker_class oomwatch_class = {
-	.role = ROLE_OOMWATCH,
-	.exe = "cgfair-oomwatch",
-	.chroot = true,
-	.count = 2,
-	.on_start = on_start,
-	.on_message = on_message,
+    .role = ROLE_OOMWATCH,
+    .exe = "cgfair-oomwatch",
+    .chroot = true,
+    .count = 2,
+    .on_start = on_start,
+    .on_message = on_message,
 };
 
 static uint64_t now_usec(void)
@@ -278,9 +278,9 @@ static void kill_counted(uid_t uid, uint64_t value)
 		return;
 	}
 	pending[npending++] = (struct pending){
-		.uid = uid,
-		.value = value,
-		.deadline = now_usec() + cfg.detail_wait_ms * 1000ULL};
+	    .uid = uid,
+	    .value = value,
+	    .deadline = now_usec() + cfg.detail_wait_ms * 1000ULL};
 	timer_update();
 }
 
@@ -297,8 +297,7 @@ static void account(struct user *u, uint64_t value, const char *from)
 	if (value < u->oom_reported) {
 		log_warnx("uid %u: oom_kill went back from %llu to %llu (%s): "
 			  "cgroup made again? counting from there",
-			  (unsigned)u->uid,
-			  (unsigned long long)u->oom_reported,
+			  (unsigned)u->uid, (unsigned long long)u->oom_reported,
 			  (unsigned long long)value, from);
 		u->oom_reported = value;
 		return;
@@ -306,8 +305,7 @@ static void account(struct user *u, uint64_t value, const char *from)
 	if (value - u->oom_reported > MAX_PER_REPORT) {
 		log_warnx("uid %u: oom_kill jumped from %llu to %llu (%s); "
 			  "reporting the last %u kills",
-			  (unsigned)u->uid,
-			  (unsigned long long)u->oom_reported,
+			  (unsigned)u->uid, (unsigned long long)u->oom_reported,
 			  (unsigned long long)value, from, MAX_PER_REPORT);
 		u->oom_reported = value - MAX_PER_REPORT;
 	}
@@ -452,7 +450,8 @@ static void on_victim(const struct ipc_oom_victim *v)
 			  v->pid, v->comm, v->memcg);
 		return;
 	}
-	if (u->oom_no_counter) { /* no counter to wait for: one line, one kill */
+	if (u->oom_no_counter) { /* no counter to wait for: one line, one kill
+				  */
 		emit(u->uid, 0, v);
 		return;
 	}
@@ -471,8 +470,8 @@ static void on_victim(const struct ipc_oom_victim *v)
 	}
 	if (nvictims == MAX_VICTIMS)
 		drop_victim(0);
-	victims[nvictims++] = (struct victim){
-		.uid = u->uid, .received = now_usec(), .v = *v};
+	victims[nvictims++] =
+	    (struct victim){.uid = u->uid, .received = now_usec(), .v = *v};
 	timer_update();
 }
 

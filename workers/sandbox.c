@@ -31,8 +31,10 @@ void sandbox_allow(scmp_filter_ctx ctx, int nr)
 
 void sandbox_allow_open_readonly(scmp_filter_ctx ctx)
 {
+	/* O_TMPFILE (and glibc's __O_TMPFILE) include O_DIRECTORY, and
+	 * reading a directory is allowed: mask the tmpfile-only bit */
 	const scmp_datum_t wflags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC |
-				    O_APPEND | O_TMPFILE;
+				    O_APPEND | (O_TMPFILE & ~O_DIRECTORY);
 	int rc;
 
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,

@@ -89,6 +89,9 @@ t_wait 10 is_false $U2 penalty
 out=$(ctl_as $U2 --json status)
 uids=$(echo "$out" | json_get "' '.join(str(u['uid']) for u in r['users'])")
 t_check "status as uid $U2 shows its own row only" [ "$uids" = "$U2" ]
+ctl status no-such-user-here >"$T_TMP/nouser.out" 2>&1
+t_check "status of an unknown user name: daemon error (1)" [ $? -eq 1 ]
+t_check "... naming the user" grep -q 'unknown user "no-such-user-here"' "$T_TMP/nouser.out"
 ctl_as $U2 status $U1 >/dev/null 2>&1
 t_check "uid $U2 asking for uid $U1's row: permission denied (4)" [ $? -eq 4 ]
 t_check "human status table" sh -c "'$CTL' --socket '$SOCK' status | grep -q '^USER .*STATE'"
@@ -113,7 +116,7 @@ t_check "non-admin penalty: no penalty" is_false $U1 penalty
 ctl --json events >"$T_TMP/events.out" 2>&1 &
 EPID=$!
 t_cleanup "kill $EPID"
-sleep 0.3
+t_wait 5 grep -q following "$T_TMP/events.out"
 ctl penalty $U1 600 >/dev/null
 t_check "root penalty: accepted" [ $? -eq 0 ]
 t_check "root penalty: status shows the penalty" t_wait 5 is_true $U1 penalty
@@ -143,6 +146,8 @@ fi
 ctl_as $U2 reload >/dev/null 2>&1
 t_check "non-admin reload: exit status 4" [ $? -eq 4 ]
 t_check "config prints the effective configuration" sh -c "'$CTL' --socket '$SOCK' config | grep -q '^\[socket\]'"
+ctl_as $U2 config >/dev/null 2>&1
+t_check "non-admin config while status_visibility = own: denied (4)" [ $? -eq 4 ]
 
 # --- the seed's text commands (one request per connection)
 out=$($SC "$SOCK" send help)
@@ -199,9 +204,19 @@ t_check "flood of admin actions answered ($out)" [ "$out" = "ok 800" ]
 t_check "a subscriber that never reads is dropped" grep -qx dropped "$T_TMP/stall.out"
 t_check "... and the daemon says why" grep -q "subscriber too slow" "$DLOG"
 t_check "daemon and frontend still serve" sh -c "'$CTL' --socket '$SOCK' version >/dev/null"
+
+# --- a reload hands the frontend its new bounds
+sed -i 's/^max_clients_per_uid = 4/max_clients_per_uid = 2/' "$T_TMP/cgfair.conf"
+ctl reload >/dev/null
+t_check "root reload: accepted" [ $? -eq 0 ]
+out=$($RUNAS $U2 $SC "$SOCK" hold 3 0.5)
+t_check "after reload: max_clients_per_uid 2 in force" sh -c \
+	"[ \$(echo '$out' | grep -c '^open\$') -eq 2 ] && echo '$out' | grep -q 'max_clients_per_uid 2'"
 t_check "the frontend never died" sh -c "! grep -q 'worker frontend' '$DLOG'"
 
 # --- stop: the socket goes with the daemon
 daemon_stop
 t_check "socket removed at stop" [ ! -e "$SOCK" ]
+t_check "no sanitizer report in the daemon's log" sh -c \
+	"! grep -E 'Sanitizer|runtime error' '$DLOG'"
 exit 0

@@ -11,3 +11,5 @@ TEST_PROGRAMS += tests/t-oomd
 $(eval $(call program,tests/t-oomd,tests/tools/oomd.c supervisor/workers.c \
 	supervisor/caps.c supervisor/oom.c supervisor/events.c \
 	supervisor/users.c $(BACKEND_SRCS) ipc/ipc.c $(COMMON_SRCS)))
+TEST_PROGRAMS += tests/t-duty
+$(eval $(call program,tests/t-duty,tests/tools/duty.c))

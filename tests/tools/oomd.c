@@ -228,16 +228,16 @@ struct args {
 static void parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option lopts[] = {
-		{"libexec", required_argument, NULL, 'l'},
-		{"subtree", required_argument, NULL, 's'},
-		{"log", required_argument, NULL, 'o'},
-		{"backend", required_argument, NULL, 'b'},
-		{"watchers", required_argument, NULL, 'w'},
-		{"detail-wait", required_argument, NULL, 'W'},
-		{"no-kmsg", no_argument, NULL, 'K'},
-		{"journal", no_argument, NULL, 'j'},
-		{"debug", no_argument, NULL, 'd'},
-		{NULL, 0, NULL, 0}};
+	    {"libexec", required_argument, NULL, 'l'},
+	    {"subtree", required_argument, NULL, 's'},
+	    {"log", required_argument, NULL, 'o'},
+	    {"backend", required_argument, NULL, 'b'},
+	    {"watchers", required_argument, NULL, 'w'},
+	    {"detail-wait", required_argument, NULL, 'W'},
+	    {"no-kmsg", no_argument, NULL, 'K'},
+	    {"journal", no_argument, NULL, 'j'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {NULL, 0, NULL, 0}};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -323,8 +323,8 @@ int main(int argc, char **argv)
 	mkdir(CGFAIR_EMPTYDIR, 0555);
 	setup_loop();
 	workers_init(event);
-	events_init(&(struct event_settings){.log_path = a.log,
-					     .journal = a.journal});
+	events_init(
+	    &(struct event_settings){.log_path = a.log, .journal = a.journal});
 	oom_init(&a.oom);
 	start_backend(&a);
 	caps_reduce();

@@ -60,9 +60,8 @@ static int setup(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/cgfair-test-events.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/log/events.log", dir);
-	events_init(&(struct event_settings){.log_path = path,
-					     .node = "node1",
-					     .journal = false});
+	events_init(&(struct event_settings){
+	    .log_path = path, .node = "node1", .journal = false});
 	return 0;
 }
 
@@ -115,9 +114,8 @@ static void assert_seed_time(const char *s)
 }
 
 static const char *const seed_keys[] = {
-	"TYPE",	    "ID",	  "CGROUP",   "USERNAME",
-	"UID",	    "UNAME",	  "START_TIME", "END_TIME",
-	"CPU",	    "TIMESTAMP", "NODE"};
+    "TYPE",	  "ID",	      "CGROUP", "USERNAME",  "UID", "UNAME",
+    "START_TIME", "END_TIME", "CPU",	"TIMESTAMP", "NODE"};
 
 static void assert_seed_record(json_object *o, const char *type)
 {
@@ -288,12 +286,11 @@ static void test_sanitize(void **state)
 	event_sanitize(a);
 	assert_string_equal(a, "ok \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 done");
 	event_sanitize(b);
-	assert_string_equal(b, "bad?????" "(?????");
+	assert_string_equal(b, "bad?????"
+			       "(?????");
 	/* a hostile task name still makes a valid record */
-	struct event_fields f = {.uid = 1000,
-				 .pid = 1,
-				 .comm = "x\"\n\\\xff}",
-				 .memcg = "/a\tb"};
+	struct event_fields f = {
+	    .uid = 1000, .pid = 1, .comm = "x\"\n\\\xff}", .memcg = "/a\tb"};
 	char *s = event_format_json(EVENT_OOM, &f, t0);
 	json_object *o = parse(s);
 	assert_string_equal(str(o, "comm"), "x\"?\\?}");
@@ -404,8 +401,9 @@ static void test_sink(void **state)
 {
 	(void)state;
 	assert_int_equal(events_add_sink(sink, NULL), 0);
-	event_emit(EVENT_WORKER_RESTART,
-		   &(struct event_fields){.worker = "scanner", .worker_pid = 9});
+	event_emit(
+	    EVENT_WORKER_RESTART,
+	    &(struct event_fields){.worker = "scanner", .worker_pid = 9});
 	assert_int_equal(sunk, 1);
 	json_object *o = parse(sunk_json);
 	assert_string_equal(str(o, "event"), "worker_restart");
@@ -432,27 +430,24 @@ static void test_user_table_name(void **state)
 static int group_setup(void **state)
 {
 	(void)state;
-	events_init(&(struct event_settings){.log_path = "",
-					     .node = "node1"});
+	events_init(&(struct event_settings){.log_path = "", .node = "node1"});
 	return 0;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_oom_record),
-		cmocka_unit_test(test_oom_no_detail),
-		cmocka_unit_test(test_throttle_records),
-		cmocka_unit_test(test_every_type),
-		cmocka_unit_test(test_sanitize),
-		cmocka_unit_test(test_user_table_name),
-		cmocka_unit_test_setup_teardown(test_log_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_error, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unsafe_dir, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_sink, setup, teardown),
+	    cmocka_unit_test(test_oom_record),
+	    cmocka_unit_test(test_oom_no_detail),
+	    cmocka_unit_test(test_throttle_records),
+	    cmocka_unit_test(test_every_type),
+	    cmocka_unit_test(test_sanitize),
+	    cmocka_unit_test(test_user_table_name),
+	    cmocka_unit_test_setup_teardown(test_log_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unsafe_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sink, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -36,7 +36,8 @@ static void refused(const char *line, const char *needle)
 		fail_msg("'%s': error '%s' lacks '%s'", line, err, needle);
 }
 
-/* --- value parsers --------------------------------------------------------------- */
+/* --- value parsers
+ * --------------------------------------------------------------- */
 
 static void test_cpu(void **state)
 {
@@ -165,11 +166,12 @@ static void test_ident(void **state)
 	assert_non_null(fe_parse_ident("cg_", &uid));
 	assert_non_null(fe_parse_ident("foo", &uid));
 	assert_non_null(fe_parse_ident("user-4294967295.slice", &uid));
-	assert_non_null(fe_parse_ident("user-99999999999999999999.slice",
-					&uid));
+	assert_non_null(
+	    fe_parse_ident("user-99999999999999999999.slice", &uid));
 }
 
-/* --- JSON requests ------------------------------------------------------------------ */
+/* --- JSON requests
+ * ------------------------------------------------------------------ */
 
 static void test_json_simple(void **state)
 {
@@ -205,15 +207,13 @@ static void test_json_penalty(void **state)
 	assert_int_equal(req.target.uid, 1000);
 	assert_int_equal(req.seconds, -1);
 	assert_int_equal(
-		parse("{\"cmd\":\"penalty\",\"uid\":1000,\"seconds\":600}",
-		      &req),
-		0);
+	    parse("{\"cmd\":\"penalty\",\"uid\":1000,\"seconds\":600}", &req),
+	    0);
 	assert_int_equal(req.seconds, 600);
-	assert_int_equal(
-		parse("{\"cmd\":\"penalty\",\"user\":\"alice\","
-		      "\"seconds\":\"30m\"}",
-		      &req),
-		0);
+	assert_int_equal(parse("{\"cmd\":\"penalty\",\"user\":\"alice\","
+			       "\"seconds\":\"30m\"}",
+			       &req),
+			 0);
 	assert_true(req.target.by_name);
 	assert_string_equal(req.target.name, "alice");
 	assert_int_equal(req.seconds, 1800);
@@ -239,15 +239,14 @@ static void test_json_limit(void **state)
 	assert_int_equal(req.cpu_permille, 1500);
 	assert_int_equal(req.mem_bytes, 2LL << 30);
 	assert_int_equal(
-		parse("{\"cmd\":\"limit\",\"uid\":1000,\"cpu\":1.5}", &req), 0);
+	    parse("{\"cmd\":\"limit\",\"uid\":1000,\"cpu\":1.5}", &req), 0);
 	assert_int_equal(req.cpu_permille, 1500);
 	assert_int_equal(req.mem_bytes, -1);
-	assert_int_equal(parse("{\"cmd\":\"limit\",\"uid\":1000,\"cpu\":2}",
-			       &req),
-			 0);
+	assert_int_equal(
+	    parse("{\"cmd\":\"limit\",\"uid\":1000,\"cpu\":2}", &req), 0);
 	assert_int_equal(req.cpu_permille, 2000);
 	assert_int_equal(
-		parse("{\"cmd\":\"limit\",\"uid\":1000,\"cpu\":null}", &req), 0);
+	    parse("{\"cmd\":\"limit\",\"uid\":1000,\"cpu\":null}", &req), 0);
 	assert_int_equal(req.cpu_permille, 0);
 	assert_int_equal(parse("{\"cmd\":\"limit\",\"uid\":1000,\"memory\":"
 			       "4294967296}",
@@ -304,13 +303,14 @@ static void test_nul_byte(void **state)
 	static const char line[] = "{\"cmd\":\"status\"}\0junk";
 	(void)state;
 
-	assert_int_equal(fe_parse_request(line, sizeof(line) - 1, &req, err,
-					  sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    fe_parse_request(line, sizeof(line) - 1, &req, err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "NUL"));
 }
 
-/* --- the seed's text commands --------------------------------------------------------- */
+/* --- the seed's text commands
+ * --------------------------------------------------------- */
 
 static void test_text_list(void **state)
 {
@@ -326,7 +326,7 @@ static void test_text_list(void **state)
 	assert_int_equal(parse("list --cgroup=names", &req), 0);
 	assert_int_equal(req.list, FE_LIST_NAMES);
 	assert_int_equal(
-		parse("list --cgroup user-1000.slice,cg_1001,1002", &req), 0);
+	    parse("list --cgroup user-1000.slice,cg_1001,1002", &req), 0);
 	assert_int_equal(req.list, FE_LIST_IDS);
 	assert_int_equal(req.nids, 3);
 	assert_int_equal(req.ids[0], 1000);
@@ -396,7 +396,9 @@ static void test_text_long(void **state)
 	refused(line, "at most");
 }
 
-/* --- rows ------------------------------------------------------------------------------ */
+/* --- rows
+ * ------------------------------------------------------------------------------
+ */
 
 static struct ipc_user_state row(uint32_t uid, const char *name)
 {
@@ -439,7 +441,9 @@ static void test_rows(void **state)
 	assert_int_equal(t.n, 0);
 }
 
-/* --- answers --------------------------------------------------------------------------- */
+/* --- answers
+ * ---------------------------------------------------------------------------
+ */
 
 static struct ipc_listen_setup setup = {.max_line = 4096};
 
@@ -535,17 +539,16 @@ static void test_metrics(void **state)
 	fe_metrics_text(&b, &t, &all);
 	assert_non_null(strstr(b.p, "# TYPE cgfair_user_cpu_cores gauge\n"));
 	assert_non_null(strstr(
-		b.p, "cgfair_user_cpu_cores{uid=\"1000\",user=\"alice\"} 1.5\n"));
+	    b.p, "cgfair_user_cpu_cores{uid=\"1000\",user=\"alice\"} 1.5\n"));
 	assert_non_null(strstr(
-		b.p,
-		"cgfair_user_cpu_cap_cores{uid=\"1000\",user=\"alice\"} 2.0\n"));
+	    b.p,
+	    "cgfair_user_cpu_cap_cores{uid=\"1000\",user=\"alice\"} 2.0\n"));
 	/* no cap, no sample */
 	assert_null(strstr(b.p, "cgfair_user_cpu_cap_cores{uid=\"1001\""));
 	assert_non_null(strstr(
-		b.p, "cgfair_user_penalty{uid=\"1000\",user=\"alice\"} 1\n"));
+	    b.p, "cgfair_user_penalty{uid=\"1000\",user=\"alice\"} 1\n"));
 	assert_non_null(strstr(
-		b.p,
-		"cgfair_user_throttled{uid=\"1001\",user=\"b\\\"ob\"} 1\n"));
+	    b.p, "cgfair_user_throttled{uid=\"1001\",user=\"b\\\"ob\"} 1\n"));
 	assert_non_null(strstr(b.p, "cgfair_user_memory_limit_bytes{uid="
 				    "\"1000\",user=\"alice\"} 1073741824\n"));
 	assert_non_null(strstr(b.p, "\ncgfair_users 2\n"));
@@ -572,9 +575,9 @@ static void test_seed_list(void **state)
 	struct fe_request req;
 	json_object *o, *v;
 	static const char *const keys[] = {
-		"ident",   "cpupath",	    "mempath",	"numtasks",
-		"cpupct",  "throttled",	    "penaltyboxed", "fixedcpu",
-		"cpuquotausecs", "memused", "cached",	"isuser"};
+	    "ident",	     "cpupath",	  "mempath",	  "numtasks",
+	    "cpupct",	     "throttled", "penaltyboxed", "fixedcpu",
+	    "cpuquotausecs", "memused",	  "cached",	  "isuser"};
 	(void)state;
 
 	setup.flags = LISTEN_SYSTEMD_NAMES;
@@ -639,9 +642,8 @@ static void test_errors_and_events(void **state)
 	assert_int_equal(fe_event_uid("{\"event\":\"oom\",\"uid\":1000}", &uid),
 			 0);
 	assert_int_equal(uid, 1000);
-	assert_int_equal(fe_event_uid("{\"TYPE\":\"OOM\",\"UID\":\"1001\"}",
-				      &uid),
-			 0);
+	assert_int_equal(
+	    fe_event_uid("{\"TYPE\":\"OOM\",\"UID\":\"1001\"}", &uid), 0);
 	assert_int_equal(uid, 1001);
 	assert_int_equal(fe_event_uid("{\"event\":\"config_reload\"}", &uid),
 			 -1);
@@ -670,25 +672,25 @@ static void test_buf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cpu),
-		cmocka_unit_test(test_cpu_percent),
-		cmocka_unit_test(test_size),
-		cmocka_unit_test(test_seconds),
-		cmocka_unit_test(test_ident),
-		cmocka_unit_test(test_json_simple),
-		cmocka_unit_test(test_json_penalty),
-		cmocka_unit_test(test_json_limit),
-		cmocka_unit_test(test_json_errors),
-		cmocka_unit_test(test_nul_byte),
-		cmocka_unit_test(test_text_list),
-		cmocka_unit_test(test_text_set),
-		cmocka_unit_test(test_text_long),
-		cmocka_unit_test(test_rows),
-		cmocka_unit_test(test_status),
-		cmocka_unit_test(test_metrics),
-		cmocka_unit_test(test_seed_list),
-		cmocka_unit_test(test_errors_and_events),
-		cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_cpu),
+	    cmocka_unit_test(test_cpu_percent),
+	    cmocka_unit_test(test_size),
+	    cmocka_unit_test(test_seconds),
+	    cmocka_unit_test(test_ident),
+	    cmocka_unit_test(test_json_simple),
+	    cmocka_unit_test(test_json_penalty),
+	    cmocka_unit_test(test_json_limit),
+	    cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_nul_byte),
+	    cmocka_unit_test(test_text_list),
+	    cmocka_unit_test(test_text_set),
+	    cmocka_unit_test(test_text_long),
+	    cmocka_unit_test(test_rows),
+	    cmocka_unit_test(test_status),
+	    cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_seed_list),
+	    cmocka_unit_test(test_errors_and_events),
+	    cmocka_unit_test(test_buf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,12 +158,10 @@ void event_emit(enum event_type type, const struct event_fields *f)
 {
 	assert_int_equal(type, EVENT_OOM);
 	assert_true(nout < 256);
-	out[nout] = (struct emitted){.uid = f->uid,
-				     .oom_kills = f->oom_kills,
-				     .pid = f->pid};
+	out[nout] = (struct emitted){
+	    .uid = f->uid, .oom_kills = f->oom_kills, .pid = f->pid};
 	if (f->comm)
-		snprintf(out[nout].comm, sizeof(out[nout].comm), "%s",
-			 f->comm);
+		snprintf(out[nout].comm, sizeof(out[nout].comm), "%s", f->comm);
 	if (f->memcg)
 		snprintf(out[nout].memcg, sizeof(out[nout].memcg), "%s",
 			 f->memcg);
@@ -174,38 +172,38 @@ void event_emit(enum event_type type, const struct event_fields *f)
 
 /* cgroup v1 on 6.18 (this project's test host, a real OOM kill) */
 static const char k618_summary[] =
-	"6,439,893241532,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=("
-	"null),cpuset=/,mems_allowed=0,oom_memcg=/cgfair-t-fmt7918/user-4000"
-	"01,task_memcg=/cgfair-t-fmt7918/user-400001,task=t-memhog,pid=2612"
-	"0,uid=400001\n";
+    "6,439,893241532,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=("
+    "null),cpuset=/,mems_allowed=0,oom_memcg=/cgfair-t-fmt7918/user-4000"
+    "01,task_memcg=/cgfair-t-fmt7918/user-400001,task=t-memhog,pid=2612"
+    "0,uid=400001\n";
 static const char k618_killed[] =
-	"3,440,893241652,-;Memory cgroup out of memory: Killed process 26120 "
-	"(t-memhog) total-vm:333356kB, anon-rss:64384kB, file-rss:1244kB, "
-	"shmem-rss:0kB, UID:400001 pgtables:312kB oom_score_adj:0\n";
+    "3,440,893241652,-;Memory cgroup out of memory: Killed process 26120 "
+    "(t-memhog) total-vm:333356kB, anon-rss:64384kB, file-rss:1244kB, "
+    "shmem-rss:0kB, UID:400001 pgtables:312kB oom_score_adj:0\n";
 
 /* systemd on cgroup v2, 6.1 (Debian 12's format: mm/oom_kill.c
  * dump_oom_summary and __oom_kill_process), with a caller id and a
  * dictionary line as /dev/kmsg may add them */
 static const char k61_summary[] =
-	"6,2087,431224411,-,caller=T4242;oom-kill:constraint=CONSTRAINT_MEMC"
-	"G,nodemask=(null),cpuset=session-3.scope,mems_allowed=0,oom_memcg=/"
-	"user.slice/user-1000.slice,task_memcg=/user.slice/user-1000.slice/s"
-	"ession-3.scope,task=stress-ng,pid=4242,uid=1000\n";
+    "6,2087,431224411,-,caller=T4242;oom-kill:constraint=CONSTRAINT_MEMC"
+    "G,nodemask=(null),cpuset=session-3.scope,mems_allowed=0,oom_memcg=/"
+    "user.slice/user-1000.slice,task_memcg=/user.slice/user-1000.slice/s"
+    "ession-3.scope,task=stress-ng,pid=4242,uid=1000\n";
 static const char k61_killed[] =
-	"3,2088,431224512,-,caller=T4242;Memory cgroup out of memory: Killed "
-	"process 4242 (stress-ng) total-vm:1059040kB, anon-rss:1046420kB, "
-	"file-rss:4kB, shmem-rss:8kB, UID:1000 pgtables:2096kB "
-	"oom_score_adj:0\n SUBSYSTEM=memory\n";
+    "3,2088,431224512,-,caller=T4242;Memory cgroup out of memory: Killed "
+    "process 4242 (stress-ng) total-vm:1059040kB, anon-rss:1046420kB, "
+    "file-rss:4kB, shmem-rss:8kB, UID:1000 pgtables:2096kB "
+    "oom_score_adj:0\n SUBSYSTEM=memory\n";
 
 /* a global OOM (6.1) */
 static const char k61_global_summary[] =
-	"6,3001,99,-;oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpu"
-	"set=/,mems_allowed=0,global_oom,task_memcg=/cgfair/user-1001,task=p"
-	"ython3,pid=777,uid=1001\n";
+    "6,3001,99,-;oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpu"
+    "set=/,mems_allowed=0,global_oom,task_memcg=/cgfair/user-1001,task=p"
+    "ython3,pid=777,uid=1001\n";
 static const char k61_global_killed[] =
-	"3,3002,100,-;Out of memory: Killed process 777 (python3) total-vm:20"
-	"00kB, anon-rss:1000kB, file-rss:0kB, shmem-rss:0kB, UID:1001 pgtable"
-	"s:12kB oom_score_adj:0\n";
+    "3,3002,100,-;Out of memory: Killed process 777 (python3) total-vm:20"
+    "00kB, anon-rss:1000kB, file-rss:0kB, shmem-rss:0kB, UID:1001 pgtable"
+    "s:12kB oom_score_adj:0\n";
 
 /* --- parser tests ------------------------------------------------------- */
 
@@ -234,9 +232,8 @@ static void test_counter_v2(void **state)
 	assert_int_equal(oom_parse_counter(t, strlen(t), "oom", &v), 0);
 	assert_int_equal(v, 3);
 	/* no final newline, and a length shorter than the text */
-	assert_int_equal(oom_parse_counter(t, strlen(t) - 1, "oom_group_kill",
-					   &v),
-			 0);
+	assert_int_equal(
+	    oom_parse_counter(t, strlen(t) - 1, "oom_group_kill", &v), 0);
 	assert_int_equal(oom_parse_counter(t, 10, "oom_kill", &v), -1);
 }
 
@@ -244,14 +241,17 @@ static void test_counter_bad(void **state)
 {
 	uint64_t v = 0;
 	(void)state;
-	const char *bad[] = {"oom_kill \n", "oom_kill -1\n", "oom_kill 1x\n",
+	const char *bad[] = {"oom_kill \n",
+			     "oom_kill -1\n",
+			     "oom_kill 1x\n",
 			     "oom_kill 99999999999999999999999\n",
-			     "oom_kill  5\n", "xoom_kill 5\n", ""};
+			     "oom_kill  5\n",
+			     "xoom_kill 5\n",
+			     ""};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		assert_int_equal(
-			oom_parse_counter(bad[i], strlen(bad[i]), "oom_kill",
-					  &v),
-			-1);
+		    oom_parse_counter(bad[i], strlen(bad[i]), "oom_kill", &v),
+		    -1);
 	const char max[] = "oom_kill 18446744073709551615\n";
 	assert_int_equal(oom_parse_counter(max, strlen(max), "oom_kill", &v),
 			 0);
@@ -350,33 +350,33 @@ static void test_kmsg_hostile(void **state)
 	(void)state;
 	/* a task named to look like the end of the line */
 	const char *a[] = {
-		"6,1,1,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),"
-		"cpuset=/,mems_allowed=0,oom_memcg=/cgfair/user-1000,task_memc"
-		"g=/cgfair/user-1000,task=x,pid=1,uid=0,pid=55,uid=1000\n",
-		"3,2,2,-;Memory cgroup out of memory: Killed process 55 (x,pid=1"
-		",uid=0) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB"
-		", UID:1000 pgtables:0kB oom_score_adj:0\n"};
+	    "6,1,1,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),"
+	    "cpuset=/,mems_allowed=0,oom_memcg=/cgfair/user-1000,task_memc"
+	    "g=/cgfair/user-1000,task=x,pid=1,uid=0,pid=55,uid=1000\n",
+	    "3,2,2,-;Memory cgroup out of memory: Killed process 55 (x,pid=1"
+	    ",uid=0) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB"
+	    ", UID:1000 pgtables:0kB oom_score_adj:0\n"};
 	assert_int_equal(feed(&st, a, 2, &v), 1);
 	assert_int_equal(v.pid, 55);
 	assert_string_equal(v.comm, "x,pid=1,uid=0");
 	assert_string_equal(v.memcg, "/cgfair/user-1000");
 	/* a task named ") total-vm:" */
 	const char *b[] = {
-		"3,3,3,-;Out of memory: Killed process 56 (a) total-vm:9kB) tot"
-		"al-vm:10kB, anon-rss:2kB, file-rss:1kB, shmem-rss:0kB, UID:1000"
-		" pgtables:0kB oom_score_adj:0\n"};
+	    "3,3,3,-;Out of memory: Killed process 56 (a) total-vm:9kB) tot"
+	    "al-vm:10kB, anon-rss:2kB, file-rss:1kB, shmem-rss:0kB, UID:1000"
+	    " pgtables:0kB oom_score_adj:0\n"};
 	assert_int_equal(feed(&st, b, 1, &v), 1);
 	assert_string_equal(v.comm, "a) total-vm:9kB");
 	assert_int_equal(v.rss_kb, 3);
 	/* a cpuset named after a key: the paths become unknown, not wrong */
 	const char *c[] = {
-		"6,4,4,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),"
-		"cpuset=x,oom_memcg=/cgfair/user-1001,task_memcg=/cgfair/user-10"
-		"01,mems_allowed=0,oom_memcg=/cgfair/user-1000,task_memcg=/cgfai"
-		"r/user-1000,task=y,pid=57,uid=1000\n",
-		"3,5,5,-;Memory cgroup out of memory: Killed process 57 (y) tota"
-		"l-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:1000 p"
-		"gtables:0kB oom_score_adj:0\n"};
+	    "6,4,4,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),"
+	    "cpuset=x,oom_memcg=/cgfair/user-1001,task_memcg=/cgfair/user-10"
+	    "01,mems_allowed=0,oom_memcg=/cgfair/user-1000,task_memcg=/cgfai"
+	    "r/user-1000,task=y,pid=57,uid=1000\n",
+	    "3,5,5,-;Memory cgroup out of memory: Killed process 57 (y) tota"
+	    "l-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:1000 p"
+	    "gtables:0kB oom_score_adj:0\n"};
 	assert_int_equal(feed(&st, c, 2, &v), 1);
 	assert_string_equal(v.memcg, "");
 	assert_string_equal(v.task_memcg, "");
@@ -388,15 +388,15 @@ static void test_kmsg_hostile(void **state)
 	assert_int_equal(feed(&st, d, 1, &v), 0);
 	/* other reasons, truncated lines, junk numbers */
 	const char *e[] = {
-		"3,7,7,-;Something else: Killed process 59 (z) total-vm:1kB, an"
-		"on-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0\n",
-		"3,8,8,-;Out of memory: Killed process 60 (z) total-vm:1kB, anon"
-		"-rss:1kB\n",
-		"3,9,9,-;Out of memory: Killed process 0 (z) total-vm:1kB, anon-"
-		"rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0\n",
-		"3,10,10,-;Out of memory: Killed process 99999999999 (z) total-v"
-		"m:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0\n",
-		"3,11,11,-;Out of memory: Killed process 61 (z total-vm:1kB\n"};
+	    "3,7,7,-;Something else: Killed process 59 (z) total-vm:1kB, an"
+	    "on-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0\n",
+	    "3,8,8,-;Out of memory: Killed process 60 (z) total-vm:1kB, anon"
+	    "-rss:1kB\n",
+	    "3,9,9,-;Out of memory: Killed process 0 (z) total-vm:1kB, anon-"
+	    "rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0\n",
+	    "3,10,10,-;Out of memory: Killed process 99999999999 (z) total-v"
+	    "m:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0\n",
+	    "3,11,11,-;Out of memory: Killed process 61 (z total-vm:1kB\n"};
 	assert_int_equal(feed(&st, e, 5, &v), 0);
 }
 
@@ -413,8 +413,7 @@ static void test_kmsg_escapes(void **state)
 			   "oom_score_adj:0\n"};
 	assert_int_equal(feed(&st, a, 1, &v), 1);
 	assert_string_equal(v.comm, "a\nb\\");
-	assert_int_equal(kmsg_unescape("abcdefghij", 10, buf, sizeof(buf)),
-			 7);
+	assert_int_equal(kmsg_unescape("abcdefghij", 10, buf, sizeof(buf)), 7);
 	assert_string_equal(buf, "abcdefg");
 	assert_int_equal(kmsg_unescape("\\x4", 3, buf, sizeof(buf)), 3);
 	assert_string_equal(buf, "\\x4");
@@ -426,22 +425,28 @@ static void test_path_uid(void **state)
 	(void)state;
 	assert_true(oom_path_uid("/cgfair/user-1000", "/cgfair", false, &uid));
 	assert_int_equal(uid, 1000);
-	assert_true(oom_path_uid("/cgfair/user-1001/x", "/cgfair", false, &uid));
+	assert_true(
+	    oom_path_uid("/cgfair/user-1001/x", "/cgfair", false, &uid));
 	assert_int_equal(uid, 1001);
 	assert_true(oom_path_uid("/user.slice/user-1000.slice/session-3.scope",
 				 "/user.slice", true, &uid));
 	assert_int_equal(uid, 1000);
-	const char *no[] = {"/cgfair/user-01000", "/cgfair/user-1000x",
-			    "/cgfair/user-", "/cgfairx/user-1000",
-			    "/other/cgfair/user-1000", "/cgfair/user-4294967295",
-			    "/cgfair/user-99999999999", "/cgfair/xuser-1000",
-			    "cgfair/user-1000", "/cgfair/user-1000.slice"};
+	const char *no[] = {"/cgfair/user-01000",
+			    "/cgfair/user-1000x",
+			    "/cgfair/user-",
+			    "/cgfairx/user-1000",
+			    "/other/cgfair/user-1000",
+			    "/cgfair/user-4294967295",
+			    "/cgfair/user-99999999999",
+			    "/cgfair/xuser-1000",
+			    "cgfair/user-1000",
+			    "/cgfair/user-1000.slice"};
 	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
 		assert_false(oom_path_uid(no[i], "/cgfair", false, &uid));
-	assert_false(oom_path_uid("/user.slice/user-1000", "/user.slice", true,
-				  &uid));
-	assert_false(oom_path_uid("/user.slice/user-1000.slicex",
-				  "/user.slice", true, &uid));
+	assert_false(
+	    oom_path_uid("/user.slice/user-1000", "/user.slice", true, &uid));
+	assert_false(oom_path_uid("/user.slice/user-1000.slicex", "/user.slice",
+				  true, &uid));
 	assert_true(oom_path_uid("/user-7", "/", false, &uid));
 	assert_int_equal(uid, 7);
 }
@@ -453,7 +458,7 @@ static void send_kills(unsigned watcher, uid_t uid, uint32_t gen,
 {
 	struct ipc_msg m = {.hdr = {.type = IPC_OOM_KILLS}};
 	m.u.oom_kills = (struct ipc_oom_kills){
-		.uid = (uint32_t)uid, .gen = gen, .oom_kill = value};
+	    .uid = (uint32_t)uid, .gen = gen, .oom_kill = value};
 	m.fds[0] = m.fds[1] = -1;
 	assert_true(oom_class->on_message(&pool[watcher], &m));
 }
@@ -515,9 +520,8 @@ static int setup_counting(void **state)
 	(void)state;
 	if (!once) {
 		assert_int_equal(sd_event_new(&loop), 0);
-		oom_init(&(struct oom_settings){.watchers = 2,
-						.no_kmsg = true,
-						.detail_wait_ms = 30});
+		oom_init(&(struct oom_settings){
+		    .watchers = 2, .no_kmsg = true, .detail_wait_ms = 30});
 		once = true;
 	}
 	ntold = nout = 0;
@@ -577,8 +581,8 @@ static void test_watcher_restart(void **state)
 	oom_class->on_start(&pool[w]);
 	a = last_arm(1000);
 	assert_int_not_equal(a->u.arm.gen, old_gen);
-	send_kills(w, 1000, a->u.arm.gen, 7); /* the new watcher's report */
-	send_kills(w, 1000, old_gen, 9);      /* a stale report: dropped */
+	send_kills(w, 1000, a->u.arm.gen, 7);	  /* the new watcher's report */
+	send_kills(w, 1000, old_gen, 9);	  /* a stale report: dropped */
 	send_kills(w ^ 1, 1000, a->u.arm.gen, 9); /* wrong watcher */
 	settle();
 	assert_values(1000, 1, 7);
@@ -614,8 +618,7 @@ static void test_remove(void **state)
 	/* made again: a new baseline */
 	counter[0] = 0;
 	assert_non_null(user_ensure(1000));
-	send_kills(last_arm(1000)->watcher, 1000, last_arm(1000)->u.arm.gen,
-		   1);
+	send_kills(last_arm(1000)->watcher, 1000, last_arm(1000)->u.arm.gen, 1);
 	settle();
 	assert_int_equal(events_of(1000), 3);
 }
@@ -696,26 +699,26 @@ static void test_burst(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counter_v1),
-		cmocka_unit_test(test_counter_v2),
-		cmocka_unit_test(test_counter_bad),
-		cmocka_unit_test(test_kmsg_split),
-		cmocka_unit_test(test_kmsg_618),
-		cmocka_unit_test(test_kmsg_61),
-		cmocka_unit_test(test_kmsg_no_summary),
-		cmocka_unit_test(test_kmsg_hostile),
-		cmocka_unit_test(test_kmsg_escapes),
-		cmocka_unit_test(test_path_uid),
-#define COUNTING(t) cmocka_unit_test_setup_teardown(t, setup_counting, \
-						     teardown_counting)
-		COUNTING(test_baseline_and_increments),
-		COUNTING(test_spread),
-		COUNTING(test_watcher_restart),
-		COUNTING(test_remove),
-		COUNTING(test_counter_back),
-		COUNTING(test_victim_detail),
-		COUNTING(test_victim_late),
-		COUNTING(test_burst),
+	    cmocka_unit_test(test_counter_v1),
+	    cmocka_unit_test(test_counter_v2),
+	    cmocka_unit_test(test_counter_bad),
+	    cmocka_unit_test(test_kmsg_split),
+	    cmocka_unit_test(test_kmsg_618),
+	    cmocka_unit_test(test_kmsg_61),
+	    cmocka_unit_test(test_kmsg_no_summary),
+	    cmocka_unit_test(test_kmsg_hostile),
+	    cmocka_unit_test(test_kmsg_escapes),
+	    cmocka_unit_test(test_path_uid),
+#define COUNTING(t)                                                            \
+	cmocka_unit_test_setup_teardown(t, setup_counting, teardown_counting)
+	    COUNTING(test_baseline_and_increments),
+	    COUNTING(test_spread),
+	    COUNTING(test_watcher_restart),
+	    COUNTING(test_remove),
+	    COUNTING(test_counter_back),
+	    COUNTING(test_victim_detail),
+	    COUNTING(test_victim_late),
+	    COUNTING(test_burst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,10 +20,10 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 
-#define ACCEPT_PAUSE_USEC  (1000 * 1000ULL) /* after EMFILE and friends */
-#define ACCEPT_BATCH	   64
-#define IN_INITIAL	   1024
-#define MAX_PEER_GROUPS	   65536
+#define ACCEPT_PAUSE_USEC (1000 * 1000ULL) /* after EMFILE and friends */
+#define ACCEPT_BATCH	  64
+#define IN_INITIAL	  1024
+#define MAX_PEER_GROUPS	  65536
 
 static sd_event *event;
 static int listen_fd = -1;
@@ -59,7 +59,8 @@ void client_view(const struct client *c, struct fe_view *view)
 	view->setup = &fe_setup;
 }
 
-/* --- lifetime ---------------------------------------------------------------- */
+/* --- lifetime ----------------------------------------------------------------
+ */
 
 static void client_free(struct client *c)
 {
@@ -85,7 +86,8 @@ static void client_drop(struct client *c, const char *why)
 	client_free(c);
 }
 
-/* --- membership of the admin group, for reads ------------------------------- */
+/* --- membership of the admin group, for reads -------------------------------
+ */
 
 static bool in_groups(int fd, gid_t want)
 {
@@ -97,8 +99,8 @@ static bool in_groups(int fd, gid_t want)
 		if (errno != ERANGE || len > MAX_PEER_GROUPS * sizeof(gid_t))
 			return false;
 		g = malloc(len);
-		if (!g || getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) <
-				  0) {
+		if (!g ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) < 0) {
 			free(g);
 			return false;
 		}
@@ -120,7 +122,8 @@ static bool is_member(int fd, const struct ucred *cr)
 	       in_groups(fd, fe_setup.admin_gid);
 }
 
-/* --- accepting ----------------------------------------------------------------- */
+/* --- accepting
+ * ----------------------------------------------------------------- */
 
 /* Tell a refused client why (best effort: it has not read anything yet,
  * so a short line fits its socket buffer) and hang up. */
@@ -185,8 +188,8 @@ static void client_new(int fd)
 	if (!within_bounds(fd, &cr))
 		return;
 	c = calloc(1, sizeof(*c));
-	if (!c || sd_event_add_io(event, &c->io, fd, EPOLLIN, on_client_io,
-				  c) < 0) {
+	if (!c ||
+	    sd_event_add_io(event, &c->io, fd, EPOLLIN, on_client_io, c) < 0) {
 		free(c);
 		refuse(fd, ENOMEM, "out of memory");
 		return;
@@ -215,8 +218,7 @@ static void pause_accepting(void)
 	paused_until = clients_now() + ACCEPT_PAUSE_USEC;
 }
 
-static int on_accept(sd_event_source *s, int fd, uint32_t revents,
-		     void *data)
+static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *data)
 {
 	(void)s;
 	(void)revents;
@@ -247,8 +249,8 @@ void clients_listen(int fd)
 	if (listen_fd >= 0)
 		close(listen_fd); /* a resend: the same socket, another fd */
 	listen_fd = fd;
-	if (sd_event_add_io(event, &listen_src, fd, EPOLLIN, on_accept,
-			    NULL) < 0)
+	if (sd_event_add_io(event, &listen_src, fd, EPOLLIN, on_accept, NULL) <
+	    0)
 		fatalx(EXIT_FATAL, "cannot watch the listening socket");
 	if (paused_until)
 		sd_event_source_set_enabled(listen_src, SD_EVENT_OFF);
@@ -257,7 +259,8 @@ void clients_listen(int fd)
 		  fe_setup.max_line);
 }
 
-/* --- moving bytes -------------------------------------------------------------- */
+/* --- moving bytes
+ * -------------------------------------------------------------- */
 
 /* false: the client is gone (freed) */
 static bool flush_out(struct client *c)
@@ -425,7 +428,8 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 	return 0;
 }
 
-/* --- answers from the supervisor, events ------------------------------------------ */
+/* --- answers from the supervisor, events
+ * ------------------------------------------ */
 
 void clients_reply(const struct ipc_client_reply *r)
 {
@@ -473,7 +477,8 @@ void clients_event(const char *json)
 	}
 }
 
-/* --- time limits ---------------------------------------------------------------- */
+/* --- time limits
+ * ---------------------------------------------------------------- */
 
 /* false: c was freed */
 static bool sweep_one(struct client *c, uint64_t now)
@@ -499,8 +504,7 @@ static bool sweep_one(struct client *c, uint64_t now)
 	return true;
 }
 
-static int on_sweep(sd_event_source *s, int fd, uint32_t revents,
-		    void *data)
+static int on_sweep(sd_event_source *s, int fd, uint32_t revents, void *data)
 {
 	uint64_t ticks, now = clients_now();
 	struct client *next;
@@ -531,7 +535,6 @@ void clients_init(sd_event *e)
 
 	event = e;
 	if (fd < 0 || timerfd_settime(fd, 0, &every_second, NULL) < 0 ||
-	    sd_event_add_io(event, &sweep_src, fd, EPOLLIN, on_sweep, NULL) <
-		    0)
+	    sd_event_add_io(event, &sweep_src, fd, EPOLLIN, on_sweep, NULL) < 0)
 		fatal(EXIT_FATAL, "cannot start the client timer");
 }

@@ -34,7 +34,7 @@ struct client {
 	sd_event_source *io;
 	char *in; /* a partial request line */
 	size_t inlen, incap;
-	struct fe_buf out; /* answer or events not yet written */
+	struct fe_buf out;	/* answer or events not yet written */
 	uint64_t last_progress; /* CLOCK_MONOTONIC usec of the last byte */
 	enum client_state state;
 	bool text;	  /* the request being answered is seed syntax */

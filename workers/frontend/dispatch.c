@@ -23,17 +23,18 @@ void client_error(struct client *c, int err, const char *msg)
 {
 	if (c->text) {
 		fe_seed_error(&c->out, msg);
-		c->close_after = true; /* the seed: one request per connection */
+		c->close_after =
+		    true; /* the seed: one request per connection */
 	} else {
 		fe_reply_error(&c->out, err, msg);
 	}
 }
 
-/* --- answered here ------------------------------------------------------------ */
+/* --- answered here
+ * ------------------------------------------------------------ */
 
 /* The uid a request names; by name, as the rows know it. */
-static bool resolve(struct client *c, const struct fe_target *t,
-		    uint32_t *uid)
+static bool resolve(struct client *c, const struct fe_target *t, uint32_t *uid)
 {
 	char msg[160];
 	const struct ipc_user_state *row;
@@ -111,7 +112,8 @@ static void answer_here(struct client *c, const struct fe_request *req)
 	}
 }
 
-/* --- sent to the supervisor ---------------------------------------------------- */
+/* --- sent to the supervisor
+ * ---------------------------------------------------- */
 
 static struct ipc_client_request *add_op(struct client *c, uint32_t op,
 					 uint32_t uid)
@@ -223,7 +225,8 @@ void dispatch_line(struct client *c, const char *line, size_t len)
 		answer_here(c, &req);
 }
 
-/* --- the supervisor's answers ---------------------------------------------------- */
+/* --- the supervisor's answers
+ * ---------------------------------------------------- */
 
 static void keep_chunk(struct client *c, const char *text)
 {
@@ -277,7 +280,8 @@ void dispatch_reply(struct client *c, const struct ipc_client_reply *r)
 	c->state = C_READY;
 	if (r->status != 0) {
 		int err = r->status < 0 ? -r->status : r->status;
-		client_error(c, err, r->message[0] ? r->message : strerror(err));
+		client_error(c, err,
+			     r->message[0] ? r->message : strerror(err));
 	} else if (c->nextop < c->nops) {
 		dispatch_send_op(c);
 		return;

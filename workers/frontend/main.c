@@ -74,12 +74,12 @@ static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 }
 
 static const struct worker_role frontend = {
-	.role = ROLE_FRONTEND,
-	.name = "cgfair-frontend",
-	.chroot = true,
-	.allow = frontend_allow,
-	.init = frontend_init,
-	.handle = frontend_handle,
+    .role = ROLE_FRONTEND,
+    .name = "cgfair-frontend",
+    .chroot = true,
+    .allow = frontend_allow,
+    .init = frontend_init,
+    .handle = frontend_handle,
 };
 
 int main(int argc, char **argv)

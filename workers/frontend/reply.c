@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --- buffer ---------------------------------------------------------------- */
+/* --- buffer ----------------------------------------------------------------
+ */
 
 static bool reserve(struct fe_buf *b, size_t n)
 {
@@ -90,7 +91,8 @@ void fe_buf_free(struct fe_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* --- JSON helpers ---------------------------------------------------------- */
+/* --- JSON helpers ----------------------------------------------------------
+ */
 
 static void add_json_line(struct fe_buf *b, json_object *obj)
 {
@@ -99,8 +101,8 @@ static void add_json_line(struct fe_buf *b, json_object *obj)
 		return;
 	}
 	fe_buf_puts(b, json_object_to_json_string_ext(
-			       obj, JSON_C_TO_STRING_PLAIN |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
+			   obj, JSON_C_TO_STRING_PLAIN |
+				    JSON_C_TO_STRING_NOSLASHESCAPE));
 	fe_buf_add(b, "\n", 1);
 	json_object_put(obj);
 }
@@ -139,7 +141,8 @@ static json_object *ok_object(void)
 	return o;
 }
 
-/* --- JSON answers ---------------------------------------------------------- */
+/* --- JSON answers ----------------------------------------------------------
+ */
 
 void fe_reply_error(struct fe_buf *b, int err, const char *msg)
 {
@@ -222,12 +225,14 @@ static json_object *status_row(const struct ipc_user_state *r,
 	put(o, "fixed", json_object_new_boolean(r->flags & STATE_FIXED));
 	put(o, "procs", json_object_new_int64(r->nprocs));
 	put(o, "cpu", json_milli(r->use_permille));
-	put(o, "cpu_cap", has_cap(r) ? json_milli((uint64_t)r->cap_permille)
-				     : json_object_new_null());
+	put(o, "cpu_cap",
+	    has_cap(r) ? json_milli((uint64_t)r->cap_permille)
+		       : json_object_new_null());
 	put(o, "weight", json_object_new_uint64(r->weight));
 	put(o, "memory", json_object_new_uint64(r->mem_bytes));
 	put(o, "memory_cache", json_object_new_uint64(r->mem_cache));
-	put(o, "memory_limit", json_u64_or_null(r->mem_limit, has_mem_limit(r)));
+	put(o, "memory_limit",
+	    json_u64_or_null(r->mem_limit, has_mem_limit(r)));
 	put(o, "penalty_until", json_u64_or_null(r->penalty_until, pb));
 	put(o, "penalty_left",
 	    json_u64_or_null(left > 0 ? (uint64_t)left : 0, pb));
@@ -256,7 +261,8 @@ void fe_reply_status(struct fe_buf *b, const struct fe_rows *rows,
 	add_json_line(b, o);
 }
 
-/* --- metrics ----------------------------------------------------------------- */
+/* --- metrics -----------------------------------------------------------------
+ */
 
 /* Prometheus label values escape backslash, double quote and newline. */
 static void label_value(struct fe_buf *b, const char *s)
@@ -331,28 +337,26 @@ static bool get_flag(const struct ipc_user_state *r, uint64_t *v)
 }
 
 static const struct metric metrics[] = {
-	{"cgfair_user_cpu_cores", "CPU used over the last interval, in CPUs.",
-	 M_MILLI, get_use, 0},
-	{"cgfair_user_cpu_cap_cores", "CPU cap in force, in CPUs.", M_MILLI,
-	 get_cap, 0},
-	{"cgfair_user_cpu_weight", "CPU weight in force.", M_U64, get_weight,
-	 0},
-	{"cgfair_user_memory_bytes", "Memory charged to the user's cgroup.",
-	 M_U64, get_mem, 0},
-	{"cgfair_user_memory_cache_bytes",
-	 "Of the memory charged, page cache.", M_U64, get_cache, 0},
-	{"cgfair_user_memory_limit_bytes", "Memory limit in force.", M_U64,
-	 get_limit, 0},
-	{"cgfair_user_processes", "Processes of the user.", M_U64, get_procs,
-	 0},
-	{"cgfair_user_active", "1 when the user counts as active.", M_FLAG,
-	 get_flag, STATE_ACTIVE},
-	{"cgfair_user_throttled", "1 during a throttle event.", M_FLAG,
-	 get_flag, STATE_THROTTLED},
-	{"cgfair_user_penalty", "1 while the user is in the penalty box.",
-	 M_FLAG, get_flag, STATE_PENALTY},
-	{"cgfair_user_fixed_limit", "1 when an admin fixed the user's limits.",
-	 M_FLAG, get_flag, STATE_FIXED},
+    {"cgfair_user_cpu_cores", "CPU used over the last interval, in CPUs.",
+     M_MILLI, get_use, 0},
+    {"cgfair_user_cpu_cap_cores", "CPU cap in force, in CPUs.", M_MILLI,
+     get_cap, 0},
+    {"cgfair_user_cpu_weight", "CPU weight in force.", M_U64, get_weight, 0},
+    {"cgfair_user_memory_bytes", "Memory charged to the user's cgroup.", M_U64,
+     get_mem, 0},
+    {"cgfair_user_memory_cache_bytes", "Of the memory charged, page cache.",
+     M_U64, get_cache, 0},
+    {"cgfair_user_memory_limit_bytes", "Memory limit in force.", M_U64,
+     get_limit, 0},
+    {"cgfair_user_processes", "Processes of the user.", M_U64, get_procs, 0},
+    {"cgfair_user_active", "1 when the user counts as active.", M_FLAG,
+     get_flag, STATE_ACTIVE},
+    {"cgfair_user_throttled", "1 during a throttle event.", M_FLAG, get_flag,
+     STATE_THROTTLED},
+    {"cgfair_user_penalty", "1 while the user is in the penalty box.", M_FLAG,
+     get_flag, STATE_PENALTY},
+    {"cgfair_user_fixed_limit", "1 when an admin fixed the user's limits.",
+     M_FLAG, get_flag, STATE_FIXED},
 };
 
 static void metric_sample(struct fe_buf *b, const struct metric *m,
@@ -418,28 +422,28 @@ void fe_reply_metrics(struct fe_buf *b, const struct fe_rows *rows,
 	}
 	o = ok_object();
 	if (o)
-		put(o, "metrics", json_object_new_string_len(text.p,
-							     (int)text.len));
+		put(o, "metrics",
+		    json_object_new_string_len(text.p, (int)text.len));
 	add_json_line(b, o);
 	fe_buf_free(&text);
 }
 
-/* --- the seed's text answers ------------------------------------------------- */
+/* --- the seed's text answers -------------------------------------------------
+ */
 
 void fe_seed_help(struct fe_buf *b)
 {
 	fe_buf_puts(
-		b,
-		"Commands (one per connection; cgfairctl(1) speaks JSON, "
-		"one object per line):\n"
-		"  help\n"
-		"  list --cgroup all|names|ID[,ID...]\n"
-		"  list --config\n"
-		"  set cgroup ID [--memlimit N[kKmMgG]] [--cpulimit PCT] "
-		"[--penaltybox on|off] [--default yes]\n"
-		"ID is user-UID.slice, cg_UID, user-UID or UID. --cpulimit is "
-		"a percent of one CPU, 0 removes it; --default yes clears "
-		"fixed limits.\n");
+	    b, "Commands (one per connection; cgfairctl(1) speaks JSON, "
+	       "one object per line):\n"
+	       "  help\n"
+	       "  list --cgroup all|names|ID[,ID...]\n"
+	       "  list --config\n"
+	       "  set cgroup ID [--memlimit N[kKmMgG]] [--cpulimit PCT] "
+	       "[--penaltybox on|off] [--default yes]\n"
+	       "ID is user-UID.slice, cg_UID, user-UID or UID. --cpulimit is "
+	       "a percent of one CPU, 0 removes it; --default yes clears "
+	       "fixed limits.\n");
 }
 
 void fe_seed_error(struct fe_buf *b, const char *msg)
@@ -484,8 +488,8 @@ void fe_seed_row(struct fe_buf *b, const struct ipc_user_state *r,
 		put(o, "cpupath", seed_path(setup->cpu_dir, ident));
 		put(o, "mempath", seed_path(setup->mem_dir, ident));
 		put(o, "numtasks", json_object_new_int64(r->nprocs));
-		put(o, "cpupct", json_object_new_double_s(
-					 (double)hundredths / 100, pct));
+		put(o, "cpupct",
+		    json_object_new_double_s((double)hundredths / 100, pct));
 		put(o, "throttled",
 		    json_object_new_boolean(r->flags & STATE_THROTTLED));
 		put(o, "penaltyboxed",
@@ -531,7 +535,8 @@ void fe_seed_list(struct fe_buf *b, const struct fe_rows *rows,
 	}
 }
 
-/* --- events ---------------------------------------------------------------- */
+/* --- events ----------------------------------------------------------------
+ */
 
 static int uid_of(json_object *v, uint32_t *uid)
 {

@@ -26,7 +26,7 @@ struct fe_buf {
 void fe_buf_add(struct fe_buf *b, const char *s, size_t n);
 void fe_buf_puts(struct fe_buf *b, const char *s);
 void fe_buf_printf(struct fe_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Drop the first n bytes (written to the client). */
 void fe_buf_consume(struct fe_buf *b, size_t n);
 void fe_buf_free(struct fe_buf *b);

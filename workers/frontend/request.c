@@ -13,15 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_DEPTH	 4			 /* {"cmd":...} needs 1 */
-#define MAX_CPU_PERMILLE (65536LL * 1000)	 /* 65536 CPUs */
-#define MAX_MEM_BYTES	 (1LL << 60)		 /* 1 EiB */
-#define MIN_MEM_BYTES	 (1LL << 20)		 /* below: surely a typo */
+#define MAX_DEPTH	 4			  /* {"cmd":...} needs 1 */
+#define MAX_CPU_PERMILLE (65536LL * 1000)	  /* 65536 CPUs */
+#define MAX_MEM_BYTES	 (1LL << 60)		  /* 1 EiB */
+#define MIN_MEM_BYTES	 (1LL << 20)		  /* below: surely a typo */
 #define MAX_SECONDS	 (10LL * 365 * 24 * 3600) /* ten years */
 #define MAX_TOKENS	 16
 
 static int fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
@@ -83,8 +83,8 @@ const char *fe_parse_cpu(const char *s, int64_t *permille)
 		*permille = 0;
 		return NULL;
 	}
-	why = parse_fixed(s, 3, (uint64_t)MAX_CPU_PERMILLE * 100, &v,
-			  &nonzero, &end);
+	why = parse_fixed(s, 3, (uint64_t)MAX_CPU_PERMILLE * 100, &v, &nonzero,
+			  &end);
 	if (why)
 		return why;
 	percent = *end == '%';
@@ -155,8 +155,8 @@ const char *fe_parse_size(const char *s, int64_t *bytes)
 		*bytes = 0;
 		return NULL;
 	}
-	why = parse_fixed(s, 3, (uint64_t)MAX_MEM_BYTES, &milli, &nonzero,
-			  &end);
+	why =
+	    parse_fixed(s, 3, (uint64_t)MAX_MEM_BYTES, &milli, &nonzero, &end);
 	if (why)
 		return why;
 	if (*end && unit_shift(*end) >= 0)
@@ -300,21 +300,21 @@ struct cmd_spec {
 };
 
 static const struct cmd_spec specs[] = {
-	{"status", FE_STATUS, K_TARGET, 0},
-	{"events", FE_EVENTS, 0, 0},
-	{"penalty", FE_PENALTY, K_TARGET | K_SECONDS, K_TARGET},
-	{"release", FE_RELEASE, K_TARGET, K_TARGET},
-	{"limit", FE_LIMIT, K_TARGET | K_CPU | K_MEMORY, K_TARGET},
-	{"limit-clear", FE_LIMIT_CLEAR, K_TARGET, K_TARGET},
-	{"reload", FE_RELOAD, 0, 0},
-	{"config", FE_CONFIG, 0, 0},
-	{"metrics", FE_METRICS, 0, 0},
-	{"version", FE_VERSION, 0, 0},
+    {"status", FE_STATUS, K_TARGET, 0},
+    {"events", FE_EVENTS, 0, 0},
+    {"penalty", FE_PENALTY, K_TARGET | K_SECONDS, K_TARGET},
+    {"release", FE_RELEASE, K_TARGET, K_TARGET},
+    {"limit", FE_LIMIT, K_TARGET | K_CPU | K_MEMORY, K_TARGET},
+    {"limit-clear", FE_LIMIT_CLEAR, K_TARGET, K_TARGET},
+    {"reload", FE_RELOAD, 0, 0},
+    {"config", FE_CONFIG, 0, 0},
+    {"metrics", FE_METRICS, 0, 0},
+    {"version", FE_VERSION, 0, 0},
 };
 
-#define NSPECS		(sizeof(specs) / sizeof(specs[0]))
+#define NSPECS (sizeof(specs) / sizeof(specs[0]))
 #define COMMAND_LIST                                                           \
-	"status, events, penalty, release, limit, limit-clear, reload, "      \
+	"status, events, penalty, release, limit, limit-clear, reload, "       \
 	"config, metrics, version"
 
 const char *fe_cmd_name(enum fe_cmd cmd)
@@ -423,17 +423,19 @@ static int json_cpu(json_object *v, struct fe_request *req, char *err,
 	case json_type_int:
 	case json_type_double: {
 		double d = json_object_get_double(v);
-		if (!isfinite(d) || d < 0 || d * 1000 > (double)MAX_CPU_PERMILLE)
+		if (!isfinite(d) || d < 0 ||
+		    d * 1000 > (double)MAX_CPU_PERMILLE)
 			return fail(err, len, "\"cpu\": out of range");
 		req->cpu_permille = llround(d * 1000);
 		if (req->cpu_permille == 0 && d > 0)
-			return fail(err, len, "\"cpu\": too small (at least "
-					      "0.001 CPU)");
+			return fail(err, len,
+				    "\"cpu\": too small (at least "
+				    "0.001 CPU)");
 		return 0;
 	}
 	case json_type_string:
-		why = fe_parse_cpu(json_object_get_string(v),
-				   &req->cpu_permille);
+		why =
+		    fe_parse_cpu(json_object_get_string(v), &req->cpu_permille);
 		return why ? fail(err, len, "\"cpu\": %s", why) : 0;
 	default:
 		return fail(err, len,
@@ -507,8 +509,7 @@ static int json_key(const struct cmd_spec *spec, const char *key,
 	}
 }
 
-static const struct cmd_spec *json_spec(json_object *obj, char *err,
-					size_t len)
+static const struct cmd_spec *json_spec(json_object *obj, char *err, size_t len)
 {
 	json_object *cmd;
 	const char *name;
@@ -551,8 +552,9 @@ static int json_fields(json_object *obj, struct fe_request *req, char *err,
 		return fail(err, len, "\"%s\" needs \"uid\" or \"user\"",
 			    spec->name);
 	if (spec->cmd == FE_LIMIT && !(seen & (K_CPU | K_MEMORY)))
-		return fail(err, len, "\"limit\" needs \"cpu\" or \"memory\" "
-				      "(use \"limit-clear\" to remove both)");
+		return fail(err, len,
+			    "\"limit\" needs \"cpu\" or \"memory\" "
+			    "(use \"limit-clear\" to remove both)");
 	return 0;
 }
 
@@ -578,15 +580,16 @@ static json_object *json_parse(const char *line, size_t len, char *err,
 	}
 	/* trailing characters are checked below, with a clearer message */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-					    JSON_TOKENER_ALLOW_TRAILING_CHARS |
-					    JSON_TOKENER_VALIDATE_UTF8);
+					JSON_TOKENER_ALLOW_TRAILING_CHARS |
+					JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	e = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (!obj && e == json_tokener_continue) {
-		fail(err, errlen, "malformed JSON: the line ends inside the "
-				  "object");
+		fail(err, errlen,
+		     "malformed JSON: the line ends inside the "
+		     "object");
 		return NULL;
 	}
 	if (!obj || e != json_tokener_success) {
@@ -635,7 +638,8 @@ int fe_parse_json(const char *line, size_t len, struct fe_request *req,
 	return r;
 }
 
-/* --- the seed's text commands ---------------------------------------------- */
+/* --- the seed's text commands ----------------------------------------------
+ */
 
 struct tokens {
 	char buf[512];
@@ -702,8 +706,9 @@ static int text_list_ids(char *arg, struct fe_request *req, char *err,
 		req->nids++;
 	}
 	if (req->nids == 0)
-		return fail(err, errlen, "list --cgroup needs all, names or "
-					 "a list of cgroups");
+		return fail(err, errlen,
+			    "list --cgroup needs all, names or "
+			    "a list of cgroups");
 	return 0;
 }
 
@@ -721,8 +726,9 @@ static int text_list(struct tokens *t, struct fe_request *req, char *err,
 		req->cmd = FE_SEED_LIST;
 		return text_list_ids(v, req, err, errlen);
 	}
-	return fail(err, errlen, "usage: list --cgroup all|names|ID[,ID...] "
-				 "| list --config");
+	return fail(err, errlen,
+		    "usage: list --cgroup all|names|ID[,ID...] "
+		    "| list --config");
 }
 
 static int text_on_off(const char *v, const char *opt, const char *on,
@@ -776,10 +782,11 @@ static int text_set(struct tokens *t, struct fe_request *req, char *err,
 			    "come from the configuration file (edit it, then "
 			    "reload)");
 	if (t->n < 4 || strcmp(t->v[1], "cgroup") != 0)
-		return fail(err, errlen, "usage: set cgroup ID [--memlimit "
-					 "N[kKmMgG]] [--cpulimit PCT] "
-					 "[--penaltybox on|off] [--default "
-					 "yes]");
+		return fail(err, errlen,
+			    "usage: set cgroup ID [--memlimit "
+			    "N[kKmMgG]] [--cpulimit PCT] "
+			    "[--penaltybox on|off] [--default "
+			    "yes]");
 	req->cmd = FE_SEED_SET;
 	req->target.given = true;
 	why = fe_parse_ident(t->v[2], &req->target.uid);

@@ -56,8 +56,7 @@ int fe_rows_update(struct fe_rows *t, const struct ipc_user_state *row)
 	return 0;
 }
 
-const struct ipc_user_state *fe_rows_find(const struct fe_rows *t,
-					  uint32_t uid)
+const struct ipc_user_state *fe_rows_find(const struct fe_rows *t, uint32_t uid)
 {
 	size_t i = lower_bound(t, uid);
 

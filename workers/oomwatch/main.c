@@ -23,8 +23,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <systemd/sd-id128.h>
 
-/* v1 rechecks after a wake-up, since the eventfd fires before the kill:
+/* Rechecks after the cgroup went out of memory (v1: the eventfd; v2: the
+ * "oom" counter), since that is signalled before the kill is counted:
  * every 2 ms for 50 ms, every 25 ms to 0.5 s, every 250 ms to 3 s. */
 #define RECHECK_STEPS 53
 
@@ -36,6 +38,7 @@ struct watch {
 	unsigned step; /* of the recheck schedule */
 	uint64_t sent; /* counter last reported */
 	bool have_sent;
+	uint64_t ooms; /* v2: the "oom" counter last read */
 };
 
 static sd_event *loop;
@@ -85,17 +88,26 @@ static void watch_stop(struct watch *w, const char *why)
 	w->recheck = sd_event_source_disable_unref(w->recheck);
 }
 
-/* Read the counter now: 0, or -1 (errno) when the file cannot be read. */
-static int read_counter(struct watch *w, uint64_t *value)
+/* Read the counter now: 0, or -1 (errno) when the file cannot be read.
+ * *oom_moved: v2's "oom" counter (the cgroup hit its limit, the kill is
+ * still to come) moved since the last read. */
+static int read_counter(struct watch *w, uint64_t *value, bool *oom_moved)
 {
 	char buf[1024];
 	ssize_t n = pread(w->cfd, buf, sizeof(buf), 0);
+	uint64_t ooms;
 
+	*oom_moved = false;
 	if (n < 0)
 		return -1;
 	if (oom_parse_counter(buf, (size_t)n, "oom_kill", value) < 0) {
 		errno = EBADMSG;
 		return -1;
+	}
+	if (w->kind == OOM_V2_EVENTS &&
+	    oom_parse_counter(buf, (size_t)n, "oom", &ooms) == 0) {
+		*oom_moved = ooms != w->ooms;
+		w->ooms = ooms;
 	}
 	return 0;
 }
@@ -111,12 +123,14 @@ static void report(struct watch *w, uint64_t value)
 	w->have_sent = true;
 }
 
-/* Report the counter when it moved; false when it could not be read. */
-static bool check(struct watch *w, bool always)
+/* Report the counter when it moved; false when it could not be read (the
+ * cgroup is gone: ENODEV). */
+static bool check(struct watch *w, bool always, bool *oom_moved)
 {
 	uint64_t value;
+	bool moved;
 
-	if (read_counter(w, &value) < 0) {
+	if (read_counter(w, &value, oom_moved ? oom_moved : &moved) < 0) {
 		watch_stop(w, strerror(errno));
 		return false;
 	}
@@ -139,7 +153,7 @@ static int on_recheck(sd_event_source *s, uint64_t usec, void *data)
 	struct watch *w = data;
 	(void)usec;
 
-	if (!check(w, false))
+	if (!check(w, false, NULL))
 		return 0;
 	if (++w->step >= RECHECK_STEPS) {
 		sd_event_source_set_enabled(s, SD_EVENT_OFF);
@@ -155,10 +169,9 @@ static void recheck_start(struct watch *w)
 {
 	w->step = 0;
 	if (!w->recheck) {
-		if (sd_event_add_time_relative(loop, &w->recheck,
-					       CLOCK_MONOTONIC,
-					       recheck_delay(0), 500,
-					       on_recheck, w) < 0)
+		if (sd_event_add_time_relative(
+			loop, &w->recheck, CLOCK_MONOTONIC, recheck_delay(0),
+			500, on_recheck, w) < 0)
 			fatalx(EXIT_FATAL, "cannot add a recheck timer");
 		return;
 	}
@@ -166,8 +179,7 @@ static void recheck_start(struct watch *w)
 	sd_event_source_set_enabled(w->recheck, SD_EVENT_ONESHOT);
 }
 
-static int on_eventfd(sd_event_source *s, int fd, uint32_t revents,
-		      void *data)
+static int on_eventfd(sd_event_source *s, int fd, uint32_t revents, void *data)
 {
 	struct watch *w = data;
 	uint64_t ticks;
@@ -178,21 +190,24 @@ static int on_eventfd(sd_event_source *s, int fd, uint32_t revents,
 		watch_stop(w, "eventfd read failed");
 		return 0;
 	}
-	if (check(w, false))
+	if (check(w, false, NULL))
 		recheck_start(w);
 	return 0;
 }
 
-static int on_events(sd_event_source *s, int fd, uint32_t revents,
-		     void *data)
+static int on_events(sd_event_source *s, int fd, uint32_t revents, void *data)
 {
 	struct watch *w = data;
+	bool oom_moved;
 	(void)s;
 	(void)fd;
+	(void)revents; /* kernfs sets POLLERR with every change */
 
-	/* the pread in check() also re-arms POLLPRI */
-	if (check(w, false) && (revents & EPOLLERR))
-		watch_stop(w, "memory.events reports an error");
+	/* the pread in check() also re-arms POLLPRI; memory.high and the
+	 * like wake us too, so the rechecks run only when the cgroup went
+	 * out of memory and its kill may not be counted yet */
+	if (check(w, false, &oom_moved) && oom_moved)
+		recheck_start(w);
 	return 0;
 }
 
@@ -236,7 +251,7 @@ static bool handle_arm(struct ipc_msg *msg)
 	if (add_source(w) < 0)
 		fatalx(EXIT_FATAL, "cannot poll the OOM source of uid %u",
 		       w->uid);
-	check(w, true);
+	check(w, true, NULL);
 	return true;
 }
 
@@ -300,8 +315,8 @@ static bool handle_kmsg(struct ipc_msg *msg)
 	msg->nfds = 0;
 	memset(&kmsg_state, 0, sizeof(kmsg_state));
 	fcntl(kmsg_fd, F_SETFL, O_NONBLOCK);
-	if (sd_event_add_io(loop, &kmsg_src, kmsg_fd, EPOLLIN, on_kmsg,
-			    NULL) < 0)
+	if (sd_event_add_io(loop, &kmsg_src, kmsg_fd, EPOLLIN, on_kmsg, NULL) <
+	    0)
 		fatalx(EXIT_FATAL, "cannot poll /dev/kmsg");
 	log_debug("reading the kernel log for OOM victims");
 	return true;
@@ -322,9 +337,16 @@ static bool oomwatch_handle(sd_event *event, struct ipc_msg *msg)
 	}
 }
 
+/* sd-event reads the boot id (an open: /proc/sys/kernel/random/boot_id)
+ * the first time it arms a timer; libsystemd caches it, so read it now,
+ * before the seccomp filter. */
 static void oomwatch_init(sd_event *event)
 {
+	sd_id128_t boot;
+
 	loop = event;
+	if (sd_id128_get_boot(&boot) < 0)
+		log_debug("no boot id: sd-event will not perturb timers");
 }
 
 static void oomwatch_allow(scmp_filter_ctx ctx)
@@ -333,12 +355,12 @@ static void oomwatch_allow(scmp_filter_ctx ctx)
 }
 
 static const struct worker_role oomwatch = {
-	.role = ROLE_OOMWATCH,
-	.name = "cgfair-oomwatch",
-	.chroot = true,
-	.allow = oomwatch_allow,
-	.init = oomwatch_init,
-	.handle = oomwatch_handle,
+    .role = ROLE_OOMWATCH,
+    .name = "cgfair-oomwatch",
+    .chroot = true,
+    .allow = oomwatch_allow,
+    .init = oomwatch_init,
+    .handle = oomwatch_handle,
 };
 
 int main(int argc, char **argv)

@@ -144,8 +144,8 @@ int oom_parse_counter(const char *text, size_t len, const char *key,
 
 		if (ll > kl && memcmp(line, key, kl) == 0 && line[kl] == ' ')
 			return parse_u64(line + kl + 1, ll - kl - 1, value)
-				       ? 0
-				       : -1;
+				   ? 0
+				   : -1;
 		pos += ll + 1;
 	}
 	return -1;
@@ -198,8 +198,8 @@ size_t kmsg_unescape(const char *in, size_t len, char *out, size_t size)
 	for (size_t i = 0; i < len && o + 1 < size; i++) {
 		if (in[i] == '\\' && i + 3 < len && in[i + 1] == 'x' &&
 		    hexval(in[i + 2]) >= 0 && hexval(in[i + 3]) >= 0) {
-			out[o++] = (char)(hexval(in[i + 2]) * 16 +
-					  hexval(in[i + 3]));
+			out[o++] =
+			    (char)(hexval(in[i + 2]) * 16 + hexval(in[i + 3]));
 			i += 3;
 		} else {
 			out[o++] = in[i];
@@ -223,9 +223,9 @@ struct killed {
 static bool known_reason(const char *s, size_t n)
 {
 	static const char *const reasons[] = {
-		"Memory cgroup out of memory",
-		"Out of memory",
-		"Out of memory (oom_kill_allocating_task)",
+	    "Memory cgroup out of memory",
+	    "Out of memory",
+	    "Out of memory (oom_kill_allocating_task)",
 	};
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(*reasons); i++)
 		if (n == strlen(reasons[i]) && memcmp(s, reasons[i], n) == 0)
@@ -241,13 +241,14 @@ static bool parse_killed_tail(const char *s, size_t n, struct killed *k)
 	if (!take_lit(&s, &n, ") total-vm:") || !take_u64(&s, &n, &vm) ||
 	    !take_lit(&s, &n, "kB, anon-rss:") || !take_u64(&s, &n, &anon) ||
 	    !take_lit(&s, &n, "kB, file-rss:") || !take_u64(&s, &n, &file) ||
-	    !take_lit(&s, &n, "kB, shmem-rss:") ||
-	    !take_u64(&s, &n, &shmem) || !take_lit(&s, &n, "kB"))
+	    !take_lit(&s, &n, "kB, shmem-rss:") || !take_u64(&s, &n, &shmem) ||
+	    !take_lit(&s, &n, "kB"))
 		return false;
 	k->rss_kb = anon;
-	k->rss_kb = k->rss_kb + file < k->rss_kb ? UINT64_MAX : k->rss_kb + file;
-	k->rss_kb = k->rss_kb + shmem < k->rss_kb ? UINT64_MAX
-						  : k->rss_kb + shmem;
+	k->rss_kb =
+	    k->rss_kb + file < k->rss_kb ? UINT64_MAX : k->rss_kb + file;
+	k->rss_kb =
+	    k->rss_kb + shmem < k->rss_kb ? UINT64_MAX : k->rss_kb + shmem;
 	k->has_uid = take_lit(&s, &n, ", UID:") && take_u64(&s, &n, &k->uid) &&
 		     k->uid <= UINT32_MAX - 1;
 	return true;

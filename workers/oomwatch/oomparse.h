@@ -28,7 +28,7 @@ int oom_parse_counter(const char *text, size_t len, const char *key,
 struct kmsg_record {
 	unsigned prio; /* facility << 3 | level; the kernel's is < 8 */
 	uint64_t seq;
-	uint64_t usec; /* since boot, the kernel's clock */
+	uint64_t usec;	  /* since boot, the kernel's clock */
 	const char *text; /* the message, not NUL-terminated */
 	size_t len;
 };

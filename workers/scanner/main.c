@@ -13,22 +13,6 @@
 
 static struct scanner sc;
 
-/* sandbox_allow_open_readonly() masks O_TMPFILE, which includes the
- * O_DIRECTORY bit, so it refuses read-only opens of directories: allow
- * those (/proc, /proc/PID, the user cgroups) here, still without any
- * write, create or tmpfile flag (__O_TMPFILE is the tmpfile-only bit). */
-static void allow_open_directory(scmp_filter_ctx ctx)
-{
-	const scmp_datum_t mask = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC |
-				  O_APPEND | __O_TMPFILE | O_DIRECTORY;
-	int rc =
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-			     SCMP_A2(SCMP_CMP_MASKED_EQ, mask, O_DIRECTORY));
-	if (rc < 0)
-		fatalx(EXIT_SANDBOX, "seccomp: directory open rule: %s",
-		       strerror(-rc));
-}
-
 /* Beyond the common set: read-only opens (/proc, cgroup files), directory
  * listing (getdents64: /proc and the user-* cgroups), pread64 (cgroup
  * files are kept open and re-read at offset 0 each cycle) and sysinfo,
@@ -37,7 +21,6 @@ static void allow_open_directory(scmp_filter_ctx ctx)
 static void scanner_allow(scmp_filter_ctx ctx)
 {
 	sandbox_allow_open_readonly(ctx);
-	allow_open_directory(ctx);
 	sandbox_allow(ctx, SCMP_SYS(getdents64));
 	sandbox_allow(ctx, SCMP_SYS(pread64));
 	sandbox_allow(ctx, SCMP_SYS(sysinfo));

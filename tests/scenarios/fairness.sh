@@ -1,0 +1,147 @@
+#!/bin/sh
+# backends: cgroup1 cgroup2 systemd
+# Fairness end to end. uid A runs 4 CPU hogs, uid B runs 1: without cgfair A
+# gets about 4/5 of the CPU. With cgfair (even_active, 1 s interval), after
+# 3 intervals each gets half within 10% (Jain's index >= 0.95), and an idle
+# third user does not lower their caps. In fair mode, a light third user
+# (10% of a CPU) is not cut, and A and B share the rest evenly.
+. "$(dirname "$0")/../lib/t.sh"
+. "$T_TOP/tests/scenarios/lib/scn.sh"
+t_need_root fairness
+# shellcheck disable=SC2086
+set -- $SCN_UIDS
+UA=$1 UB=$2 UC=$3
+LO=$UA HI=$UA
+for u in "$UA" "$UB" "$UC"; do
+	[ "$u" -lt "$LO" ] && LO=$u
+	[ "$u" -gt "$HI" ] && HI=$u
+done
+SUB=cgfair-f$$
+NCPU=$(grep -c '^processor' /proc/cpuinfo)
+
+# write_config MODE: the daemon's config (under systemd, the unit's file)
+write_config() {
+	cfg="[daemon]
+interval = 1s
+subtree = $SUB
+state_dir = $T_TMP/state
+[cpu]
+mode = $1
+[users]
+min_uid = $LO
+max_uid = $HI
+[log]
+event_log = $T_TMP/events.log
+[socket]
+path = $T_TMP/cgfair.sock
+"
+	if [ "$SCN_BACKEND" = systemd ]; then
+		mkdir -p /etc/cgfair
+		printf '%s' "$cfg" >/etc/cgfair/cgfair.conf
+	else
+		printf '%s' "$cfg" >"$T_TMP/cgfair.conf"
+	fi
+}
+[ "$SCN_BACKEND" = systemd ] && t_cleanup "rm -f /etc/cgfair/cgfair.conf"
+
+start() {
+	if [ "$SCN_BACKEND" = systemd ]; then scn_start; else scn_start --config "$T_TMP/cgfair.conf"; fi
+}
+
+# hog UID PROGRAM ARGS...: run as UID in the background; prints the pid
+PIDS=""
+hog() {
+	_u=$1
+	shift
+	"$SCN_TOOLS/t-run-as-uid" "$_u" "$@" >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	t_cleanup "kill $! 2>/dev/null"
+	echo $!
+}
+
+# ticks PID...: utime+stime of the processes, in clock ticks (the fields
+# after the last ')' of /proc/PID/stat: the command may hold anything)
+ticks() {
+	for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done | awk '{
+		r = $0; sub(/.*\) /, "", r); split(r, f, " "); t += f[12] + f[13] }
+		END { print t + 0 }'
+}
+
+# measure SECONDS: sets DA DB DC, the CPU ticks of A's, B's and C's
+# processes over SECONDS
+measure() {
+	a0=$(ticks $PA) b0=$(ticks $PB) c0=$(ticks $PC)
+	sleep "$1"
+	DA=$(($(ticks $PA) - a0)) DB=$(($(ticks $PB) - b0)) DC=$(($(ticks $PC) - c0))
+	echo "measured over $1 s: A $DA ticks, B $DB ticks, C $DC ticks"
+}
+
+# awk_true EXPR: the awk condition EXPR holds (variables a b c set)
+awk_true() {
+	awk -v a="$DA" -v b="$DB" -v c="$DC" "BEGIN { exit !($1) }"
+}
+jain() { awk -v a="$DA" -v b="$DB" 'BEGIN { printf "%.3f", (a + b) ^ 2 / (2 * (a * a + b * b)) }'; }
+
+# cap_cores UID: the CPU cap in force for UID, in CPUs ("none": no cap)
+cap_cores() {
+	case $SCN_BACKEND in
+	cgroup1)
+		q=$(cat "/sys/fs/cgroup/cpu/$SUB/user-$1/cpu.cfs_quota_us")
+		p=$(cat "/sys/fs/cgroup/cpu/$SUB/user-$1/cpu.cfs_period_us")
+		[ "$q" = -1 ] && echo none || awk -v q="$q" -v p="$p" 'BEGIN { printf "%.2f", q / p }' ;;
+	cgroup2)
+		read -r q p <"/sys/fs/cgroup/$SUB/user-$1/cpu.max"
+		[ "$q" = max ] && echo none || awk -v q="$q" -v p="$p" 'BEGIN { printf "%.2f", q / p }' ;;
+	systemd)
+		v=$(systemctl show -p CPUQuotaPerSecUSec --value "user-$1.slice")
+		case $v in
+		infinity) echo none ;;
+		*ms) awk -v v="${v%ms}" 'BEGIN { printf "%.2f", v / 1000 }' ;;
+		*s) awk -v v="${v%s}" 'BEGIN { printf "%.2f", v }' ;;
+		esac ;;
+	esac
+}
+
+# --- without cgfair ----------------------------------------------------
+PA="$(hog "$UA" "$SCN_TOOLS/t-spin") $(hog "$UA" "$SCN_TOOLS/t-spin") $(hog "$UA" "$SCN_TOOLS/t-spin") $(hog "$UA" "$SCN_TOOLS/t-spin")"
+PB=$(hog "$UB" "$SCN_TOOLS/t-spin")
+PC=$(hog "$UC" sleep 600) # idle: logged in, using nothing
+sleep 1
+measure 3
+t_check "without cgfair: A (4 hogs) gets about 4/5 (A $DA, B $DB ticks)" \
+	awk_true "a / (a + b) > 0.7 && a / (a + b) < 0.9"
+
+# --- even_active ---------------------------------------------------------
+write_config even_active
+start || { t_fail "even_active: cgfaird starts" "$(scn_log | tail -20)"; exit 1; }
+sleep 4 # placement, then 3 intervals
+measure 3
+t_check "even_active: A and B get half each within 10% (A $DA, B $DB ticks)" \
+	awk_true "a / (a + b) >= 0.45 && a / (a + b) <= 0.55"
+J=$(jain)
+t_check "even_active: Jain's index $J >= 0.95" awk_true "$J >= 0.95"
+expect=$(awk -v n="$NCPU" 'BEGIN { printf "%.2f", 0.9 * n / 2 }')
+capa=$(cap_cores "$UA")
+capb=$(cap_cores "$UB")
+t_check "even_active: the idle user does not count: caps A $capa B $capb = 0.9 x $NCPU / 2 = $expect" \
+	awk -v a="$capa" -v b="$capb" -v e="$expect" 'BEGIN { exit !(a == e && b == e) }'
+scn_stop
+
+# --- fair, with a light third user ---------------------------------------
+kill $PC 2>/dev/null
+PC=$(hog "$UC" "$SCN_TOOLS/t-duty" 10)
+sleep 1
+measure 3
+light=$DC
+write_config fair
+start || { t_fail "fair: cgfaird starts" "$(scn_log | tail -20)"; exit 1; }
+sleep 4
+measure 3
+t_check "fair: the light user (10% of a CPU) is not cut ($light ticks alone, $DC with cgfair)" \
+	awk_true "c >= 0.8 * $light && c >= 0.07 * 100 * 3"
+echo "fair: caps A $(cap_cores "$UA") B $(cap_cores "$UB") C $(cap_cores "$UC")"
+J=$(jain)
+t_check "fair: A and B share the rest evenly (A $DA, B $DB ticks, Jain $J)" \
+	awk_true "$J >= 0.95"
+scn_stop
+exit 0

@@ -1,0 +1,51 @@
+#!/bin/sh
+# backends: systemd
+# etc/cgfaird.service under a real systemd: start waits for READY=1 and
+# shows the daemon's STATUS=; reload (SIGHUP) keeps the same main process;
+# a crash of the main process is restarted (Restart=on-failure); stop
+# leaves nothing in the unit's cgroup.
+. "$(dirname "$0")/../lib/t.sh"
+. "$T_TOP/tests/scenarios/lib/scn.sh"
+t_need_root unit
+U=cgfaird.service
+prop() { systemctl show -p "$1" --value $U; }
+cg() { echo "/sys/fs/cgroup$(prop ControlGroup)"; }
+t_check "Type=notify" [ "$(prop Type)" = notify ]
+
+if ! scn_start; then
+	t_fail "start" "see the journal above"
+	exit 1
+fi
+t_check "start: active once ready" systemctl is-active -q $U
+t_check "start: status text from sd_notify ('$(prop StatusText)')" \
+	[ -n "$(prop StatusText)" ]
+pid=$(prop MainPID)
+t_check "start: workers in the unit's cgroup" \
+	[ "$(wc -l <"$(cg)/cgroup.procs")" -ge 4 ]
+
+if systemctl reload $U && t_wait 10 systemctl is-active -q $U; then
+	t_check "reload: same main process" [ "$(prop MainPID)" = "$pid" ]
+else
+	t_fail "reload" "$(systemctl is-active $U)"
+fi
+
+n0=$(prop NRestarts)
+kill -KILL "$pid"
+restarted() {
+	[ "$(prop NRestarts)" -gt "$n0" ] && systemctl is-active -q $U
+}
+if t_wait 30 restarted; then
+	t_pass "crash: restarted by systemd"
+else
+	t_fail "crash: restarted by systemd" \
+		"state $(systemctl is-active $U), NRestarts $(prop NRestarts)"
+fi
+DPID=$(prop MainPID)
+
+path=$(cg)
+scn_stop
+t_check "stop: unit inactive" sh -c "! systemctl is-active -q $U"
+left=$(cat "$path/cgroup.procs" 2>/dev/null)
+t_check "stop: nothing left in the unit's cgroup" [ -z "$left" ]
+[ "$T_FAILED" = 1 ] && scn_journal
+exit 0

@@ -1,0 +1,8 @@
+#!/bin/sh
+# Fill the VM cache (Debian's kernel, the tier 2 rootfs image) without
+# running a guest: for CI images or before working offline.
+TOP=${TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
+. "$TOP/tests/lib/t.sh"
+. "$T_TOP/tests/vm/lib/vm.sh"
+t_need_root vm-cache
+vm_kernel && vm_rootfs && echo "vm: cache ready in $VM_CACHE"

@@ -1,0 +1,15 @@
+# The VM rigs (tests/vm/, see its README.md). `make check-vm` runs both
+# tiers through tests/run.sh; they need the test helpers too.
+check-vm: tests
+
+.PHONY: check-vm-cgroup2 check-vm-systemd vm-cache
+
+# one tier, straight to the terminal
+check-vm-cgroup2: tests
+	sh tests/vm/tier1-cgroup2.sh
+check-vm-systemd: tests
+	sh tests/vm/tier2-systemd.sh
+
+# fetch the kernel and build the tier 2 image into the cache, no tests
+vm-cache:
+	sh tests/vm/lib/cache.sh
