@@ -71,8 +71,7 @@ static void die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-/* --- the connection
- * ----------------------------------------------------------- */
+/* --- the connection ------------------------------------------------------ */
 
 static void connect_daemon(void)
 {
@@ -156,8 +155,7 @@ static json_object *read_reply(void)
 	    "%s", get_str(o, "error") ? get_str(o, "error") : line);
 }
 
-/* --- arguments
- * ------------------------------------------------------------------- */
+/* --- arguments ----------------------------------------------------------- */
 
 static json_object *request(const char *cmd)
 {
@@ -262,8 +260,7 @@ static json_object *user_request(const char *cmd, int argc, char **argv)
 	return req;
 }
 
-/* --- human output
- * ------------------------------------------------------------------ */
+/* --- human output -------------------------------------------------------- */
 
 static int64_t get_int(json_object *o, const char *key, int64_t dflt)
 {
@@ -386,8 +383,7 @@ static void print_event(const char *line)
 	json_object_put(e);
 }
 
-/* --- commands
- * ------------------------------------------------------------------------- */
+/* --- commands ------------------------------------------------------------ */
 
 static int follow_events(void)
 {

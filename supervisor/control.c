@@ -216,8 +216,8 @@ static void apply(struct user *u, struct policy_user *pu)
 		write_cpu(u, st);
 	if (pu->out.write_mem || pu->out.write_swap)
 		write_memory(u, st);
-	/* the penalty lives in state.c; the policy only ends it */
-	st->penalty = before.penalty;
+	/* the penalty is state.c's (loaded each cycle); kept here too so
+	 * that the user's row shows it */
 	u->pol = *st;
 	changed = cap_permille(before.has_cap, before.cap) !=
 			  cap_permille(st->has_cap, st->cap) ||

@@ -62,8 +62,7 @@ static sd_event_source *flush_src;
 
 static void schedule_flush(void);
 
-/* --- settings
- * ------------------------------------------------------------------ */
+/* --- settings ------------------------------------------------------------ */
 
 void frontend_settings_default(struct frontend_settings *s)
 {
@@ -111,8 +110,7 @@ static void resolve_admin_group(void)
 	have_admin_gid = true;
 }
 
-/* --- the socket
- * -------------------------------------------------------------------- */
+/* --- the socket ---------------------------------------------------------- */
 
 static void socket_addr(struct sockaddr_un *sa, const char *path)
 {
@@ -226,8 +224,7 @@ static void send_listen(struct worker *w)
 	worker_tell(w, IPC_LISTEN, &m, sizeof(m), &listen_fd, 1);
 }
 
-/* --- rows
- * ------------------------------------------------------------------------ */
+/* --- rows ---------------------------------------------------------------- */
 
 static size_t row_index(uint32_t uid)
 {
@@ -356,8 +353,7 @@ void frontend_users_hook(struct user *u, bool added)
 		frontend_row(&r);
 }
 
-/* --- events
- * ------------------------------------------------------------------------- */
+/* --- events -------------------------------------------------------------- */
 
 void frontend_event(const char *json)
 {
@@ -399,8 +395,7 @@ static void drop_events(void)
 	}
 }
 
-/* --- the pacer
- * ----------------------------------------------------------------------- */
+/* --- the pacer ----------------------------------------------------------- */
 
 /* Send up to *budget messages of dirty rows. false: the worker failed. */
 static bool flush_rows(struct worker *w, int *budget)
@@ -476,7 +471,7 @@ static int on_flush(sd_event_source *s, uint64_t usec, void *data)
 	forget_gone();
 	if (ndirty || ev_count)
 		sd_event_add_time_relative(supervisor_event(), &flush_src,
-					   CLOCK_MONOTONIC, FLUSH_PAUSE_USEC, 0,
+					   CLOCK_MONOTONIC, FLUSH_PAUSE_USEC, 1,
 					   on_flush, NULL);
 	return 0;
 }
@@ -485,14 +480,14 @@ static void schedule_flush(void)
 {
 	if (flush_src || !supervisor_event())
 		return;
-	/* at the end of this loop turn: changes made together go together */
+	/* at the next loop turn: changes made together go together (an
+	 * accuracy of 0 would mean sd-event's default, 250 ms) */
 	if (sd_event_add_time(supervisor_event(), &flush_src, CLOCK_MONOTONIC,
-			      0, 0, on_flush, NULL) < 0)
+			      0, 1, on_flush, NULL) < 0)
 		log_warnx("cannot schedule sending rows to the frontend");
 }
 
-/* --- requests
- * ----------------------------------------------------------------------- */
+/* --- requests ------------------------------------------------------------ */
 
 /* The fd must be a connection accepted on our socket: not the listening
  * socket itself and not the frontend's IPC socket, whose SO_PEERCRED
@@ -696,8 +691,7 @@ static bool on_request(struct worker *w, struct ipc_msg *msg)
 	return true;
 }
 
-/* --- the worker class
- * --------------------------------------------------------------- */
+/* --- the worker class ---------------------------------------------------- */
 
 static void on_start(struct worker *w)
 {

@@ -85,7 +85,7 @@ for s in "$T_TOP"/tests/scenarios/*.sh; do
 	fi
 	if [ -n "$bad" ] || grep -q '^FAIL: ' "$out"; then
 		echo "---- cgroup1/$name output ----"
-		cat "$out"
+		sed 's/^/  | /' "$out"
 	fi
 	echo "(cgroup1/$name: $(($(date +%s) - t0)) s)"
 done

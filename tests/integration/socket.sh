@@ -113,10 +113,14 @@ t_check "non-admin penalty: refused by the supervisor, not the frontend" \
 	t_wait 3 grep -q "denied penalty of uid $U1 to uid $U2" "$DLOG"
 t_check "non-admin penalty: no penalty" is_false $U1 penalty
 
-ctl --json events >"$T_TMP/events.out" 2>&1 &
+# not through the shell functions: $! must be cgfairctl itself
+"$CTL" --socket "$SOCK" --json events >"$T_TMP/events.out" 2>&1 &
 EPID=$!
-t_cleanup "kill $EPID"
+"$RUNAS" $U2 "$CTL" --socket "$SOCK" --json events >"$T_TMP/events2.out" 2>&1 &
+EPID2=$!
+t_cleanup "kill $EPID $EPID2"
 t_wait 5 grep -q following "$T_TMP/events.out"
+t_wait 5 grep -q following "$T_TMP/events2.out"
 ctl penalty $U1 600 >/dev/null
 t_check "root penalty: accepted" [ $? -eq 0 ]
 t_check "root penalty: status shows the penalty" t_wait 5 is_true $U1 penalty
@@ -128,7 +132,10 @@ t_check "root release: accepted" [ $? -eq 0 ]
 t_check "root release: status shows no penalty" t_wait 5 is_false $U1 penalty
 ctl release $U1 >/dev/null 2>&1
 t_check "release of a user not in the box: daemon error (1)" [ $? -eq 1 ]
-kill $EPID 2>/dev/null
+ctl penalty $U2 60 >/dev/null && ctl release $U2 >/dev/null
+t_check "events as uid $U2: its own" t_wait 3 grep -q "\"penalty_on\".*\"uid\":$U2," "$T_TMP/events2.out"
+t_check "events as uid $U2: nobody else's" sh -c "! grep -q '\"uid\":$U1,' '$T_TMP/events2.out'"
+kill $EPID $EPID2 2>/dev/null
 
 if [ -n "$ADMGID" ]; then
 	ctl_as "$U2:$ADMGID" limit $U1 --cpu 1.5 --memory 2G >/dev/null

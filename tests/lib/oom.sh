@@ -2,24 +2,26 @@
 # oom.sh, bench/oom-latency.sh), sourced after tests/lib/t.sh. POSIX sh and
 # busybox applets only: the scenario also runs in the VM guests.
 #
-# They drive build/tests/t-oomd: the supervisor's worker table, OOM watcher
-# pool (the real, sandboxed cgfair-oomwatch), events and backend, taking
-# "add UID BYTES" / "move UID PID" / "remove UID" / "watchers" on a FIFO in
-# place of the scanner and the control loop.
+# They run the real cgfaird (--foreground, a config of the test's own: a
+# cgroup subtree, a uid range nobody else uses, a 64 MiB memory limit, its
+# own event log and socket), keep each test user present with a sleeping
+# process, and run t-memhog as the user: the daemon places it, its cgroup
+# limit kills it, its watcher pool reports it.
 
 OOM_BUILD=${CGFAIR_BUILD:-$T_TOP/build}
-OOMD=$OOM_BUILD/tests/t-oomd
 OOM_SUB=$T_ID # our own cgroup subtree, removed at exit
 OOM_LOG=$T_TMP/log/events.log
-OOM_OUT=$T_TMP/oomd.out
-OOM_ERR=$T_TMP/oomd.err
-OOM_PID=""
-OOM_NHOG=0
+OOM_CONF=$T_TMP/cgfair.conf
+OOM_DLOG=$T_TMP/cgfaird.log
+OOM_LIMIT=67108864 # 64 MiB
+OOM_DPID=""
+OOM_SLEEPERS=""
 
-# oom_need NAME: skip (exit 0) unless root with the tools built.
+# oom_need NAME: skip (exit 0) unless root with the tools built and no
+# other cgfaird that would place our processes.
 oom_need() {
 	t_need_root "$1"
-	for _p in "$OOMD" "$OOM_BUILD/cgfair-oomwatch" \
+	for _p in "$OOM_BUILD/cgfaird" "$OOM_BUILD/cgfair-oomwatch" \
 		"$OOM_BUILD/tests/t-memhog" "$OOM_BUILD/tests/t-run-as-uid"; do
 		[ -x "$_p" ] || {
 			t_fail "$1" "$_p missing (make tests)"
@@ -31,72 +33,76 @@ oom_need() {
 		t_skip "$1" "no user cgfair for the workers"
 		exit 0
 	}
-	# another cgfaird that writes cgroups would move our hogs into its
-	# own cgroups: wait a minute for it to end, else skip
-	t_wait 60 oom_no_placer || {
-		t_skip "$1" "another cgfaird (not --dry-run) is running"
+	# a cgfaird with the default config manages every uid from 1000 and
+	# would place our processes too: wait a minute for it to end
+	t_wait 60 oom_no_default_daemon || {
+		t_skip "$1" "a cgfaird with the default config is running"
 		exit 0
 	}
 }
 
-# oom_no_placer: true when no cgfaird but --dry-run ones runs.
-oom_no_placer() {
+# oom_no_default_daemon: no cgfaird runs without --config (or --dry-run).
+oom_no_default_daemon() {
 	for _p in /proc/[0-9]*; do
 		[ "$(cat "$_p/comm" 2>/dev/null)" = cgfaird ] || continue
-		tr '\0' ' ' <"$_p/cmdline" 2>/dev/null | grep -q -e '--dry-run' ||
-			return 1
+		tr '\0' ' ' <"$_p/cmdline" 2>/dev/null |
+			grep -q -e '--config' -e '--dry-run' || return 1
 	done
 	return 0
 }
 
-# oom_start [T-OOMD ARGS...]: start t-oomd, wait for "ready".
+# oom_start FIRST_UID LAST_UID [CGFAIRD ARGS...]: start cgfaird managing
+# those uids only; wait until its workers answered.
 oom_start() {
-	mkfifo "$T_TMP/oomd.in" || return 1
-	"$OOMD" --libexec "$OOM_BUILD" --subtree "$OOM_SUB" --log "$OOM_LOG" \
-		"$@" <"$T_TMP/oomd.in" >"$OOM_OUT" 2>"$OOM_ERR" &
-	OOM_PID=$!
-	exec 8>"$T_TMP/oomd.in"
+	_lo=$1 _hi=$2
+	shift 2
+	mkdir -p "$T_TMP/state"
+	cat >"$OOM_CONF" <<EOF
+[daemon]
+interval = 1s
+subtree = $OOM_SUB
+state_dir = $T_TMP/state
+[memory]
+limit = 64M
+[users]
+min_uid = $_lo
+max_uid = $_hi
+[oom]
+watchers = 2
+[log]
+event_log = $OOM_LOG
+[socket]
+path = $T_TMP/cgfair.sock
+EOF
+	"$OOM_BUILD/cgfaird" --foreground --config "$OOM_CONF" "$@" \
+		>>"$OOM_DLOG" 2>&1 &
+	OOM_DPID=$!
 	t_cleanup "oom_stop"
-	t_wait 15 grep -q '^ready$' "$OOM_OUT" || {
-		echo "t-oomd did not become ready:"
-		cat "$OOM_ERR"
+	t_wait 20 grep -q "ready: all workers answered" "$OOM_DLOG" || {
+		echo "cgfaird did not become ready; its log:"
+		cat "$OOM_DLOG"
 		return 1
 	}
 }
 
-# oom_cmd CMD...: send one command and wait for its answer (ok: status 0).
-oom_cmd() {
-	_n=$(wc -l <"$OOM_OUT")
-	echo "$*" >&8
-	t_wait 10 sh -c "[ \$(wc -l <'$OOM_OUT') -gt $_n ]" || {
-		echo "t-oomd: no answer to '$*'"
-		return 1
-	}
-	_a=$(sed -n "$((_n + 1))p" "$OOM_OUT")
-	OOM_ANSWER=$_a
-	case $_a in
-	ok*) return 0 ;;
-	*)
-		echo "t-oomd: '$*': $_a"
-		return 1
-		;;
-	esac
-}
-
-# oom_stop: EOF on the FIFO makes t-oomd remove its users, release the
-# subtree and stop its workers; what is left is removed here.
+# oom_stop: stop the daemon and the sleepers, remove what is left.
 oom_stop() {
-	if [ -n "$OOM_PID" ]; then
-		exec 8>&-
-		t_wait 10 sh -c "! kill -0 $OOM_PID 2>/dev/null" ||
-			kill -KILL "$OOM_PID" 2>/dev/null
-		wait "$OOM_PID" 2>/dev/null
-		OOM_PID=""
+	[ -n "$OOM_SLEEPERS" ] && kill $OOM_SLEEPERS 2>/dev/null
+	OOM_SLEEPERS=""
+	if [ -n "$OOM_DPID" ]; then
+		kill -TERM "$OOM_DPID" 2>/dev/null
+		t_wait 10 sh -c "! kill -0 $OOM_DPID 2>/dev/null" || {
+			kill -KILL "$OOM_DPID" $(oom_children "$OOM_DPID" |
+				awk '{ print $1 }') 2>/dev/null
+		}
+		wait "$OOM_DPID" 2>/dev/null
+		OOM_DPID=""
 	fi
 	oom_rm_subtree
 }
 
-# oom_rm_subtree: kill what runs in our subtree, remove its cgroups.
+# oom_rm_subtree: kill what runs in our subtree, remove its cgroups (the
+# daemon cannot remove the subtree itself once its capabilities are cut).
 oom_rm_subtree() {
 	for _d in /sys/fs/cgroup/"$OOM_SUB" /sys/fs/cgroup/*/"$OOM_SUB"; do
 		[ -d "$_d" ] || continue
@@ -110,35 +116,71 @@ oom_rm_subtree() {
 	done
 }
 
-# oom_hog UID ARGS...: run t-memhog ARGS as UID inside the user's cgroup
-# (moved there before it starts, through a FIFO gate) and wait for it.
-# Sets HOG_PID and HOG_RC (137: killed by SIGKILL).
+# oom_children PID: "pid name" of PID's children, from /proc.
+oom_children() {
+	cat /proc/[0-9]*/status 2>/dev/null | awk -v p="$1" '
+		$1 == "Name:" { n = $2 }
+		$1 == "Pid:" { pid = $2 }
+		$1 == "PPid:" && $2 == p { print pid, n }'
+}
+
+# oom_watchers: the pids of the daemon's OOM watchers.
+oom_watchers() {
+	oom_children "$OOM_DPID" | awk '$2 == "cgfair-oomwatc" ||
+		$2 == "cgfair-oomwatch" { print $1 }'
+}
+
+# oom_user_up UID: a sleeping process of UID keeps the user managed; wait
+# until the daemon made its cgroup and set the 64 MiB limit.
+oom_user_up() {
+	"$OOM_BUILD/tests/t-run-as-uid" "$1" "$(command -v sleep)" 3600 \
+		>/dev/null 2>&1 &
+	OOM_SLEEPERS="$OOM_SLEEPERS $!"
+	eval "OOM_SLEEPER_$1=$!"
+	_v1=/sys/fs/cgroup/memory/$OOM_SUB/user-$1/memory.limit_in_bytes
+	_v2=/sys/fs/cgroup/$OOM_SUB/user-$1/memory.max
+	t_wait 10 sh -c "grep -qx $OOM_LIMIT $_v1 2>/dev/null ||
+		grep -qx $OOM_LIMIT $_v2 2>/dev/null"
+}
+
+# oom_user_down UID: end UID's sleeper; wait until the daemon removed the
+# user: two cycles without a process, and the scanner recounts an idle
+# user's processes only every 64 cycles (1 s each here).
+oom_user_down() {
+	eval "_p=\${OOM_SLEEPER_$1:-}"
+	[ -n "$_p" ] && kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null
+	t_wait ${OOM_RM_WAIT:-75} grep -q "(uid $1): removed" "$OOM_DLOG"
+}
+
+# oom_hog UID ARGS...: run t-memhog ARGS as UID and wait for it. It waits
+# (a shell reading a FIFO) until the daemon has placed it in the user's
+# cgroup, so that it allocates under the limit. Sets HOG_PID and HOG_RC
+# (137: killed by SIGKILL; 1: never placed).
 oom_hog() {
 	_u=$1
 	shift
-	OOM_NHOG=$((OOM_NHOG + 1))
+	OOM_NHOG=$((${OOM_NHOG:-0} + 1))
 	_g=$T_TMP/gate$OOM_NHOG
 	mkfifo "$_g" || return 1
-	(
-		read _x <"$_g"
-		exec "$OOM_BUILD/tests/t-run-as-uid" "$_u" \
-			"$OOM_BUILD/tests/t-memhog" "$@"
-	) >/dev/null 2>&1 &
+	# read-write: opening does not wait for a writer
+	(exec "$OOM_BUILD/tests/t-run-as-uid" "$_u" /bin/sh -c \
+		'read _go; exec "$0" "$@"' "$OOM_BUILD/tests/t-memhog" "$@" \
+		<>"$_g" >/dev/null 2>&1) &
 	HOG_PID=$!
-	if ! oom_cmd "move $_u $HOG_PID"; then
-		kill -KILL "$HOG_PID" 2>/dev/null
-		echo go >"$_g" 2>/dev/null
+	if t_wait 5 grep -Eq "(memory|^0:):/$OOM_SUB/user-$_u\$" \
+		"/proc/$HOG_PID/cgroup"; then
+		echo go >"$_g"
 		wait "$HOG_PID"
-		HOG_RC=-1
-		return 1
+		HOG_RC=$?
+	else
+		kill -KILL "$HOG_PID" 2>/dev/null
+		wait "$HOG_PID"
+		HOG_RC=1
 	fi
-	echo go >"$_g"
-	wait "$HOG_PID"
-	HOG_RC=$?
 	rm -f "$_g"
 }
 
-# oom_lines UID: the oom event lines of UID in the event log.
+# oom_lines UID [LOG]: the oom event lines of UID in the event log.
 oom_lines() {
 	grep '"event":"oom"' "${2:-$OOM_LOG}" 2>/dev/null | grep "\"uid\":$1,"
 }
@@ -148,7 +190,7 @@ oom_count() {
 	oom_lines "$1" "${2:-$OOM_LOG}" | wc -l | tr -d ' '
 }
 
-# oom_field UID KEY: KEY's number of each oom event of UID, one a line.
+# oom_field UID KEY: KEY's number in each oom event of UID, one a line.
 oom_field() {
 	oom_lines "$1" | sed -n "s/.*\"$2\":\([0-9][0-9]*\).*/\1/p"
 }

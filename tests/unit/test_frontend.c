@@ -36,8 +36,7 @@ static void refused(const char *line, const char *needle)
 		fail_msg("'%s': error '%s' lacks '%s'", line, err, needle);
 }
 
-/* --- value parsers
- * --------------------------------------------------------------- */
+/* --- value parsers ------------------------------------------------------- */
 
 static void test_cpu(void **state)
 {
@@ -170,8 +169,7 @@ static void test_ident(void **state)
 	    fe_parse_ident("user-99999999999999999999.slice", &uid));
 }
 
-/* --- JSON requests
- * ------------------------------------------------------------------ */
+/* --- JSON requests ------------------------------------------------------- */
 
 static void test_json_simple(void **state)
 {
@@ -309,8 +307,7 @@ static void test_nul_byte(void **state)
 	assert_non_null(strstr(err, "NUL"));
 }
 
-/* --- the seed's text commands
- * --------------------------------------------------------- */
+/* --- the seed's text commands -------------------------------------------- */
 
 static void test_text_list(void **state)
 {
@@ -396,9 +393,7 @@ static void test_text_long(void **state)
 	refused(line, "at most");
 }
 
-/* --- rows
- * ------------------------------------------------------------------------------
- */
+/* --- rows ---------------------------------------------------------------- */
 
 static struct ipc_user_state row(uint32_t uid, const char *name)
 {
@@ -441,9 +436,7 @@ static void test_rows(void **state)
 	assert_int_equal(t.n, 0);
 }
 
-/* --- answers
- * ---------------------------------------------------------------------------
- */
+/* --- answers ------------------------------------------------------------- */
 
 static struct ipc_listen_setup setup = {.max_line = 4096};
 

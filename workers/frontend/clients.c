@@ -59,8 +59,7 @@ void client_view(const struct client *c, struct fe_view *view)
 	view->setup = &fe_setup;
 }
 
-/* --- lifetime ----------------------------------------------------------------
- */
+/* --- lifetime ------------------------------------------------------------ */
 
 static void client_free(struct client *c)
 {
@@ -86,8 +85,7 @@ static void client_drop(struct client *c, const char *why)
 	client_free(c);
 }
 
-/* --- membership of the admin group, for reads -------------------------------
- */
+/* --- membership of the admin group, for reads ---------------------------- */
 
 static bool in_groups(int fd, gid_t want)
 {
@@ -122,8 +120,7 @@ static bool is_member(int fd, const struct ucred *cr)
 	       in_groups(fd, fe_setup.admin_gid);
 }
 
-/* --- accepting
- * ----------------------------------------------------------------- */
+/* --- accepting ----------------------------------------------------------- */
 
 /* Tell a refused client why (best effort: it has not read anything yet,
  * so a short line fits its socket buffer) and hang up. */
@@ -259,8 +256,7 @@ void clients_listen(int fd)
 		  fe_setup.max_line);
 }
 
-/* --- moving bytes
- * -------------------------------------------------------------- */
+/* --- moving bytes -------------------------------------------------------- */
 
 /* false: the client is gone (freed) */
 static bool flush_out(struct client *c)
@@ -428,8 +424,7 @@ static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 	return 0;
 }
 
-/* --- answers from the supervisor, events
- * ------------------------------------------ */
+/* --- answers from the supervisor, events --------------------------------- */
 
 void clients_reply(const struct ipc_client_reply *r)
 {
@@ -477,8 +472,7 @@ void clients_event(const char *json)
 	}
 }
 
-/* --- time limits
- * ---------------------------------------------------------------- */
+/* --- time limits --------------------------------------------------------- */
 
 /* false: c was freed */
 static bool sweep_one(struct client *c, uint64_t now)

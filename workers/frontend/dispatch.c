@@ -23,15 +23,14 @@ void client_error(struct client *c, int err, const char *msg)
 {
 	if (c->text) {
 		fe_seed_error(&c->out, msg);
-		c->close_after =
-		    true; /* the seed: one request per connection */
+		/* the seed: one request per connection */
+		c->close_after = true;
 	} else {
 		fe_reply_error(&c->out, err, msg);
 	}
 }
 
-/* --- answered here
- * ------------------------------------------------------------ */
+/* --- answered here ------------------------------------------------------- */
 
 /* The uid a request names; by name, as the rows know it. */
 static bool resolve(struct client *c, const struct fe_target *t, uint32_t *uid)
@@ -112,8 +111,7 @@ static void answer_here(struct client *c, const struct fe_request *req)
 	}
 }
 
-/* --- sent to the supervisor
- * ---------------------------------------------------- */
+/* --- sent to the supervisor ---------------------------------------------- */
 
 static struct ipc_client_request *add_op(struct client *c, uint32_t op,
 					 uint32_t uid)
@@ -225,8 +223,7 @@ void dispatch_line(struct client *c, const char *line, size_t len)
 		answer_here(c, &req);
 }
 
-/* --- the supervisor's answers
- * ---------------------------------------------------- */
+/* --- the supervisor's answers -------------------------------------------- */
 
 static void keep_chunk(struct client *c, const char *text)
 {

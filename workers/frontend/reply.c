@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --- buffer ----------------------------------------------------------------
- */
+/* --- buffer -------------------------------------------------------------- */
 
 static bool reserve(struct fe_buf *b, size_t n)
 {
@@ -91,8 +90,7 @@ void fe_buf_free(struct fe_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* --- JSON helpers ----------------------------------------------------------
- */
+/* --- JSON helpers -------------------------------------------------------- */
 
 static void add_json_line(struct fe_buf *b, json_object *obj)
 {
@@ -141,8 +139,7 @@ static json_object *ok_object(void)
 	return o;
 }
 
-/* --- JSON answers ----------------------------------------------------------
- */
+/* --- JSON answers -------------------------------------------------------- */
 
 void fe_reply_error(struct fe_buf *b, int err, const char *msg)
 {
@@ -261,8 +258,7 @@ void fe_reply_status(struct fe_buf *b, const struct fe_rows *rows,
 	add_json_line(b, o);
 }
 
-/* --- metrics -----------------------------------------------------------------
- */
+/* --- metrics ------------------------------------------------------------- */
 
 /* Prometheus label values escape backslash, double quote and newline. */
 static void label_value(struct fe_buf *b, const char *s)
@@ -428,8 +424,7 @@ void fe_reply_metrics(struct fe_buf *b, const struct fe_rows *rows,
 	fe_buf_free(&text);
 }
 
-/* --- the seed's text answers -------------------------------------------------
- */
+/* --- the seed's text answers --------------------------------------------- */
 
 void fe_seed_help(struct fe_buf *b)
 {
@@ -535,8 +530,7 @@ void fe_seed_list(struct fe_buf *b, const struct fe_rows *rows,
 	}
 }
 
-/* --- events ----------------------------------------------------------------
- */
+/* --- events -------------------------------------------------------------- */
 
 static int uid_of(json_object *v, uint32_t *uid)
 {

@@ -33,13 +33,14 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
-/* --- values ------------------------------------------------------------ */
+/* --- values -------------------------------------------------------------- */
 
 /* Parse "D[.D]" into value x 10^decimals, digits beyond dropped. *end is
  * where parsing stopped; *nonzero tells whether any digit was not 0 (so
  * that "0.0001" is "too small", not silently 0). */
 static const char *parse_fixed(const char *s, int decimals, uint64_t max,
-			       uint64_t *out, bool *nonzero, const char **end)
+			       uint64_t *out, bool *nonzero, const char **end,
+			       const char *form)
 {
 	uint64_t v = 0;
 	int digits = 0, frac = -1;
@@ -62,7 +63,7 @@ static const char *parse_fixed(const char *s, int decimals, uint64_t max,
 		v = v * 10 + (uint64_t)(*s - '0');
 	}
 	if (digits == 0)
-		return "not a number";
+		return form; /* what a value should look like */
 	for (int f = frac < 0 ? 0 : frac; f < decimals; f++) {
 		if (v > max / 10)
 			return "too large";
@@ -72,6 +73,9 @@ static const char *parse_fixed(const char *s, int decimals, uint64_t max,
 	*end = s;
 	return NULL;
 }
+
+#define CPU_FORMS  "not a number of CPUs (\"1.5\" or \"150%\")"
+#define SIZE_FORMS "not a size (\"2G\", \"512M\", bytes)"
 
 const char *fe_parse_cpu(const char *s, int64_t *permille)
 {
@@ -84,14 +88,14 @@ const char *fe_parse_cpu(const char *s, int64_t *permille)
 		return NULL;
 	}
 	why = parse_fixed(s, 3, (uint64_t)MAX_CPU_PERMILLE * 100, &v, &nonzero,
-			  &end);
+			  &end, CPU_FORMS);
 	if (why)
 		return why;
 	percent = *end == '%';
 	if (percent)
 		end++;
 	if (*end)
-		return "not a number of CPUs (\"1.5\" or \"150%\")";
+		return CPU_FORMS;
 	if (percent)
 		v /= 100; /* 150.000 percent -> 1500 permille */
 	if (v > (uint64_t)MAX_CPU_PERMILLE)
@@ -110,7 +114,7 @@ const char *fe_parse_cpu_percent(const char *s, int64_t *permille)
 
 	/* tenths of a percent of one CPU are permille */
 	why = parse_fixed(s, 1, (uint64_t)MAX_CPU_PERMILLE * 10, &v, &nonzero,
-			  &end);
+			  &end, "not a percentage of one CPU");
 	if (why)
 		return why;
 	if (*end == '%')
@@ -155,8 +159,8 @@ const char *fe_parse_size(const char *s, int64_t *bytes)
 		*bytes = 0;
 		return NULL;
 	}
-	why =
-	    parse_fixed(s, 3, (uint64_t)MAX_MEM_BYTES, &milli, &nonzero, &end);
+	why = parse_fixed(s, 3, (uint64_t)MAX_MEM_BYTES, &milli, &nonzero, &end,
+			  SIZE_FORMS);
 	if (why)
 		return why;
 	if (*end && unit_shift(*end) >= 0)
@@ -166,7 +170,7 @@ const char *fe_parse_size(const char *s, int64_t *bytes)
 	else if (strcmp(end, "B") == 0 || strcmp(end, "b") == 0)
 		end++;
 	if (*end)
-		return "not a size (\"2G\", \"512M\", bytes)";
+		return SIZE_FORMS;
 	unsigned __int128 b = ((unsigned __int128)milli << shift) / 1000;
 	if (b > (unsigned __int128)MAX_MEM_BYTES)
 		return "too large";
@@ -638,8 +642,7 @@ int fe_parse_json(const char *line, size_t len, struct fe_request *req,
 	return r;
 }
 
-/* --- the seed's text commands ----------------------------------------------
- */
+/* --- the seed's text commands -------------------------------------------- */
 
 struct tokens {
 	char buf[512];

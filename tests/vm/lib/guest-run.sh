@@ -112,8 +112,8 @@ for s in "$root"/tests/scenarios/*.sh; do
 done
 
 if [ "$fails" -ne 0 ] || [ "$n" -eq 0 ]; then
-	echo "@@ LOG kernel (last 60 lines)"
-	dmesg | tail -60
+	echo "@@ LOG kernel (last 40 lines)"
+	dmesg | tail -40
 	if command -v journalctl >/dev/null 2>&1; then
 		echo "@@ LOG journal: cgfaird.service"
 		journalctl -b --no-pager -u cgfaird.service | tail -100

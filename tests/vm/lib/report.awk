@@ -6,7 +6,7 @@
 #           @@ DONE scenarios=N fails=N
 # PASS/FAIL/SKIP lines outside a scenario are the guest's own checks.
 # Output: PASS/FAIL/SKIP lines prefixed "tier/" or "tier/scenario/"; the
-# output of failing scenarios and all LOG blocks go to the file detail.
+# output of failing scenarios goes to the file detail, LOG blocks to logs.
 # POSIX awk only (mawk on Debian: no \s, no gensub).
 
 function fail(what, why) {
@@ -52,6 +52,7 @@ BEGIN { inblk = 0; inlog = 0; nscn = 0; failed = 0 }
 	if (!inblk || $3 != name)
 		next
 	rc = field("rc")
+	print "vm: scenario " name ": " field("secs") " s, exit " rc
 	if (field("timeout") == "1")
 		close_block("timed out after " field("secs") " s")
 	else if (rc != "0" && nfail == 0)
@@ -67,7 +68,7 @@ BEGIN { inblk = 0; inlog = 0; nscn = 0; failed = 0 }
 	if (inblk)
 		close_block("guest stopped during this scenario")
 	inlog = 1
-	print "==== guest log: " substr($0, 8) " ====" > detail
+	print "==== guest log: " substr($0, 8) " ====" > logs
 	next
 }
 
@@ -78,7 +79,7 @@ BEGIN { inblk = 0; inlog = 0; nscn = 0; failed = 0 }
 	next
 }
 
-inlog { print > detail; next }
+inlog { print > logs; next }
 
 /^(PASS|FAIL|SKIP): / {
 	prefix = inblk ? tier "/" name "/" : tier "/"

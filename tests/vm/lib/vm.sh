@@ -245,9 +245,11 @@ vm_qemu() {
 # the guest's logs and the console. Returns 1 when anything failed.
 vm_report() {
 	tr -d '\r' <"$VM_WORK/results.log" >"$VM_WORK/results.txt"
+	: >"$VM_WORK/detail.txt"
+	: >"$VM_WORK/logs.txt"
 	awk -v tier="$1" -v detail="$VM_WORK/detail.txt" \
-		-f "$VM_LIB/report.awk" "$VM_WORK/results.txt" \
-		>"$VM_WORK/lines.txt"
+		-v logs="$VM_WORK/logs.txt" -f "$VM_LIB/report.awk" \
+		"$VM_WORK/results.txt" >"$VM_WORK/lines.txt"
 	cat "$VM_WORK/lines.txt"
 	_done=$(grep -c '^@@ DONE ' "$VM_WORK/results.txt")
 	case $VM_QEMU_RC in
@@ -261,13 +263,19 @@ vm_report() {
 		t_fail "$1/guest" "guest exited without the end-of-run marker"
 	fi
 	if grep -q '^FAIL: ' "$VM_WORK/lines.txt" || [ "$T_FAILED" = 1 ]; then
-		echo "---- $1: output of failing scenarios ----"
-		cat "$VM_WORK/detail.txt" 2>/dev/null
-		echo "---- $1: qemu ----"
-		tail -20 "$VM_WORK/qemu.log"
-		echo "---- $1: guest console (last 80 lines) ----"
+		# Indented: the runner counts lines that start with PASS/FAIL.
+		# Scenario output last, where the runner's tail shows it.
+		echo "---- $1: guest console (last 40 lines) ----"
 		sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$VM_WORK/console.log" |
-			tr -d '\r' | tail -80
+			tr -d '\r' | tail -40 | sed 's/^/  | /'
+		if [ -s "$VM_WORK/qemu.log" ]; then
+			echo "---- $1: qemu ----"
+			tail -20 "$VM_WORK/qemu.log" | sed 's/^/  | /'
+		fi
+		echo "---- $1: guest logs ----"
+		sed 's/^/  | /' "$VM_WORK/logs.txt"
+		echo "---- $1: output of failing scenarios ----"
+		sed 's/^/  | /' "$VM_WORK/detail.txt"
 		return 1
 	fi
 	return 0
