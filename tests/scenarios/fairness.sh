@@ -17,6 +17,7 @@ for u in "$UA" "$UB" "$UC"; do
 	[ "$u" -gt "$HI" ] && HI=$u
 done
 SUB=cgfair-f$$
+scn_remove_subtree "$SUB"
 NCPU=$(grep -c '^processor' /proc/cpuinfo)
 
 # write_config MODE: the daemon's config (under systemd, the unit's file)
@@ -48,15 +49,16 @@ start() {
 	if [ "$SCN_BACKEND" = systemd ]; then scn_start; else scn_start --config "$T_TMP/cgfair.conf"; fi
 }
 
-# hog UID PROGRAM ARGS...: run as UID in the background; prints the pid
+# hog VAR UID PROGRAM ARGS...: run as UID in the background, add its pid
+# to $VAR (and to $PIDS, all killed at exit)
 PIDS=""
+t_cleanup 'kill $PIDS 2>/dev/null'
 hog() {
-	_u=$1
-	shift
+	_v=$1 _u=$2
+	shift 2
 	"$SCN_TOOLS/t-run-as-uid" "$_u" "$@" >/dev/null 2>&1 &
 	PIDS="$PIDS $!"
-	t_cleanup "kill $! 2>/dev/null"
-	echo $!
+	eval "$_v=\"\${$_v:-} $!\""
 }
 
 # ticks PID...: utime+stime of the processes, in clock ticks (the fields
@@ -103,9 +105,10 @@ cap_cores() {
 }
 
 # --- without cgfair ----------------------------------------------------
-PA="$(hog "$UA" "$SCN_TOOLS/t-spin") $(hog "$UA" "$SCN_TOOLS/t-spin") $(hog "$UA" "$SCN_TOOLS/t-spin") $(hog "$UA" "$SCN_TOOLS/t-spin")"
-PB=$(hog "$UB" "$SCN_TOOLS/t-spin")
-PC=$(hog "$UC" sleep 600) # idle: logged in, using nothing
+PA="" PB="" PC=""
+for i in 1 2 3 4; do hog PA "$UA" "$SCN_TOOLS/t-spin"; done
+hog PB "$UB" "$SCN_TOOLS/t-spin"
+hog PC "$UC" sleep 600 # idle: logged in, using nothing
 sleep 1
 measure 3
 t_check "without cgfair: A (4 hogs) gets about 4/5 (A $DA, B $DB ticks)" \
@@ -129,7 +132,8 @@ scn_stop
 
 # --- fair, with a light third user ---------------------------------------
 kill $PC 2>/dev/null
-PC=$(hog "$UC" "$SCN_TOOLS/t-duty" 10)
+PC=""
+hog PC "$UC" "$SCN_TOOLS/t-duty" 10
 sleep 1
 measure 3
 light=$DC
@@ -140,6 +144,7 @@ measure 3
 t_check "fair: the light user (10% of a CPU) is not cut ($light ticks alone, $DC with cgfair)" \
 	awk_true "c >= 0.8 * $light && c >= 0.07 * 100 * 3"
 echo "fair: caps A $(cap_cores "$UA") B $(cap_cores "$UB") C $(cap_cores "$UC")"
+[ "$SCN_BACKEND" = cgroup1 ] && grep -H . /sys/fs/cgroup/cpu/$SUB/user-*/cpu.stat /sys/fs/cgroup/cpu/$SUB/user-*/cpu.shares
 J=$(jain)
 t_check "fair: A and B share the rest evenly (A $DA, B $DB ticks, Jain $J)" \
 	awk_true "$J >= 0.95"

@@ -12,6 +12,7 @@ t_need_root penalty
 set -- $SCN_UIDS
 UA=$1 UB=$2
 SUB=cgfair-p$$
+scn_remove_subtree "$SUB"
 SOCK=$T_TMP/cgfair.sock
 CTL=$CGFAIR_BUILD/cgfairctl
 [ -x "$CTL" ] || CTL=cgfairctl

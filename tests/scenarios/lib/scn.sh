@@ -89,3 +89,20 @@ scn_log() {
 scn_journal() {
 	journalctl -b --no-pager -u cgfaird.service | tail -50
 }
+
+# scn_remove_subtree NAME: at exit, after everything else (register it
+# first), remove what a direct backend left of the subtree NAME: user
+# cgroups the daemon kept because the test's processes were still in them.
+scn_remove_subtree() {
+	[ "$SCN_BACKEND" = systemd ] && return 0
+	t_cleanup "scn_rmdir_subtree '$1'"
+}
+scn_rmdir_subtree() {
+	for _d in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do
+		[ -d "$_d" ] || continue
+		for _u in "$_d"/user-*; do
+			[ -d "$_u" ] && t_wait 5 rmdir "$_u"
+		done
+		rmdir "$_d"
+	done
+}
