@@ -28,7 +28,7 @@ t_wait 5 grep -q '^ready$' "$T_TMP/lat.out" || exit 1
 t0=$(oom_now_ms)
 i=0
 while [ $i -lt "$KILLS" ]; do
-	oom_hog "$U" -t 32 512
+	oom_hog "$U" -t 32 512 2>/dev/null # no "Killed" from the shell
 	i=$((i + 1))
 done
 wait $mpid

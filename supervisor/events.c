@@ -456,6 +456,9 @@ static json_object *own_record(enum event_type t, const struct event_fields *f,
 	add_str(o, "event", types[t].name);
 	fmt_iso_time(now, when, sizeof(when));
 	add_str(o, "time", when);
+	/* the same instant for programs: microseconds since the epoch */
+	add_int(o, "time_usec",
+		(int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000);
 	add_str(o, "id", id);
 	add_str(o, "node", ev.node);
 	if (f->uid != 0) {
@@ -561,6 +564,7 @@ static void log_recovered(void)
 static void write_log(const char *json)
 {
 	size_t len = strlen(json), done = 0;
+	int err = EIO; /* a write of 0 bytes */
 	char *line;
 
 	if (!ev.path[0])
@@ -576,8 +580,10 @@ static void write_log(const char *json)
 		ssize_t n = write(ev.fd, line + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
 			break;
+		}
 		done += (size_t)n;
 	}
 	free(line);
@@ -585,7 +591,6 @@ static void write_log(const char *json)
 		log_recovered();
 		return;
 	}
-	int err = done == 0 && errno ? errno : EIO;
 	struct stat st;
 	if (done > 0 && fstat(ev.fd, &st) == 0 && st.st_size >= (off_t)done)
 		(void)!ftruncate(ev.fd, st.st_size - (off_t)done);
@@ -639,7 +644,7 @@ static void send_journal(enum event_type t, json_object *own)
 	json_object_object_foreach(own, key, val)
 	{
 		if (!val || n >= sizeof(fields) / sizeof(*fields) ||
-		    strcmp(key, "time") == 0)
+		    strncmp(key, "time", 4) == 0) /* the journal has its own */
 			continue;
 		if (strcmp(key, "message") == 0) {
 			if (asprintf(&fields[n++], "MESSAGE=%s",

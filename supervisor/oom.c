@@ -15,7 +15,9 @@
  * Detail: the victim (pid, comm, rss) comes from the kernel log, read by
  * watcher 0, on its own path. A kill waits up to detail_wait_ms for its
  * victim, and a victim up to VICTIM_KEEP_USEC for its kill, whichever
- * comes first; then the event goes out with what is known.
+ * comes first; then the event goes out with what is known. A victim that
+ * comes after its kill went out without it is dropped: it must not be
+ * given to the user's next kill.
  */
 #include "supervisor/oom.h"
 #include "supervisor/backend.h"

@@ -84,7 +84,9 @@ daemon_start --debug
 
 # --- kill -9 of each worker: back within 2 s
 for name in cgfair-scanner cgfair-oomwatch cgfair-frontend; do
+	t_wait 5 sh -c "ps -o pid=,stat=,comm= --ppid $DPID | awk '\$2 !~ /^Z/ && \$3 == \"$name\" { f = 1 } END { exit !f }'"
 	old=$(worker_pid "$name")
+	if [ -z "$old" ]; then t_fail "kill -9 $name" "no $name running"; continue; fi
 	kill -9 "$old"
 	t_check "kill -9 $name: back within 2 s" t_wait 2 sh -c \
 		"ps -o pid=,comm= --ppid $DPID | awk -v n=$name -v o=$old '\$2 == n && \$1 != o { f = 1 } END { exit !f }'"

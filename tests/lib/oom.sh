@@ -154,8 +154,9 @@ oom_user_down() {
 
 # oom_hog UID ARGS...: run t-memhog ARGS as UID and wait for it. It waits
 # (a shell reading a FIFO) until the daemon has placed it in the user's
-# cgroup, so that it allocates under the limit. Sets HOG_PID and HOG_RC
-# (137: killed by SIGKILL; 1: never placed).
+# cgroup, so that it allocates under the limit. Sets HOG_PID, HOG_RC
+# (137: killed by SIGKILL; 1: never placed), HOG_GO (ms: released, before
+# its first allocation) and HOG_END (ms: seen dead).
 oom_hog() {
 	_u=$1
 	shift
@@ -169,9 +170,11 @@ oom_hog() {
 	HOG_PID=$!
 	if t_wait 5 grep -Eq "(memory|^0:):/$OOM_SUB/user-$_u\$" \
 		"/proc/$HOG_PID/cgroup"; then
+		HOG_GO=$(oom_now_ms)
 		echo go >"$_g"
 		wait "$HOG_PID"
 		HOG_RC=$?
+		HOG_END=$(oom_now_ms)
 	else
 		kill -KILL "$HOG_PID" 2>/dev/null
 		wait "$HOG_PID"
@@ -193,6 +196,12 @@ oom_count() {
 # oom_field UID KEY: KEY's number in each oom event of UID, one a line.
 oom_field() {
 	oom_lines "$1" | sed -n "s/.*\"$2\":\([0-9][0-9]*\).*/\1/p"
+}
+
+# oom_event_ms UID: when UID's first oom event was made (ms, its
+# time_usec), or nothing.
+oom_event_ms() {
+	oom_lines "$1" | head -1 | sed -n 's/.*"time_usec":\([0-9]*\)[0-9][0-9][0-9].*/\1/p'
 }
 
 # oom_counter UID: the kernel's oom_kill counter of UID's cgroup.

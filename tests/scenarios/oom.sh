@@ -46,13 +46,14 @@ for u in "$U1" "$U2" "$U3"; do
 done
 
 # --- one kill: one event, with the victim, within 1 s -----------------
+# The kill comes after the hog was released (HOG_GO) and before it was
+# seen dead (HOG_END); the event says when it was made (time_usec).
 oom_hog "$U1" -t 32 512
-t_end=$(oom_now_ms)
-count_after "$U1" 1 1
-lat=$(($(oom_now_ms) - t_end))
+count_after "$U1" 1 2
 sleep 0.5 # anything more would show up now
 n=$(oom_count "$U1")
 pid=$(oom_field "$U1" pid)
+ev=$(oom_event_ms "$U1")
 if [ "$HOG_RC" != 137 ]; then
 	t_fail $N/one-kill "the hog was not OOM-killed (status $HOG_RC)"
 elif [ "$n" != 1 ]; then
@@ -61,10 +62,16 @@ elif [ "$pid" != "$HOG_PID" ]; then
 	t_fail $N/one-kill "victim pid '$pid', the hog was $HOG_PID"
 elif ! oom_lines "$U1" | grep -q '"comm":"t-memhog"'; then
 	t_fail $N/one-kill "no comm t-memhog: $(oom_lines "$U1")"
-elif [ "$lat" -ge 1000 ]; then
-	t_fail $N/one-kill "event $lat ms after the victim died"
+elif [ -z "$ev" ]; then
+	t_fail $N/one-kill "no time_usec in the event"
+elif [ $((ev - HOG_GO)) -lt 1000 ]; then
+	t_pass "$N/one-kill: one event, pid $pid, comm t-memhog, made $((ev - HOG_GO)) ms after the hog started allocating (its death was seen $((HOG_END - HOG_GO)) ms after)"
+elif [ "$ev" -le "$HOG_END" ]; then
+	t_pass "$N/one-kill: one event, pid $pid, comm t-memhog, made $((HOG_END - ev)) ms before the victim was seen dead (a slow machine: it died $((HOG_END - HOG_GO)) ms after it started)"
+elif [ $((ev - HOG_END)) -lt 1000 ]; then
+	t_pass "$N/one-kill: one event, pid $pid, comm t-memhog, made $((ev - HOG_END)) ms after the victim was seen dead (a slow machine: it died $((HOG_END - HOG_GO)) ms after it started)"
 else
-	t_pass "$N/one-kill: one event, pid $pid, comm t-memhog, in the log <= $lat ms after the victim died"
+	t_fail $N/one-kill "event made $((ev - HOG_END)) ms after the victim was seen dead"
 fi
 
 # --- three kills in a row: three events -------------------------------
@@ -190,11 +197,16 @@ else
 fi
 
 # --- nothing went wrong in the daemon -----------------------------------
+# (a watcher we killed is seen as a closed socket first: not a fault; a
+# watcher killed for a missed ping on a busy host is noted, not failed:
+# the kill -9 case shows that a restart loses nothing)
 bad="invalid message\|not permitted now\|went back\|cannot arm"
+kills=$(grep "killing it" "$OOM_DLOG" | grep -v "closed its socket" |
+	sed 's/.*worker //' | tr '\n' ';')
 if grep -q "$bad" "$OOM_DLOG"; then
 	t_fail $N/daemon "$(grep "$bad" "$OOM_DLOG" | head -3)"
 else
-	t_pass "$N/daemon: no protocol violation, no counter going back"
+	t_pass "$N/daemon: no protocol violation, no counter going back${kills:+ (also: $kills)}"
 fi
 oom_stop
 left=$(ls -d /sys/fs/cgroup/"$OOM_SUB" /sys/fs/cgroup/*/"$OOM_SUB" 2>/dev/null)

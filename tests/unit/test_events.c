@@ -195,6 +195,8 @@ static void test_oom_record(void **state)
 	assert_int_equal(strlen(t), 29);
 	assert_int_equal(t[10], 'T');
 	assert_memory_equal(t + 19, ".500", 4);
+	assert_true(json_object_object_get_ex(o, "time_usec", &v));
+	assert_int_equal(json_object_get_int64(v), 1700000000500000LL);
 	assert_true(strstr(s, "\"TYPE\":") == s + 1); /* the seed's first */
 	json_object_put(o);
 	free(s);

@@ -74,6 +74,11 @@ scn_stop() {
 		t_wait 10 sh -c "! kill -0 $DPID" ||
 			kill -KILL "$DPID" $_kids 2>/dev/null
 		wait "$DPID" 2>/dev/null
+		_rc=$?
+		# a clean stop is status 0; a sanitizer build reports here too
+		[ "$_rc" = 0 ] || t_fail "cgfaird stops cleanly" "exit status $_rc"
+		! grep -qE 'Sanitizer|runtime error' "$DLOG" ||
+			t_fail "no sanitizer report" "$(grep -E -m3 'Sanitizer|runtime error' "$DLOG")"
 	fi
 	DPID=""
 }

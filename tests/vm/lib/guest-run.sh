@@ -19,13 +19,15 @@ set +a
 limit=$CGFAIR_SCENARIO_TIMEOUT
 n=0 fails=0
 
-# in_session SID: "pid comm" of the live processes of session SID (one cat:
-# entries that vanish meanwhile do not stop it).
-in_session() {
+# leftovers SID: "pid:comm" of the live processes in session SID, and of
+# cgfair's own wherever they are (one cat, one awk: a process per /proc
+# entry is slow under TCG; cat goes on past entries that vanish).
+leftovers() {
 	cat /proc/[0-9]*/stat 2>/dev/null | awk -v s="$1" '{
 		c = $0; sub(/^[^(]*\(/, "", c); sub(/\)[^)]*$/, "", c)
 		r = $0; sub(/.*\) /, "", r); split(r, f, " ")
-		if (f[4] == s && f[1] != "Z") print $1 ":" c }'
+		if (f[1] != "Z" && (f[4] == s || c ~ /^cgfair(d|-)/))
+			print $1 ":" c }'
 }
 
 # running PID: our child PID has not exited yet (a zombie has).
@@ -92,15 +94,7 @@ for s in "$root"/tests/scenarios/*.sh; do
 	fi
 	# What the scenario left: its session, and cgfair's processes wherever
 	# they went.
-	left=$(
-		in_session $sid
-		for d in /proc/[0-9]*; do
-			c=$(cat "$d/comm" 2>/dev/null) || continue
-			case $c in
-			cgfaird | cgfair-*) echo "${d#/proc/}:$c" ;;
-			esac
-		done
-	)
+	left=$(leftovers $sid)
 	if [ -n "$left" ]; then
 		left=$(echo "$left" | sort -u | tr '\n' ' ')
 		echo "FAIL: leftovers: still running after the scenario: $left"

@@ -40,10 +40,7 @@ linger_up() {
 		echo "FAIL: sanity/systemd-running: state '$state'"
 		rc=1
 	fi
-	failed=$(systemctl list-units --failed --plain --no-legend | cut -d' ' -f1)
-	[ -z "$failed" ] || echo "tier2: failed units:" $failed
 	echo "tier2: $(systemd-analyze time 2>&1 | head -1)"
-	systemd-analyze blame 2>&1 | head -6 | sed 's/^ */tier2: blame: /'
 
 	sc=$(cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null)
 	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] &&
