@@ -78,7 +78,7 @@ const struct key_def config_keys[] = {
     ENUM("penalty", "mode", penalty.mode, config_penalty_names),
     KEY("penalty", "fraction", KT_SHARE, penalty.fraction, 0.01, 1, 0),
 
-    KEY("oom", "watchers", KT_U32, oom.watchers, 1, 64, 0),
+    KEY("oom", "watchers", KT_U32, oom.watchers, 1, 8, 0),
     KEY("oom", "kmsg_detail", KT_BOOL, oom.kmsg_detail, 0, 0, 0),
 
     STR("socket", "path", KT_PATH, socket.path, 0),

@@ -446,7 +446,11 @@ static int on_ping_timer(sd_event_source *s, uint64_t usec, void *data)
 		if (w->fd < 0)
 			continue;
 		if (w->ping_sent && usec - w->ping_sent > PING_TIMEOUT_USEC) {
-			kill_worker(w, "missed its ping");
+			/* the supervisor itself may have been busy: read what
+			 * is queued before blaming the worker */
+			on_ipc(w->io, w->fd, EPOLLIN, w);
+			if (w->fd >= 0 && w->ping_sent)
+				kill_worker(w, "missed its ping");
 			continue;
 		}
 		if (w->ping_sent)

@@ -161,8 +161,9 @@ int worker_main(int argc, char **argv, const struct worker_role *role)
 	}
 	check_ipc_fd();
 	/* the supervisor stops us by closing the socket; a ^C in a terminal
-	 * is for the supervisor only */
+	 * or a SIGHUP to the whole unit is for the supervisor only */
 	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN); /* a reload is the supervisor's business */
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_event_default(&event) < 0)
 		fatalx(EXIT_FATAL, "sd_event_default failed");

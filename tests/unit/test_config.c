@@ -387,7 +387,7 @@ static const struct error_case error_cases[] = {
      "test.conf:2: [memory] limit: a share of RAM must be above 0% and "
      "at most 100%"},
     {"[oom]\nwatchers = 0\n",
-     "test.conf:2: [oom] watchers: value 0 out of range (1..64)"},
+     "test.conf:2: [oom] watchers: value 0 out of range (1..8)"},
     {"[cpu]\nmode = turbo\n",
      "test.conf:2: [cpu] mode: invalid value 'turbo': expected "
      "even_active|fair|weight"},
