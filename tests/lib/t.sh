@@ -29,12 +29,19 @@ t_need_root() {
 	if [ "$(id -u)" != 0 ]; then t_skip "$1" "needs root"; exit 0; fi
 }
 
+# t_centis: time since boot in 1/100 s, from /proc/uptime (busybox's date
+# has no %N, and its sh runs its own date ahead of PATH).
+t_centis() {
+	read -r _up _ </proc/uptime
+	echo $((${_up%.*} * 100 + 1${_up#*.} - 100))
+}
+
 # t_wait SECONDS CMD...: poll CMD every 20 ms until it succeeds.
 t_wait() {
-	_deadline=$(($(date +%s%N) + $1 * 1000000000))
+	_deadline=$(($(t_centis) + $1 * 100))
 	shift
 	while ! "$@" 2>/dev/null; do
-		[ "$(date +%s%N)" -gt "$_deadline" ] && return 1
+		[ "$(t_centis)" -gt "$_deadline" ] && return 1
 		sleep 0.02
 	done
 }
