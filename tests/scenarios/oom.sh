@@ -193,7 +193,9 @@ if [ "$JOURNAL" = 1 ]; then
 		t_fail $N/journal "entries: $U1 $j1 (pid match $jp, id $jid), $U2 $j2"
 	fi
 else
-	t_skip $N/journal "no journald here (its sink failing stopped nothing)"
+	# not a skip: tests/integration/oom.sh checks the journal sink with a
+	# journald of its own; here the sink failing must just stop nothing
+	echo "note: $N/journal: no journald in this environment; the journal sink is checked by tests/integration/oom.sh"
 fi
 
 # --- nothing went wrong in the daemon -----------------------------------
