@@ -1,1 +1,1 @@
-COMMON_SRCS := common/log.c
+COMMON_SRCS := common/log.c common/peer.c

@@ -212,7 +212,7 @@ void ipc_close_fds(struct ipc_msg *msg)
 	msg->fds[0] = msg->fds[1] = -1;
 }
 
-static bool fd_count_ok(enum ipc_fd_rule rule, int nfds)
+bool ipc_fd_count_ok(enum ipc_fd_rule rule, int nfds)
 {
 	switch (rule) {
 	case FDS_NONE:
@@ -258,7 +258,7 @@ int ipc_decode(const uint8_t *buf, size_t len, int nfds, bool truncated,
 		return reject(msg, why, "header length disagrees with message");
 	if (msg->hdr.len != rule->size)
 		return reject(msg, why, "wrong payload length for type");
-	if (!fd_count_ok(rule->fds, nfds))
+	if (!ipc_fd_count_ok(rule->fds, nfds))
 		return reject(msg, why, "fds not permitted for type");
 	memset(&msg->u, 0, sizeof(msg->u));
 	memcpy(&msg->u, buf + sizeof(struct ipc_hdr), msg->hdr.len);

@@ -365,6 +365,9 @@ int ipc_decode(const uint8_t *buf, size_t len, int nfds, bool truncated,
 
 void ipc_close_fds(struct ipc_msg *msg);
 
+/* True when nfds fds are what the rule asks for. */
+bool ipc_fd_count_ok(enum ipc_fd_rule rule, int nfds);
+
 /* True when a string field ends inside its buffer. */
 bool ipc_str_ok(const char *s, size_t size);
 

@@ -13,6 +13,7 @@
  * so that thousands of users changing at once never fill the frontend's
  * IPC socket (worker_tell kills a worker whose socket is full).
  */
+#include "common/peer.h"
 #include "supervisor/frontend.h"
 #include "supervisor/backend.h"
 #include "supervisor/cgfaird.h"
@@ -39,7 +40,6 @@
 #define FLUSH_MAX_MSGS	  16		 /* per turn: ~32 KiB in the socket */
 #define FLUSH_PAUSE_USEC  (10 * 1000ULL) /* between turns */
 #define EVENT_QUEUE	  512		 /* events waiting for the pacer */
-#define MAX_PEER_GROUPS	  65536
 #define CONFIG_MAX_CHUNKS 256 /* 256 KiB of configuration text */
 
 struct cached_row {
@@ -512,35 +512,12 @@ static bool is_client_socket(int fd)
 	return strncmp(sa.sun_path, cfg.path, sizeof(sa.sun_path)) == 0;
 }
 
-static bool in_peer_groups(int fd, gid_t want)
-{
-	gid_t small[64], *g = small;
-	socklen_t len = sizeof(small);
-	bool found = false;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) < 0) {
-		if (errno != ERANGE || len > MAX_PEER_GROUPS * sizeof(gid_t))
-			return false;
-		g = malloc(len);
-		if (!g ||
-		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) < 0) {
-			free(g);
-			return false;
-		}
-	}
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		found = found || g[i] == want;
-	if (g != small)
-		free(g);
-	return found;
-}
-
 static bool may_change(int fd, const struct ucred *cr)
 {
 	if (cr->uid == 0)
 		return true;
 	return have_admin_gid &&
-	       (cr->gid == admin_gid || in_peer_groups(fd, admin_gid));
+	       (cr->gid == admin_gid || peer_in_group(fd, admin_gid));
 }
 
 static const char *op_name(uint32_t op)

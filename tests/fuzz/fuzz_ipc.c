@@ -69,21 +69,6 @@ static uint64_t open_fds(void)
 	return map;
 }
 
-static bool fds_allowed(enum ipc_fd_rule rule, int nfds)
-{
-	switch (rule) {
-	case FDS_NONE:
-		return nfds == 0;
-	case FDS_ONE:
-		return nfds == 1;
-	case FDS_TWO:
-		return nfds == 2;
-	case FDS_ONE_OR_TWO:
-		return nfds == 1 || nfds == 2;
-	}
-	return false;
-}
-
 /* What an accepted message must satisfy, checked independently of
  * ipc_decode's own code path. */
 static void check_accepted(const uint8_t *buf, size_t len, int nfds,
@@ -106,7 +91,7 @@ static void check_accepted(const uint8_t *buf, size_t len, int nfds,
 	if (h.len != r->size || len != sizeof(h) + r->size)
 		die("accepted %s of %zu bytes (header says %u, type %zu)",
 		    r->name, len, h.len, r->size);
-	if (!fds_allowed(r->fds, nfds) || m->nfds != nfds)
+	if (!ipc_fd_count_ok(r->fds, nfds) || m->nfds != nfds)
 		die("accepted %s with %d fds", r->name, nfds);
 	if (memcmp(&m->u, buf + sizeof(h), r->size) != 0)
 		die("accepted payload differs from the bytes");
@@ -291,7 +276,7 @@ static int write_seeds(const char *dir)
 			if (!(r->senders & (1u << role)))
 				continue;
 			for (int nfds = 0; nfds <= IPC_MAX_FDS; nfds++) {
-				if (!fds_allowed(r->fds, nfds))
+				if (!ipc_fd_count_ok(r->fds, nfds))
 					continue;
 				struct ipc_msg m;
 				struct ipc_hdr h = {.type = t,

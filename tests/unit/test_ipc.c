@@ -272,22 +272,6 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 	}
 }
 
-static bool fds_allowed(enum ipc_fd_rule rule, int nfds)
-{
-	switch (rule) {
-	case FDS_NONE:
-		return nfds == 0;
-	case FDS_ONE:
-		return nfds == 1;
-	case FDS_TWO:
-		return nfds == 2;
-	case FDS_ONE_OR_TWO:
-		return nfds == 1 || nfds == 2;
-	}
-	fail_msg("unknown fd rule %d", rule);
-	return false;
-}
-
 /* A role that may send type, and how many fds it must carry. */
 static enum ipc_role a_sender(uint32_t type)
 {
@@ -301,7 +285,7 @@ static enum ipc_role a_sender(uint32_t type)
 static int a_fd_count(uint32_t type)
 {
 	for (int n = 0; n <= IPC_MAX_FDS; n++)
-		if (fds_allowed(ipc_rules[type].fds, n))
+		if (ipc_fd_count_ok(ipc_rules[type].fds, n))
 			return n;
 	fail_msg("no fd count is valid for %s", ipc_type_name(type));
 	return -1;
@@ -464,7 +448,7 @@ static void test_type(void **state)
 	for (int r = 0; r < ROLE_COUNT; r++) {
 		bool may = rule->senders & (1u << r);
 		for (int n = 0; n <= IPC_MAX_FDS + 1; n++) {
-			bool fds_ok = fds_allowed(rule->fds, n);
+			bool fds_ok = ipc_fd_count_ok(rule->fds, n);
 			if (may && fds_ok) {
 				roundtrip(sv, type, r, n);
 				good++;

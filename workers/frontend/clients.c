@@ -7,6 +7,7 @@
  * state change goes to the supervisor with the client's socket, and the
  * supervisor reads the credentials itself.
  */
+#include "common/peer.h"
 #include "workers/frontend/frontend.h"
 #include "workers/frontend/clients.h"
 #include "workers/worker.h"
@@ -23,7 +24,6 @@
 #define ACCEPT_PAUSE_USEC (1000 * 1000ULL) /* after EMFILE and friends */
 #define ACCEPT_BATCH	  64
 #define IN_INITIAL	  1024
-#define MAX_PEER_GROUPS	  65536
 
 static sd_event *event;
 static int listen_fd = -1;
@@ -87,29 +87,6 @@ static void client_drop(struct client *c, const char *why)
 
 /* --- membership of the admin group, for reads ---------------------------- */
 
-static bool in_groups(int fd, gid_t want)
-{
-	gid_t small[64], *g = small;
-	socklen_t len = sizeof(small);
-	bool found = false;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) < 0) {
-		if (errno != ERANGE || len > MAX_PEER_GROUPS * sizeof(gid_t))
-			return false;
-		g = malloc(len);
-		if (!g ||
-		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) < 0) {
-			free(g);
-			return false;
-		}
-	}
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		found = found || g[i] == want;
-	if (g != small)
-		free(g);
-	return found;
-}
-
 static bool is_member(int fd, const struct ucred *cr)
 {
 	if (cr->uid == 0)
@@ -117,7 +94,7 @@ static bool is_member(int fd, const struct ucred *cr)
 	if (!(fe_setup.flags & LISTEN_ADMIN_GID))
 		return false;
 	return cr->gid == fe_setup.admin_gid ||
-	       in_groups(fd, fe_setup.admin_gid);
+	       peer_in_group(fd, fe_setup.admin_gid);
 }
 
 /* --- accepting ----------------------------------------------------------- */
