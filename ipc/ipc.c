@@ -66,8 +66,7 @@ static bool valid_client_request(const void *p, int nfds)
 	const struct ipc_client_request *m = p;
 	(void)nfds;
 	return m->op >= CLIENT_PENALTY && m->op <= CLIENT_CONFIG &&
-	       m->cpu_permille >= -1 && m->mem_bytes >= -1 &&
-	       m->seconds >= -1;
+	       m->cpu_permille >= -1 && m->mem_bytes >= -1 && m->seconds >= -1;
 }
 
 static bool valid_client_reply(const void *p, int nfds)
@@ -108,40 +107,40 @@ static bool valid_event(const void *p, int nfds)
 }
 
 #define RULE(t, s, from, nfds, check)                                          \
-	[t] = {.name = #t, .size = sizeof(s), .senders = (from),               \
-	       .fds = (nfds), .valid = (check)}
+	[t] = {.name = #t,                                                     \
+	       .size = sizeof(s),                                              \
+	       .senders = (from),                                              \
+	       .fds = (nfds),                                                  \
+	       .valid = (check)}
 
 const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
-	RULE(IPC_PING, struct ipc_ping, SUP, FDS_NONE, NULL),
-	RULE(IPC_PONG, struct ipc_pong, WORKERS, FDS_NONE, NULL),
-	RULE(IPC_TEST_SYSCALL, struct ipc_test_syscall, SUP, FDS_NONE,
-	     valid_test_syscall),
-	RULE(IPC_SCAN_SETUP, struct ipc_scan_setup, SUP, FDS_NONE,
-	     valid_scan_setup),
-	RULE(IPC_PROC_CONNECTOR, struct ipc_listen, SUP, FDS_ONE, NULL),
-	RULE(IPC_SCAN_REQUEST, struct ipc_scan_request, SUP, FDS_NONE, NULL),
-	RULE(IPC_SCAN_USERS, struct ipc_scan_users, SCANNER, FDS_NONE,
-	     valid_scan_users),
-	RULE(IPC_SCAN_DONE, struct ipc_scan_done, SCANNER, FDS_NONE, NULL),
-	RULE(IPC_SWEEP_REQUEST, struct ipc_sweep_request, SUP, FDS_NONE,
-	     NULL),
-	RULE(IPC_STRAY_PROC, struct ipc_stray_proc, SCANNER, FDS_NONE, NULL),
-	RULE(IPC_OOM_ARM, struct ipc_oom_arm, SUP, FDS_ONE_OR_TWO,
-	     valid_oom_arm),
-	RULE(IPC_OOM_DISARM, struct ipc_oom_disarm, SUP, FDS_NONE, NULL),
-	RULE(IPC_OOM_KILLS, struct ipc_oom_kills, WATCHER, FDS_NONE, NULL),
-	RULE(IPC_KMSG, struct ipc_kmsg, SUP, FDS_ONE, NULL),
-	RULE(IPC_OOM_VICTIM, struct ipc_oom_victim, WATCHER, FDS_NONE,
-	     valid_oom_victim),
-	RULE(IPC_LISTEN, struct ipc_listen_setup, SUP, FDS_ONE,
-	     valid_listen_setup),
-	RULE(IPC_CLIENT_REQUEST, struct ipc_client_request, FRONTEND, FDS_ONE,
-	     valid_client_request),
-	RULE(IPC_CLIENT_REPLY, struct ipc_client_reply, SUP, FDS_NONE,
-	     valid_client_reply),
-	RULE(IPC_USER_STATE, struct ipc_user_states, SUP, FDS_NONE,
-	     valid_user_state),
-	RULE(IPC_EVENT, struct ipc_event, SUP, FDS_NONE, valid_event),
+    RULE(IPC_PING, struct ipc_ping, SUP, FDS_NONE, NULL),
+    RULE(IPC_PONG, struct ipc_pong, WORKERS, FDS_NONE, NULL),
+    RULE(IPC_TEST_SYSCALL, struct ipc_test_syscall, SUP, FDS_NONE,
+	 valid_test_syscall),
+    RULE(IPC_SCAN_SETUP, struct ipc_scan_setup, SUP, FDS_NONE,
+	 valid_scan_setup),
+    RULE(IPC_PROC_CONNECTOR, struct ipc_listen, SUP, FDS_ONE, NULL),
+    RULE(IPC_SCAN_REQUEST, struct ipc_scan_request, SUP, FDS_NONE, NULL),
+    RULE(IPC_SCAN_USERS, struct ipc_scan_users, SCANNER, FDS_NONE,
+	 valid_scan_users),
+    RULE(IPC_SCAN_DONE, struct ipc_scan_done, SCANNER, FDS_NONE, NULL),
+    RULE(IPC_SWEEP_REQUEST, struct ipc_sweep_request, SUP, FDS_NONE, NULL),
+    RULE(IPC_STRAY_PROC, struct ipc_stray_proc, SCANNER, FDS_NONE, NULL),
+    RULE(IPC_OOM_ARM, struct ipc_oom_arm, SUP, FDS_ONE_OR_TWO, valid_oom_arm),
+    RULE(IPC_OOM_DISARM, struct ipc_oom_disarm, SUP, FDS_NONE, NULL),
+    RULE(IPC_OOM_KILLS, struct ipc_oom_kills, WATCHER, FDS_NONE, NULL),
+    RULE(IPC_KMSG, struct ipc_kmsg, SUP, FDS_ONE, NULL),
+    RULE(IPC_OOM_VICTIM, struct ipc_oom_victim, WATCHER, FDS_NONE,
+	 valid_oom_victim),
+    RULE(IPC_LISTEN, struct ipc_listen_setup, SUP, FDS_ONE, valid_listen_setup),
+    RULE(IPC_CLIENT_REQUEST, struct ipc_client_request, FRONTEND, FDS_ONE,
+	 valid_client_request),
+    RULE(IPC_CLIENT_REPLY, struct ipc_client_reply, SUP, FDS_NONE,
+	 valid_client_reply),
+    RULE(IPC_USER_STATE, struct ipc_user_states, SUP, FDS_NONE,
+	 valid_user_state),
+    RULE(IPC_EVENT, struct ipc_event, SUP, FDS_NONE, valid_event),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");
@@ -152,8 +151,8 @@ _Static_assert(sizeof(struct ipc_scan_setup) <= IPC_MAX_PAYLOAD, "setup");
 
 const char *ipc_role_name(enum ipc_role role)
 {
-	static const char *const names[ROLE_COUNT] = {
-		"supervisor", "scanner", "oomwatch", "frontend"};
+	static const char *const names[ROLE_COUNT] = {"supervisor", "scanner",
+						      "oomwatch", "frontend"};
 	return (unsigned)role < ROLE_COUNT ? names[role] : "unknown";
 }
 
@@ -168,8 +167,7 @@ int ipc_send(int sock, uint32_t type, uint32_t seq, const void *payload,
 	     size_t len, const int *fds, int nfds)
 {
 	struct ipc_hdr hdr = {.type = type, .len = (uint32_t)len, .seq = seq};
-	struct iovec iov[2] = {{&hdr, sizeof(hdr)},
-			       {(void *)payload, len}};
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)payload, len}};
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_FDS)];

@@ -27,8 +27,8 @@
 #define IPC_PATH_MAX	256
 #define IPC_NAME_MAX	64
 #define IPC_COMM_MAX	16
-#define IPC_BATCH	32 /* users per scan batch message */
-#define IPC_EXEMPT_MAX 256 /* exempt uids in IPC_SCAN_SETUP */
+#define IPC_BATCH	32  /* users per scan batch message */
+#define IPC_EXEMPT_MAX	256 /* exempt uids in IPC_SCAN_SETUP */
 
 /* Who sends. A worker's peer is always the supervisor. */
 enum ipc_role {
@@ -42,17 +42,18 @@ enum ipc_role {
 enum ipc_type {
 	IPC_NONE = 0,
 	/* any worker <-> supervisor */
-	IPC_PING,	  /* sup -> worker: liveness check */
-	IPC_PONG,	  /* worker -> sup: answer, with the worker's CPU time */
-	IPC_TEST_SYSCALL, /* sup -> worker, --debug only: make a forbidden call */
+	IPC_PING, /* sup -> worker: liveness check */
+	IPC_PONG, /* worker -> sup: answer, with the worker's CPU time */
+	IPC_TEST_SYSCALL, /* sup -> worker, --debug only: make a forbidden call
+			   */
 	/* scanner */
-	IPC_SCAN_SETUP,	     /* sup -> scanner: where user cgroups live */
-	IPC_PROC_CONNECTOR,  /* sup -> scanner: fd of the proc connector */
-	IPC_SCAN_REQUEST,    /* sup -> scanner: measure usage now */
-	IPC_SCAN_USERS,	     /* scanner -> sup: a batch of per-user usage */
-	IPC_SCAN_DONE,	     /* scanner -> sup: end of one cycle */
-	IPC_SWEEP_REQUEST,   /* sup -> scanner: full /proc sweep for strays */
-	IPC_STRAY_PROC,	     /* scanner -> sup: a managed process to place */
+	IPC_SCAN_SETUP,	    /* sup -> scanner: where user cgroups live */
+	IPC_PROC_CONNECTOR, /* sup -> scanner: fd of the proc connector */
+	IPC_SCAN_REQUEST,   /* sup -> scanner: measure usage now */
+	IPC_SCAN_USERS,	    /* scanner -> sup: a batch of per-user usage */
+	IPC_SCAN_DONE,	    /* scanner -> sup: end of one cycle */
+	IPC_SWEEP_REQUEST,  /* sup -> scanner: full /proc sweep for strays */
+	IPC_STRAY_PROC,	    /* scanner -> sup: a managed process to place */
 	/* oom watchers */
 	IPC_OOM_ARM,	/* sup -> watcher: watch this user's OOM source fds */
 	IPC_OOM_DISARM, /* sup -> watcher: stop watching a user */
@@ -107,8 +108,8 @@ struct ipc_scan_setup {
 	uint32_t hierarchy; /* enum ipc_hierarchy */
 	uint32_t min_uid;
 	uint32_t systemd_names; /* 1: user-U.slice, 0: user-U */
-	uint32_t max_uid;	/* managed: min_uid <= uid <= max_uid; 0: none */
-	char prefix[IPC_PATH_MAX];    /* cgroup path, e.g. "/cgfair" */
+	uint32_t max_uid; /* managed: min_uid <= uid <= max_uid; 0: none */
+	char prefix[IPC_PATH_MAX];	/* cgroup path, e.g. "/cgfair" */
 	char cpuacct_dir[IPC_PATH_MAX]; /* mount point: cpuacct or unified */
 	char memory_dir[IPC_PATH_MAX];	/* mount point: memory or unified */
 	/* exempt uids (config users and groups, resolved by the supervisor),
@@ -144,11 +145,11 @@ struct ipc_scan_users {
 
 struct ipc_scan_done {
 	uint64_t cycle;
-	uint64_t mono_usec;   /* CLOCK_MONOTONIC when the cycle was read */
-	uint64_t scan_usec;   /* the scanner's CPU time for this cycle */
-	uint32_t ncpus;	      /* online CPUs */
+	uint64_t mono_usec; /* CLOCK_MONOTONIC when the cycle was read */
+	uint64_t scan_usec; /* the scanner's CPU time for this cycle */
+	uint32_t ncpus;	    /* online CPUs */
 	uint32_t nusers;
-	uint64_t mem_total;   /* bytes of RAM */
+	uint64_t mem_total; /* bytes of RAM */
 };
 
 struct ipc_sweep_request {
@@ -219,17 +220,19 @@ struct ipc_listen_setup {
 	char mem_dir[IPC_PATH_MAX];
 };
 
-#define LISTEN_STATUS_ALL    0x1 /* everyone sees every row */
-#define LISTEN_ADMIN_GID     0x2 /* admin_gid is set */
-#define LISTEN_SYSTEMD_NAMES 0x4 /* cgroups are user-UID.slice, not user-UID */
+/* flags: everyone sees every row; admin_gid is set; the user cgroups are
+ * user-UID.slice (systemd), not user-UID */
+#define LISTEN_STATUS_ALL    0x1
+#define LISTEN_ADMIN_GID     0x2
+#define LISTEN_SYSTEMD_NAMES 0x4
 
 enum ipc_client_op {
-	CLIENT_PENALTY = 1,   /* put uid in the penalty box */
-	CLIENT_RELEASE,	      /* take uid out of it */
-	CLIENT_LIMIT_SET,     /* fixed cpu cap / memory limit for uid */
-	CLIENT_LIMIT_CLEAR,   /* remove fixed limits of uid */
-	CLIENT_RELOAD,	      /* reload the configuration */
-	CLIENT_CONFIG,	      /* print the effective configuration */
+	CLIENT_PENALTY = 1, /* put uid in the penalty box */
+	CLIENT_RELEASE,	    /* take uid out of it */
+	CLIENT_LIMIT_SET,   /* fixed cpu cap / memory limit for uid */
+	CLIENT_LIMIT_CLEAR, /* remove fixed limits of uid */
+	CLIENT_RELOAD,	    /* reload the configuration */
+	CLIENT_CONFIG,	    /* print the effective configuration */
 };
 
 struct ipc_client_request {
@@ -337,10 +340,10 @@ struct ipc_msg {
 
 enum ipc_result {
 	IPC_OK = 0,
-	IPC_AGAIN = -1,	   /* nothing to read now (EAGAIN) */
-	IPC_EOF = -2,	   /* the peer closed */
-	IPC_ERROR = -3,	   /* recvmsg failed; errno says why */
-	IPC_INVALID = -4,  /* protocol violation: kill the peer */
+	IPC_AGAIN = -1,	  /* nothing to read now (EAGAIN) */
+	IPC_EOF = -2,	  /* the peer closed */
+	IPC_ERROR = -3,	  /* recvmsg failed; errno says why */
+	IPC_INVALID = -4, /* protocol violation: kill the peer */
 };
 
 const char *ipc_role_name(enum ipc_role role);

@@ -25,7 +25,7 @@ void caps_reduce(void)
 	capng_clear(CAPNG_SELECT_ALL);
 	if (capng_updatev(CAPNG_ADD,
 			  CAPNG_EFFECTIVE | CAPNG_PERMITTED |
-				  CAPNG_BOUNDING_SET,
+			      CAPNG_BOUNDING_SET,
 			  CAP_SETUID, CAP_SETGID, CAP_SYS_CHROOT, CAP_SETPCAP,
 			  CAP_KILL, -1) < 0)
 		fatalx(EXIT_SANDBOX, "capng_updatev failed");

@@ -64,6 +64,6 @@ void caps_cleanup(bool raise);
 /* main.c */
 sd_event *supervisor_event(void);
 void supervisor_status(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 #endif

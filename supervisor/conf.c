@@ -64,8 +64,8 @@ static uint64_t mem_total(void)
  * use /etc/cgfair/users.d. */
 static void pick_paths(const char *explicit_path)
 {
-	const char *m = config_pick_main(explicit_path, CONFIG_MAIN_PATH,
-					 CONFIG_SEED_PATH);
+	const char *m =
+	    config_pick_main(explicit_path, CONFIG_MAIN_PATH, CONFIG_SEED_PATH);
 	snprintf(main_path, sizeof(main_path), "%s", m ? m : "");
 	snprintf(dropin_dir, sizeof(dropin_dir), "%s", CONFIG_DROPIN_PATH);
 	if (m && strcmp(m, CONFIG_SEED_PATH) != 0) {
@@ -81,13 +81,13 @@ static int load(struct cgfair_config *cfg, struct report_ctx *ctx,
 {
 	const char *dirs[] = {dropin_dir, NULL};
 	struct config_source src = {
-		.main = main_path[0] ? main_path : NULL,
-		.main_optional = !explicit_main,
-		.format = CONFIG_FORMAT_AUTO,
-		.dropin_dirs = dirs,
-		.mem_total = mem_total(),
-		.report = report,
-		.report_arg = ctx,
+	    .main = main_path[0] ? main_path : NULL,
+	    .main_optional = !explicit_main,
+	    .format = CONFIG_FORMAT_AUTO,
+	    .dropin_dirs = dirs,
+	    .mem_total = mem_total(),
+	    .report = report,
+	    .report_arg = ctx,
 	};
 	return config_load(cfg, &src);
 }
@@ -98,11 +98,12 @@ void conf_load_initial(const char *explicit_path)
 
 	pick_paths(explicit_path);
 	if (load(&current, &ctx, explicit_path != NULL) < 0)
-		fatalx(EXIT_CONFIG, "the configuration has %u error(s); "
-				    "not starting",
+		fatalx(EXIT_CONFIG,
+		       "the configuration has %u error(s); "
+		       "not starting",
 		       ctx.errors);
-	log_info("configuration: %s", main_path[0] ? main_path
-						   : "built-in defaults");
+	log_info("configuration: %s",
+		 main_path[0] ? main_path : "built-in defaults");
 }
 
 void conf_check_and_exit(const char *explicit_path)

@@ -108,8 +108,8 @@ static void take_usage(const struct ipc_user_usage *e, uint64_t scan_cycle)
 	/* a counter that went back (cgroup re-made, a process moved in and
 	 * its /proc time left the sum) gives no rate this once */
 	u->cpu_delta = u->cpu_known && total >= u->cpu_usec
-			       ? (int64_t)(total - u->cpu_usec)
-			       : -1;
+			   ? (int64_t)(total - u->cpu_usec)
+			   : -1;
 	u->cpu_usec = total;
 	u->cpu_known = true;
 	u->mem_bytes = e->mem_bytes;
@@ -179,11 +179,11 @@ static void write_cpu(struct user *u, struct policy_state *st)
 {
 	const struct config_cpu *c = &conf()->cpu;
 	struct cpu_limit l = {
-		.quota_usec = isfinite(st->cap)
-				      ? (uint64_t)llround(st->cap * c->period_us)
-				      : LIMIT_NONE,
-		.period_usec = c->period_us,
-		.weight = st->weight ? st->weight : c->default_weight,
+	    .quota_usec = isfinite(st->cap)
+			      ? (uint64_t)llround(st->cap * c->period_us)
+			      : LIMIT_NONE,
+	    .period_usec = c->period_us,
+	    .weight = st->weight ? st->weight : c->default_weight,
 	};
 	if (backend_set_cpu(u->uid, &l) < 0) {
 		st->has_cap = false; /* tried again next interval */
@@ -194,11 +194,10 @@ static void write_cpu(struct user *u, struct policy_state *st)
 static void write_memory(struct user *u, struct policy_state *st)
 {
 	struct mem_limit l = {
-		.max = st->mem_limit == CONFIG_UNLIMITED ? LIMIT_NONE
-							 : st->mem_limit,
-		.swap_max = st->swap_limit == CONFIG_UNLIMITED
-				    ? LIMIT_NONE
-				    : st->swap_limit,
+	    .max =
+		st->mem_limit == CONFIG_UNLIMITED ? LIMIT_NONE : st->mem_limit,
+	    .swap_max = st->swap_limit == CONFIG_UNLIMITED ? LIMIT_NONE
+							   : st->swap_limit,
 	};
 	if (backend_set_memory(u->uid, &l, u->mem_bytes) < 0) {
 		st->has_mem = false;
@@ -220,21 +219,21 @@ static void apply(struct user *u, struct policy_user *pu)
 	 * that the user's row shows it */
 	u->pol = *st;
 	changed = cap_permille(before.has_cap, before.cap) !=
-			  cap_permille(st->has_cap, st->cap) ||
+		      cap_permille(st->has_cap, st->cap) ||
 		  mem_or_none(before.has_mem, before.mem_limit) !=
-			  mem_or_none(st->has_mem, st->mem_limit);
+		      mem_or_none(st->has_mem, st->mem_limit);
 	if (!changed || !(pu->out.write_cap || pu->out.write_mem))
 		return;
 	struct event_fields f = {
-		.uid = u->uid,
-		.cpu_old = cap_permille(before.has_cap, before.cap),
-		.cpu_new = cap_permille(st->has_cap, st->cap),
-		.mem_old = mem_or_none(before.has_mem, before.mem_limit),
-		.mem_new = mem_or_none(st->has_mem, st->mem_limit),
-		.reason = pu->out.exempt   ? "exempt"
-			  : pu->out.fixed  ? "fixed limit or penalty"
-			  : pu->out.active ? "active users changed"
-					   : "share of the active users",
+	    .uid = u->uid,
+	    .cpu_old = cap_permille(before.has_cap, before.cap),
+	    .cpu_new = cap_permille(st->has_cap, st->cap),
+	    .mem_old = mem_or_none(before.has_mem, before.mem_limit),
+	    .mem_new = mem_or_none(st->has_mem, st->mem_limit),
+	    .reason = pu->out.exempt   ? "exempt"
+		      : pu->out.fixed  ? "fixed limit or penalty"
+		      : pu->out.active ? "active users changed"
+				       : "share of the active users",
 	};
 	event_emit(EVENT_LIMIT_CHANGE, &f);
 }
@@ -300,8 +299,8 @@ static void step(uint64_t wall_usec, uint64_t scan_cycle)
 static void on_done(const struct ipc_scan_done *d)
 {
 	uint64_t wall = last_mono && d->mono_usec > last_mono
-				? d->mono_usec - last_mono
-				: 0;
+			    ? d->mono_usec - last_mono
+			    : 0;
 
 	last_mono = d->mono_usec;
 	if (d->ncpus > 0)
@@ -369,8 +368,8 @@ void control_stop(void)
 
 /* --- admin actions --------------------------------------------------- */
 
-static void admin_event(const struct admin *who, uid_t uid,
-			const char *action, int status, const char *msg)
+static void admin_event(const struct admin *who, uid_t uid, const char *action,
+			int status, const char *msg)
 {
 	struct event_fields f = {.uid = uid,
 				 .client_uid = who->uid,
@@ -385,18 +384,20 @@ static int check_managed(uid_t uid, char *msg, size_t len)
 {
 	if (placement_managed(uid))
 		return 0;
-	snprintf(msg, len, "uid %u is not managed (exempt, or outside "
-			   "min_uid..max_uid)",
+	snprintf(msg, len,
+		 "uid %u is not managed (exempt, or outside "
+		 "min_uid..max_uid)",
 		 (unsigned)uid);
 	return -EINVAL;
 }
 
-static int finish(const struct admin *who, uid_t uid, const char *action,
-		  int r, char *msg, size_t len)
+static int finish(const struct admin *who, uid_t uid, const char *action, int r,
+		  char *msg, size_t len)
 {
 	if (r == 0 && state_save() < 0) {
-		snprintf(msg, len, "%s done, but the state file could not be "
-				   "written (see the log)",
+		snprintf(msg, len,
+			 "%s done, but the state file could not be "
+			 "written (see the log)",
 			 action);
 		r = -EIO;
 	}
@@ -417,9 +418,9 @@ int control_penalty(const struct admin *who, uid_t uid, int64_t seconds,
 		uint64_t ms = seconds > 0 ? (uint64_t)seconds * 1000 : 0;
 		policy_penalty_start(&o->penalty, &cfg->penalty, now_ms(), ms);
 		struct event_fields f = {
-			.uid = uid,
-			.until = (time_t)(o->penalty.expires_ms / 1000),
-			.reason = "admin"};
+		    .uid = uid,
+		    .until = (time_t)(o->penalty.expires_ms / 1000),
+		    .reason = "admin"};
 		event_emit(EVENT_PENALTY_ON, &f);
 		snprintf(msg, len, "uid %u in the penalty box until %lld",
 			 (unsigned)uid,
@@ -428,8 +429,7 @@ int control_penalty(const struct admin *who, uid_t uid, int64_t seconds,
 	return finish(who, uid, "penalty", r, msg, len);
 }
 
-int control_release(const struct admin *who, uid_t uid, char *msg,
-		    size_t len)
+int control_release(const struct admin *who, uid_t uid, char *msg, size_t len)
 {
 	struct runtime_override *o = state_find(uid);
 	int r = 0;
@@ -447,9 +447,8 @@ int control_release(const struct admin *who, uid_t uid, char *msg,
 	return finish(who, uid, "release", r, msg, len);
 }
 
-int control_limit_set(const struct admin *who, uid_t uid,
-		      int64_t cpu_permille, int64_t mem_bytes, char *msg,
-		      size_t len)
+int control_limit_set(const struct admin *who, uid_t uid, int64_t cpu_permille,
+		      int64_t mem_bytes, char *msg, size_t len)
 {
 	int r = check_managed(uid, msg, len);
 

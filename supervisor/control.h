@@ -28,13 +28,11 @@ struct admin {
 /* seconds < 0: the configured penalty timeout */
 int control_penalty(const struct admin *who, uid_t uid, int64_t seconds,
 		    char *msg, size_t len);
-int control_release(const struct admin *who, uid_t uid, char *msg,
-		    size_t len);
+int control_release(const struct admin *who, uid_t uid, char *msg, size_t len);
 /* cpu_permille: fixed cap in 1/1000 of a CPU, 0 removes it, -1 unchanged;
  * mem_bytes: memory limit, 0 back to the default, -1 unchanged */
-int control_limit_set(const struct admin *who, uid_t uid,
-		      int64_t cpu_permille, int64_t mem_bytes, char *msg,
-		      size_t len);
+int control_limit_set(const struct admin *who, uid_t uid, int64_t cpu_permille,
+		      int64_t mem_bytes, char *msg, size_t len);
 int control_limit_clear(const struct admin *who, uid_t uid, char *msg,
 			size_t len);
 int control_reload(const struct admin *who, char *msg, size_t len);

@@ -40,7 +40,7 @@
 #define FLUSH_MAX_MSGS	  16		 /* per turn: ~32 KiB in the socket */
 #define FLUSH_PAUSE_USEC  (10 * 1000ULL) /* between turns */
 #define EVENT_QUEUE	  512		 /* events waiting for the pacer */
-#define CONFIG_MAX_CHUNKS 256 /* 256 KiB of configuration text */
+#define CONFIG_MAX_CHUNKS 256		 /* 256 KiB of configuration text */
 
 struct cached_row {
 	struct ipc_user_state row;

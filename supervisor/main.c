@@ -32,8 +32,8 @@ struct options opts = {.worker_user = "cgfair"};
 static sd_event *event;
 static sd_event_source *ready_check;
 
-static const char *const worker_exes[] = {
-	"cgfair-scanner", "cgfair-oomwatch", "cgfair-frontend"};
+static const char *const worker_exes[] = {"cgfair-scanner", "cgfair-oomwatch",
+					  "cgfair-frontend"};
 
 sd_event *supervisor_event(void)
 {
@@ -60,14 +60,14 @@ static void usage(FILE *f)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"debug", no_argument, NULL, 'd'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"check-config", no_argument, NULL, 'C'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	    {"config", required_argument, NULL, 'c'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"check-config", no_argument, NULL, 'C'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:fdnVh", lopts, NULL)) != -1) {
@@ -161,8 +161,9 @@ static void make_rundirs(void)
 		fatal(EXIT_FATAL, "stat %s", CGFAIR_EMPTYDIR);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH)))
-		fatalx(EXIT_FATAL, "%s must be a directory owned and writable "
-				   "by root alone",
+		fatalx(EXIT_FATAL,
+		       "%s must be a directory owned and writable "
+		       "by root alone",
 		       CGFAIR_EMPTYDIR);
 	if (rmdir(CGFAIR_EMPTYDIR "/.") < 0 && errno == ENOTEMPTY)
 		fatalx(EXIT_FATAL, "%s is not empty", CGFAIR_EMPTYDIR);

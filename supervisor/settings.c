@@ -16,17 +16,17 @@ void settings_backend(const struct cgfair_config *c, bool dry_run,
 		      struct backend_params *out)
 {
 	static const char *const names[] = {
-		[CONFIG_BACKEND_AUTO] = "auto",
-		[CONFIG_BACKEND_SYSTEMD] = "systemd",
-		[CONFIG_BACKEND_CGROUPFS] = "cgroupfs",
-		[CONFIG_BACKEND_CGROUP2] = "cgroup2",
-		[CONFIG_BACKEND_CGROUP1] = "cgroup1",
+	    [CONFIG_BACKEND_AUTO] = "auto",
+	    [CONFIG_BACKEND_SYSTEMD] = "systemd",
+	    [CONFIG_BACKEND_CGROUPFS] = "cgroupfs",
+	    [CONFIG_BACKEND_CGROUP2] = "cgroup2",
+	    [CONFIG_BACKEND_CGROUP1] = "cgroup1",
 	};
 	*out = (struct backend_params){
-		.which = names[c->daemon.backend],
-		.subtree = c->daemon.subtree,
-		.mount = "/sys/fs/cgroup",
-		.dry_run = dry_run,
+	    .which = names[c->daemon.backend],
+	    .subtree = c->daemon.subtree,
+	    .mount = "/sys/fs/cgroup",
+	    .dry_run = dry_run,
 	};
 }
 
@@ -120,12 +120,11 @@ void settings_oom(const struct cgfair_config *c, struct oom_settings *out)
 				     .no_kmsg = !c->oom.kmsg_detail};
 }
 
-void settings_events(const struct cgfair_config *c,
-		     struct event_settings *out)
+void settings_events(const struct cgfair_config *c, struct event_settings *out)
 {
 	*out = (struct event_settings){
-		.log_path = c->log.event_log,
-		.node = c->log.node_name,
-		.journal = true,
+	    .log_path = c->log.event_log,
+	    .node = c->log.node_name,
+	    .journal = true,
 	};
 }

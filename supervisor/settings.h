@@ -14,7 +14,6 @@ void settings_backend(const struct cgfair_config *c, bool dry_run,
 void settings_placement(const struct cgfair_config *c,
 			struct placement_params *out);
 void settings_oom(const struct cgfair_config *c, struct oom_settings *out);
-void settings_events(const struct cgfair_config *c,
-		     struct event_settings *out);
+void settings_events(const struct cgfair_config *c, struct event_settings *out);
 
 #endif

@@ -57,7 +57,7 @@ struct runtime_override *state_get(uid_t uid)
 	}
 	o = &table[count++];
 	*o = (struct runtime_override){
-		.uid = uid, .cpu_permille = -1, .mem_bytes = -1};
+	    .uid = uid, .cpu_permille = -1, .mem_bytes = -1};
 	return o;
 }
 
@@ -71,8 +71,7 @@ void state_prune(void)
 	count = j;
 }
 
-static bool get_int(json_object *o, const char *key, int64_t min,
-		    int64_t *out)
+static bool get_int(json_object *o, const char *key, int64_t min, int64_t *out)
 {
 	json_object *v;
 	if (!json_object_object_get_ex(o, key, &v))
@@ -181,12 +180,12 @@ void state_load(const char *dir)
 static json_object *penalty_json(const struct policy_penalty *p)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "since_ms", json_object_new_int64(p->since_ms));
+	json_object_object_add(o, "since_ms",
+			       json_object_new_int64(p->since_ms));
 	json_object_object_add(o, "expires_ms",
 			       json_object_new_int64(p->expires_ms));
 	json_object_object_add(
-		o, "locked",
-		json_object_new_int(p->mode == CONFIG_PENALTY_LOCKED));
+	    o, "locked", json_object_new_int(p->mode == CONFIG_PENALTY_LOCKED));
 	json_object_object_add(o, "fraction",
 			       json_object_new_double(p->fraction));
 	return o;
@@ -207,10 +206,10 @@ static json_object *to_json(void)
 			json_object_object_add(e, "penalty",
 					       penalty_json(&table[i].penalty));
 		json_object_object_add(
-			e, "cpu_permille",
-			json_object_new_int64(table[i].cpu_permille));
-		json_object_object_add(e, "mem_bytes",
-				       json_object_new_int64(table[i].mem_bytes));
+		    e, "cpu_permille",
+		    json_object_new_int64(table[i].cpu_permille));
+		json_object_object_add(
+		    e, "mem_bytes", json_object_new_int64(table[i].mem_bytes));
 		json_object_array_add(users, e);
 	}
 	json_object_object_add(root, "users", users);
@@ -254,7 +253,7 @@ int state_save(void)
 	}
 	root = to_json();
 	const char *text =
-		json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
+	    json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
 	r = write_all(fd, text, strlen(text));
 	if (r == 0)
 		r = write_all(fd, "\n", 1);

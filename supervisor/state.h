@@ -16,8 +16,8 @@
 struct runtime_override {
 	uid_t uid;
 	struct policy_penalty penalty; /* penalty.on: in the box */
-	int64_t cpu_permille;  /* fixed cap, 1/1000 of a CPU; -1: none */
-	int64_t mem_bytes;     /* fixed memory limit; -1: none */
+	int64_t cpu_permille; /* fixed cap, 1/1000 of a CPU; -1: none */
+	int64_t mem_bytes;    /* fixed memory limit; -1: none */
 };
 
 /* Read <dir>/state.json. A missing file is an empty state; a damaged one

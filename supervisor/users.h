@@ -22,14 +22,14 @@ struct user {
 	uint64_t moved; /* processes moved into the cgroup so far */
 
 	/* usage and limits (control.c) */
-	uint64_t cpu_usec;   /* last cumulative CPU time seen (cgroup plus
-				processes not yet placed) */
-	bool cpu_known;	     /* cpu_usec holds a sample */
-	int64_t cpu_delta;   /* usec used in the last cycle, -1: unknown */
+	uint64_t cpu_usec; /* last cumulative CPU time seen (cgroup plus
+			      processes not yet placed) */
+	bool cpu_known;	   /* cpu_usec holds a sample */
+	int64_t cpu_delta; /* usec used in the last cycle, -1: unknown */
 	uint64_t mem_bytes;
 	uint64_t mem_cache;
 	uint32_t nprocs;
-	uint64_t seen_cycle; /* the last scan cycle that reported the user */
+	uint64_t seen_cycle;  /* the last scan cycle that reported the user */
 	unsigned idle_cycles; /* cycles in a row seen with no process */
 	double use_cores;     /* over the last interval, NAN: unknown */
 	bool ovr_resolved;    /* ovr holds the users.d settings */

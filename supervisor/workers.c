@@ -26,8 +26,8 @@
 #define BACKOFF_MIN_USEC  (100 * 1000ULL)
 #define BACKOFF_MAX_USEC  (30 * 1000 * 1000ULL)
 /* a worker that ran this long before it died starts its backoff afresh */
-#define STABLE_USEC	  (30 * 1000 * 1000ULL)
-#define STOP_GRACE_USEC	  (1000 * 1000ULL)
+#define STABLE_USEC	(30 * 1000 * 1000ULL)
+#define STOP_GRACE_USEC (1000 * 1000ULL)
 
 struct worker {
 	const struct worker_class *wc;
@@ -203,8 +203,8 @@ static int on_ipc(sd_event_source *s, int fd, uint32_t revents, void *data)
 		}
 		if (rc == IPC_INVALID) {
 			char buf[128];
-			snprintf(buf, sizeof(buf), "sent an invalid message (%s)",
-				 why);
+			snprintf(buf, sizeof(buf),
+				 "sent an invalid message (%s)", why);
 			kill_worker(w, buf);
 			return 0;
 		}
@@ -235,8 +235,7 @@ static void close_stderr(struct worker *w)
 	w->err = -1;
 }
 
-static int on_stderr(sd_event_source *s, int fd, uint32_t revents,
-		     void *data)
+static int on_stderr(sd_event_source *s, int fd, uint32_t revents, void *data)
 {
 	struct worker *w = data;
 	ssize_t n;
@@ -420,8 +419,7 @@ static void spawn(struct worker *w)
 	w->started = now_usec();
 	w->ping_sent = 0;
 	if (sd_event_add_io(event, &w->io, w->fd, EPOLLIN, on_ipc, w) < 0 ||
-	    sd_event_add_child(event, &w->child, pid, WEXITED, on_child, w) <
-		    0)
+	    sd_event_add_child(event, &w->child, pid, WEXITED, on_child, w) < 0)
 		fatalx(EXIT_FATAL, "cannot watch worker %s", w->name);
 	log_debug("started worker %s (pid %d)", w->name, (int)pid);
 	/* a first ping at once, so that READY=1 does not wait a second */

@@ -11,7 +11,7 @@ TOP=$(pwd)
 export TOP
 LOGDIR=${LOGDIR:-$TOP/build/test-logs}
 mkdir -p "$LOGDIR"
-tiers=${*:-unit asan integration asan-integration fuzz vm}
+tiers=${*:-format unit asan integration asan-integration fuzz vm}
 pass=0 fail=0 skip=0
 
 count() { # count FILE: add the file's PASS/FAIL/SKIP lines to the totals
@@ -73,6 +73,16 @@ for tier in $tiers; do
 	echo "==== tier: $tier"
 	t0=$(date +%s)
 	case $tier in
+	format)
+		# the C sources follow .clang-format
+		if out=$(clang-format --dry-run -Werror $(git ls-files '*.c' '*.h') 2>&1); then
+			echo "PASS: format/clang-format"
+			pass=$((pass + 1))
+		else
+			echo "FAIL: format/clang-format: run 'make format'"
+			printf '%s\n' "$out" | grep 'warning:' | head -10
+			fail=$((fail + 1))
+		fi ;;
 	unit) run_cmocka build unit ;;
 	asan) run_cmocka build-asan asan ;;
 	integration) CGFAIR_BUILD=$TOP/build run_scripts tests/integration integration ;;

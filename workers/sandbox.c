@@ -57,27 +57,48 @@ void sandbox_allow_open_readonly(scmp_filter_ctx ctx)
 static void allow_common(scmp_filter_ctx ctx)
 {
 	static const int calls[] = {
-		SCMP_SYS(read),		 SCMP_SYS(write),
-		SCMP_SYS(writev),	 SCMP_SYS(close),
-		SCMP_SYS(recvmsg),	 SCMP_SYS(sendmsg),
-		SCMP_SYS(epoll_wait),	 SCMP_SYS(epoll_pwait),
-		SCMP_SYS(epoll_ctl),	 SCMP_SYS(ppoll),
-		SCMP_SYS(poll),		 SCMP_SYS(clock_gettime),
-		SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
-		SCMP_SYS(gettimeofday),	 SCMP_SYS(getpid),
-		SCMP_SYS(gettid),	 SCMP_SYS(brk),
-		SCMP_SYS(munmap),	 SCMP_SYS(mremap),
-		SCMP_SYS(madvise),	 SCMP_SYS(futex),
-		SCMP_SYS(rt_sigreturn),	 SCMP_SYS(rt_sigprocmask),
-		SCMP_SYS(exit),		 SCMP_SYS(exit_group),
-		SCMP_SYS(restart_syscall), SCMP_SYS(getrandom),
-		SCMP_SYS(fstat),	 SCMP_SYS(newfstatat),
-		SCMP_SYS(lseek),	 SCMP_SYS(fcntl),
-		SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime),
-		SCMP_SYS(timerfd_gettime), SCMP_SYS(getrusage),
-		SCMP_SYS(clock_getres),	 SCMP_SYS(sched_yield),
-		SCMP_SYS(getuid),	 SCMP_SYS(geteuid),
-		SCMP_SYS(getgid),	 SCMP_SYS(getegid),
+	    SCMP_SYS(read),
+	    SCMP_SYS(write),
+	    SCMP_SYS(writev),
+	    SCMP_SYS(close),
+	    SCMP_SYS(recvmsg),
+	    SCMP_SYS(sendmsg),
+	    SCMP_SYS(epoll_wait),
+	    SCMP_SYS(epoll_pwait),
+	    SCMP_SYS(epoll_ctl),
+	    SCMP_SYS(ppoll),
+	    SCMP_SYS(poll),
+	    SCMP_SYS(clock_gettime),
+	    SCMP_SYS(clock_nanosleep),
+	    SCMP_SYS(nanosleep),
+	    SCMP_SYS(gettimeofday),
+	    SCMP_SYS(getpid),
+	    SCMP_SYS(gettid),
+	    SCMP_SYS(brk),
+	    SCMP_SYS(munmap),
+	    SCMP_SYS(mremap),
+	    SCMP_SYS(madvise),
+	    SCMP_SYS(futex),
+	    SCMP_SYS(rt_sigreturn),
+	    SCMP_SYS(rt_sigprocmask),
+	    SCMP_SYS(exit),
+	    SCMP_SYS(exit_group),
+	    SCMP_SYS(restart_syscall),
+	    SCMP_SYS(getrandom),
+	    SCMP_SYS(fstat),
+	    SCMP_SYS(newfstatat),
+	    SCMP_SYS(lseek),
+	    SCMP_SYS(fcntl),
+	    SCMP_SYS(timerfd_create),
+	    SCMP_SYS(timerfd_settime),
+	    SCMP_SYS(timerfd_gettime),
+	    SCMP_SYS(getrusage),
+	    SCMP_SYS(clock_getres),
+	    SCMP_SYS(sched_yield),
+	    SCMP_SYS(getuid),
+	    SCMP_SYS(geteuid),
+	    SCMP_SYS(getgid),
+	    SCMP_SYS(getegid),
 	};
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
 		sandbox_allow(ctx, calls[i]);
@@ -86,13 +107,14 @@ static void allow_common(scmp_filter_ctx ctx)
 	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 				  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	if (rc == 0)
-		rc = seccomp_rule_add(
-			ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-			SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		rc =
+		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	/* abort() signals itself; nothing else may be signalled */
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+		rc = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	if (rc < 0)
 		fatalx(EXIT_SANDBOX, "seccomp: base rules: %s", strerror(-rc));
 #ifdef CGFAIR_SANITIZED
@@ -102,11 +124,18 @@ static void allow_common(scmp_filter_ctx ctx)
 	 * sockets and exec stay forbidden, so the sandbox tests hold. */
 	sandbox_allow_open_readonly(ctx);
 	static const int san[] = {
-		SCMP_SYS(readlink), SCMP_SYS(clone),
-		SCMP_SYS(ptrace),  SCMP_SYS(wait4),    SCMP_SYS(prctl),
-		SCMP_SYS(sigaltstack), SCMP_SYS(sched_getaffinity),
-		SCMP_SYS(getdents64), SCMP_SYS(rt_sigaction),
-		SCMP_SYS(getppid), SCMP_SYS(waitid),   SCMP_SYS(pread64),
+	    SCMP_SYS(readlink),
+	    SCMP_SYS(clone),
+	    SCMP_SYS(ptrace),
+	    SCMP_SYS(wait4),
+	    SCMP_SYS(prctl),
+	    SCMP_SYS(sigaltstack),
+	    SCMP_SYS(sched_getaffinity),
+	    SCMP_SYS(getdents64),
+	    SCMP_SYS(rt_sigaction),
+	    SCMP_SYS(getppid),
+	    SCMP_SYS(waitid),
+	    SCMP_SYS(pread64),
 	};
 	for (size_t i = 0; i < sizeof(san) / sizeof(san[0]); i++)
 		sandbox_allow(ctx, san[i]);
@@ -137,7 +166,7 @@ static void drop_to_user(uid_t uid, gid_t gid)
 	capng_clear(CAPNG_SELECT_ALL);
 	if (capng_change_id((int)uid, (int)gid,
 			    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
-				    CAPNG_CLEAR_AMBIENT) < 0)
+				CAPNG_CLEAR_AMBIENT) < 0)
 		fatalx(EXIT_SANDBOX, "capng_change_id(%u, %u) failed", uid,
 		       gid);
 	/* capng_change_id clears effective/permitted; make sure no set
@@ -163,13 +192,15 @@ void sandbox_enter(const struct sandbox *sb)
 	struct passwd *pw;
 
 	if (geteuid() != 0)
-		fatalx(EXIT_SANDBOX, "workers start as root and drop; "
-				     "started as uid %u",
+		fatalx(EXIT_SANDBOX,
+		       "workers start as root and drop; "
+		       "started as uid %u",
 		       geteuid());
 	pw = getpwnam(sb->user);
 	if (!pw)
-		fatalx(EXIT_SANDBOX, "user '%s' does not exist (create it "
-				     "with tools/ensure-user.sh)",
+		fatalx(EXIT_SANDBOX,
+		       "user '%s' does not exist (create it "
+		       "with tools/ensure-user.sh)",
 		       sb->user);
 	if (pw->pw_uid == 0)
 		fatalx(EXIT_SANDBOX, "user '%s' is root", sb->user);

@@ -23,8 +23,8 @@ static const struct worker_role *self;
 static bool test_hooks;
 static uint32_t send_seq;
 
-void worker_send(uint32_t type, const void *payload, size_t len,
-		 const int *fds, int nfds)
+void worker_send(uint32_t type, const void *payload, size_t len, const int *fds,
+		 int nfds)
 {
 	if (ipc_send(IPC_FD, type, ++send_seq, payload, len, fds, nfds) < 0)
 		fatal(EXIT_IPC, "sending %s", ipc_type_name(type));
@@ -36,10 +36,10 @@ static void send_pong(const struct ipc_ping *ping)
 	struct rusage ru;
 
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
-		pong.cpu_usec = (uint64_t)(ru.ru_utime.tv_sec +
-					   ru.ru_stime.tv_sec) * 1000000u +
-				(uint64_t)(ru.ru_utime.tv_usec +
-					   ru.ru_stime.tv_usec);
+		pong.cpu_usec =
+		    (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+			1000000u +
+		    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 		pong.maxrss_kb = (uint64_t)ru.ru_maxrss;
 	}
 	worker_send(IPC_PONG, &pong, sizeof(pong), NULL, 0);
@@ -115,8 +115,9 @@ static void check_ipc_fd(void)
 	if (fstat(IPC_FD, &st) < 0 || !S_ISSOCK(st.st_mode) ||
 	    getsockopt(IPC_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
 	    type != SOCK_SEQPACKET)
-		fatalx(EXIT_USAGE, "fd %d is not the supervisor's socket; "
-				   "workers are started by cgfaird",
+		fatalx(EXIT_USAGE,
+		       "fd %d is not the supervisor's socket; "
+		       "workers are started by cgfaird",
 		       IPC_FD);
 	/* keep it out of anything a worker might exec (it may not) */
 	fcntl(IPC_FD, F_SETFD, FD_CLOEXEC);
@@ -125,10 +126,10 @@ static void check_ipc_fd(void)
 int worker_main(int argc, char **argv, const struct worker_role *role)
 {
 	static const struct option opts[] = {
-		{"user", required_argument, NULL, 'u'},
-		{"chroot", required_argument, NULL, 'c'},
-		{"debug", no_argument, NULL, 'd'},
-		{NULL, 0, NULL, 0}};
+	    {"user", required_argument, NULL, 'u'},
+	    {"chroot", required_argument, NULL, 'c'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {NULL, 0, NULL, 0}};
 	struct sandbox sb = {.user = "cgfair", .allow = role->allow};
 	const char *chroot_dir = NULL;
 	sd_event *event = NULL;
@@ -149,8 +150,9 @@ int worker_main(int argc, char **argv, const struct worker_role *role)
 			log_init(role->name, true, false);
 			break;
 		default:
-			fatalx(EXIT_USAGE, "usage: %s --user NAME [--chroot "
-					   "DIR] [--debug]",
+			fatalx(EXIT_USAGE,
+			       "usage: %s --user NAME [--chroot "
+			       "DIR] [--debug]",
 			       role->name);
 		}
 	}

@@ -22,10 +22,10 @@ struct worker_role {
 
 /* argv: --user NAME [--chroot DIR] [--debug]. Never returns. */
 int worker_main(int argc, char **argv, const struct worker_role *role)
-	__attribute__((noreturn));
+    __attribute__((noreturn));
 
 /* Send a message to the supervisor; fatal when the supervisor is gone. */
-void worker_send(uint32_t type, const void *payload, size_t len,
-		 const int *fds, int nfds);
+void worker_send(uint32_t type, const void *payload, size_t len, const int *fds,
+		 int nfds);
 
 #endif
