@@ -77,8 +77,8 @@ tests: all $(addprefix $(BUILD)/,$(TEST_PROGRAMS))
 # The whole suite: unit tests (plain and ASan/UBSan), integration tests on
 # this host's real cgroups, a short fuzz run and, as root, the qemu rigs.
 check: deps
-	$(MAKE) tests
-	$(MAKE) BUILD=build-asan SANITIZE=1 tests
+	$(MAKE) -j$$(nproc) tests
+	$(MAKE) -j$$(nproc) BUILD=build-asan SANITIZE=1 tests
 	sh tests/run.sh
 
 check-unit: tests
