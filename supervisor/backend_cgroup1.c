@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 
 enum { H_CPU, H_CPUACCT, H_MEMORY, H_COUNT };
@@ -23,8 +24,11 @@ static bool has_memsw;
 static bool said_no_memsw;
 static bool said_no_counter;
 
+static void procs_forget_all(void);
+
 static void v1_fini(void)
 {
+	procs_forget_all();
 	for (int i = 0; i < H_COUNT; i++)
 		cg_close(&mnt[i]);
 }
@@ -262,21 +266,132 @@ static int v1_read_limits(uid_t uid, struct cpu_limit *cpu,
 
 /* cgroup.procs moves the whole thread group; tasks would move one
  * thread. */
-static int v1_move_pid(uid_t uid, pid_t pid)
+/* The cgroup.procs files of the users processes were last moved for, kept
+ * open: a move is on the placement latency path, and opening the subtree,
+ * the user's directory and the file in every hierarchy costs more than the
+ * write. A few entries suffice (new processes come in bursts per user). */
+#define PROCS_CACHE 8
+
+static struct procs_fds {
+	uid_t uid;
+	int fd[H_COUNT];
+	bool used;
+} procs_cache[PROCS_CACHE];
+static unsigned procs_next;
+
+static void procs_drop(struct procs_fds *c)
 {
-	char buf[16];
+	for (int i = 0; i < H_COUNT; i++)
+		if (c->fd[i] >= 0)
+			close(c->fd[i]);
+	c->used = false;
+}
+
+static void procs_forget(uid_t uid)
+{
+	for (int k = 0; k < PROCS_CACHE; k++)
+		if (procs_cache[k].used && procs_cache[k].uid == uid)
+			procs_drop(&procs_cache[k]);
+}
+
+static void procs_forget_all(void)
+{
+	for (int k = 0; k < PROCS_CACHE; k++)
+		if (procs_cache[k].used)
+			procs_drop(&procs_cache[k]);
+}
+
+static struct procs_fds *procs_open(uid_t uid, int *err)
+{
+	struct procs_fds *c = &procs_cache[procs_next++ % PROCS_CACHE];
+	struct cg_dir d;
+
+	if (c->used)
+		procs_drop(c);
+	c->uid = uid;
+	for (int i = 0; i < H_COUNT; i++)
+		c->fd[i] = -1;
+	c->used = true;
+	for (int i = 0; i < H_COUNT; i++) {
+		if (same_as_earlier[i])
+			continue;
+		if ((*err = open_user(i, uid, &d)) < 0)
+			break;
+		c->fd[i] = openat(d.fd, "cgroup.procs",
+				  O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		*err = c->fd[i] < 0 ? -errno : 0;
+		cg_close(&d);
+		if (*err < 0)
+			break;
+	}
+	if (*err < 0) {
+		procs_drop(c);
+		return NULL;
+	}
+	return c;
+}
+
+static struct procs_fds *procs_find(uid_t uid)
+{
+	for (int k = 0; k < PROCS_CACHE; k++)
+		if (procs_cache[k].used && procs_cache[k].uid == uid)
+			return &procs_cache[k];
+	return NULL;
+}
+
+static int procs_write(struct procs_fds *c, const char *pid)
+{
+	for (int i = 0; i < H_COUNT; i++)
+		if (c->fd[i] >= 0 && write(c->fd[i], pid, strlen(pid)) < 0)
+			return -errno;
+	return 0;
+}
+
+/* Through the paths, file by file: dry runs and the unit tests' fake
+ * kernel (which sees every write by path). */
+static int move_by_path(uid_t uid, const char *pid)
+{
 	struct cg_dir d;
 	int r = 0;
 
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	for (int i = 0; i < H_COUNT && r == 0; i++) {
 		if (same_as_earlier[i])
 			continue;
 		if ((r = open_user(i, uid, &d)) < 0)
 			break;
-		r = cg_write(&d, "cgroup.procs", buf);
+		r = cg_write(&d, "cgroup.procs", pid);
 		cg_close(&d);
 	}
+	return r;
+}
+
+static int v1_move_pid(uid_t uid, pid_t pid)
+{
+	char buf[16];
+	struct procs_fds *c;
+	int r = 0;
+
+	if (pid <= 0) /* "0" would move the supervisor itself */
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (bk.dry_run || cg_test_hook)
+		return move_by_path(uid, buf);
+	c = procs_find(uid);
+	if (c) {
+		r = procs_write(c, buf);
+		/* ESRCH: the process is gone; other errors: the cgroup may
+		 * have been re-made under us, so open it afresh once */
+		if (r == 0 || r == -ESRCH)
+			return r;
+		procs_drop(c);
+	}
+	c = procs_open(uid, &r);
+	if (!c)
+		return r;
+	r = procs_write(c, buf);
+	if (r < 0 && r != -ESRCH)
+		log_warnx("cgroup1: uid %u: moving pid %s: %s", (unsigned)uid,
+			  buf, strerror(-r));
 	return r;
 }
 
@@ -341,6 +456,7 @@ static int v1_remove_user(uid_t uid)
 {
 	int r = 0;
 
+	procs_forget(uid);
 	for (int i = 0; i < H_COUNT; i++) {
 		if (same_as_earlier[i])
 			continue;
