@@ -130,9 +130,18 @@ static ssize_t kept_read(int root, const char *path, int *fd, char *buf,
 			return -errno;
 		cached_fds++;
 	}
-	while ((size_t)have < size - 1 &&
-	       (n = pread(*fd, buf + have, size - 1 - (size_t)have, have)) > 0)
+	/* A short read is the end: cgroup files are one seq_file record, and
+	 * a further pread at that offset would only make the kernel generate
+	 * the whole text again (cpuacct.usage sums every CPU) to say EOF. */
+	while ((size_t)have < size - 1) {
+		size_t want = size - 1 - (size_t)have;
+		n = pread(*fd, buf + have, want, have);
+		if (n <= 0)
+			break;
 		have += n;
+		if ((size_t)n < want)
+			break;
+	}
 	if (have == 0 && n < 0) {
 		int err = errno;
 		close(*fd);
