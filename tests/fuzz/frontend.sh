@@ -7,6 +7,7 @@
 #   FAIL: fuzz/frontend: why (reproducer PATH)
 #   SKIP: fuzz/frontend: why        only when clang/libFuzzer is missing
 . "$(dirname "$0")/../lib/t.sh"
+. "$(dirname "$0")/../lib/fuzz.sh"
 cd "$T_TOP" || exit 2
 
 NAME=fuzz/frontend
@@ -67,23 +68,4 @@ set option --interval 5
 {"event":"oom","uid":1000,"UID":"1000"}
 SEEDS
 
-echo "fuzzing for $SECS s: $BIN"
-"$BIN" -max_total_time="$SECS" -max_len=4096 -timeout=10 \
-	-rss_limit_mb=2048 -print_final_stats=1 \
-	-artifact_prefix="$ARTIFACTS/frontend-" "$CORPUS" "$SEEDS" >"$LOG" 2>&1
-rc=$?
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -1)
-rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$LOG" | tail -1)
-tail -20 "$LOG"
-
-if [ "$rc" -ne 0 ]; then
-	repro=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$LOG" | tail -1)
-	why=$(grep -m1 -E '^fuzz_frontend: |runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$LOG")
-	t_fail "$NAME" "libFuzzer exited $rc: ${why:-see $LOG} (reproducer ${repro:-none}; rerun: $BIN ${repro:-})"
-	exit 1
-fi
-if [ -z "$execs" ] || [ "$execs" -eq 0 ]; then
-	t_fail "$NAME" "no executions (see $LOG)"
-	exit 1
-fi
-t_pass "$NAME ($execs execs, $rate/s)"
+fuzz_run 4096 "frontend-" 20

@@ -7,6 +7,7 @@
 #   SKIP: fuzz/ipc: why            only when clang/libFuzzer is missing
 # build/fuzz/corpus-ipc keeps what earlier runs found.
 . "$(dirname "$0")/../lib/t.sh"
+. "$(dirname "$0")/../lib/fuzz.sh"
 cd "$T_TOP" || exit 2
 
 NAME=fuzz/ipc
@@ -55,24 +56,5 @@ if ! FUZZ_IPC_SEEDS=$SEEDS "$BIN"; then
 	exit 1
 fi
 
-echo "fuzzing for $SECS s: $BIN"
 # -max_len above the receive buffer, so that MSG_TRUNC is reached
-"$BIN" -max_total_time="$SECS" -max_len=4160 -timeout=10 \
-	-rss_limit_mb=2048 -print_final_stats=1 \
-	-artifact_prefix="$ARTIFACTS/" "$CORPUS" "$SEEDS" >"$LOG" 2>&1
-rc=$?
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -1)
-rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$LOG" | tail -1)
-tail -30 "$LOG"
-
-if [ "$rc" -ne 0 ]; then
-	repro=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$LOG" | tail -1)
-	why=$(grep -m1 -E '^fuzz_ipc: |runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$LOG")
-	t_fail "$NAME" "libFuzzer exited $rc: ${why:-see $LOG} (reproducer ${repro:-none}; rerun: $BIN ${repro:-})"
-	exit 1
-fi
-if [ -z "$execs" ] || [ "$execs" -eq 0 ]; then
-	t_fail "$NAME" "no executions (see $LOG)"
-	exit 1
-fi
-t_pass "$NAME ($execs execs, $rate/s)"
+fuzz_run 4160 "" 30
