@@ -61,12 +61,12 @@ hog() {
 	eval "$_v=\"\${$_v:-} $!\""
 }
 
-# ticks PID...: utime+stime of the processes, in clock ticks (the fields
-# after the last ')' of /proc/PID/stat: the command may hold anything)
+# ticks PID...: CPU time of the processes in 1/100 s, exact: the run time
+# of /proc/PID/schedstat (ns), not stat's utime+stime, which are sampled
+# at each tick and too coarse for a light load under emulation
 ticks() {
-	for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done | awk '{
-		r = $0; sub(/.*\) /, "", r); split(r, f, " "); t += f[12] + f[13] }
-		END { print t + 0 }'
+	for p in "$@"; do cat "/proc/$p/schedstat" 2>/dev/null; done |
+		awk '{ t += $1 } END { printf "%d\n", t / 10000000 }'
 }
 
 # measure SECONDS: sets DA DB DC, the CPU ticks of A's, B's and C's
