@@ -46,15 +46,7 @@ done
 for t in scan-drive seed-scan sleepers; do
 	[ -x "$B/bench/$t" ] || { echo "build first: make tests" >&2; exit 2; }
 done
-# Another cgfaird that writes cgroups (not --dry-run) would place our
-# processes too.
-placer_running() {
-	for _p in $(pgrep -x cgfaird); do
-		tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null |
-			grep -q -e '--dry-run' || return 0
-	done
-	pgrep -x cgrulesengd >/dev/null
-}
+. tests/lib/placer.sh
 if placer_running; then
 	echo "bench/cycle.sh: a cgfaird or cgrulesengd is running; it would" \
 		"place the bench's processes too" >&2

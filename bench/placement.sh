@@ -67,15 +67,7 @@ for c in cpu cpuacct memory; do
 done
 [ -x "$B/cgfaird" ] && [ -x "$B/bench/place-latency" ] ||
 	die "build first: make tests"
-# Another cgfaird that writes cgroups (not --dry-run) would place our
-# processes too.
-placer_running() {
-	for _p in $(pgrep -x cgfaird); do
-		tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null |
-			grep -q -e '--dry-run' || return 0
-	done
-	pgrep -x cgrulesengd >/dev/null
-}
+. tests/lib/placer.sh
 placer_running && die "another cgfaird or a cgrulesengd is running"
 getent passwd "$BUID" >/dev/null && die "uid $BUID is taken (set BUID)"
 

@@ -27,15 +27,7 @@ done
 for p in cgfaird tests/t-run-as-uid bench/place-latency bench/sleepers; do
 	[ -x "$B/$p" ] || { t_fail placement "$B/$p missing (make tests)"; exit 1; }
 done
-# Another cgfaird that writes cgroups (not --dry-run) would place our
-# processes too.
-placer_running() {
-	for _p in $(pgrep -x cgfaird); do
-		tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null |
-			grep -q -e '--dry-run' || return 0
-	done
-	pgrep -x cgrulesengd >/dev/null
-}
+. "$T_TOP/tests/lib/placer.sh"
 if placer_running; then
 	t_skip placement "another cgfaird or cgrulesengd runs: it would place our processes too"
 	exit 0
