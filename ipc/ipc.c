@@ -163,6 +163,23 @@ const char *ipc_type_name(uint32_t type)
 	return ipc_rules[type].name + 4; /* without "IPC_" */
 }
 
+void ipc_attach_fds(struct msghdr *mh, void *ctl, size_t ctl_size,
+		    const int *fds, int nfds)
+{
+	size_t len = sizeof(int) * (size_t)nfds;
+
+	if (nfds <= 0 || CMSG_SPACE(len) > ctl_size)
+		return;
+	memset(ctl, 0, CMSG_SPACE(len));
+	mh->msg_control = ctl;
+	mh->msg_controllen = CMSG_SPACE(len);
+	struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), fds, len);
+}
+
 int ipc_send(int sock, uint32_t type, uint32_t seq, const void *payload,
 	     size_t len, const int *fds, int nfds)
 {
@@ -179,16 +196,7 @@ int ipc_send(int sock, uint32_t type, uint32_t seq, const void *payload,
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (nfds > 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
+	ipc_attach_fds(&mh, ctl.buf, sizeof(ctl.buf), fds, nfds);
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);

@@ -355,6 +355,13 @@ const char *ipc_type_name(uint32_t type);
 int ipc_send(int sock, uint32_t type, uint32_t seq, const void *payload,
 	     size_t len, const int *fds, int nfds);
 
+/* Put nfds fds in one SCM_RIGHTS header of mh, using ctl (ctl_size bytes,
+ * cmsghdr-aligned) as its control buffer; nothing when nfds is 0 or they
+ * do not fit. Also for tests that craft raw (and wrong) messages. */
+struct msghdr;
+void ipc_attach_fds(struct msghdr *mh, void *ctl, size_t ctl_size,
+		    const int *fds, int nfds);
+
 /* Receive one message from a peer of role `from`, validate it against the
  * rules. On IPC_INVALID, *why names the violation and every fd that came
  * with the message is already closed. */

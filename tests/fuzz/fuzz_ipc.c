@@ -169,16 +169,7 @@ static void socket_path(const uint8_t *buf, size_t len, uint8_t mode)
 	for (int i = 0; i < nfds; i++)
 		if ((fds[i] = dup(basefd)) < 0)
 			die("dup: %s", strerror(errno));
-	if (nfds > 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
+	ipc_attach_fds(&mh, ctl.buf, sizeof(ctl.buf), fds, nfds);
 	ssize_t n = sendmsg(sv[0], &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]); /* the copies in flight are the receiver's */

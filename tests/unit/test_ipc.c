@@ -303,16 +303,7 @@ static void send_bytes(int sock, const void *buf, size_t len, const int *fds,
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	assert_true(nfds >= 0 && nfds <= MAX_TEST_FDS);
-	if (nfds > 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-	}
+	ipc_attach_fds(&mh, ctl.buf, sizeof(ctl.buf), fds, nfds);
 	assert_int_equal(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
 }
 
