@@ -17,6 +17,7 @@
 static struct cgfair_config current;
 static char main_path[CONFIG_PATH_MAX]; /* "" when only defaults */
 static char dropin_dir[CONFIG_PATH_MAX];
+static const char *cli_config; /* --config, kept for reloads */
 static void (*hooks[MAX_HOOKS])(const struct cgfair_config *cfg);
 static unsigned nhooks;
 
@@ -96,6 +97,7 @@ void conf_load_initial(const char *explicit_path)
 {
 	struct report_ctx ctx = {0};
 
+	cli_config = explicit_path;
 	pick_paths(explicit_path);
 	if (load(&current, &ctx, explicit_path != NULL) < 0)
 		fatalx(EXIT_CONFIG,
@@ -126,7 +128,10 @@ int conf_reload(char *msg, size_t len)
 	struct cgfair_config next;
 	struct report_ctx ctx = {.first = msg, .len = len};
 
-	if (load(&next, &ctx, main_path[0] != '\0') < 0) {
+	/* without --config, look again: cgfair.conf may have been created
+	 * (or the seed's file removed) since the start */
+	pick_paths(cli_config);
+	if (load(&next, &ctx, cli_config != NULL) < 0) {
 		log_warnx("reload: %u error(s); keeping the configuration in "
 			  "force",
 			  ctx.errors);
