@@ -195,6 +195,10 @@ static bool refresh_pending(struct pending *p, void *arg)
 		return true;
 	if (pi.cpu_ticks > p->cpu_ticks)
 		p->cpu_ticks = pi.cpu_ticks;
+	/* still out: a move failed (a D-Bus error) or was undone (systemd
+	 * attaching a service's new process to its unit after we adopted
+	 * it); ask again every cycle, not only at the next sweep */
+	report(c->s, p);
 	/* out of memory only leaves this user out of one cycle */
 	(void)uids_push(&c->uids, &c->n, &c->cap, p->uid);
 	return false;
