@@ -4,13 +4,17 @@
  *
  *   scan-drive [--scanner PATH] [--user NAME] [--v2] [--connector]
  *              --prefix /SUBTREE --cpuacct DIR --memory DIR
- *              [--min-uid N] [--max-uid N] COMMAND...
+ *              [--min-uid N] [--max-uid N] [--quiet USEC] [--pause MS]
+ *              COMMAND...
+ *   --quiet    the request's quiet_usec (default 50000, cgfaird's at its
+ *              default interval); 0: the scanner reads every user
+ *   --pause    wait MS between two cycles (cold caches, as in service)
  *   COMMAND: cycles N   N usage cycles, one after the other
  *            sweep      one /proc sweep (ends with a cycle, as a marker)
  *            watch SEC  print strays as the connector reports them
  *
  * Prints one line per message ("STRAY pid uid start t_usec", "USER ...",
- * "DONE cycle scan_usec nusers ncpus wall_usec drive_cpu_usec") and at the
+ * "DONE cycle scan_usec nusers ... nread N") and at the
  * end "SCANNER_CPU usec" (the scanner's whole CPU time, from wait4), so
  * that bench/cycle.sh can put the scanner's cost per cycle next to the
  * seed's way of scanning. Also a handy tool to watch placement decisions.
@@ -36,6 +40,9 @@
 static int sock = -1;
 static uint32_t seq;
 static bool verbose_users;
+/* what cgfaird asks with its defaults: 1% of a CPU over 5 s */
+static uint64_t quiet_usec = 50000;
+static unsigned pause_ms; /* between two cycles */
 
 static uint64_t now_usec(clockid_t id)
 {
@@ -159,8 +166,11 @@ static void print_msg(const struct ipc_msg *m)
 /* One cycle: request, take every batch until DONE. */
 static void cycle(uint64_t n)
 {
-	struct ipc_scan_request r = {.cycle = n};
+	struct ipc_scan_request r = {.cycle = n, .quiet_usec = quiet_usec};
 	struct ipc_msg m;
+
+	if (pause_ms && n > 1)
+		usleep(pause_ms * 1000);
 	uint64_t w0 = now_usec(CLOCK_MONOTONIC);
 	uint64_t c0 = now_usec(CLOCK_PROCESS_CPUTIME_ID);
 	uint64_t procs = 0;
@@ -175,15 +185,15 @@ static void cycle(uint64_t n)
 		if (m.hdr.type == IPC_SCAN_DONE && m.u.scan_done.cycle == n)
 			break;
 	}
-	printf("DONE %llu scan_usec %llu nusers %u nprocs %llu ncpus %u "
-	       "wall_usec %llu drive_cpu_usec %llu mem_total %llu\n",
-	       (unsigned long long)n,
-	       (unsigned long long)m.u.scan_done.scan_usec,
-	       m.u.scan_done.nusers, (unsigned long long)procs,
-	       m.u.scan_done.ncpus,
-	       (unsigned long long)(now_usec(CLOCK_MONOTONIC) - w0),
-	       (unsigned long long)(now_usec(CLOCK_PROCESS_CPUTIME_ID) - c0),
-	       (unsigned long long)m.u.scan_done.mem_total);
+	printf(
+	    "DONE %llu scan_usec %llu nusers %u nprocs %llu ncpus %u "
+	    "wall_usec %llu drive_cpu_usec %llu mem_total %llu nread %u\n",
+	    (unsigned long long)n, (unsigned long long)m.u.scan_done.scan_usec,
+	    m.u.scan_done.nusers, (unsigned long long)procs,
+	    m.u.scan_done.ncpus,
+	    (unsigned long long)(now_usec(CLOCK_MONOTONIC) - w0),
+	    (unsigned long long)(now_usec(CLOCK_PROCESS_CPUTIME_ID) - c0),
+	    (unsigned long long)m.u.scan_done.mem_total, m.u.scan_done.nread);
 }
 
 static void watch(int seconds)
@@ -204,6 +214,7 @@ static void usage(void)
 	fprintf(stderr, "usage: scan-drive [--scanner PATH] [--user NAME] "
 			"[--v2] [--connector] [--users] --prefix P --cpuacct "
 			"DIR --memory DIR [--min-uid N] [--max-uid N] "
+			"[--quiet USEC] [--pause MS] "
 			"cycles N | sweep | watch SEC ...\n");
 	exit(2);
 }
@@ -221,6 +232,8 @@ int main(int argc, char **argv)
 	    {"memory", required_argument, NULL, 'm'},
 	    {"min-uid", required_argument, NULL, 'n'},
 	    {"max-uid", required_argument, NULL, 'x'},
+	    {"quiet", required_argument, NULL, 'q'},
+	    {"pause", required_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0}};
 	struct ipc_scan_setup setup = {.hierarchy = HIER_V1, .min_uid = 1000};
 	const char *exe = "build/cgfair-scanner", *user = "cgfair";
@@ -261,6 +274,12 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			setup.max_uid = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'q':
+			quiet_usec = strtoull(optarg, NULL, 10);
+			break;
+		case 'P':
+			pause_ms = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		default:
 			usage();

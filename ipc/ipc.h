@@ -121,6 +121,11 @@ struct ipc_scan_setup {
 
 struct ipc_scan_request {
 	uint64_t cycle;
+	/* The scanner may leave users unread this cycle when it can tell
+	 * from the subtree's own counter that together they used less than
+	 * this CPU time (usec) since their last reads; it then reports their
+	 * last figures. 0: read every user. */
+	uint64_t quiet_usec;
 };
 
 struct ipc_user_usage {
@@ -150,6 +155,8 @@ struct ipc_scan_done {
 	uint32_t ncpus;	    /* online CPUs */
 	uint32_t nusers;
 	uint64_t mem_total; /* bytes of RAM */
+	uint32_t nread;	    /* users read this cycle; the others were quiet */
+	uint32_t reserved;
 };
 
 struct ipc_sweep_request {

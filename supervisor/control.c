@@ -28,6 +28,8 @@
 #define MAX_GROUPS 64
 /* cycles in a row without a process before a user's cgroup is removed */
 #define IDLE_REMOVE_CYCLES 2
+/* see quiet_usec() */
+#define QUIET_CPUS 0.01
 
 static sd_event_source *timer;
 static uint64_t cycle;	   /* the last cycle requested */
@@ -305,18 +307,35 @@ static void on_done(const struct ipc_scan_done *d)
 	last_mono = d->mono_usec;
 	if (d->ncpus > 0)
 		ncpu = d->ncpus;
-	log_debug("scan %llu: %u users, scanner used %llu us",
-		  (unsigned long long)d->cycle, d->nusers,
+	log_debug("scan %llu: %u users (%u read, the others quiet), scanner "
+		  "used %llu us",
+		  (unsigned long long)d->cycle, d->nusers, d->nread,
 		  (unsigned long long)d->scan_usec);
 	step(wall, d->cycle);
 }
 
 /* --- the timer ----------------------------------------------------------- */
 
+/* What the users the scanner does not re-read may have used together
+ * since their last reads, at most: 1% of a CPU over the interval, never
+ * more than a quarter of what makes one user active. Their figures may
+ * then wait: a quiet user's rate shows as 0 and, once read, the growth
+ * is charged to the last interval; both err by less than this bound. */
+static uint64_t quiet_usec(void)
+{
+	const struct cgfair_config *cfg = conf();
+	double cpus = policy_active_threshold(&cfg->cpu, ncpu) / 4;
+
+	if (!(cpus < QUIET_CPUS))
+		cpus = QUIET_CPUS;
+	return (uint64_t)(cpus * (double)cfg->daemon.interval_ms * 1000.0);
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 {
 	(void)data;
-	scanner_request_scan(++cycle); /* not running: skipped, logged */
+	/* not running: skipped, logged */
+	scanner_request_scan(++cycle, quiet_usec());
 	sd_event_source_set_time(s, usec + conf()->daemon.interval_ms * 1000);
 	return 0;
 }

@@ -345,9 +345,9 @@ void placement_set_usage_handler(
 	usage_done = on_done;
 }
 
-int scanner_request_scan(uint64_t cycle)
+int scanner_request_scan(uint64_t cycle, uint64_t quiet_usec)
 {
-	struct ipc_scan_request r = {.cycle = cycle};
+	struct ipc_scan_request r = {.cycle = cycle, .quiet_usec = quiet_usec};
 	return worker_tell(worker_get(ROLE_SCANNER, 0), IPC_SCAN_REQUEST, &r,
 			   sizeof(r), NULL, 0);
 }

@@ -51,7 +51,7 @@ path = $T_TMP/cgfair.sock
 [ "$SCN_BACKEND" = systemd ] && t_cleanup "rm -f /etc/cgfair/cgfair.conf"
 
 start() {
-	if [ "$SCN_BACKEND" = systemd ]; then scn_start; else scn_start --config "$T_TMP/cgfair.conf"; fi
+	if [ "$SCN_BACKEND" = systemd ]; then scn_start; else scn_start --config "$T_TMP/cgfair.conf" --debug; fi
 }
 
 # hog VAR UID PROGRAM ARGS...: run as UID in the background, add its pid
@@ -155,6 +155,19 @@ capa=$(cap_cores "$UA")
 capb=$(cap_cores "$UB")
 t_check "even_active: the idle user does not count: caps A $capa B $capb = 0.9 x $NCPU / 2 = $expect" \
 	awk -v a="$capa" -v b="$capb" -v e="$expect" 'BEGIN { exit !(a == e && b == e) }'
+# The scanner stops re-reading a quiet user's cgroup (the subtree's own
+# counter shows that it used next to nothing); once that user works, the
+# very next cycles count it: the three caps become 0.9 x CPUs / 3.
+if [ "$SCN_BACKEND" != systemd ]; then
+	t_check "even_active: the idle user's cgroup was left unread while quiet" \
+		grep -q ' 3 users (2 read, the others quiet)' "$DLOG"
+fi
+hog PC "$UC" "$SCN_TOOLS/t-spin"
+c0=$(t_centis)
+expect3=$(awk -v n="$NCPU" 'BEGIN { printf "%.2f", 0.9 * n / 3 }')
+caps3() { [ "$(cap_cores "$UA")" = "$expect3" ] && [ "$(cap_cores "$UB")" = "$expect3" ] && [ "$(cap_cores "$UC")" = "$expect3" ]; }
+t_wait 4 caps3
+t_check "even_active: the idle user, now working, counts within 4 s (1 s interval; $(($(t_centis) - c0))0 ms): caps A $(cap_cores "$UA") B $(cap_cores "$UB") C $(cap_cores "$UC") = $expect3" caps3
 scn_stop
 
 # --- fair, with a light third user ---------------------------------------

@@ -409,6 +409,21 @@ static void fake_user_cg(unsigned uid, unsigned long long ns,
 	put(rel, "cache 100\nrss 5\nshmem 0\ntotal_cache 4096\n");
 }
 
+/* Read user i now, as a cycle that reads everyone would. */
+static int rd(size_t i, int c, int k, const struct match *m, uint64_t cycle,
+	      struct cg_usage *u)
+{
+	struct cg_pass p = {
+	    .cpu_root = c, .mem_root = k, .m = m, .cycle = cycle};
+	return cg_cache_read(&p, i, u);
+}
+
+static void scan_cycle(struct scanner *s, uint64_t cycle, uint64_t quiet)
+{
+	struct ipc_scan_request r = {.cycle = cycle, .quiet_usec = quiet};
+	scanner_cycle(s, &r);
+}
+
 static void test_cg_usage(void **state)
 {
 	struct match m = v1match();
@@ -420,19 +435,19 @@ static void test_cg_usage(void **state)
 	fake_user_cg(1000, 5000000, 1 << 20, "10\n11\n");
 	int c = open_dir("cpuacct/cgfair"), k = open_dir("memory/cgfair");
 	assert_int_equal(cg_cache_align(users, 2), 0);
-	assert_int_equal(cg_cache_read(0, c, k, &m, 1, &u), 0);
+	assert_int_equal(rd(0, c, k, &m, 1, &u), 0);
 	assert_int_equal(u.cpu_usec, 5000);
 	assert_int_equal(u.mem_bytes, 1 << 20);
 	assert_int_equal(u.mem_cache, 4096);
 	assert_int_equal(u.nprocs, 2);
 	/* kept files are read again: a new figure shows, even backwards */
 	fake_user_cg(1000, 3000000, 1 << 21, "10\n");
-	assert_int_equal(cg_cache_read(0, c, k, &m, 2, &u), 0);
+	assert_int_equal(rd(0, c, k, &m, 2, &u), 0);
 	assert_int_equal(u.cpu_usec, 3000);
 	assert_int_equal(u.mem_bytes, 1 << 21);
 	/* an idle user (CPU counter still): memory is not re-read */
 	fake_user_cg(1000, 3000000, 1 << 22, "10\n");
-	assert_int_equal(cg_cache_read(0, c, k, &m, 3, &u), 0);
+	assert_int_equal(rd(0, c, k, &m, 3, &u), 0);
 	assert_int_equal(u.mem_bytes, 1 << 21);
 	/* the memory side vanished between two reads */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s/memory/cgfair/user-1000'", tmp);
@@ -440,21 +455,21 @@ static void test_cg_usage(void **state)
 	fake_user_cg(1000, 3500000, 0, "10\n");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s/memory/cgfair/user-1000'", tmp);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(cg_cache_read(0, c, k, &m, 3, &u), 0);
+	assert_int_equal(rd(0, c, k, &m, 3, &u), 0);
 	assert_int_equal(u.mem_bytes, 0);
-	assert_int_equal(cg_cache_read(1, c, k, &m, 3, &u), -ENOENT);
+	assert_int_equal(rd(1, c, k, &m, 3, &u), -ENOENT);
 	assert_false(u.found);
 	/* gone altogether, then made anew */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s/cpuacct/cgfair/user-1000'", tmp);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(cg_cache_read(0, c, k, &m, 4, &u), -ENOENT);
+	assert_int_equal(rd(0, c, k, &m, 4, &u), -ENOENT);
 	fake_user_cg(1000, 1000, 1, "5\n");
-	assert_int_equal(cg_cache_read(0, c, k, &m, 5, &u), 0);
+	assert_int_equal(rd(0, c, k, &m, 5, &u), 0);
 	assert_int_equal(u.cpu_usec, 1);
 	assert_int_equal(u.nprocs, 1); /* a new cgroup: slow figures at once */
 	/* a user that left the cycle has its files closed */
 	assert_int_equal(cg_cache_align(users + 1, 1), 0);
-	assert_int_equal(cg_cache_read(0, c, k, &m, 6, &u), -ENOENT);
+	assert_int_equal(rd(0, c, k, &m, 6, &u), -ENOENT);
 	cg_cache_reset();
 	close(c);
 	close(k);
@@ -475,17 +490,17 @@ static void test_cg_kept(void **state)
 	fake_user_cg(1000, 5000000, 10, "1\n");
 	int c = open_dir("cpuacct/cgfair"), k = open_dir("memory/cgfair");
 	assert_int_equal(cg_cache_align(users, 1), 0);
-	assert_int_equal(cg_cache_read(0, c, k, &m, 1, &u), 0);
+	assert_int_equal(rd(0, c, k, &m, 1, &u), 0);
 	assert_int_equal(u.cpu_usec, 5000);
 	int before = open("/dev/null", O_RDONLY); /* the lowest free fd */
 	close(before);
 	fake_user_cg(1000, 7000000, 20, "1\n2\n");
-	assert_int_equal(cg_cache_read(0, c, k, &m, 2, &u), 0);
+	assert_int_equal(rd(0, c, k, &m, 2, &u), 0);
 	assert_int_equal(u.cpu_usec, 7000);
 	assert_int_equal(u.mem_bytes, 20);
 	/* slow figures wait for their turn (uid 1000: cycles 64k - 1000) */
 	assert_int_equal(u.nprocs, 1);
-	assert_int_equal(cg_cache_read(0, c, k, &m, 24, &u), 0);
+	assert_int_equal(rd(0, c, k, &m, 24, &u), 0);
 	assert_int_equal(u.nprocs, 2);
 	/* no fd leaks per read: the same fds are used each time */
 	int after = open("/dev/null", O_RDONLY);
@@ -499,8 +514,9 @@ static void test_cg_kept(void **state)
 static void test_list_users(void **state)
 {
 	struct match m = v1match();
-	uid_t *uids = NULL;
+	struct cg_seen *seen = NULL;
 	size_t n = 0, cap = 0;
+	struct stat st;
 	(void)state;
 
 	m.nexempt = 1;
@@ -511,10 +527,12 @@ static void test_list_users(void **state)
 	put("cpuacct/cgfair/user-abc/x", "");
 	put("cpuacct/cgfair/cpuacct.usage", "1\n");
 	int c = open_dir("cpuacct/cgfair");
-	assert_int_equal(cg_list_users(c, &m, &uids, &n, &cap), 0);
+	assert_int_equal(cg_list_users(c, &m, &seen, &n, &cap), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(uids[0], 1000);
-	free(uids);
+	assert_int_equal(seen[0].uid, 1000);
+	assert_int_equal(fstatat(c, "user-1000", &st, 0), 0);
+	assert_int_equal(seen[0].ino, st.st_ino);
+	free(seen);
 	close(c);
 }
 
@@ -629,7 +647,7 @@ static void test_cycle(void **state)
 	assert_int_equal(sent[0].u.stray.start_time, 77);
 
 	nsent = 0;
-	scanner_cycle(&s, 42);
+	scan_cycle(&s, 42, 0);
 	assert_int_equal(sent[nsent - 1].type, IPC_SCAN_DONE);
 	assert_int_equal(sent[nsent - 1].u.done.cycle, 42);
 	assert_int_equal(sent[nsent - 1].u.done.nusers, 3);
@@ -652,12 +670,103 @@ static void test_cycle(void **state)
 	fake_proc(300, "stray x)", 1002, 260, 77,
 		  "4:memory:/cgfair/user-1002\n3:cpu:/cgfair/user-1002\n");
 	nsent = 0;
-	scanner_cycle(&s, 43);
+	scan_cycle(&s, 43, 0);
 	u = sent_user(1002);
 	assert_non_null(u);
 	assert_int_equal(u->unplaced, 0);
 	assert_int_equal(u->extra_usec, 2500000);
 	assert_int_equal(u->nprocs, 1);
+	free_scanner(&s);
+}
+
+/* The subtree's own counter (v1: ns), as the kernel would sum it. */
+static void fake_root_ns(unsigned long long ns)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%llu\n", ns);
+	put("cpuacct/cgfair/cpuacct.usage", buf);
+}
+
+/* One cycle with a quiet bound of 1 ms; returns how many users it read. */
+static uint32_t quiet_cycle(struct scanner *s, uint64_t cycle)
+{
+	nsent = 0;
+	scan_cycle(s, cycle, 1000);
+	assert_int_equal(sent[nsent - 1].type, IPC_SCAN_DONE);
+	assert_int_equal(sent[nsent - 1].u.done.nusers, 2);
+	return sent[nsent - 1].u.done.nread;
+}
+
+/* Quiet users are not re-read while the subtree counter shows that they
+ * used less than the bound together since their last reads; a busy, new
+ * or re-made cgroup is read every cycle. (Cycles 1-20: no user's
+ * IDLE_REFRESH turn; 1000's is at 24, 1001's at 23.) */
+static void test_cycle_quiet(void **state)
+{
+	struct scanner s;
+	char cmd[1200];
+	(void)state;
+
+	fake_user_cg(1000, 5000000, 1, "10\n");
+	fake_user_cg(1001, 7000000, 1, "11\n");
+	fake_root_ns(12000000 + 900000); /* 0.9 ms from a removed cgroup */
+	make_scanner(&s);
+	assert_int_equal(quiet_cycle(&s, 1), 2); /* first sight */
+	assert_int_equal(quiet_cycle(&s, 2), 2); /* new: read again */
+	assert_int_equal(quiet_cycle(&s, 3), 0); /* nothing moved */
+	assert_int_equal(sent_user(1000)->cpu_usec, 5000);
+	/* 1000 uses 0.6 ms: under the bound, its figure waits */
+	fake_user_cg(1000, 5600000, 1, "10\n");
+	fake_root_ns(12000000 + 900000 + 600000);
+	assert_int_equal(quiet_cycle(&s, 4), 0);
+	assert_int_equal(sent_user(1000)->cpu_usec, 5000);
+	assert_true(sent_user(1000)->flags & USAGE_HAS_CGROUP);
+	/* 0.5 ms more: together over the bound, everyone is read */
+	fake_user_cg(1000, 6100000, 1, "10\n");
+	fake_root_ns(12000000 + 900000 + 1100000);
+	assert_int_equal(quiet_cycle(&s, 5), 2);
+	assert_int_equal(sent_user(1000)->cpu_usec, 6100);
+	/* 1000 grew by more than bound / 16 at that read: busy, read again;
+	 * 1001 waits */
+	assert_int_equal(quiet_cycle(&s, 6), 1);
+	assert_int_equal(quiet_cycle(&s, 7), 0);
+	/* a counter the root does not cover (say, a process in the subtree
+	 * root itself) only errs towards reading */
+	fake_root_ns(12000000 + 900000 + 1100000 + 5000000);
+	assert_int_equal(quiet_cycle(&s, 8), 2);
+	assert_int_equal(quiet_cycle(&s, 9), 0);
+	/* 1001's cgroup removed and made anew (another directory): its
+	 * counter starts again, and the subtree keeps the old one's 7 ms,
+	 * which makes one cycle read everyone (and count it as others') */
+	snprintf(cmd, sizeof(cmd),
+		 "mv '%s/cpuacct/cgfair/user-1001' '%s/cpuacct/old-1001'", tmp,
+		 tmp);
+	assert_int_equal(system(cmd), 0);
+	fake_user_cg(1001, 300000, 1, "12\n");
+	fake_root_ns(12000000 + 900000 + 1100000 + 5000000 + 300000);
+	assert_int_equal(quiet_cycle(&s, 10), 2);
+	assert_int_equal(sent_user(1001)->cpu_usec, 300);
+	assert_int_equal(quiet_cycle(&s, 11), 1); /* new */
+	assert_int_equal(quiet_cycle(&s, 12), 0);
+	/* made anew without the subtree counter showing it (cannot happen
+	 * on a kernel, the old one's time stays there): read by itself */
+	snprintf(cmd, sizeof(cmd),
+		 "mv '%s/cpuacct/cgfair/user-1001' '%s/cpuacct/older-1001'",
+		 tmp, tmp);
+	assert_int_equal(system(cmd), 0);
+	fake_user_cg(1001, 300000, 1, "12\n");
+	assert_int_equal(quiet_cycle(&s, 13), 1);
+	/* no subtree counter (a fake tree without it, a vanished file):
+	 * everyone is read */
+	snprintf(cmd, sizeof(cmd), "rm '%s/cpuacct/cgfair/cpuacct.usage'", tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(quiet_cycle(&s, 14), 2);
+	assert_int_equal(quiet_cycle(&s, 15), 2);
+	/* bound 0: everyone, every cycle */
+	fake_root_ns(12000000);
+	nsent = 0;
+	scan_cycle(&s, 16, 0);
+	assert_int_equal(sent[nsent - 1].u.done.nread, 2);
 	free_scanner(&s);
 }
 
@@ -676,7 +785,7 @@ static void test_cycle_reuse_and_exit(void **state)
 	/* counter went backwards (bogus): the larger one is kept */
 	fake_proc(400, "a", 1003, 40, 10, "4:memory:/\n");
 	nsent = 0;
-	scanner_cycle(&s, 1);
+	scan_cycle(&s, 1, 0);
 	assert_int_equal(sent_user(1003)->extra_usec, 1000000);
 	/* pid reused by a new process of the same user: reported anew,
 	 * the old one's time retired, the total does not go back */
@@ -686,17 +795,17 @@ static void test_cycle_reuse_and_exit(void **state)
 	assert_int_equal(nsent, 1);
 	assert_int_equal(sent[0].u.stray.start_time, 20);
 	nsent = 0;
-	scanner_cycle(&s, 2);
+	scan_cycle(&s, 2, 0);
 	assert_int_equal(sent_user(1003)->extra_usec, 1050000);
 	/* it exits: its time stays counted while the user is known */
 	gone_proc(400);
 	nsent = 0;
-	scanner_cycle(&s, 3);
+	scan_cycle(&s, 3, 0);
 	assert_int_equal(sent_user(1003)->extra_usec, 1050000);
 	assert_int_equal(sent_user(1003)->nprocs, 0);
 	/* nothing left of the user: forgotten after that report */
 	nsent = 0;
-	scanner_cycle(&s, 4);
+	scan_cycle(&s, 4, 0);
 	assert_null(sent_user(1003));
 	free_scanner(&s);
 }
@@ -708,7 +817,7 @@ static void test_cycle_unconfigured(void **state)
 
 	scanner_init(&s, -1, "/nonexistent", capture);
 	nsent = 0;
-	scanner_cycle(&s, 5);
+	scan_cycle(&s, 5, 0);
 	scanner_sweep(&s);
 	assert_int_equal(nsent, 1);
 	assert_int_equal(sent[0].type, IPC_SCAN_DONE);
@@ -813,6 +922,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pending_table, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_cycle, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_cycle_quiet, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_cycle_reuse_and_exit,
 					    setup_tmp, teardown_tmp),

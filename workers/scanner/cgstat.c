@@ -7,17 +7,26 @@
  * kernfs open), so each user's files stay open across cycles and are
  * re-read with pread at offset 0 (seq_file regenerates the text then). A
  * cgroup removed meanwhile fails the read (ENODEV): its files are closed
- * and opened afresh once, which also finds a cgroup made anew.
+ * and opened afresh once, which also finds a cgroup made anew (its
+ * directory has a new inode number in the listing).
  *
  * Even a kept file costs a few microseconds to read (the kernel formats
- * it), so a cycle reads only what can have changed. The CPU counter (in
- * ns) is read for every user every cycle. A cgroup whose tasks did not
- * run does not grow its memory charge, start or end a process (exiting
- * takes CPU time too), so memory use is re-read only when the CPU counter
- * moved, and the costly figures (memory.stat: ~40 counters formatted;
- * the process list) at most every ACTIVE_SLOW cycles then. Every user's
- * figures are also refreshed every IDLE_REFRESH cycles, staggered by uid
- * (reclaim shrinks an idle cgroup's charge), and on first sight.
+ * it; ~1.5-5 us for cpuacct.usage on the test VM), so a cycle reads only
+ * what can have changed:
+ *  - CPU: the subtree's own counter is the sum of its users' (cgroup
+ *    accounting charges every ancestor), plus what removed cgroups and
+ *    unmanaged ones used. A user is re-read when it was busy at its last
+ *    read (HOT_SHARE), is new, has processes outside its cgroup, or has
+ *    its refresh turn; the others (quiet) are re-read only when the
+ *    subtree counter says they may together have used quiet_ns or more
+ *    since their last reads (see unseen_ns). A quiet user's figures are
+ *    then its last ones, off by less than quiet_ns.
+ *  - Memory use only when the CPU counter moved: a cgroup whose tasks
+ *    did not run does not grow its charge, start or end a process.
+ *  - The costly figures (memory.stat: ~40 counters formatted; the
+ *    process list) at most every ACTIVE_SLOW cycles.
+ * Every user's figures are refreshed every IDLE_REFRESH cycles, staggered
+ * by uid (reclaim shrinks an idle cgroup's charge), and on first sight.
  */
 #include "workers/scanner/scanner.h"
 
@@ -34,14 +43,18 @@
 #define ACTIVE_SLOW  4	/* an active user's slow figures, at most every */
 #define IDLE_REFRESH 64 /* every user's figures, at least every */
 #define FD_SPARE     64 /* fds never taken by the cache */
+#define HOT_SHARE    16 /* busy: grew by quiet / HOT_SHARE at its last read */
 
 enum { F_CPU, F_MEM, F_STAT, F_PROCS, F_COUNT };
 
 struct cg_user {
 	uid_t uid;
 	int fd[F_COUNT];
-	bool known; /* figures below were read at least once */
-	uint64_t cpu_usec, mem_bytes, mem_cache;
+	bool known;    /* figures below were read at least once */
+	bool hot;      /* busy at its last read: re-read every cycle */
+	bool deferred; /* not read yet this cycle */
+	uint64_t ino;  /* of its directory in the listing, 0: not listed */
+	uint64_t cpu_ns, mem_bytes, mem_cache;
 	uint64_t slow_cycle; /* when the slow figures were last read */
 	uint32_t nprocs;
 };
@@ -49,6 +62,11 @@ struct cg_user {
 static struct cg_user *cache;
 static size_t ncache;
 static size_t cached_fds, fd_budget;
+/* The subtree counter minus its known users' at the last cycle that read
+ * every user (a lower bound of what others used: removed cgroups,
+ * unmanaged ones). Valid until the cache is reset. */
+static int64_t others_ns;
+static bool others_ok;
 
 /* Raise the fd limit to its ceiling (before the sandbox) and keep a few
  * for everything else. */
@@ -84,6 +102,7 @@ void cg_cache_reset(void)
 	free(cache);
 	cache = NULL;
 	ncache = 0;
+	others_ok = false;
 }
 
 /* Make the cache follow this cycle's users (sorted by uid): a merge of
@@ -114,22 +133,12 @@ int cg_cache_align(const struct ipc_user_usage *users, size_t n)
 	return 0;
 }
 
-/* Read a whole file through a kept fd (opened on first use). Returns the
- * length, or -errno; a failed kept fd is closed so that the next call
- * opens the file again. Beyond the fd budget, open-read-close. */
-static ssize_t kept_read(int root, const char *path, int *fd, char *buf,
-			 size_t size)
+/* Read a whole file through a kept fd. Returns the length, or -errno; a
+ * failed fd is closed so that the next call opens the file again. */
+static ssize_t kept_pread(int *fd, char *buf, size_t size)
 {
 	ssize_t n = 0, have = 0;
 
-	if (*fd < 0) {
-		if (cached_fds >= fd_budget)
-			return read_at(root, path, buf, size);
-		*fd = openat(root, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (*fd < 0)
-			return -errno;
-		cached_fds++;
-	}
 	/* A short read is the end: cgroup files are one seq_file record, and
 	 * a further pread at that offset would only make the kernel generate
 	 * the whole text again (cpuacct.usage sums every CPU) to say EOF. */
@@ -153,21 +162,32 @@ static ssize_t kept_read(int root, const char *path, int *fd, char *buf,
 	return (size_t)have == size - 1 ? -EFBIG : have;
 }
 
-/* Retry once with a fresh open: the cgroup may have been made anew. */
+/* A user's file through its kept fd, opened on first use; a kept fd that
+ * fails is opened afresh once (the cgroup may have been made anew). The
+ * path is formatted only to open. Beyond the fd budget, open-read-close. */
 static ssize_t cg_file(int root, uid_t uid, const struct match *m,
 		       const char *file, int *fd, char *buf, size_t size)
 {
 	char path[96], name[32];
 	ssize_t n;
 
-	if (root < 0 || user_name(name, sizeof(name), m->systemd_names, uid))
+	if (root < 0)
+		return -ENOENT;
+	if (*fd >= 0) {
+		n = kept_pread(fd, buf, size);
+		if (n >= 0 || n == -EFBIG)
+			return n;
+	}
+	if (user_name(name, sizeof(name), m->systemd_names, uid))
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s", name, file);
-	bool kept = *fd >= 0;
-	n = kept_read(root, path, fd, buf, size);
-	if (n < 0 && kept && n != -EFBIG)
-		n = kept_read(root, path, fd, buf, size);
-	return n;
+	if (cached_fds >= fd_budget)
+		return read_at(root, path, buf, size);
+	*fd = openat(root, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (*fd < 0)
+		return -errno;
+	cached_fds++;
+	return kept_pread(fd, buf, size);
 }
 
 static int cg_u64(int root, uid_t uid, const struct match *m, const char *file,
@@ -194,18 +214,37 @@ static int cg_key(int root, uid_t uid, const struct match *m, const char *file,
 	return parse_key_u64(buf, key, v);
 }
 
+/* In ns on both hierarchies, so that the users' counters add up to the
+ * subtree's exactly on v1 (v2 counts in us). */
 static int read_cpu(int root, const struct match *m, struct cg_user *c,
-		    uint64_t *usec)
+		    uint64_t *ns)
 {
-	uint64_t ns;
+	uint64_t usec;
 	int r;
 
-	if (m->hier == HIER_V2)
-		return cg_key(root, c->uid, m, "cpu.stat", &c->fd[F_CPU],
-			      "usage_usec", usec);
-	r = cg_u64(root, c->uid, m, "cpuacct.usage", &c->fd[F_CPU], &ns);
+	if (m->hier != HIER_V2)
+		return cg_u64(root, c->uid, m, "cpuacct.usage", &c->fd[F_CPU],
+			      ns);
+	r = cg_key(root, c->uid, m, "cpu.stat", &c->fd[F_CPU], "usage_usec",
+		   &usec);
 	if (r == 0)
-		*usec = ns / 1000;
+		*ns = usec * 1000;
+	return r;
+}
+
+/* The subtree's own counter (every user's, and removed cgroups'). */
+static int read_root_cpu(const struct cg_pass *p, uint64_t *ns)
+{
+	uint64_t usec;
+	int r;
+
+	if (p->cpu_root < 0)
+		return -ENOENT;
+	if (p->m->hier != HIER_V2)
+		return read_u64_at(p->cpu_root, "cpuacct.usage", ns);
+	r = read_key_at(p->cpu_root, "cpu.stat", "usage_usec", &usec);
+	if (r == 0)
+		*ns = usec * 1000;
 	return r;
 }
 
@@ -307,24 +346,32 @@ static void read_slow(int cpu_root, int mem_root, const struct match *m,
 	c->slow_cycle = cycle;
 }
 
-/* Fill u for the i-th user of this cycle (see cg_cache_align). u->found:
+static void report(const struct cg_user *c, struct cg_usage *u)
+{
+	*u = (struct cg_usage){.found = true,
+			       .cpu_usec = c->cpu_ns / 1000,
+			       .mem_bytes = c->mem_bytes,
+			       .mem_cache = c->mem_cache,
+			       .nprocs = c->nprocs};
+}
+
+/* Read the i-th user of this cycle (see cg_cache_align) now. u->found:
  * the cgroup exists in at least one hierarchy. Figures are cumulative;
  * one that went backwards (a cgroup made anew) is the control loop's to
  * treat as a restart. */
-int cg_cache_read(size_t i, int cpu_root, int mem_root, const struct match *m,
-		  uint64_t cycle, struct cg_usage *u)
+int cg_cache_read(const struct cg_pass *p, size_t i, struct cg_usage *u)
 {
 	struct cg_user *c = &cache[i];
 	uint64_t cpu = 0;
-	bool cpu_ok = read_cpu(cpu_root, m, c, &cpu) == 0;
-	bool turn = (cycle + c->uid) % IDLE_REFRESH == 0;
-	bool moved = !c->known || !cpu_ok || cpu != c->cpu_usec;
-
+	bool cpu_ok = read_cpu(p->cpu_root, p->m, c, &cpu) == 0;
+	bool turn = (p->cycle + c->uid) % IDLE_REFRESH == 0;
+	bool moved = !c->known || !cpu_ok || cpu != c->cpu_ns;
 	bool mem_ok = false;
 
 	memset(u, 0, sizeof(*u));
+	c->deferred = false;
 	if (moved || turn) { /* always when the CPU side failed */
-		mem_ok = read_mem(mem_root, m, c, &c->mem_bytes) == 0;
+		mem_ok = read_mem(p->mem_root, p->m, c, &c->mem_bytes) == 0;
 		if (!mem_ok)
 			c->mem_bytes = 0;
 	}
@@ -334,35 +381,113 @@ int cg_cache_read(size_t i, int cpu_root, int mem_root, const struct match *m,
 		return -ENOENT;
 	}
 	if (!c->known || turn ||
-	    (moved && cycle - c->slow_cycle >= ACTIVE_SLOW))
-		read_slow(cpu_root, mem_root, m, c, cycle);
+	    (moved && p->cycle - c->slow_cycle >= ACTIVE_SLOW))
+		read_slow(p->cpu_root, p->mem_root, p->m, c, p->cycle);
+	/* new, restarted or busy: read next cycle too */
+	c->hot = !c->known || cpu < c->cpu_ns ||
+		 cpu - c->cpu_ns > p->quiet_ns / HOT_SHARE;
 	c->known = true;
-	c->cpu_usec = cpu;
-	u->found = true;
-	u->cpu_usec = cpu;
-	u->mem_bytes = c->mem_bytes;
-	u->nprocs = c->nprocs;
-	u->mem_cache = c->mem_cache;
+	c->cpu_ns = cpu;
+	report(c, u);
+	return 0;
+}
+
+static bool must_read(const struct cg_pass *p, const struct cg_user *c,
+		      const struct ipc_user_usage *u)
+{
+	return p->quiet_ns == 0 || !c->known || c->hot || u->unplaced ||
+	       (p->cycle + c->uid) % IDLE_REFRESH == 0;
+}
+
+static int64_t known_sum_ns(void)
+{
+	int64_t sum = 0;
+
+	for (size_t i = 0; i < ncache; i++)
+		if (cache[i].known)
+			sum += (int64_t)cache[i].cpu_ns;
+	return sum;
+}
+
+/* At most what the deferred users used since their last reads, from the
+ * subtree counter read after this cycle's reads: it counts everyone's
+ * use up to now (read users' included, so it errs high) plus others',
+ * which only grow and were at least others_ns. v2's counters are
+ * rounded down to a us each: one us per user errs high again. */
+static int64_t unseen_ns(const struct cg_pass *p, uint64_t root_ns)
+{
+	int64_t slack = p->m->hier == HIER_V2 ? (int64_t)ncache * 1000 : 0;
+	return (int64_t)root_ns - known_sum_ns() - others_ns + slack;
+}
+
+/* One cycle: out[i] for every user of cg_cache_align. Busy, new and due
+ * users are read; the quiet ones only when the subtree counter says they
+ * may together have used quiet_ns since their last reads. */
+void cg_cache_cycle(struct cg_pass *p, const struct ipc_user_usage *users,
+		    struct cg_usage *out)
+{
+	uint64_t before = 0, after = 0;
+	bool before_ok = read_root_cpu(p, &before) == 0;
+	size_t deferred = 0;
+
+	p->nread = 0;
+	for (size_t i = 0; i < ncache; i++) {
+		cache[i].deferred = !must_read(p, &cache[i], &users[i]);
+		if (cache[i].deferred) {
+			deferred++;
+			continue;
+		}
+		(void)cg_cache_read(p, i, &out[i]); /* -ENOENT: not found */
+		p->nread++;
+	}
+	bool quiet = deferred && others_ok && read_root_cpu(p, &after) == 0 &&
+		     unseen_ns(p, after) < (int64_t)p->quiet_ns;
+	for (size_t i = 0; i < ncache && deferred; i++) {
+		if (!cache[i].deferred)
+			continue;
+		if (quiet) {
+			report(&cache[i], &out[i]);
+			continue;
+		}
+		(void)cg_cache_read(p, i, &out[i]);
+		p->nread++;
+	}
+	/* every user read after `before`: the rest of it is others' */
+	if ((!deferred || !quiet) && before_ok) {
+		others_ns = (int64_t)before - known_sum_ns();
+		others_ok = true;
+	}
+}
+
+/* Room for one more element in a growing array (*arrp, *cap elements of
+ * size bytes, n used). */
+int array_reserve(void *arrp, size_t n, size_t *cap, size_t size)
+{
+	void **arr = arrp;
+
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 256;
+	void *p = reallocarray(*arr, ncap, size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
 	return 0;
 }
 
 int uids_push(uid_t **uids, size_t *n, size_t *cap, uid_t uid)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		uid_t *p = reallocarray(*uids, ncap, sizeof(**uids));
-		if (!p)
-			return -ENOMEM;
-		*uids = p;
-		*cap = ncap;
-	}
+	if (array_reserve(uids, *n, cap, sizeof(**uids)) < 0)
+		return -ENOMEM;
 	(*uids)[(*n)++] = uid;
 	return 0;
 }
 
-/* Append the managed uids of the user-* directories under root. */
-int cg_list_users(int root, const struct match *m, uid_t **uids, size_t *n,
-		  size_t *cap)
+/* Append the managed users of the user-* directories under root, with
+ * their directories' inode numbers. */
+int cg_list_users(int root, const struct match *m, struct cg_seen **seen,
+		  size_t *n, size_t *cap)
 {
 	char buf[32768];
 	ssize_t len;
@@ -382,9 +507,38 @@ int cg_list_users(int root, const struct match *m, uid_t **uids, size_t *n,
 				0 ||
 			    !uid_managed(m, uid))
 				continue;
-			if (uids_push(uids, n, cap, uid) < 0)
+			if (array_reserve(seen, *n, cap, sizeof(**seen)) < 0)
 				return -ENOMEM;
+			(*seen)[(*n)++] =
+			    (struct cg_seen){.uid = uid, .ino = e->d_ino};
 		}
 	}
 	return len < 0 ? -errno : 0;
+}
+
+static int cmp_seen(const void *a, const void *b)
+{
+	uid_t x = ((const struct cg_seen *)a)->uid;
+	uid_t y = ((const struct cg_seen *)b)->uid;
+	return x < y ? -1 : x > y;
+}
+
+/* After cg_cache_align, with this cycle's listing (sorted by uid): a user
+ * whose directory is another one now (removed and made anew: its counters
+ * start again) or is gone is read again from scratch. */
+void cg_cache_inodes(const struct cg_seen *seen, size_t n)
+{
+	for (size_t i = 0; i < ncache; i++) {
+		struct cg_user *c = &cache[i];
+		struct cg_seen key = {.uid = c->uid};
+		const struct cg_seen *e =
+		    n ? bsearch(&key, seen, n, sizeof(key), cmp_seen) : NULL;
+		uint64_t ino = e ? e->ino : 0;
+
+		if (c->known && c->ino != ino) {
+			close_user(c);
+			c->known = false;
+		}
+		c->ino = ino;
+	}
 }

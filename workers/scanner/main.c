@@ -54,7 +54,7 @@ static bool scanner_handle(sd_event *event, struct ipc_msg *msg)
 		msg->fds[0] = -1;
 		return true;
 	case IPC_SCAN_REQUEST:
-		scanner_cycle(&sc, msg->u.scan_request.cycle);
+		scanner_cycle(&sc, &msg->u.scan_request);
 		return true;
 	case IPC_SWEEP_REQUEST:
 		scanner_sweep(&sc);

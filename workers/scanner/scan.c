@@ -19,8 +19,11 @@ struct cycle {
 	struct scanner *s;
 	uid_t *uids;
 	size_t n, cap;
+	struct cg_seen *seen; /* the listing */
+	size_t nseen, seen_cap;
 	struct ipc_user_usage *users; /* sorted by uid */
 	size_t nusers;
+	size_t nread; /* users whose cgroups were read */
 };
 
 static uint64_t clock_usec(clockid_t id)
@@ -175,6 +178,12 @@ static int cmp_uid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_seen_uid(const void *a, const void *b)
+{
+	return cmp_uid(&((const struct cg_seen *)a)->uid,
+		       &((const struct cg_seen *)b)->uid);
+}
+
 static int cmp_user(const void *a, const void *b)
 {
 	return cmp_uid(&((const struct ipc_user_usage *)a)->uid,
@@ -218,9 +227,12 @@ static int collect_users(struct cycle *c)
 
 	/* the backends make a user's cgroup in every hierarchy at once: the
 	 * cpuacct (or unified) one lists them all */
-	if (cg_list_users(s->cpu_root, &s->m, &c->uids, &c->n, &c->cap) ==
-	    -ENOMEM)
+	if (cg_list_users(s->cpu_root, &s->m, &c->seen, &c->nseen,
+			  &c->seen_cap) == -ENOMEM)
 		return -ENOMEM;
+	for (size_t i = 0; i < c->nseen; i++)
+		if (uids_push(&c->uids, &c->n, &c->cap, c->seen[i].uid) < 0)
+			return -ENOMEM;
 	pending_foreach(refresh_pending, c);
 	retired_foreach(push_retired, c);
 	if (c->n)
@@ -231,7 +243,12 @@ static int collect_users(struct cycle *c)
 	for (size_t i = 0; i < c->n; i++)
 		if (i == 0 || c->uids[i] != c->uids[i - 1])
 			c->users[c->nusers++].uid = (uint32_t)c->uids[i];
-	return cg_cache_align(c->users, c->nusers);
+	if (cg_cache_align(c->users, c->nusers) < 0)
+		return -ENOMEM;
+	if (c->nseen)
+		qsort(c->seen, c->nseen, sizeof(*c->seen), cmp_seen_uid);
+	cg_cache_inodes(c->seen, c->nseen);
+	return 0;
 }
 
 static struct ipc_user_usage *find_user(struct cycle *c, uid_t uid)
@@ -259,20 +276,36 @@ static uint64_t ticks_usec(const struct scanner *s, uint64_t ticks)
 	return ticks / hz * 1000000u + ticks % hz * 1000000u / hz;
 }
 
-static void read_user(struct cycle *c, size_t i, uint64_t cycle)
+/* The cgroup figures of every user (read or, when quiet, the last ones),
+ * and the CPU time of their processes outside their cgroups. */
+static int read_users(struct cycle *c, const struct ipc_scan_request *r)
 {
-	struct ipc_user_usage *u = &c->users[i];
-	struct cg_usage cg;
+	struct cg_usage *cg = calloc(c->nusers ? c->nusers : 1, sizeof(*cg));
+	struct cg_pass p = {.cpu_root = c->s->cpu_root,
+			    .mem_root = c->s->mem_root,
+			    .m = &c->s->m,
+			    .cycle = r->cycle,
+			    .quiet_ns = r->quiet_usec * 1000};
 
-	if (cg_cache_read(i, c->s->cpu_root, c->s->mem_root, &c->s->m, cycle,
-			  &cg) == 0) {
-		u->flags |= USAGE_HAS_CGROUP;
-		u->cpu_usec = cg.cpu_usec;
-		u->mem_bytes = cg.mem_bytes;
-		u->mem_cache = cg.mem_cache;
-		u->nprocs += cg.nprocs;
+	if (!cg)
+		return -ENOMEM;
+	pending_foreach(count_pending, c);
+	cg_cache_cycle(&p, c->users, cg);
+	for (size_t i = 0; i < c->nusers; i++) {
+		struct ipc_user_usage *u = &c->users[i];
+		if (cg[i].found) {
+			u->flags |= USAGE_HAS_CGROUP;
+			u->cpu_usec = cg[i].cpu_usec;
+			u->mem_bytes = cg[i].mem_bytes;
+			u->mem_cache = cg[i].mem_cache;
+			u->nprocs += cg[i].nprocs;
+		}
+		u->extra_usec =
+		    ticks_usec(c->s, u->extra_usec + retired_ticks(u->uid));
 	}
-	u->extra_usec = ticks_usec(c->s, u->extra_usec + retired_ticks(u->uid));
+	c->nread = p.nread;
+	free(cg);
+	return 0;
 }
 
 static void send_users(struct cycle *c, uint64_t cycle)
@@ -334,30 +367,29 @@ static void close_roots(struct scanner *s)
 /* One cycle: IPC_SCAN_USERS batches, then IPC_SCAN_DONE with the
  * cycle's own CPU time. The roots are opened afresh each cycle, so that
  * a managed subtree made anew is seen. */
-void scanner_cycle(struct scanner *s, uint64_t cycle)
+void scanner_cycle(struct scanner *s, const struct ipc_scan_request *r)
 {
 	uint64_t t0 = clock_usec(CLOCK_PROCESS_CPUTIME_ID);
-	struct ipc_scan_done d = {.cycle = cycle};
+	struct ipc_scan_done d = {.cycle = r->cycle};
 	struct cycle c = {.s = s};
 
 	d.mono_usec = clock_usec(CLOCK_MONOTONIC);
 	if (s->configured) {
 		open_roots(s);
-		if (collect_users(&c) == 0) {
-			pending_foreach(count_pending, &c);
-			for (size_t i = 0; i < c.nusers; i++)
-				read_user(&c, i, cycle);
-			send_users(&c, cycle);
+		if (collect_users(&c) == 0 && read_users(&c, r) == 0) {
+			send_users(&c, r->cycle);
 			d.nusers = (uint32_t)c.nusers;
+			d.nread = (uint32_t)c.nread;
 			retired_forget(keep_retired, &c);
 		} else {
 			log_warnx("cycle %llu: out of memory",
-				  (unsigned long long)cycle);
+				  (unsigned long long)r->cycle);
 		}
 		close_roots(s);
 	}
 	machine(s, &d);
 	free(c.uids);
+	free(c.seen);
 	free(c.users);
 	d.scan_usec = clock_usec(CLOCK_PROCESS_CPUTIME_ID) - t0;
 	s->send(IPC_SCAN_DONE, &d, sizeof(d));

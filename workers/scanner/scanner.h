@@ -74,14 +74,30 @@ struct cg_usage {
 	uint32_t nprocs;
 	bool found; /* the cgroup exists (in at least one hierarchy) */
 };
+/* One cycle's reads. */
+struct cg_pass {
+	int cpu_root, mem_root; /* the managed subtree in each hierarchy */
+	const struct match *m;
+	uint64_t cycle;
+	uint64_t quiet_ns; /* IPC_SCAN_REQUEST's quiet_usec; 0: read all */
+	size_t nread;	   /* out: users whose counters were read */
+};
+/* A user-* directory of the listing. */
+struct cg_seen {
+	uid_t uid;
+	uint64_t ino;
+};
 void cg_cache_init(void);
 void cg_cache_reset(void);
 int cg_cache_align(const struct ipc_user_usage *users, size_t n);
-int cg_cache_read(size_t i, int cpu_root, int mem_root, const struct match *m,
-		  uint64_t cycle, struct cg_usage *u);
+void cg_cache_inodes(const struct cg_seen *seen, size_t n);
+int cg_cache_read(const struct cg_pass *p, size_t i, struct cg_usage *u);
+void cg_cache_cycle(struct cg_pass *p, const struct ipc_user_usage *users,
+		    struct cg_usage *out);
+int array_reserve(void *arrp, size_t n, size_t *cap, size_t size);
 int uids_push(uid_t **uids, size_t *n, size_t *cap, uid_t uid);
-int cg_list_users(int root, const struct match *m, uid_t **uids, size_t *n,
-		  size_t *cap);
+int cg_list_users(int root, const struct match *m, struct cg_seen **seen,
+		  size_t *n, size_t *cap);
 
 /* pending.c: processes of managed users seen outside their cgroup */
 struct pending {
@@ -124,7 +140,7 @@ struct scanner {
 void scanner_init(struct scanner *s, int procfd, const char *cpu_online,
 		  scan_send_fn send);
 int scanner_setup(struct scanner *s, const struct ipc_scan_setup *setup);
-void scanner_cycle(struct scanner *s, uint64_t cycle);
+void scanner_cycle(struct scanner *s, const struct ipc_scan_request *r);
 void scanner_sweep(struct scanner *s);
 /* A pid the connector named (exec, uid change, fork of a stray). */
 void scanner_check(struct scanner *s, pid_t pid);
