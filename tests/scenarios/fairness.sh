@@ -1,15 +1,13 @@
 #!/bin/sh
-# backends: cgroup1 cgroup2
+# backends: cgroup1 cgroup2 systemd
 # Fairness end to end. uid A runs 4 CPU hogs, uid B runs 1: without cgfair A
 # gets about 4/5 of the CPU. With cgfair (even_active, 1 s interval), after
 # 3 intervals each gets half within 10% (Jain's index >= 0.95), and an idle
 # third user does not lower their caps. In fair mode, a light third user
-# (10% of a CPU) is not cut, and A and B share the rest evenly.
-# Not in the systemd guest: there, under qemu's emulation, CPU time accrues
-# about 1.5 times faster than the guest's clock and the measured shares
-# sit at the 10% bound from run to run (cgroup2 under the same emulation
-# and this host's cgroup1 do not); the systemd backend's caps are checked
-# by backend-limits, penalty and placement in that guest.
+# (10% of a CPU) is not cut, and A and B share the rest evenly. Shares are
+# ratios of CPU time from the kernel's own accounting, so they hold under
+# qemu's emulation too, where CPU time accrues 1.5-2.5 times faster than
+# the guest's clock.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/scenarios/lib/scn.sh"
 t_need_root fairness
@@ -99,12 +97,24 @@ cg_ticks() {
 	esac
 }
 
+# throttled_ms UID: how long the kernel has held UID's cgroup at its CPU
+# quota so far, in ms (cpu.stat: v1 throttled_time ns, v2 throttled_usec)
+throttled_ms() {
+	case $SCN_BACKEND in
+	cgroup1) awk '$1 == "throttled_time" { printf "%d", $2 / 1000000 }' "/sys/fs/cgroup/cpu/$SUB/user-$1/cpu.stat" ;;
+	cgroup2) awk '$1 == "throttled_usec" { printf "%d", $2 / 1000 }' "/sys/fs/cgroup/$SUB/user-$1/cpu.stat" ;;
+	systemd) awk '$1 == "throttled_usec" { printf "%d", $2 / 1000 }' "/sys/fs/cgroup/user.slice/user-$1.slice/cpu.stat" ;;
+	esac
+}
+
 # measure_cg SECONDS: like measure, for A and B from their cgroups
+# (and TC: how many ms C's cgroup spent throttled meanwhile)
 measure_cg() {
-	a0=$(cg_ticks "$UA") b0=$(cg_ticks "$UB") c0=$(ticks $PC)
+	a0=$(cg_ticks "$UA") b0=$(cg_ticks "$UB") c0=$(ticks $PC) t0=$(throttled_ms "$UC")
 	sleep "$1"
 	DA=$(($(cg_ticks "$UA") - a0)) DB=$(($(cg_ticks "$UB") - b0)) DC=$(($(ticks $PC) - c0))
-	echo "measured over $1 s (A, B: cgroup accounting): A $DA ticks, B $DB ticks, C $DC ticks"
+	TC=$(($(throttled_ms "$UC") - t0))
+	echo "measured over $1 s (A, B: cgroup accounting): A $DA ticks, B $DB ticks, C $DC ticks, C throttled $TC ms"
 }
 
 # cap_cores UID: the CPU cap in force for UID, in CPUs ("none": no cap)
@@ -166,8 +176,12 @@ hog PC "$UC" "$SCN_TOOLS/t-spin"
 c0=$(t_centis)
 expect3=$(awk -v n="$NCPU" 'BEGIN { printf "%.2f", 0.9 * n / 3 }')
 caps3() { [ "$(cap_cores "$UA")" = "$expect3" ] && [ "$(cap_cores "$UB")" = "$expect3" ] && [ "$(cap_cores "$UC")" = "$expect3" ]; }
-t_wait 4 caps3
-t_check "even_active: the idle user, now working, counts within 4 s (1 s interval; $(($(t_centis) - c0))0 ms): caps A $(cap_cores "$UA") B $(cap_cores "$UB") C $(cap_cores "$UC") = $expect3" caps3
+# a few cycles: under systemd, in the emulated guest, each of the three
+# D-Bus calls that set the caps takes hundreds of ms
+wait_s=4
+[ "$SCN_BACKEND" = systemd ] && wait_s=8
+t_wait "$wait_s" caps3
+t_check "even_active: the idle user, now working, counts within $wait_s s (1 s interval; $(($(t_centis) - c0))0 ms): caps A $(cap_cores "$UA") B $(cap_cores "$UB") C $(cap_cores "$UC") = $expect3" caps3
 scn_stop
 
 # --- fair, with a light third user ---------------------------------------
@@ -181,8 +195,13 @@ write_config fair
 start || { t_fail "fair: cgfaird starts" "$(scn_log | tail -20)"; exit 1; }
 sleep 4
 measure_cg 3
-t_check "fair: the light user (10% of a CPU) is not cut ($light ticks alone, $DC with cgfair)" \
-	awk_true "c >= 0.8 * $light && c >= 0.07 * 100 * 3"
+# Not cut: its cap never held it back (the kernel's own throttling record
+# for its cgroup), and it got its 10% (at least 7% of a CPU). What it got
+# without cgfair is printed, not compared: it shared the CPUs with five
+# uncapped hogs then, and under emulation (the systemd guest) the two
+# runs differ by 20% with no cap involved.
+t_check "fair: the light user (10% of a CPU) is not cut: its cgroup throttled $TC ms of 3 s (< 150), $DC ticks with cgfair (>= 21; $light alone)" \
+	awk_true "$TC < 150 && c >= 0.07 * 100 * 3"
 echo "fair: caps A $(cap_cores "$UA") B $(cap_cores "$UB") C $(cap_cores "$UC")"
 [ "$SCN_BACKEND" = cgroup1 ] && grep -H . /sys/fs/cgroup/cpu/$SUB/user-*/cpu.stat /sys/fs/cgroup/cpu/$SUB/user-*/cpu.shares
 J=$(jain)
