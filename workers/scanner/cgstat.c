@@ -412,11 +412,12 @@ static int64_t known_sum_ns(void)
 /* At most what the deferred users used since their last reads, from the
  * subtree counter read after this cycle's reads: it counts everyone's
  * use up to now (read users' included, so it errs high) plus others',
- * which only grow and were at least others_ns. v2's counters are
- * rounded down to a us each: one us per user errs high again. */
+ * which only grow and were at least others_ns. v2's counters are each
+ * rounded down to a us: a us per counter read errs high again. */
 static int64_t unseen_ns(const struct cg_pass *p, uint64_t root_ns)
 {
-	int64_t slack = p->m->hier == HIER_V2 ? (int64_t)ncache * 1000 : 0;
+	int64_t slack =
+	    p->m->hier == HIER_V2 ? ((int64_t)ncache + 1) * 1000 : 0;
 	return (int64_t)root_ns - known_sum_ns() - others_ns + slack;
 }
 
@@ -427,7 +428,7 @@ void cg_cache_cycle(struct cg_pass *p, const struct ipc_user_usage *users,
 		    struct cg_usage *out)
 {
 	uint64_t before = 0, after = 0;
-	bool before_ok = read_root_cpu(p, &before) == 0;
+	bool before_ok = p->quiet_ns && read_root_cpu(p, &before) == 0;
 	size_t deferred = 0;
 
 	p->nread = 0;
