@@ -1,1 +1,1 @@
-COMMON_SRCS := common/log.c common/peer.c
+COMMON_SRCS := common/log.c common/peer.c common/array.c

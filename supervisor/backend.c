@@ -467,6 +467,12 @@ bool cg_has_file(const struct cg_dir *d, const char *file)
 	       faccessat(d->fd, file, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+uint64_t cg_dir_ino(const struct cg_dir *d)
+{
+	struct stat st;
+	return d->fd >= 0 && fstat(d->fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 int cg_open_ro(const struct cg_dir *d, const char *file)
 {
 	int fd;

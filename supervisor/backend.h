@@ -52,6 +52,8 @@ struct oom_source {
 	int fds[IPC_MAX_FDS]; /* owned by the caller once returned */
 	int nfds;
 	uint64_t oom_kill; /* the counter when armed */
+	uint64_t cgroup;   /* inode number of the memory cgroup directory:
+			      a cgroup made anew has another one */
 	bool has_counter;  /* false: the kernel has no oom_kill counter (v1
 			      before 4.13): only the eventfd tells */
 };

@@ -425,6 +425,7 @@ int cg1_arm_oom(const struct cg_dir *memdir, uid_t uid, struct oom_source *src)
 	src->fds[0] = efd;
 	src->fds[1] = ofd;
 	src->nfds = 2;
+	src->cgroup = cg_dir_ino(memdir);
 	r = cg_read_key(memdir, "memory.oom_control", "oom_kill",
 			&src->oom_kill);
 	src->has_counter = r == 0;

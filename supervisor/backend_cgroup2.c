@@ -272,6 +272,7 @@ static int v2_arm_oom(uid_t uid, struct oom_source *src)
 	src->kind = OOM_V2_EVENTS;
 	src->fds[0] = fd;
 	src->nfds = 1;
+	src->cgroup = cg_dir_ino(&d);
 	r = cg_read_key(&d, "memory.events", "oom_kill", &src->oom_kill);
 	src->has_counter = r == 0;
 	if (r < 0)

@@ -125,6 +125,8 @@ int cg_parse_key(const char *text, const char *key, uint64_t *v);
 bool cg_has_file(const struct cg_dir *d, const char *file);
 /* A read-only fd of a file of d (for the watchers), or -errno. */
 int cg_open_ro(const struct cg_dir *d, const char *file);
+/* The directory's inode number (0 if fstat fails): a cgroup's identity. */
+uint64_t cg_dir_ino(const struct cg_dir *d);
 /* rmdir user-UID in the subtree: 0 (also when absent), -EBUSY... */
 int cg_remove_user(const struct cg_dir *mnt, uid_t uid);
 /* rmdir the subtree when empty (quietly keeps it otherwise). */

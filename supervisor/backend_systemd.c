@@ -10,6 +10,7 @@
  * is logged with the unit and properties and returned, never fatal.
  */
 #include "supervisor/backend_impl.h"
+#include "common/array.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -148,14 +149,9 @@ static void remember(uid_t uid)
 	for (size_t i = 0; i < ntouched; i++)
 		if (touched[i] == uid)
 			return;
-	if (ntouched == touched_cap) {
-		size_t cap = touched_cap ? touched_cap * 2 : 64;
-		uid_t *t = reallocarray(touched, cap, sizeof(*t));
-		if (!t)
-			return; /* only release on stop is lost */
-		touched = t;
-		touched_cap = cap;
-	}
+	if (array_reserve(&touched, ntouched, &touched_cap, sizeof(*touched)) <
+	    0)
+		return; /* only release on stop is lost */
 	touched[ntouched++] = uid;
 }
 
@@ -473,6 +469,7 @@ static int sd_arm_oom(uid_t uid, struct oom_source *src)
 		src->kind = OOM_V2_EVENTS;
 		src->fds[0] = fd;
 		src->nfds = 1;
+		src->cgroup = cg_dir_ino(&d);
 		src->has_counter = cg_read_key(&d, "memory.events", "oom_kill",
 					       &src->oom_kill) == 0;
 	}

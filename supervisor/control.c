@@ -11,6 +11,7 @@
 #include "supervisor/cgfaird.h"
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
+#include "supervisor/oom_marks.h"
 #include "supervisor/placement.h"
 #include "supervisor/state.h"
 #include "supervisor/users.h"
@@ -366,6 +367,7 @@ void control_start(void)
 {
 	placement_set_usage_handler(on_users, on_done);
 	state_load(conf()->daemon.state_dir);
+	oom_marks_load(); /* before the first user is armed */
 	if (sd_event_add_time_relative(supervisor_event(), &timer,
 				       CLOCK_MONOTONIC, 0, 0, on_timer,
 				       NULL) < 0 ||
@@ -379,6 +381,7 @@ void control_stop(void)
 	const struct cgfair_config *cfg = conf();
 
 	timer = sd_event_source_disable_unref(timer);
+	oom_marks_flush();
 	caps_cleanup(true); /* the subtree's parent is read-only without */
 	if (cfg->cpu.release_on_stop || cfg->memory.release_on_stop)
 		backend_release_all(!cfg->memory.release_on_stop);

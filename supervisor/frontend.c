@@ -22,6 +22,7 @@
 #include "supervisor/events.h"
 #include "supervisor/state.h"
 #include "supervisor/users.h"
+#include "common/array.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -246,17 +247,8 @@ static struct cached_row *row_get(uint32_t uid)
 
 	if (i < nrows && rows[i].row.uid == uid)
 		return &rows[i];
-	if (nrows == rows_cap) {
-		size_t cap = rows_cap ? rows_cap * 2 : 64;
-		struct cached_row *v = reallocarray(rows, cap, sizeof(*v));
-		if (!v)
-			fatal(EXIT_FATAL, "reallocarray");
-		rows = v;
-		rows_cap = cap;
-	}
-	memmove(&rows[i + 1], &rows[i], (nrows - i) * sizeof(*rows));
-	nrows++;
-	memset(&rows[i], 0, sizeof(rows[i]));
+	if (!array_insert(&rows, &nrows, &rows_cap, sizeof(*rows), i))
+		fatal(EXIT_FATAL, "reallocarray");
 	rows[i].row.uid = uid;
 	rows[i].row.cap_permille = -1;
 	return &rows[i];

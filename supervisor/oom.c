@@ -4,13 +4,15 @@
  * Counting: the kernel's oom_kill counter of a user's cgroup is the truth.
  * struct user keeps the value up to which kills were reported
  * (oom_reported). The first value seen after a user is added is the
- * baseline; every later value V reports V - oom_reported kills and moves
- * the mark to V. The mark lives here, not in a watcher, and every arm (a
- * user added, a watcher restarted) reads the counter again, so that kills
- * made while no watcher watched are reported late but not lost, and a
- * report that arrives twice reports nothing the second time. A report of
- * an earlier arm (its generation is older) is dropped: it may come from
- * fds of a cgroup that has since been removed and made again.
+ * baseline, unless oom_marks.c kept a mark for the same cgroup from the
+ * last run (kills since then are reported: cgfaird was down) or for
+ * another cgroup (a new one: all its kills are); every later value V
+ * reports V - oom_reported kills and moves the mark to V. The mark lives here,
+ * not in a watcher, and every arm (a user added, a watcher restarted) reads the
+ * counter again, so that kills made while no watcher watched are reported late
+ * but not lost, and a report that arrives twice reports nothing the second
+ * time. A report of an earlier arm (its generation is older) is dropped: it may
+ * come from fds of a cgroup that has since been removed and made again.
  *
  * Detail: the victim (pid, comm, rss) comes from the kernel log, read by
  * watcher 0, on its own path. A kill waits up to detail_wait_ms for its
@@ -20,6 +22,7 @@
  * given to the user's next kill.
  */
 #include "supervisor/oom.h"
+#include "supervisor/oom_marks.h"
 #include "supervisor/backend.h"
 #include "supervisor/cgfaird.h"
 #include "supervisor/events.h"
@@ -157,6 +160,7 @@ static void emit(uid_t uid, uint64_t value, const struct ipc_oom_victim *v)
 		f.memcg = v->memcg[0] ? v->memcg : v->task_memcg;
 	}
 	event_emit(EVENT_OOM, &f);
+	oom_marks_reported(uid, value);
 }
 
 static void drop_pending(unsigned i)
@@ -286,16 +290,36 @@ static void kill_counted(uid_t uid, uint64_t value)
 	timer_update();
 }
 
-/* The counting rule of the header comment. */
-static void account(struct user *u, uint64_t value, const char *from)
+/* The first value seen since the user was added: where counting starts
+ * (see the header comment). cgroup: its inode number, 0 if unknown. */
+static void baseline(struct user *u, uint64_t value, uint64_t cgroup)
 {
-	if (!u->oom_counter_known) {
-		u->oom_reported = value;
-		u->oom_counter_known = true;
-		log_debug("uid %u: oom_kill baseline %llu (%s)",
-			  (unsigned)u->uid, (unsigned long long)value, from);
-		return;
-	}
+	const struct oom_mark *m = cgroup ? oom_marks_find(u->uid) : NULL;
+
+	u->oom_counter_known = true;
+	u->oom_reported = value;
+	if (m && m->cgroup == cgroup && m->reported <= value)
+		u->oom_reported = m->reported;
+	else if (m && m->cgroup != cgroup)
+		u->oom_reported = 0;
+	if (u->oom_reported < value)
+		log_info("uid %u: %llu OOM kill(s) in its cgroup while cgfaird "
+			 "was not watching: reported now",
+			 (unsigned)u->uid,
+			 (unsigned long long)(value - u->oom_reported));
+	log_debug("uid %u: oom_kill %llu, counted from %llu", (unsigned)u->uid,
+		  (unsigned long long)value,
+		  (unsigned long long)u->oom_reported);
+	if (cgroup)
+		oom_marks_set(u->uid, cgroup, u->oom_reported);
+}
+
+/* The counting rule of the header comment. */
+static void account(struct user *u, uint64_t value, uint64_t cgroup,
+		    const char *from)
+{
+	if (!u->oom_counter_known)
+		baseline(u, value, cgroup);
 	if (value < u->oom_reported) {
 		log_warnx("uid %u: oom_kill went back from %llu to %llu (%s): "
 			  "cgroup made again? counting from there",
@@ -335,7 +359,7 @@ static void arm(struct user *u)
 	}
 	u->oom_no_counter = !src.has_counter;
 	if (src.has_counter)
-		account(u, src.oom_kill, "armed");
+		account(u, src.oom_kill, src.cgroup, "armed");
 	m.kind = (uint32_t)src.kind;
 	if (++next_gen == 0) /* 0 means "not armed" */
 		next_gen = 1;
@@ -439,7 +463,7 @@ static bool on_kills(struct worker *w, const struct ipc_oom_kills *m)
 			  (unsigned)m->uid);
 		return true;
 	}
-	account(u, m->oom_kill, worker_name(w));
+	account(u, m->oom_kill, 0, worker_name(w));
 	return true;
 }
 

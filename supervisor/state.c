@@ -6,6 +6,7 @@
  * penalised or limited by hand, searched linearly.
  */
 #include "supervisor/state.h"
+#include "common/array.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -47,14 +48,8 @@ struct runtime_override *state_get(uid_t uid)
 
 	if (o)
 		return o;
-	if (count == alloc) {
-		size_t n = alloc ? alloc * 2 : 8;
-		struct runtime_override *t = reallocarray(table, n, sizeof(*t));
-		if (!t)
-			fatal(EXIT_FATAL, "reallocarray");
-		table = t;
-		alloc = n;
-	}
+	if (array_reserve(&table, count, &alloc, sizeof(*table)) < 0)
+		fatal(EXIT_FATAL, "reallocarray");
 	o = &table[count++];
 	*o = (struct runtime_override){
 	    .uid = uid, .cpu_permille = -1, .mem_bytes = -1};
@@ -132,49 +127,70 @@ static bool load_entry(json_object *e)
 	return true;
 }
 
-static void set_aside(const char *path, const char *why)
+static void set_aside(const char *path, const char *why, const char *lost)
 {
 	char bad[310];
 	snprintf(bad, sizeof(bad), "%s.bad", path);
-	log_warnx("%s: %s; moved to %s, starting with no penalties or "
-		  "runtime limits",
-		  path, why, bad);
+	log_warnx("%s: %s; moved to %s, starting with %s", path, why, bad,
+		  lost);
 	rename(path, bad);
-	count = 0;
 }
+
+json_object *state_read_file(const char *name, int version, const char *array,
+			     const char *lost)
+{
+	char path[300];
+	json_object *root, *v, *a;
+
+	snprintf(path, sizeof(path), "%s/%s", state_dir, name);
+	if (!state_dir[0] || access(path, F_OK) < 0)
+		return NULL;
+	root = json_object_from_file(path);
+	if (!root) {
+		set_aside(path, json_util_get_last_err() ?: "unreadable", lost);
+		return NULL;
+	}
+	if (!json_object_object_get_ex(root, "version", &v) ||
+	    json_object_get_int(v) != version ||
+	    !json_object_object_get_ex(root, array, &a) ||
+	    !json_object_is_type(a, json_type_array)) {
+		set_aside(path, "not a cgfair state file of its version", lost);
+		json_object_put(root);
+		return NULL;
+	}
+	return root;
+}
+
+void state_file_damaged(const char *name, const char *lost)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/%s", state_dir, name);
+	set_aside(path, "an entry is damaged", lost);
+}
+
+#define NOTHING_RESTORED "no penalties or runtime limits"
 
 void state_load(const char *dir)
 {
-	char path[300];
-	json_object *root, *users, *version;
+	json_object *root, *users;
 
 	snprintf(state_dir, sizeof(state_dir), "%s", dir);
-	snprintf(path, sizeof(path), "%s/state.json", dir);
 	count = 0;
-	if (access(path, F_OK) < 0)
+	root = state_read_file("state.json", STATE_VERSION, "users",
+			       NOTHING_RESTORED);
+	if (!root)
 		return;
-	root = json_object_from_file(path);
-	if (!root) {
-		set_aside(path, json_util_get_last_err() ?: "unreadable");
-		return;
-	}
-	if (!json_object_object_get_ex(root, "version", &version) ||
-	    json_object_get_int(version) != STATE_VERSION ||
-	    !json_object_object_get_ex(root, "users", &users) ||
-	    !json_object_is_type(users, json_type_array)) {
-		set_aside(path, "not a cgfair state file of version 1");
-		json_object_put(root);
-		return;
-	}
+	json_object_object_get_ex(root, "users", &users);
 	for (size_t i = 0; i < json_object_array_length(users); i++)
 		if (!load_entry(json_object_array_get_idx(users, i))) {
-			set_aside(path, "an entry is damaged");
+			state_file_damaged("state.json", NOTHING_RESTORED);
+			count = 0;
 			break;
 		}
 	json_object_put(root);
 	state_prune();
-	log_info("state: %zu runtime override(s) restored from %s", count,
-		 path);
+	log_info("state: %zu runtime override(s) restored from %s/state.json",
+		 count, dir);
 }
 
 static json_object *penalty_json(const struct policy_penalty *p)
@@ -230,19 +246,17 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-int state_save(void)
+int state_write_file(const char *name, json_object *root)
 {
 	char path[300], tmp[310];
-	json_object *root;
 	int fd, r;
 
-	state_prune();
 	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
 		log_warn("state: mkdir %s", state_dir);
 		return r;
 	}
-	snprintf(path, sizeof(path), "%s/state.json", state_dir);
+	snprintf(path, sizeof(path), "%s/%s", state_dir, name);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 		  0600);
@@ -251,7 +265,6 @@ int state_save(void)
 		log_warn("state: %s", tmp);
 		return r;
 	}
-	root = to_json();
 	const char *text =
 	    json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
 	r = write_all(fd, text, strlen(text));
@@ -260,7 +273,6 @@ int state_save(void)
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	close(fd);
-	json_object_put(root);
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -268,5 +280,17 @@ int state_save(void)
 		log_warn("state: writing %s", path);
 		unlink(tmp);
 	}
+	return r;
+}
+
+int state_save(void)
+{
+	json_object *root;
+	int r;
+
+	state_prune();
+	root = to_json();
+	r = state_write_file("state.json", root);
+	json_object_put(root);
 	return r;
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <json-c/json.h>
+
 #include "policy/policy.h"
 
 struct runtime_override {
@@ -31,5 +33,17 @@ struct runtime_override *state_get(uid_t uid); /* created empty if absent */
 void state_prune(void);
 size_t state_count(void);
 struct runtime_override *state_at(size_t i);
+
+/* Other files of the state directory (state_load names it), for the
+ * parts of the state that keep their own file. state_read_file: the
+ * parsed file when it exists and has this version and an array under
+ * that key; NULL when it does not exist, and when it is damaged (logged,
+ * moved aside to NAME.bad, saying that the daemon starts with `lost`).
+ * state_file_damaged: the same for an entry found bad after reading.
+ * state_write_file: atomically (temp file, fsync, rename); 0 or -errno. */
+json_object *state_read_file(const char *name, int version, const char *array,
+			     const char *lost);
+void state_file_damaged(const char *name, const char *lost);
+int state_write_file(const char *name, json_object *root);
 
 #endif

@@ -10,6 +10,8 @@
 #   - a user's cgroup removed (the daemon removes idle users): no event
 #     (the seed's false positive);
 #   - kill -9 of the watchers during a burst of kills: every kill once;
+#   - cgfaird killed, a kill while it is down, cgfaird started again: that
+#     kill is reported after the start, once, and nothing else again;
 #   - every line of the event log valid JSON, every seed key in OOM
 #     records;
 #   - the journal, when one runs here (CGFAIR_UID=..., MESSAGE_ID).
@@ -145,6 +147,57 @@ elif [ "$n" = "$k" ] && [ "$k" -ge "$burst" ] && [ -z "$dups" ] &&
 else
 	t_fail $N/watcher-kill9 "kernel counted $k kills, $n events, twice:[$dups], $restarts restarts ($sigsys by seccomp)"
 	grep '"event":"worker_restart"' "$OOM_LOG" | sed 's/.*"message":/  /'
+fi
+
+# --- cgfaird dies; a kill while it is down; it starts again ------------
+# The cgroups and their limits stay (as the systemd backend's slices do
+# across any stop); the counting marks in the state directory tell the
+# new daemon which kills were reported.
+crash() {
+	_kids=$(oom_children "$OOM_DPID" | awk '{ print $1 }')
+	kill -KILL "$OOM_DPID" $_kids 2>/dev/null
+	wait "$OOM_DPID" 2>/dev/null
+	OOM_DPID=""
+	mv "$OOM_DLOG" "$OOM_DLOG.$(date +%s%N)"
+}
+# down_hog UID: t-memhog as UID in its cgroup, put there by hand (nobody
+# places it while the daemon is down); sets HOG_RC
+down_hog() {
+	for _p in /sys/fs/cgroup/memory/$OOM_SUB/user-$1/cgroup.procs \
+		/sys/fs/cgroup/$OOM_SUB/user-$1/cgroup.procs; do
+		[ -e "$_p" ] && break
+	done
+	sh -c 'echo $$ >"$1" && shift && exec "$@"' down-hog "$_p" \
+		"$OOM_BUILD/tests/t-run-as-uid" "$1" \
+		"$OOM_BUILD/tests/t-memhog" -t 32 512 >/dev/null 2>&1
+	HOG_RC=$?
+}
+before1=$(oom_count "$U1") before2=$(oom_count "$U2") before3=$(oom_count "$U3")
+crash
+down_hog "$U1"
+k1=$(oom_counter "$U1")
+if ! oom_start "$LO" "$HI"; then
+	t_fail $N/restart "cgfaird did not start again"
+else
+	count_after "$U1" $((before1 + 1)) 5
+	sleep 1.5 # a second report, or anyone's old kills, would show now
+	n1=$(oom_count "$U1") n2=$(oom_count "$U2") n3=$(oom_count "$U3")
+	last=$(oom_field "$U1" oom_kills | tail -1)
+	if [ "$HOG_RC" = 137 ] && [ "$n1" = $((before1 + 1)) ] &&
+		[ "$last" = "$k1" ] && [ "$n2" = "$before2" ] &&
+		[ "$n3" = "$before3" ]; then
+		t_pass "$N/restart: the kill made while cgfaird was down reported after its start, once (oom_kills $last); no other user's kill again"
+	else
+		t_fail $N/restart "hog status $HOG_RC; events $U1: $before1 -> $n1 (last counter $last, kernel $k1), $U2: $before2 -> $n2, $U3: $before3 -> $n3"
+		grep -i 'oom' "$OOM_DLOG" | tail -5
+	fi
+	crash
+	oom_start "$LO" "$HI" >/dev/null
+	sleep 2
+	n1b=$(oom_count "$U1")
+	[ "$n1b" = "$n1" ] &&
+		t_pass "$N/restart-again: nothing reported twice after another restart" ||
+		t_fail $N/restart-again "events of $U1: $n1 -> $n1b"
 fi
 
 # --- the event log: valid JSON, the seed's keys ------------------------

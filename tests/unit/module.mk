@@ -8,8 +8,9 @@ $(BUILD)/tests/unit-ipc: LDLIBS += -lcmocka
 # stubs for the worker table, the backend and event_emit); the events.
 TEST_PROGRAMS += tests/unit-oom tests/unit-events
 $(eval $(call program,tests/unit-oom,tests/unit/test_oom.c supervisor/oom.c \
-	supervisor/users.c workers/oomwatch/oomparse.c $(COMMON_SRCS)))
-$(BUILD)/tests/unit-oom: LDLIBS += -lcmocka
+	supervisor/oom_marks.c supervisor/state.c supervisor/users.c \
+	workers/oomwatch/oomparse.c $(COMMON_SRCS)))
+$(BUILD)/tests/unit-oom: LDLIBS += -lcmocka -ljson-c
 $(eval $(call program,tests/unit-events,tests/unit/test_events.c \
 	supervisor/events.c supervisor/users.c $(COMMON_SRCS)))
 $(BUILD)/tests/unit-events: LDLIBS += -lcmocka

@@ -25,6 +25,8 @@
 #include "supervisor/cgfaird.h"
 #include "supervisor/events.h"
 #include "supervisor/oom.h"
+#include "supervisor/oom_marks.h"
+#include "supervisor/state.h"
 #include "supervisor/users.h"
 #include "workers/oomwatch/oomparse.h"
 
@@ -104,6 +106,7 @@ sd_event *supervisor_event(void)
 /* --- stubs: the backend ------------------------------------------------- */
 
 static uint64_t counter[2]; /* uid 1000, 1001: the kernel's oom_kill */
+static uint64_t cgid[2];    /* their cgroups' inode numbers; 0: unknown */
 static int remove_result;
 
 static unsigned slot(uid_t uid)
@@ -130,6 +133,7 @@ int backend_arm_oom(uid_t uid, struct oom_source *src)
 	src->fds[1] = eventfd(0, EFD_CLOEXEC);
 	src->nfds = 2;
 	src->oom_kill = counter[slot(uid)];
+	src->cgroup = cgid[slot(uid)];
 	src->has_counter = true;
 	return 0;
 }
@@ -527,6 +531,7 @@ static int setup_counting(void **state)
 	ntold = nout = 0;
 	remove_result = 0;
 	counter[0] = counter[1] = 0;
+	cgid[0] = cgid[1] = 0;
 	return 0;
 }
 
@@ -696,6 +701,78 @@ static void test_burst(void **state)
 	assert_int_equal(with, 5);
 }
 
+/* cgfaird stops (or dies) and starts again: its users are gone from the
+ * table, the marks come back from the state directory. */
+static void restart(void)
+{
+	user_remove(1000);
+	settle();
+	sd_event_run(loop, 0); /* the deferred save */
+	oom_marks_load();
+}
+
+static void assert_last(uid_t uid, uint64_t value)
+{
+	for (unsigned i = nout; i-- > 0;)
+		if (out[i].uid == uid) {
+			assert_int_equal(out[i].oom_kills, value);
+			return;
+		}
+	fail_msg("no event for uid %u", (unsigned)uid);
+}
+
+/* Kills made while cgfaird was not running are reported after its start,
+ * once; a cgroup made anew has all its kills reported; a damaged marks
+ * file is set aside. */
+static void test_marks_across_restart(void **state)
+{
+	char dir[] = "/tmp/cgfair-unit-oom.XXXXXX", cmd[200], path[100];
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	state_load(dir);
+	oom_marks_load();
+	cgid[0] = 77;
+	counter[0] = 5; /* before cgfair ever ran: a baseline */
+	assert_non_null(user_ensure(1000));
+	send_kills(last_arm(1000)->watcher, 1000, last_arm(1000)->u.arm.gen, 6);
+	settle();
+	assert_values(1000, 6, 6);
+	restart();
+	assert_int_equal(oom_marks_find(1000)->cgroup, 77);
+	assert_int_equal(oom_marks_find(1000)->reported, 6);
+	counter[0] = 9; /* three kills while it was down */
+	assert_non_null(user_ensure(1000));
+	settle();
+	assert_values(1000, 6, 9);
+	restart(); /* and nothing twice */
+	assert_non_null(user_ensure(1000));
+	settle();
+	assert_int_equal(events_of(1000), 4);
+	/* the cgroup was made anew meanwhile: its own two kills */
+	restart();
+	cgid[0] = 78;
+	counter[0] = 2;
+	assert_non_null(user_ensure(1000));
+	settle();
+	assert_int_equal(events_of(1000), 6);
+	assert_last(1000, 2);
+	restart();
+	assert_int_equal(oom_marks_find(1000)->cgroup, 78);
+	/* damaged: set aside, counting starts from the counter again */
+	snprintf(path, sizeof(path), "%s/oom.json", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"version\": 1, \"marks\": [{\"uid\": -4}]}\n", f);
+	fclose(f);
+	oom_marks_load();
+	assert_null(oom_marks_find(1000));
+	snprintf(path, sizeof(path), "%s/oom.json.bad", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +796,7 @@ int main(void)
 	    COUNTING(test_victim_detail),
 	    COUNTING(test_victim_late),
 	    COUNTING(test_burst),
+	    COUNTING(test_marks_across_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

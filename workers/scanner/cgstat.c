@@ -29,6 +29,7 @@
  * by uid (reclaim shrinks an idle cgroup's charge), and on first sight.
  */
 #include "workers/scanner/scanner.h"
+#include "common/array.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -458,23 +459,6 @@ void cg_cache_cycle(struct cg_pass *p, const struct ipc_user_usage *users,
 		others_ns = (int64_t)before - known_sum_ns();
 		others_ok = true;
 	}
-}
-
-/* Room for one more element in a growing array (*arrp, *cap elements of
- * size bytes, n used). */
-int array_reserve(void *arrp, size_t n, size_t *cap, size_t size)
-{
-	void **arr = arrp;
-
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 256;
-	void *p = reallocarray(*arr, ncap, size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
 }
 
 int uids_push(uid_t **uids, size_t *n, size_t *cap, uid_t uid)

@@ -94,7 +94,6 @@ void cg_cache_inodes(const struct cg_seen *seen, size_t n);
 int cg_cache_read(const struct cg_pass *p, size_t i, struct cg_usage *u);
 void cg_cache_cycle(struct cg_pass *p, const struct ipc_user_usage *users,
 		    struct cg_usage *out);
-int array_reserve(void *arrp, size_t n, size_t *cap, size_t size);
 int uids_push(uid_t **uids, size_t *n, size_t *cap, uid_t uid);
 int cg_list_users(int root, const struct match *m, struct cg_seen **seen,
 		  size_t *n, size_t *cap);
