@@ -19,8 +19,7 @@ int array_reserve(void *arrp, size_t n, size_t *cap, size_t size)
 	return 0;
 }
 
-void *array_insert(void *arrp, size_t *n, size_t *cap, size_t size,
-		   size_t at)
+void *array_insert(void *arrp, size_t *n, size_t *cap, size_t size, size_t at)
 {
 	char *base;
 

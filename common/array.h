@@ -15,7 +15,6 @@ int array_reserve(void *arrp, size_t n, size_t *cap, size_t size);
 
 /* A zeroed element inserted at index at (<= *n): the ones from there on
  * move up. Returns it, or NULL when out of memory (nothing changed). */
-void *array_insert(void *arrp, size_t *n, size_t *cap, size_t size,
-		   size_t at);
+void *array_insert(void *arrp, size_t *n, size_t *cap, size_t size, size_t at);
 
 #endif

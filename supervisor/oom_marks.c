@@ -74,7 +74,8 @@ static json_object *to_json(void)
 		json_object_object_add(e, "uid",
 				       json_object_new_int64(marks[i].uid));
 		json_object_object_add(
-		    e, "cgroup", json_object_new_int64((int64_t)marks[i].cgroup));
+		    e, "cgroup",
+		    json_object_new_int64((int64_t)marks[i].cgroup));
 		json_object_object_add(
 		    e, "reported",
 		    json_object_new_int64((int64_t)marks[i].reported));
@@ -182,8 +183,8 @@ void oom_marks_load(void)
 	json_object *root, *a;
 
 	nmarks = 0;
-	root = state_read_file(MARKS_FILE, MARKS_VERSION, "marks",
-			       NOTHING_KEPT);
+	root =
+	    state_read_file(MARKS_FILE, MARKS_VERSION, "marks", NOTHING_KEPT);
 	if (!root)
 		return;
 	json_object_object_get_ex(root, "marks", &a);

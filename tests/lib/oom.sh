@@ -154,7 +154,9 @@ oom_user_down() {
 
 # oom_hog UID ARGS...: run t-memhog ARGS as UID and wait for it. It waits
 # (a shell reading a FIFO) until the daemon has placed it in the user's
-# cgroup, so that it allocates under the limit. Sets HOG_PID, HOG_RC
+# cgroup (a line of /proc/PID/cgroup matches OOM_PLACED_RE, by default
+# the user's cgroup in the test's subtree; OOM_PLACE_WAIT s at most), so
+# that it allocates under the limit. Sets HOG_PID, HOG_RC
 # (137: killed by SIGKILL; 1: never placed), HOG_GO (ms: released, before
 # its first allocation) and HOG_END (ms: seen dead).
 oom_hog() {
@@ -168,7 +170,8 @@ oom_hog() {
 		'read _go; exec "$0" "$@"' "$OOM_BUILD/tests/t-memhog" "$@" \
 		<>"$_g" >/dev/null 2>&1) &
 	HOG_PID=$!
-	if t_wait 5 grep -Eq "(memory|^0:):/$OOM_SUB/user-$_u\$" \
+	if t_wait "${OOM_PLACE_WAIT:-5}" grep -Eq \
+		"${OOM_PLACED_RE:-(memory|^0:):/$OOM_SUB/user-$_u\$}" \
 		"/proc/$HOG_PID/cgroup"; then
 		HOG_GO=$(oom_now_ms)
 		echo go >"$_g"

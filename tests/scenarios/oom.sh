@@ -240,10 +240,14 @@ if [ "$JOURNAL" = 1 ]; then
 	j1=$(jq "$U1" | wc -l) j2=$(jq "$U2" | wc -l)
 	jp=$(jq "$U1" | grep -c "\"CGFAIR_PID\":\"$pid\"")
 	jid=$(jq "$U1" | grep -c '"MESSAGE_ID":"0a3803e70833493ea11488e65f2b9d14"')
-	if [ "$j1" = 1 ] && [ "$j2" = 3 ] && [ "$jp" = 1 ] && [ "$jid" = 1 ]; then
-		t_pass "$N/journal: CGFAIR_UID=$U1 one oom entry (CGFAIR_PID $pid, its MESSAGE_ID), $U2 three"
+	# as many entries as events in the log (U1: its first kill and the
+	# one made while cgfaird was down), each with the MESSAGE_ID
+	e1=$(oom_count "$U1") e2=$(oom_count "$U2")
+	if [ "$j1" = "$e1" ] && [ "$j2" = "$e2" ] && [ "$jp" = 1 ] &&
+		[ "$jid" = "$e1" ]; then
+		t_pass "$N/journal: CGFAIR_UID=$U1 $j1 oom entries (one with CGFAIR_PID $pid; each its MESSAGE_ID), $U2 $j2: as in the event log"
 	else
-		t_fail $N/journal "entries: $U1 $j1 (pid match $jp, id $jid), $U2 $j2"
+		t_fail $N/journal "entries: $U1 $j1 (events $e1, pid match $jp, id $jid), $U2 $j2 (events $e2)"
 	fi
 else
 	# not a skip: tests/integration/oom.sh checks the journal sink with a
