@@ -331,15 +331,22 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *data)
 	return 0;
 }
 
-/* In the child: the socket on IPC_FD, nothing else open but stdio, its own
- * session (a terminal's ^C is for the supervisor), default signals. */
+/* In the child: the socket on IPC_FD, stderr on the relay pipe, stdin
+ * and stdout on /dev/null opened here (nothing of what started cgfaird:
+ * under systemd that is the journal's stream, and under SELinux a worker
+ * domain may not use init's fds), its own session (a terminal's ^C is for
+ * the supervisor), default signals. */
 static void exec_worker(struct worker *w, int sock, int err)
 {
 	char path[4200];
 	sigset_t none;
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	if (dup2(err, STDERR_FILENO) < 0)
+	if (nul < 0 || dup2(nul, STDIN_FILENO) < 0 ||
+	    dup2(nul, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
 		_exit(127);
+	if (nul > STDERR_FILENO)
+		close(nul);
 	if (sock != IPC_FD) {
 		if (dup2(sock, IPC_FD) < 0)
 			_exit(127);

@@ -11,7 +11,7 @@ TOP=$(pwd)
 export TOP
 LOGDIR=${LOGDIR:-$TOP/build/test-logs}
 mkdir -p "$LOGDIR"
-tiers=${*:-format unit asan integration asan-integration fuzz vm}
+tiers=${*:-format selinux unit asan integration asan-integration fuzz vm}
 pass=0 fail=0 skip=0
 
 count() { # count FILE: add the file's PASS/FAIL/SKIP lines to the totals
@@ -81,6 +81,17 @@ for tier in $tiers; do
 		else
 			echo "FAIL: format/clang-format: run 'make format'"
 			printf '%s\n' "$out" | grep 'warning:' | head -10
+			fail=$((fail + 1))
+		fi ;;
+	selinux)
+		# the policy module builds against the reference policy's
+		# interfaces (the vm tier loads it and runs cgfair under it)
+		if out=$(make -s selinux 2>&1); then
+			echo "PASS: selinux/module: build/selinux/cgfair.pp, $(stat -c %s build/selinux/cgfair.pp) bytes"
+			pass=$((pass + 1))
+		else
+			echo "FAIL: selinux/module: make selinux failed"
+			printf '%s\n' "$out" | tail -10
 			fail=$((fail + 1))
 		fi ;;
 	unit) run_cmocka build unit ;;

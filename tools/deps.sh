@@ -6,7 +6,8 @@ PKGS="make gcc pkg-config libc6-dev libsystemd-dev libseccomp-dev
 libcap-ng-dev libinih-dev libjson-c-dev libcmocka-dev clang
 libclang-rt-14-dev python3 stress-ng cgroup-tools qemu-system-x86
 busybox-static cpio debootstrap e2fsprogs kmod passwd procps psmisc
-util-linux clang-format"
+util-linux clang-format selinux-policy-dev checkpolicy semodule-utils
+policycoreutils"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

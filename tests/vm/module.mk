@@ -1,15 +1,17 @@
-# The VM rigs (tests/vm/, see its README.md). `make check-vm` runs both
-# tiers through tests/run.sh; they need the test helpers too.
+# The VM rigs (tests/vm/, see its README.md). `make check-vm` runs every
+# tier through tests/run.sh; they need the test helpers too.
 check-vm: tests
 
-.PHONY: check-vm-cgroup2 check-vm-systemd vm-cache
+.PHONY: check-vm-cgroup2 check-vm-systemd check-vm-selinux vm-cache
 
 # one tier, straight to the terminal
 check-vm-cgroup2: tests
 	sh tests/vm/tier1-cgroup2.sh
 check-vm-systemd: tests
 	sh tests/vm/tier2-systemd.sh
+check-vm-selinux: tests
+	sh tests/vm/tier3-selinux.sh
 
-# fetch the kernel and build the tier 2 image into the cache, no tests
+# fetch the kernel and build the tier 2 and 3 images into the cache
 vm-cache:
 	sh tests/vm/lib/cache.sh

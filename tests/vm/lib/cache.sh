@@ -5,4 +5,6 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
 . "$TOP/tests/lib/t.sh"
 . "$T_TOP/tests/vm/lib/vm.sh"
 t_need_root vm-cache
-vm_kernel && vm_rootfs && echo "vm: cache ready in $VM_CACHE"
+vm_workdir cache
+vm_kernel && vm_rootfs && vm_rootfs selinux &&
+	echo "vm: cache ready in $VM_CACHE"

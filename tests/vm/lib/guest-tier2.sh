@@ -62,7 +62,8 @@ linger_up() {
 	fi
 	echo "tier2: checks done after $(cut -d' ' -f1 /proc/uptime) s"
 	if [ $rc -eq 0 ]; then
-		sh $T/tests/vm/lib/guest-run.sh systemd || rc=1
+		sh $T/tests/vm/lib/guest-run.sh "${CGFAIR_VM_BACKEND:-systemd}" ||
+			rc=1
 	else
 		echo "@@ DONE scenarios=0 fails=1"
 	fi

@@ -1,16 +1,19 @@
 #!/bin/sh
-# mkrootfs.sh WORKDIR KDIR KVER MIRROR TOP: build the tier 2 guest image
+# mkrootfs.sh WORKDIR KDIR KVER MIRROR TOP [VARIANT PP]: build the guest image
 # WORKDIR/rootfs.img: Debian bookworm (debootstrap minbase) with systemd,
 # udev, dbus and logind, the runtime libraries cgfair links against, the
 # guest kernel's modules, the cgfair system user and the lingering test
 # users cgtest1..3 (uids 1001..1003). Nothing of cgfair itself: every run
-# lays the freshly built tree over a snapshot of this image.
+# lays the freshly built tree over a snapshot of this image. VARIANT
+# selinux (tier 3) adds Debian's reference policy in permissive mode, the
+# policy module PP (cgfair's own, built by `make selinux`) and labels
+# every file, as an installed SELinux system has them.
 #
 # The cache key of the image is a hash of this file (and of
 # tools/ensure-user.sh and the kernel version): change anything that
 # defines the image here, and the next run rebuilds it.
 set -eu
-W=$1 KDIR=$2 KVER=$3 MIRROR=$4 TOP=$5
+W=$1 KDIR=$2 KVER=$3 MIRROR=$4 TOP=$5 VARIANT=${6:-plain} PP=${7:-}
 R=$W/rootfs
 
 # udev and kmod: without them the serial getty waits 90 s for its device
@@ -18,6 +21,8 @@ R=$W/rootfs
 # libpam-systemd: logind sessions. The lib* are what cgfair links to.
 PKGS=systemd,systemd-sysv,udev,kmod,dbus,dbus-user-session,libpam-systemd
 PKGS=$PKGS,procps,libsystemd0,libseccomp2,libcap-ng0,libinih1,libjson-c5
+[ "$VARIANT" != selinux ] ||
+	PKGS=$PKGS,selinux-policy-default,policycoreutils,selinux-utils
 USERS="1001 1002 1003"
 
 echo "mkrootfs: debootstrap bookworm from $MIRROR"
@@ -63,6 +68,21 @@ done
 # The guest kernel's modules (the image has no kernel package).
 mkdir -p "$R/usr/lib/modules"
 cp -a "$KDIR/lib/modules/$KVER" "$R/usr/lib/modules/"
+
+if [ "$VARIANT" = selinux ]; then
+	# permissive: every denial is logged and nothing is refused, so one
+	# run shows all that the policy lacks. -n: no SELinux on the host to
+	# load it into; the guest's systemd loads it at boot.
+	printf 'SELINUX=permissive\nSELINUXTYPE=default\n' \
+		>"$R/etc/selinux/config"
+	cp "$PP" "$R/tmp/cgfair.pp"
+	chroot "$R" semodule -n -i /tmp/cgfair.pp
+	rm "$R/tmp/cgfair.pp"
+	# the host's setfiles (policycoreutils, the same release) with the
+	# image's file contexts: in the chroot it fails without /sys/fs/selinux
+	setfiles -F -r "$R" \
+		"$R/etc/selinux/default/contexts/files/file_contexts" "$R"
+fi
 
 chroot "$R" apt-get clean
 rm -rf "$R"/var/lib/apt/lists/* "$R"/var/cache/apt/*.bin "$R/debootstrap"

@@ -295,15 +295,29 @@ vm_rmtree() {
 	rm -rf --one-file-system "$1"
 }
 
-# vm_rootfs: the tier 2 image for this version of the recipe, built once
-# into the cache (key: hash of mkrootfs.sh, tools/ensure-user.sh and the
-# kernel). Older images are removed. Sets VM_IMAGE.
+# vm_rootfs [VARIANT]: the tier 2 image for this version of the recipe
+# (VARIANT plain, the default, or selinux: see mkrootfs.sh), built once
+# into the cache (key: hash of mkrootfs.sh, tools/ensure-user.sh, the
+# kernel and, for selinux, the policy module's sources). Older images of
+# the variant are removed. Sets VM_IMAGE.
 vm_rootfs() {
+	_var=${1:-plain}
+	_pp=""
+	if [ "$_var" = selinux ]; then
+		make -C "$T_TOP" -s selinux >"$VM_WORK/selinux.log" 2>&1 || {
+			cat "$VM_WORK/selinux.log"
+			return 1
+		}
+		_pp=$T_TOP/build/selinux/cgfair.pp
+	fi
 	_key=$({
 		cat "$VM_LIB/mkrootfs.sh" "$T_TOP/tools/ensure-user.sh"
-		echo "$VM_KVER ${VM_KDIR##*/}"
+		echo "$VM_KVER ${VM_KDIR##*/} $_var"
+		[ -z "$_pp" ] || cat "$T_TOP"/selinux/cgfair.*
 	} | sha256sum | cut -c1-16)
-	_dir=$VM_CACHE/rootfs-$_key
+	_pre=$VM_CACHE/rootfs-
+	[ "$_var" = plain ] || _pre=$VM_CACHE/rootfs-$_var-
+	_dir=$_pre$_key
 	VM_IMAGE=$_dir/rootfs.img
 	if [ -f "$_dir/.complete" ]; then
 		vm_log "rootfs image $VM_IMAGE (cached)"
@@ -316,9 +330,9 @@ vm_rootfs() {
 		t_cleanup "vm_rmtree '$_tmp'"
 		vm_rmtree "$_tmp"
 		mkdir -p "$_tmp"
-		vm_log "building the rootfs image (once per recipe version)"
+		vm_log "building the $_var rootfs image (once per recipe version)"
 		if ! sh "$VM_LIB/mkrootfs.sh" "$_tmp" "$VM_KDIR" "$VM_KVER" \
-			"$(vm_mirror)" "$T_TOP"; then
+			"$(vm_mirror)" "$T_TOP" "$_var" "$_pp"; then
 			vm_unlock
 			return 1
 		fi
@@ -329,8 +343,11 @@ vm_rootfs() {
 			return 1
 		}
 		vm_rmtree "$_tmp"
-		for _d in "$VM_CACHE"/rootfs-*; do
-			[ "$_d" = "$_dir" ] || vm_rmtree "$_d"
+		for _d in "$_pre"*; do
+			case $_d in "$_dir" | *.tmp) continue ;; esac
+			# the plain prefix also matches the other variants'
+			[ "$_var" = plain ] && case ${_d#"$_pre"} in *-*) continue ;; esac
+			vm_rmtree "$_d"
 		done
 		vm_log "rootfs image built in $(($(date +%s) - _t0)) s"
 	fi

@@ -1,0 +1,114 @@
+#!/bin/sh
+# backends: selinux
+# cgfair under SELinux (tier 3: the systemd guest with Debian's reference
+# policy in permissive mode and selinux/cgfair.pp installed). As a package
+# would, the installed files are relabeled; then cgfaird runs from its
+# unit on its built-in defaults and does its whole job: adoption of
+# processes into the users' slices over D-Bus, CPU caps, the admin socket
+# (status, a penalty saved in /var/lib/cgfair), an OOM kill in the event
+# log, a reload and a stop. Checked: each process runs in its own domain,
+# its files have their types, and no access by a cgfair domain was denied
+# (permissive mode logs every denial and refuses none, so one run shows
+# all the policy lacks).
+. "$(dirname "$0")/../lib/t.sh"
+. "$T_TOP/tests/scenarios/lib/scn.sh"
+N=selinux
+t_need_root $N
+SCN_BACKEND=systemd # the systemd backend, with SELinux on
+# shellcheck disable=SC2086
+set -- $SCN_UIDS
+UA=$1 UB=$2
+U=cgfaird.service
+CTL=$(command -v cgfairctl)
+
+if [ "$(cat /sys/fs/selinux/enforce 2>/dev/null)" != 0 ]; then
+	t_fail $N/permissive "SELinux is not on in permissive mode here" \
+		"$(cat /proc/cmdline)"
+	exit 1
+fi
+t_check "$N/module: cgfair is installed ($(semodule -l | grep -w cgfair))" \
+	sh -c "semodule -l | grep -qw cgfair"
+
+# the payload was copied in unlabeled: what a package's postinst does
+restorecon -R -F /usr/sbin/cgfaird /usr/libexec/cgfair /usr/bin/cgfairctl \
+	/etc/cgfair /var/lib/cgfair /var/log/cgfair /run/cgfair 2>/dev/null
+label() { ls -Zd "$1" | awk '{ print $1 }' | cut -d: -f3; }
+for f in /usr/sbin/cgfaird:cgfaird_exec_t \
+	/usr/libexec/cgfair/cgfair-scanner:cgfair_scanner_exec_t \
+	/usr/libexec/cgfair/cgfair-oomwatch:cgfair_oomwatch_exec_t \
+	/usr/libexec/cgfair/cgfair-frontend:cgfair_frontend_exec_t \
+	/etc/cgfair:cgfair_conf_t /var/lib/cgfair:cgfair_var_lib_t \
+	/var/log/cgfair:cgfair_log_t /run/cgfair:cgfair_runtime_t; do
+	t_check "$N/label: ${f%%:*} is ${f#*:} ($(label "${f%%:*}"))" \
+		[ "$(label "${f%%:*}")" = "${f#*:}" ]
+done
+
+# the dmesg lines so far are not this run's
+skip=$(dmesg | wc -l)
+denials() {
+	dmesg | tail -n +"$((skip + 1))" | grep 'avc:  denied' |
+		grep 'scontext=[^ ]*:cgfair'
+}
+
+scn_start || { t_fail $N/start "cgfaird did not start" "$(scn_journal)"; exit 1; }
+domain() { cut -d: -f3 "/proc/$1/attr/current" 2>/dev/null; }
+t_check "$N/domain: cgfaird runs as cgfaird_t ($(domain "$DPID"))" \
+	[ "$(domain "$DPID")" = cgfaird_t ]
+for w in scanner:cgfair_scanner_t oomwatch:cgfair_oomwatch_t \
+	frontend:cgfair_frontend_t; do
+	p=$(scn_children "$DPID" | awk -v n="cgfair-${w%%:*}" \
+		'index(n, $2) == 1 { print $1; exit }')
+	t_check "$N/domain: cgfair-${w%%:*} runs as ${w#*:} ($(domain "$p"))" \
+		[ -n "$p" ] && [ "$(domain "$p")" = "${w#*:}" ]
+done
+
+# two busy users: adopted into their slices, capped
+PIDS=""
+t_cleanup 'kill $PIDS 2>/dev/null'
+for u in "$UA" "$UB"; do
+	"$SCN_TOOLS/t-run-as-uid" "$u" "$SCN_TOOLS/t-spin" >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+done
+capped() { [ "$(systemctl show -p CPUQuotaPerSecUSec --value "user-$UA.slice")" != infinity ]; }
+t_wait 30 capped
+t_check "$N/caps: user-$UA.slice capped ($(systemctl show -p CPUQuotaPerSecUSec --value "user-$UA.slice"))" capped
+
+# the admin socket: a status, a penalty (saved in the state directory)
+t_check "$N/socket: cgfairctl status" sh -c "'$CTL' status >/dev/null"
+t_check "$N/socket: cgfairctl penalty $UB 600" \
+	sh -c "'$CTL' penalty $UB 600 >/dev/null"
+t_wait 5 test -f /var/lib/cgfair/state.json
+t_check "$N/label: state.json is cgfair_var_lib_t ($(label /var/lib/cgfair/state.json))" \
+	[ "$(label /var/lib/cgfair/state.json)" = cgfair_var_lib_t ]
+
+# an OOM kill (the default limit is a quarter of the guest's RAM); the
+# hog allocates once cgfaird has adopted it into the user's slice
+"$SCN_TOOLS/t-run-as-uid" "$UA" /bin/sh -c 'i=0
+	while ! grep -q "user-$1.slice" /proc/$$/cgroup && [ $i -lt 200 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	shift; exec "$@"' hog "$UA" "$SCN_TOOLS/t-memhog" -t 8 2048 \
+	>/dev/null 2>&1
+rc=$?
+t_wait 10 grep -q '"event":"oom"' /var/log/cgfair/events.log
+t_check "$N/oom: the kill (status $rc) is in /var/log/cgfair/events.log" \
+	grep -q '"event":"oom"' /var/log/cgfair/events.log
+t_check "$N/label: events.log is cgfair_log_t ($(label /var/log/cgfair/events.log))" \
+	[ "$(label /var/log/cgfair/events.log)" = cgfair_log_t ]
+
+systemctl reload $U
+sleep 2
+t_check "$N/reload: still active" systemctl is-active -q $U
+"$CTL" release "$UB" >/dev/null 2>&1
+kill $PIDS 2>/dev/null
+scn_stop
+sleep 1
+
+n=$(denials | wc -l)
+if [ "$n" = 0 ]; then
+	t_pass "$N/denials: no access by a cgfair domain was denied"
+else
+	t_fail "$N/denials: $n access(es) by cgfair domains denied" \
+		"$(denials | sed 's/.*avc:  denied/denied/' | sort | uniq | head -40)"
+fi
+exit 0

@@ -1,0 +1,109 @@
+# The tier 2 guest, shared by tests/vm/tier2-systemd.sh and
+# tests/vm/tier3-selinux.sh (sourced after tests/lib/t.sh and vm.sh):
+#   systemd_tier TIER VARIANT APPEND GUEST_BACKEND
+# boots Debian's kernel (extra command line APPEND) on the VARIANT image
+# (see mkrootfs.sh), lays this run's payload over it and runs, in the
+# guest, the scenarios whose "# backends:" line lists GUEST_BACKEND.
+systemd_tier() {
+	TIER=$1 VARIANT=$2 APPEND=$3 GUEST_BACKEND=$4
+	TIMEOUT=${CGFAIR_VM_TIMEOUT:-1200}
+	t0=$(date +%s)
+
+	vm_preflight "$TIER"
+	for c in debootstrap mkfs.ext4 make; do
+		command -v $c >/dev/null 2>&1 || {
+			t_fail "$TIER/preflight" "missing: $c (run make deps)"
+			exit 1
+		}
+	done
+	vm_workdir tier2
+	vm_kernel || {
+		t_fail "$TIER/kernel" "cannot get Debian's kernel package"
+		exit 1
+	}
+	vm_rootfs "$VARIANT" || {
+		t_fail "$TIER/rootfs" "cannot build the rootfs image"
+		exit 1
+	}
+	t1=$(date +%s)
+
+	# The payload: what this run adds to the image, as an archive appended to
+	# the initrd (the kernel unpacks concatenated archives into one tree).
+	P=$VM_WORK/initrd/payload
+	G=$P/usr/local/lib/cgfair-tests
+	mkdir -p "$P"
+	# Built for PREFIX=/usr in a build directory of its own (cgfaird looks for
+	# its workers in the libexec directory it was compiled for), then
+	# installed the way a package would be.
+	VB=${CGFAIR_VM_BUILD:-build/vm-usr}
+	if ! make -C "$T_TOP" -s -j"$(nproc)" BUILD="$VB" PREFIX=/usr all \
+		>"$VM_WORK/install.log" 2>&1 ||
+		! make -C "$T_TOP" -s BUILD="$VB" PREFIX=/usr DESTDIR="$P" install \
+			>>"$VM_WORK/install.log" 2>&1; then
+		t_fail "$TIER/install" "make PREFIX=/usr install DESTDIR=... failed"
+		cat "$VM_WORK/install.log"
+		exit 1
+	fi
+	# The image has merged /usr: /lib, /bin and /sbin are links into it.
+	for d in lib bin sbin; do
+		if [ -d "$P/$d" ] && [ ! -L "$P/$d" ]; then
+			mkdir -p "$P/usr/$d" && cp -a "$P/$d/." "$P/usr/$d/" &&
+				rm -rf "${P:?}/$d"
+		fi
+	done
+	U=$P/usr/lib/systemd/system
+	[ -e "$U/cgfaird.service" ] ||
+		install -D -m 0644 "$T_TOP/etc/cgfaird.service" "$U/cgfaird.service"
+	vm_stage_tests "$G" || {
+		t_fail "$TIER/payload" "cannot stage the tests"
+		exit 1
+	}
+	cp "$VM_LIB/guest-tier2.sh" "$G/tests/vm/lib/"
+	echo "CGFAIR_VM_BACKEND='$GUEST_BACKEND'" >>"$G/tests/vm/lib/vm.env"
+	mkdir -p "$P/etc/systemd/system/multi-user.target.wants"
+	cat >"$P/etc/systemd/system/cgfair-vm-test.service" <<'UNIT'
+[Unit]
+Description=cgfair VM tier 2 test run
+After=multi-user.target
+
+[Service]
+Type=simple
+ExecStart=/bin/sh /usr/local/lib/cgfair-tests/tests/vm/lib/guest-tier2.sh
+StandardOutput=journal+console
+StandardError=journal+console
+UNIT
+	ln -s ../cgfair-vm-test.service \
+		"$P/etc/systemd/system/multi-user.target.wants/cgfair-vm-test.service"
+
+	# The initrd: busybox, virtio and ext4 modules, the /init that mounts the
+	# image and copies the payload over it.
+	I=$VM_WORK/initrd
+	mkdir -p "$I/bin" "$I/mods" "$I/proc" "$I/sys" "$I/dev"
+	cp /bin/busybox "$I/bin/busybox"
+	cp "$VM_LIB/tier2-initrd-init" "$I/init"
+	chmod 0755 "$I/init"
+	cp "$VM_LIB/guest-lib.sh" "$I/guest-lib.sh"
+	n=10
+	for ko in $(vm_modules_for virtio_pci virtio_blk ext4); do
+		cp "$ko" "$I/mods/$n-${ko##*/}"
+		n=$((n + 1))
+	done
+	if [ $n -eq 10 ] || ! vm_cpio "$I" "$VM_WORK/initrd.cpio.gz"; then
+		t_fail "$TIER/initrd" "cannot build the initrd"
+		exit 1
+	fi
+	vm_log "initrd with payload $(($(stat -c %s "$VM_WORK/initrd.cpio.gz") / 1024)) KiB," \
+		"built in $(($(date +%s) - t1)) s"
+
+	# snapshot=on: the cached image stays pristine, writes go to a temporary
+	# overlay that qemu deletes.
+	vm_qemu "$TIMEOUT" -kernel "$VM_KERNEL" -initrd "$VM_WORK/initrd.cpio.gz" \
+		-drive "file=$VM_IMAGE,if=virtio,format=raw,snapshot=on,cache=unsafe" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=4${APPEND:+ $APPEND}"
+	if vm_report "$TIER" "$TIMEOUT"; then
+		t_pass "$TIER/guest: booted and ran in ${VM_QEMU_SECS} s; tier wall time $(($(date +%s) - t0)) s"
+	else
+		echo "vm: $TIER wall time $(($(date +%s) - t0)) s"
+		exit 1
+	fi
+}
