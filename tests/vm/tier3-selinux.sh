@@ -8,5 +8,7 @@
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/vm/lib/vm.sh"
 . "$T_TOP/tests/vm/lib/systemd-tier.sh"
+# one scenario: a wedged guest is given up after 10 minutes, not 20
+CGFAIR_VM_TIMEOUT=${CGFAIR_VM_TIMEOUT:-600}
 systemd_tier vm-selinux selinux "security=selinux selinux=1 enforcing=0" \
 	selinux
