@@ -117,25 +117,7 @@ measure_cg() {
 	echo "measured over $1 s (A, B: cgroup accounting): A $DA ticks, B $DB ticks, C $DC ticks, C throttled $TC ms"
 }
 
-# cap_cores UID: the CPU cap in force for UID, in CPUs ("none": no cap)
-cap_cores() {
-	case $SCN_BACKEND in
-	cgroup1)
-		q=$(cat "/sys/fs/cgroup/cpu/$SUB/user-$1/cpu.cfs_quota_us")
-		p=$(cat "/sys/fs/cgroup/cpu/$SUB/user-$1/cpu.cfs_period_us")
-		[ "$q" = -1 ] && echo none || awk -v q="$q" -v p="$p" 'BEGIN { printf "%.2f", q / p }' ;;
-	cgroup2)
-		read -r q p <"/sys/fs/cgroup/$SUB/user-$1/cpu.max"
-		[ "$q" = max ] && echo none || awk -v q="$q" -v p="$p" 'BEGIN { printf "%.2f", q / p }' ;;
-	systemd)
-		v=$(systemctl show -p CPUQuotaPerSecUSec --value "user-$1.slice")
-		case $v in
-		infinity) echo none ;;
-		*ms) awk -v v="${v%ms}" 'BEGIN { printf "%.2f", v / 1000 }' ;;
-		*s) awk -v v="${v%s}" 'BEGIN { printf "%.2f", v }' ;;
-		esac ;;
-	esac
-}
+cap_cores() { scn_cap_cores "$SUB" "$1"; }
 
 # --- without cgfair ----------------------------------------------------
 PA="" PB="" PC=""

@@ -42,23 +42,7 @@ start() {
 	if [ "$SCN_BACKEND" = systemd ]; then scn_start; else scn_start --config "$CONF"; fi
 }
 
-cap_cores() { # UID: the cap in force, in CPUs, or "none"
-	case $SCN_BACKEND in
-	cgroup1)
-		q=$(cat "/sys/fs/cgroup/cpu/$SUB/user-$1/cpu.cfs_quota_us" 2>/dev/null)
-		p=$(cat "/sys/fs/cgroup/cpu/$SUB/user-$1/cpu.cfs_period_us" 2>/dev/null) ;;
-	cgroup2)
-		read -r q p <"/sys/fs/cgroup/$SUB/user-$1/cpu.max" ;;
-	systemd)
-		v=$(systemctl show -p CPUQuotaPerSecUSec --value "user-$1.slice")
-		case $v in
-		infinity) q=-1 p=1 ;;
-		*ms) q=${v%ms} p=1000 ;;
-		*s) q=$(awk -v v="${v%s}" 'BEGIN { print v * 1000 }') p=1000 ;;
-		esac ;;
-	esac
-	case $q in -1 | max | "") echo none ;; *) awk -v q="$q" -v p="$p" 'BEGIN { printf "%.2f", q / p }' ;; esac
-}
+cap_cores() { scn_cap_cores "$SUB" "$1"; }
 cap_is() { [ "$(cap_cores "$1")" = "$2" ]; }
 
 "$SCN_TOOLS/t-run-as-uid" "$UA" "$SCN_TOOLS/t-spin" >/dev/null 2>&1 &

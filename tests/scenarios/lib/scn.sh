@@ -111,3 +111,24 @@ scn_rmdir_subtree() {
 		rmdir "$_d"
 	done
 }
+
+# scn_cap_cores SUBTREE UID: the CPU cap in force for UID, in CPUs with two
+# decimals, or "none" (the direct backends' SUBTREE/user-UID, or systemd's
+# user-UID.slice).
+scn_cap_cores() {
+	case $SCN_BACKEND in
+	cgroup1)
+		q=$(cat "/sys/fs/cgroup/cpu/$1/user-$2/cpu.cfs_quota_us" 2>/dev/null)
+		p=$(cat "/sys/fs/cgroup/cpu/$1/user-$2/cpu.cfs_period_us" 2>/dev/null) ;;
+	cgroup2)
+		read -r q p <"/sys/fs/cgroup/$1/user-$2/cpu.max" ;;
+	systemd)
+		v=$(systemctl show -p CPUQuotaPerSecUSec --value "user-$2.slice")
+		case $v in
+		infinity) q=-1 p=1 ;;
+		*ms) q=${v%ms} p=1000 ;;
+		*s) q=$(awk -v v="${v%s}" 'BEGIN { print v * 1000 }') p=1000 ;;
+		esac ;;
+	esac
+	case $q in -1 | max | "") echo none ;; *) awk -v q="$q" -v p="$p" 'BEGIN { printf "%.2f", q / p }' ;; esac
+}
