@@ -51,13 +51,12 @@ oom_no_default_daemon() {
 	return 0
 }
 
-# oom_start FIRST_UID LAST_UID [CGFAIRD ARGS...]: start cgfaird managing
-# those uids only; wait until its workers answered.
-oom_start() {
-	_lo=$1 _hi=$2
-	shift 2
-	mkdir -p "$T_TMP/state"
-	cat >"$OOM_CONF" <<EOF
+# oom_write_config FILE FIRST_UID LAST_UID: the test's config: those
+# uids only, a 64 MiB limit, 2 watchers, its own subtree, state, event
+# log and socket.
+oom_write_config() {
+	mkdir -p "$T_TMP/state" "$(dirname "$1")"
+	cat >"$1" <<EOF
 [daemon]
 interval = 1s
 subtree = $OOM_SUB
@@ -65,8 +64,8 @@ state_dir = $T_TMP/state
 [memory]
 limit = 64M
 [users]
-min_uid = $_lo
-max_uid = $_hi
+min_uid = $2
+max_uid = $3
 [oom]
 watchers = 2
 [log]
@@ -74,6 +73,13 @@ event_log = $OOM_LOG
 [socket]
 path = $T_TMP/cgfair.sock
 EOF
+}
+
+# oom_start FIRST_UID LAST_UID [CGFAIRD ARGS...]: start cgfaird managing
+# those uids only; wait until its workers answered.
+oom_start() {
+	oom_write_config "$OOM_CONF" "$1" "$2"
+	shift 2
 	"$OOM_BUILD/cgfaird" --foreground --config "$OOM_CONF" "$@" \
 		>>"$OOM_DLOG" 2>&1 &
 	OOM_DPID=$!

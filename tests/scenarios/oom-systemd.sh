@@ -20,20 +20,8 @@ OOM_BUILD=$(dirname "$SCN_TOOLS")
 OOM_PLACED_RE="^0::/user.slice/user-$U.slice/"
 OOM_PLACE_WAIT=20 # an adoption is a D-Bus call; slow under emulation
 CONF=/etc/cgfair/cgfair.conf
-mkdir -p /etc/cgfair
 t_cleanup "rm -f $CONF"
-printf '%s\n' "[daemon]
-interval = 1s
-state_dir = $T_TMP/state
-[memory]
-limit = 64M
-[users]
-min_uid = $U
-max_uid = $U
-[log]
-event_log = $OOM_LOG
-[socket]
-path = $T_TMP/cgfair.sock" >"$CONF"
+oom_write_config "$CONF" "$U" "$U"
 
 memory_max() { systemctl show -p MemoryMax --value "user-$U.slice"; }
 kills() { awk '$1 == "oom_kill" { print $2 }' "/sys/fs/cgroup/user.slice/user-$U.slice/memory.events"; }
