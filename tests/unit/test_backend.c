@@ -1,8 +1,11 @@
 /*
  * Unit tests of the cgroup backends on a fake cgroup tree in a temporary
- * directory. A small fake kernel (cg_test_hook) fills new directories
- * with control files, keeps v1's memory <= memsw rule, refuses rmdir
- * while cgroup.procs lists a pid, and logs every write in order.
+ * directory, through the same openat code as on the kernel's mounts. A
+ * small fake kernel (cg_test_hook) fills new directories with control
+ * files, keeps v1's memory <= memsw rule, refuses rmdir while
+ * cgroup.procs lists a pid, and logs every write by path in order. A v1
+ * move goes through the kept-open cgroup.procs fds, which no hook sees:
+ * the tests read the files.
  *
  * The test drops CAP_DAC_OVERRIDE (as cgfaird's supervisor has none), so
  * that a read-only file fails as it would for the daemon.
@@ -759,11 +762,22 @@ static void test_v1_move_and_oom(void **state)
 	init_ok("cgroup1");
 	assert_int_equal(backend_ensure_user(3), 0);
 	clear_log();
+	/* The move takes the daemon's own path: cgroup.procs of every
+	 * hierarchy opened once and kept open (no fake-kernel hook sees it;
+	 * the files show it). A plain file keeps each write after the last,
+	 * so the second move, through the cached fds, shows as "12345678". */
 	assert_int_equal(backend_move_pid(3, 1234), 0);
-	assert_string_equal(joined(),
-			    "cpu/cgfair/user-3/cgroup.procs=1234, "
-			    "cpuacct/cgfair/user-3/cgroup.procs=1234, "
-			    "memory/cgfair/user-3/cgroup.procs=1234");
+	assert_string_equal(get("cpu/cgfair/user-3/cgroup.procs"), "1234");
+	assert_string_equal(get("cpuacct/cgfair/user-3/cgroup.procs"), "1234");
+	assert_string_equal(get("memory/cgfair/user-3/cgroup.procs"), "1234");
+	assert_int_equal(backend_move_pid(3, 5678), 0);
+	assert_string_equal(get("cpu/cgfair/user-3/cgroup.procs"), "12345678");
+	assert_string_equal(get("cpuacct/cgfair/user-3/cgroup.procs"),
+			    "12345678");
+	assert_string_equal(get("memory/cgfair/user-3/cgroup.procs"),
+			    "12345678");
+	assert_false(exists("cpu/cgfair/user-3/tasks"));
+	assert_int_equal(nlog, 0);
 	assert_int_equal(backend_move_pid(3, 0), -EINVAL);
 	set("memory/cgfair/user-3/memory.oom_control",
 	    "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n");
