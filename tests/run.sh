@@ -106,6 +106,11 @@ for tier in $tiers; do
 			run_scripts tests/integration asan-integration ;;
 	fuzz) run_scripts tests/fuzz fuzz ;;
 	vm) run_scripts tests/vm vm ;;
+	vm-cgroup2 | vm-systemd | vm-selinux)
+		# one VM tier (tests/vm/tierN-NAME.sh); CGFAIR_VM_SCENARIOS
+		# picks its scenarios
+		ONLY=$(cd tests/vm && ls tier*-"${tier#vm-}".sh | sed 's/\.sh$//') \
+			run_scripts tests/vm vm ;;
 	*) echo "unknown tier $tier" >&2; exit 2 ;;
 	esac
 	echo "==== tier $tier: $(($(date +%s) - t0)) s wall"

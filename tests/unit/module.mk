@@ -14,3 +14,10 @@ $(BUILD)/tests/unit-oom: LDLIBS += -lcmocka -ljson-c
 $(eval $(call program,tests/unit-events,tests/unit/test_events.c \
 	supervisor/events.c supervisor/users.c $(COMMON_SRCS)))
 $(BUILD)/tests/unit-events: LDLIBS += -lcmocka
+
+# Placement's check before a move: reports against real processes of other
+# uids (with stubs for the worker table and the backend).
+TEST_PROGRAMS += tests/unit-placement
+$(eval $(call program,tests/unit-placement,tests/unit/test_placement.c \
+	supervisor/placement.c supervisor/users.c $(COMMON_SRCS)))
+$(BUILD)/tests/unit-placement: LDLIBS += -lcmocka
