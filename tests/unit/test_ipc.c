@@ -1,7 +1,8 @@
 /*
  * Unit tests of cgfair's IPC layer (ipc/ipc.c) over real SOCK_SEQPACKET
  * socketpairs: a round trip of every message type in ipc_rules from every
- * role that may send it, with every fd count it permits; and the rejection
+ * role that may send it (written out in this file, not read from the
+ * table), with every fd count it permits; and the rejection
  * of everything else, with the fds that came along closed.
  *
  * Bad messages are crafted with raw sendmsg, never with ipc_send, so that
@@ -272,11 +273,44 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 	}
 }
 
+/* Who may send each type, written out here from DESIGN (section 2) and
+ * ipc.h's comments, not read from ipc_rules: the tests below hold the
+ * table to it, so loosening the table fails them. A new type needs its
+ * line here (test_senders_written_out). */
+#define BY(r) (1u << (r))
+static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
+    [IPC_PING] = BY(ROLE_SUPERVISOR),
+    [IPC_PONG] = BY(ROLE_SCANNER) | BY(ROLE_OOMWATCH) | BY(ROLE_FRONTEND),
+    [IPC_TEST_SYSCALL] = BY(ROLE_SUPERVISOR),
+    [IPC_SCAN_SETUP] = BY(ROLE_SUPERVISOR),
+    [IPC_PROC_CONNECTOR] = BY(ROLE_SUPERVISOR),
+    [IPC_SCAN_REQUEST] = BY(ROLE_SUPERVISOR),
+    [IPC_SCAN_USERS] = BY(ROLE_SCANNER),
+    [IPC_SCAN_DONE] = BY(ROLE_SCANNER),
+    [IPC_SWEEP_REQUEST] = BY(ROLE_SUPERVISOR),
+    [IPC_STRAY_PROC] = BY(ROLE_SCANNER),
+    [IPC_OOM_ARM] = BY(ROLE_SUPERVISOR),
+    [IPC_OOM_DISARM] = BY(ROLE_SUPERVISOR),
+    [IPC_OOM_KILLS] = BY(ROLE_OOMWATCH),
+    [IPC_KMSG] = BY(ROLE_SUPERVISOR),
+    [IPC_OOM_VICTIM] = BY(ROLE_OOMWATCH),
+    [IPC_LISTEN] = BY(ROLE_SUPERVISOR),
+    [IPC_CLIENT_REQUEST] = BY(ROLE_FRONTEND),
+    [IPC_CLIENT_REPLY] = BY(ROLE_SUPERVISOR),
+    [IPC_USER_STATE] = BY(ROLE_SUPERVISOR),
+    [IPC_EVENT] = BY(ROLE_SUPERVISOR),
+};
+
+static bool may_send(uint32_t type, int role)
+{
+	return expected_senders[type] & BY(role);
+}
+
 /* A role that may send type, and how many fds it must carry. */
 static enum ipc_role a_sender(uint32_t type)
 {
 	for (int r = 0; r < ROLE_COUNT; r++)
-		if (ipc_rules[type].senders & (1u << r))
+		if (may_send(type, r))
 			return (enum ipc_role)r;
 	fail_msg("nobody may send %s", ipc_type_name(type));
 	return ROLE_COUNT;
@@ -437,7 +471,7 @@ static void test_type(void **state)
 
 	make_pair(sv);
 	for (int r = 0; r < ROLE_COUNT; r++) {
-		bool may = rule->senders & (1u << r);
+		bool may = may_send(type, r);
 		for (int n = 0; n <= IPC_MAX_FDS + 1; n++) {
 			bool fds_ok = ipc_fd_count_ok(rule->fds, n);
 			if (may && fds_ok) {
@@ -495,6 +529,39 @@ static void test_type(void **state)
 }
 
 /* --- the rest ------------------------------------------------------------ */
+
+/* Every type has its senders written out above, and the table agrees. */
+static void test_senders_written_out(void **state)
+{
+	(void)state;
+	for (uint32_t t = 1; t < IPC_TYPE_COUNT; t++) {
+		if (!expected_senders[t])
+			fail_msg("%s: no expected sender written out in "
+				 "test_ipc.c",
+				 ipc_type_name(t));
+		assert_int_equal(ipc_rules[t].senders, expected_senders[t]);
+	}
+}
+
+/* A client's socket comes only from the frontend: a CLIENT_REQUEST
+ * carrying an fd from the scanner (or a watcher) is refused, fd closed. */
+static void test_client_request_from_scanner(void **state)
+{
+	struct ipc_msg tx;
+	int sv[2], start = count_fds();
+	(void)state;
+
+	make_pair(sv);
+	for (int r = ROLE_SCANNER; r <= ROLE_OOMWATCH; r++) {
+		fill_valid(IPC_CLIENT_REQUEST, &tx, 1);
+		reject_case(sv, r, "not permitted to sender",
+			    IPC_CLIENT_REQUEST, sizeof(tx.u.client_request), 0,
+			    &tx.u, sizeof(tx.u.client_request), 1);
+	}
+	expect_again(sv[1]);
+	close_pair(sv);
+	assert_int_equal(count_fds(), start);
+}
 
 static void test_table(void **state)
 {
@@ -1061,6 +1128,8 @@ int main(void)
 	}
 	const struct CMUnitTest rest[] = {
 	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_senders_written_out),
+	    cmocka_unit_test(test_client_request_from_scanner),
 	    cmocka_unit_test(test_unknown_types),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_too_many_fds),
