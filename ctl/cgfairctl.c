@@ -44,6 +44,8 @@ static void usage(FILE *f)
 	    "  events                          follow events as they come\n"
 	    "  penalty USER [SECONDS]          put USER in the penalty box\n"
 	    "  release USER                    take USER out of it\n"
+	    "  forgive USER                    USER's badness score and tier "
+	    "to 0\n"
 	    "  limit USER [--cpu X] [--memory Y]  fix USER's limits\n"
 	    "                                  (X: 1.5 or 150%%, none; "
 	    "Y: 2G, default)\n"
@@ -328,8 +330,9 @@ static void fmt_state(char *buf, size_t len, json_object *o)
 	if (get_bool(o, "fixed"))
 		ADD("%sfixed", n ? "," : "");
 	if (get_bool(o, "penalty") && left >= 0)
-		ADD("%spenalty(%lldm left)", n ? "," : "",
-		    (long long)((left + 59) / 60));
+		ADD("%spenalty(%lldm left%s)", n ? "," : "",
+		    (long long)((left + 59) / 60),
+		    get_bool(o, "penalty_automatic") ? ", auto" : "");
 	else if (get_bool(o, "penalty"))
 		ADD("%spenalty", n ? "," : "");
 #undef ADD
@@ -340,13 +343,14 @@ static void fmt_state(char *buf, size_t len, json_object *o)
 static void print_status(json_object *reply)
 {
 	json_object *users;
-	char cpu[16], cap[16], mem[16], lim[16], st[96];
+	char cpu[16], cap[16], mem[16], lim[16], st[96], bad[16];
 
 	if (!json_object_object_get_ex(reply, "users", &users) ||
 	    !json_object_is_type(users, json_type_array))
 		die(CTL_DAEMON, "no users in the answer");
-	printf("%-16s %8s %6s %6s %6s %6s %8s %8s  %s\n", "USER", "UID",
-	       "PROCS", "CPU", "CAP", "WEIGHT", "MEMORY", "LIMIT", "STATE");
+	printf("%-16s %8s %6s %6s %6s %6s %8s %8s %7s %4s  %s\n", "USER", "UID",
+	       "PROCS", "CPU", "CAP", "WEIGHT", "MEMORY", "LIMIT", "BADNESS",
+	       "TIER", "STATE");
 	for (size_t i = 0; i < json_object_array_length(users); i++) {
 		json_object *u = json_object_array_get_idx(users, i);
 		fmt_cpu(cpu, sizeof(cpu), u, "cpu");
@@ -354,11 +358,14 @@ static void print_status(json_object *reply)
 		fmt_bytes(mem, sizeof(mem), u, "memory");
 		fmt_bytes(lim, sizeof(lim), u, "memory_limit");
 		fmt_state(st, sizeof(st), u);
-		printf("%-16s %8lld %6lld %6s %6s %6lld %8s %8s  %s\n",
+		fmt_cpu(bad, sizeof(bad), u, "badness");
+		printf("%-16s %8lld %6lld %6s %6s %6lld %8s %8s %7.7s %4lld  "
+		       "%s\n",
 		       get_str(u, "name") ? get_str(u, "name") : "?",
 		       (long long)get_int(u, "uid", -1),
 		       (long long)get_int(u, "procs", 0), cpu, cap,
-		       (long long)get_int(u, "weight", 0), mem, lim, st);
+		       (long long)get_int(u, "weight", 0), mem, lim, bad,
+		       (long long)get_int(u, "tier", 0), st);
 	}
 	if (json_object_array_length(users) == 0)
 		printf("(no managed users%s)\n",
@@ -436,7 +443,8 @@ static json_object *build_request(int argc, char **argv)
 	}
 	if (strcmp(cmd, "penalty") == 0)
 		return penalty_request(argc, argv);
-	if (strcmp(cmd, "release") == 0 || strcmp(cmd, "limit-clear") == 0)
+	if (strcmp(cmd, "release") == 0 || strcmp(cmd, "limit-clear") == 0 ||
+	    strcmp(cmd, "forgive") == 0)
 		return user_request(cmd, argc, argv);
 	if (strcmp(cmd, "limit") == 0)
 		return limit_request(argc, argv);

@@ -65,7 +65,7 @@ static bool valid_client_request(const void *p, int nfds)
 {
 	const struct ipc_client_request *m = p;
 	(void)nfds;
-	return m->op >= CLIENT_PENALTY && m->op <= CLIENT_CONFIG &&
+	return m->op >= CLIENT_PENALTY && m->op <= CLIENT_FORGIVE &&
 	       m->cpu_permille >= -1 && m->mem_bytes >= -1 && m->seconds >= -1;
 }
 
@@ -99,6 +99,19 @@ static bool valid_user_state(const void *p, int nfds)
 	return true;
 }
 
+static bool valid_scan_commands(const void *p, int nfds)
+{
+	const struct ipc_scan_commands *m = p;
+	(void)nfds;
+	if (m->count > IPC_COMMANDS_MAX || m->reserved)
+		return false;
+	for (uint32_t i = 0; i < m->count; i++)
+		if (!ipc_str_ok(m->name[i], sizeof(m->name[i])) ||
+		    !m->name[i][0])
+			return false;
+	return true;
+}
+
 static bool valid_event(const void *p, int nfds)
 {
 	const struct ipc_event *m = p;
@@ -127,6 +140,8 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
     RULE(IPC_SCAN_DONE, struct ipc_scan_done, SCANNER, FDS_NONE, NULL),
     RULE(IPC_SWEEP_REQUEST, struct ipc_sweep_request, SUP, FDS_NONE, NULL),
     RULE(IPC_STRAY_PROC, struct ipc_stray_proc, SCANNER, FDS_NONE, NULL),
+    RULE(IPC_SCAN_COMMANDS, struct ipc_scan_commands, SUP, FDS_NONE,
+	 valid_scan_commands),
     RULE(IPC_OOM_ARM, struct ipc_oom_arm, SUP, FDS_ONE_OR_TWO, valid_oom_arm),
     RULE(IPC_OOM_DISARM, struct ipc_oom_disarm, SUP, FDS_NONE, NULL),
     RULE(IPC_OOM_KILLS, struct ipc_oom_kills, WATCHER, FDS_NONE, NULL),

@@ -22,13 +22,14 @@
 /* The worker's end of its socketpair is always this fd after exec. */
 #define IPC_FD 3
 
-#define IPC_MAX_PAYLOAD 2048
-#define IPC_MAX_FDS	2
-#define IPC_PATH_MAX	256
-#define IPC_NAME_MAX	64
-#define IPC_COMM_MAX	16
-#define IPC_BATCH	32  /* users per scan batch message */
-#define IPC_EXEMPT_MAX	256 /* exempt uids in IPC_SCAN_SETUP */
+#define IPC_MAX_PAYLOAD	 2048
+#define IPC_MAX_FDS	 2
+#define IPC_PATH_MAX	 256
+#define IPC_NAME_MAX	 64
+#define IPC_COMM_MAX	 16
+#define IPC_BATCH	 31  /* users per scan batch message */
+#define IPC_EXEMPT_MAX	 256 /* exempt uids in IPC_SCAN_SETUP */
+#define IPC_COMMANDS_MAX 32  /* names in IPC_SCAN_COMMANDS */
 
 /* Who sends. A worker's peer is always the supervisor. */
 enum ipc_role {
@@ -54,6 +55,7 @@ enum ipc_type {
 	IPC_SCAN_DONE,	    /* scanner -> sup: end of one cycle */
 	IPC_SWEEP_REQUEST,  /* sup -> scanner: full /proc sweep for strays */
 	IPC_STRAY_PROC,	    /* scanner -> sup: a managed process to place */
+	IPC_SCAN_COMMANDS,  /* sup -> scanner: names of exempt commands */
 	/* oom watchers */
 	IPC_OOM_ARM,	/* sup -> watcher: watch this user's OOM source fds */
 	IPC_OOM_DISARM, /* sup -> watcher: stop watching a user */
@@ -137,6 +139,10 @@ struct ipc_user_usage {
 	uint64_t extra_usec; /* cumulative CPU of unplaced processes */
 	uint64_t mem_bytes;  /* charged to the user's cgroup */
 	uint64_t mem_cache;  /* of which page cache (memory.stat) */
+	/* cumulative CPU of the user's processes named in
+	 * IPC_SCAN_COMMANDS, as the scanner counts it (the supervisor never
+	 * lets it count for more than the cgroup's own figure) */
+	uint64_t exempt_usec;
 };
 
 #define USAGE_HAS_CGROUP 0x1 /* the user's cgroup exists */
@@ -157,6 +163,15 @@ struct ipc_scan_done {
 	uint64_t mem_total; /* bytes of RAM */
 	uint32_t nread;	    /* users read this cycle; the others were quiet */
 	uint32_t reserved;
+};
+
+/* The processes whose CPU the scanner counts apart ([penalty]
+ * exempt_commands), by comm; count 0: none (nothing is walked). Sent
+ * after every IPC_SCAN_SETUP. */
+struct ipc_scan_commands {
+	uint32_t count;
+	uint32_t reserved;
+	char name[IPC_COMMANDS_MAX][IPC_COMM_MAX];
 };
 
 struct ipc_sweep_request {
@@ -240,6 +255,7 @@ enum ipc_client_op {
 	CLIENT_LIMIT_CLEAR, /* remove fixed limits of uid */
 	CLIENT_RELOAD,	    /* reload the configuration */
 	CLIENT_CONFIG,	    /* print the effective configuration */
+	CLIENT_FORGIVE,	    /* reset uid's badness score and tier */
 };
 
 struct ipc_client_request {
@@ -275,14 +291,16 @@ struct ipc_user_state {
 	uint64_t use_permille; /* last interval, 1/1000 of a core */
 	uint64_t mem_bytes;
 	uint64_t mem_limit;
-	uint64_t mem_cache;	/* of mem_bytes, page cache */
-	uint64_t penalty_until; /* CLOCK_REALTIME seconds, 0: none */
+	uint64_t mem_cache;	 /* of mem_bytes, page cache */
+	uint64_t penalty_until;	 /* CLOCK_REALTIME seconds, 0: none */
+	uint32_t badness_tenths; /* the automatic box's score x 10 */
+	uint32_t tier;		 /* its automatic penalties not forgiven */
 	char name[IPC_NAME_MAX];
 };
 
 /* Rows travel in batches: one message per row would overflow the socket
  * buffer when thousands of users change in one interval. */
-#define IPC_ROW_BATCH 14
+#define IPC_ROW_BATCH 13
 
 struct ipc_user_states {
 	uint32_t count; /* valid rows, 1..IPC_ROW_BATCH */
@@ -295,6 +313,7 @@ struct ipc_user_states {
 #define STATE_PENALTY	0x4
 #define STATE_FIXED	0x8
 #define STATE_GONE	0x10 /* remove the row */
+#define STATE_AUTO	0x20 /* the penalty is the automatic box's */
 
 struct ipc_event {
 	char json[IPC_MAX_PAYLOAD - 8];
@@ -328,6 +347,7 @@ struct ipc_msg {
 		struct ipc_scan_users scan_users;
 		struct ipc_scan_done scan_done;
 		struct ipc_sweep_request sweep_request;
+		struct ipc_scan_commands scan_commands;
 		struct ipc_stray_proc stray_proc;
 		struct ipc_oom_arm oom_arm;
 		struct ipc_oom_disarm oom_disarm;

@@ -42,6 +42,18 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 	cfg->penalty.timeout_ms = 3600 * 1000;
 	cfg->penalty.mode = CONFIG_PENALTY_ACTIVE;
 	cfg->penalty.fraction = 0.30;
+	cfg->penalty.automatic = false; /* Cgroup Py had only the manual box */
+	cfg->penalty.window_ms = 5 * 60 * 1000;
+	cfg->penalty.rise_ms = 10 * 60 * 1000;
+	cfg->penalty.decay = 5;
+	cfg->penalty.cpu_threshold.share = 0.50;
+	cfg->penalty.mem_threshold.share = 0.80;
+	cfg->penalty.warn_at = 50;
+	cfg->penalty.tiers.n = 3;
+	cfg->penalty.tiers.ms[0] = 30 * 60 * 1000;
+	cfg->penalty.tiers.ms[1] = 60 * 60 * 1000;
+	cfg->penalty.tiers.ms[2] = 120 * 60 * 1000;
+	cfg->penalty.forgive_ms = 3 * 3600 * 1000;
 
 	cfg->oom.watchers = 2;
 	cfg->oom.kmsg_detail = true;
@@ -61,6 +73,7 @@ void config_free(struct cgfair_config *cfg)
 {
 	config_list_free(&cfg->users.exempt_users);
 	config_list_free(&cfg->users.exempt_groups);
+	config_list_free(&cfg->penalty.exempt_commands);
 	free(cfg->overrides);
 	cfg->overrides = NULL;
 	cfg->n_overrides = 0;
@@ -73,12 +86,15 @@ int config_copy(struct cgfair_config *dst, const struct cgfair_config *src)
 	*dst = *src;
 	dst->users.exempt_users = (struct config_list){NULL, 0};
 	dst->users.exempt_groups = (struct config_list){NULL, 0};
+	dst->penalty.exempt_commands = (struct config_list){NULL, 0};
 	dst->overrides = NULL;
 	dst->n_overrides = 0;
 	if (config_list_copy(&dst->users.exempt_users,
 			     &src->users.exempt_users) < 0 ||
 	    config_list_copy(&dst->users.exempt_groups,
-			     &src->users.exempt_groups) < 0)
+			     &src->users.exempt_groups) < 0 ||
+	    config_list_copy(&dst->penalty.exempt_commands,
+			     &src->penalty.exempt_commands) < 0)
 		goto fail;
 	if (bytes > 0) {
 		dst->overrides = malloc(bytes);

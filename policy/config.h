@@ -115,10 +115,37 @@ struct config_users {
 	struct config_list exempt_groups; /* names or numeric gids */
 };
 
+/* A threshold relative to the user's own cap or limit (share > 0), or an
+ * absolute amount (CPUs or bytes); both 0: none. */
+struct config_threshold {
+	double share;
+	double amount;
+};
+
+#define CONFIG_TIERS_MAX 8
+struct config_tiers {
+	uint32_t n;
+	uint64_t ms[CONFIG_TIERS_MAX];
+};
+
+#define CONFIG_COMMANDS_MAX 32 /* [penalty] exempt_commands */
+#define CONFIG_COMM_MAX	    16 /* the kernel's comm, incl. the NUL */
+
 struct config_penalty {
 	uint64_t timeout_ms;
 	enum config_penalty_mode mode;
 	double fraction;
+	/* the automatic penalty box (badness score, policy/badness.c) */
+	bool automatic;	    /* [penalty] auto */
+	uint64_t window_ms; /* use is averaged over this */
+	uint64_t rise_ms;   /* 0 -> 100 at twice the threshold */
+	double decay;	    /* points per minute below the thresholds */
+	struct config_threshold cpu_threshold; /* share of the cap, or CPUs */
+	struct config_threshold mem_threshold; /* share of the limit, bytes */
+	double warn_at;			       /* points */
+	struct config_tiers tiers;	       /* penalty lengths, in order */
+	uint64_t forgive_ms; /* a tier falls back after this without one */
+	struct config_list exempt_commands; /* process names (comm) */
 };
 
 struct config_oom {
@@ -152,6 +179,9 @@ enum config_override_key {
 	CONFIG_OVR_MEMORY_LIMIT,
 	CONFIG_OVR_SWAP_LIMIT,
 	CONFIG_OVR_EXEMPT,
+	CONFIG_OVR_AUTO_PENALTY,
+	CONFIG_OVR_PENALTY_CPU,
+	CONFIG_OVR_PENALTY_MEM,
 	CONFIG_OVR_N,
 };
 
@@ -170,6 +200,9 @@ struct config_override {
 	struct config_size memory_limit;
 	struct config_size swap_limit;
 	bool exempt;
+	bool auto_penalty;
+	struct config_threshold penalty_cpu; /* penalty_cpu_threshold */
+	struct config_threshold penalty_mem; /* penalty_memory_threshold */
 };
 
 struct cgfair_config {

@@ -22,11 +22,16 @@ enum key_type {
 	KT_CPUS,      /* double CPUs */
 	KT_CAP,	      /* double CPUs, or "none" (INFINITY) */
 	KT_THRESHOLD, /* cpu.active_share or cpu.active_cpus */
+	KT_NUMBER,    /* double, a plain number */
+	KT_CPU_LEVEL, /* struct config_threshold: "50%" of the cap, "2 cpus" */
+	KT_MEM_LEVEL, /* struct config_threshold: "80%" of the limit, "4G" */
+	KT_TIERS,     /* struct config_tiers: "30m, 1h, 2h" */
 };
 
 #define KF_EMPTY_OK 1u /* a string may be empty */
 #define KF_MAX	    2u /* a size may be "max" */
 #define KF_SHARE    4u /* a size may be a share of RAM */
+#define KF_COMMANDS 8u /* a list of process names, not user names */
 
 struct key_def {
 	const char *section; /* NULL for a users.d override key */

@@ -77,6 +77,20 @@ const struct key_def config_keys[] = {
 	365 * MS_DAY, 0),
     ENUM("penalty", "mode", penalty.mode, config_penalty_names),
     KEY("penalty", "fraction", KT_SHARE, penalty.fraction, 0.01, 1, 0),
+    KEY("penalty", "auto", KT_BOOL, penalty.automatic, 0, 0, 0),
+    KEY("penalty", "window", KT_DURATION, penalty.window_ms, 1000, MS_DAY, 0),
+    KEY("penalty", "rise", KT_DURATION, penalty.rise_ms, 1000, 30 * MS_DAY, 0),
+    KEY("penalty", "decay", KT_NUMBER, penalty.decay, 0, 100, 0),
+    KEY("penalty", "cpu_threshold", KT_CPU_LEVEL, penalty.cpu_threshold, 0, 0,
+	0),
+    KEY("penalty", "memory_threshold", KT_MEM_LEVEL, penalty.mem_threshold, 0,
+	0, 0),
+    KEY("penalty", "warn_at", KT_NUMBER, penalty.warn_at, 1, 100, 0),
+    KEY("penalty", "tiers", KT_TIERS, penalty.tiers, 1000, 365 * MS_DAY, 0),
+    KEY("penalty", "forgive", KT_DURATION, penalty.forgive_ms, 1000,
+	365 * MS_DAY, 0),
+    KEY("penalty", "exempt_commands", KT_LIST, penalty.exempt_commands, 0, 0,
+	KF_COMMANDS),
 
     KEY("oom", "watchers", KT_U32, oom.watchers, 1, 8, 0),
     KEY("oom", "kmsg_detail", KT_BOOL, oom.kmsg_detail, 0, 0, 0),
@@ -112,6 +126,12 @@ const struct key_def config_ovr_keys[] = {
     {NULL, "swap_limit", KT_SIZE, O(swap_limit), 0, 0, SIZE_TOP, NULL,
      KF_MAX | KF_SHARE, CONFIG_OVR_SWAP_LIMIT},
     {NULL, "exempt", KT_BOOL, O(exempt), 0, 0, 0, NULL, 0, CONFIG_OVR_EXEMPT},
+    {NULL, "auto_penalty", KT_BOOL, O(auto_penalty), 0, 0, 0, NULL, 0,
+     CONFIG_OVR_AUTO_PENALTY},
+    {NULL, "penalty_cpu_threshold", KT_CPU_LEVEL, O(penalty_cpu), 0, 0, 0, NULL,
+     0, CONFIG_OVR_PENALTY_CPU},
+    {NULL, "penalty_memory_threshold", KT_MEM_LEVEL, O(penalty_mem), 0, 0, 0,
+     NULL, 0, CONFIG_OVR_PENALTY_MEM},
     {0},
 };
 
@@ -175,8 +195,34 @@ int config_list_copy(struct config_list *dst, const struct config_list *src)
 	return 0;
 }
 
+/* A process name as the kernel keeps it (comm): at most 15 bytes. A
+ * path is refused rather than cut to its last part, so that nobody reads
+ * "/usr/bin/gcc" as matching that file only. */
+static const char *command_error(const char *s)
+{
+	if (strlen(s) >= CONFIG_COMM_MAX)
+		return "a process name is at most 15 characters (the kernel's "
+		       "comm)";
+	if (strchr(s, '/') != NULL)
+		return "a process name, not a path, is expected";
+	return valid_text(s) ? NULL : "control characters are not allowed";
+}
+
+static const char *list_entry_error(const struct key_def *k, size_t n,
+				    const char *t)
+{
+	if (!(k->flags & KF_COMMANDS))
+		return config_valid_name(t)
+			   ? NULL
+			   : "invalid user or group name in the list";
+	if (n >= CONFIG_COMMANDS_MAX)
+		return "at most 32 process names";
+	return command_error(t);
+}
+
 /* "a, b c" -> {"a", "b", "c"}: commas and blanks both separate. */
-static const char *set_list(struct config_list *l, const char *value)
+static const char *set_list(const struct key_def *k, struct config_list *l,
+			    const char *value)
 {
 	struct config_list nl = {NULL, 0};
 	char *copy = strdup(value), *save = NULL;
@@ -188,9 +234,8 @@ static const char *set_list(struct config_list *l, const char *value)
 	     t = strtok_r(NULL, ", \t", &save)) {
 		char **v = realloc(nl.v, (nl.n + 1) * sizeof(char *));
 
-		if (!config_valid_name(t))
-			why = "invalid user or group name in the list";
-		else if (v == NULL || (v[nl.n] = strdup(t)) == NULL)
+		why = list_entry_error(k, nl.n, t);
+		if (why == NULL && (v == NULL || (v[nl.n] = strdup(t)) == NULL))
 			why = "out of memory";
 		if (v != NULL)
 			nl.v = v;
@@ -280,6 +325,98 @@ static const char *set_threshold(const struct key_def *k, void *base,
 	return err;
 }
 
+static bool is_none(const char *value)
+{
+	return strcasecmp(value, "none") == 0 || strcasecmp(value, "no") == 0;
+}
+
+/* [penalty] cpu_threshold: "50%" (or 0.5) of the user's cap, "2 cpus". */
+static const char *set_cpu_level(struct config_threshold *field,
+				 const char *value, char *why, size_t whylen)
+{
+	struct config_threshold t = {0, 0};
+	const char *err = NULL;
+	double v = 0;
+
+	if (!is_none(value)) {
+		bool cpus = strpbrk(value, "cC") != NULL;
+
+		err = cpus ? config_parse_cpus(value, &v)
+			   : config_parse_share(value, &v);
+		if (err == NULL && !(v > 0 && v <= (cpus ? 65536 : 1))) {
+			snprintf(why, whylen,
+				 "value %s out of range (%s, or none)", value,
+				 cpus ? "0.001 cpus..65536 cpus" : "1%..100%");
+			err = why;
+		}
+		*(cpus ? &t.amount : &t.share) = v;
+	}
+	if (err == NULL)
+		*field = t;
+	return err;
+}
+
+/* [penalty] memory_threshold: "80%" of the user's limit, "4G". */
+static const char *set_mem_level(struct config_threshold *field,
+				 const char *value, char *why, size_t whylen)
+{
+	struct config_threshold t = {0, 0};
+	struct config_size sz;
+	const char *err = NULL;
+
+	if (strchr(value, '%') != NULL) {
+		err = config_parse_share(value, &t.share);
+		if (err == NULL && !(t.share > 0 && t.share <= 1)) {
+			snprintf(why, whylen,
+				 "value %s out of range (1%%..100%%, a size, "
+				 "or none)",
+				 value);
+			err = why;
+		}
+	} else if (!is_none(value)) {
+		err = config_parse_size(value, 0, 0, &sz);
+		if (err == NULL && sz.bytes < MIB) {
+			snprintf(why, whylen, "value %s is below 1M", value);
+			err = why;
+		}
+		t.amount = (double)sz.bytes;
+	}
+	if (err == NULL)
+		*field = t;
+	return err;
+}
+
+/* [penalty] tiers: "30m, 1h, 2h". */
+static const char *set_tiers(const struct key_def *k,
+			     struct config_tiers *field, const char *value,
+			     char *why, size_t whylen)
+{
+	struct config_tiers t = {0, {0}};
+	char *copy = strdup(value), *save = NULL;
+	const char *err = NULL;
+
+	if (copy == NULL)
+		return "out of memory";
+	for (char *s = strtok_r(copy, ", \t", &save); s != NULL && !err;
+	     s = strtok_r(NULL, ", \t", &save)) {
+		if (t.n >= CONFIG_TIERS_MAX) {
+			err = "at most 8 tiers";
+			break;
+		}
+		err = config_parse_duration(s, &t.ms[t.n]);
+		if (err == NULL)
+			err = config_key_range(k, (double)t.ms[t.n], s, why,
+					       whylen);
+		t.n++;
+	}
+	free(copy);
+	if (err == NULL && t.n == 0)
+		err = "at least one duration is needed";
+	if (err == NULL)
+		*field = t;
+	return err;
+}
+
 static const char *set_cap(const struct key_def *k, double *field,
 			   const char *value, char *why, size_t whylen)
 {
@@ -341,6 +478,8 @@ static const char *parse_numeric(const struct key_def *k, const char *value,
 		return config_parse_share(value, v);
 	case KT_CPUS:
 		return config_parse_cpus(value, v);
+	case KT_NUMBER:
+		return config_parse_number(value, v);
 	case KT_DURATION:
 	case KT_PERIOD:
 		err = config_parse_duration(value, &u);
@@ -386,13 +525,19 @@ const char *config_key_set(const struct key_def *k, void *base,
 	case KT_PATH:
 		return set_string(k, field, value);
 	case KT_LIST:
-		return set_list(field, value);
+		return set_list(k, field, value);
 	case KT_SIZE:
 		return set_size(k, field, value, mem_total, why, whylen);
 	case KT_CAP:
 		return set_cap(k, field, value, why, whylen);
 	case KT_THRESHOLD:
 		return set_threshold(k, base, value, why, whylen);
+	case KT_CPU_LEVEL:
+		return set_cpu_level(field, value, why, whylen);
+	case KT_MEM_LEVEL:
+		return set_mem_level(field, value, why, whylen);
+	case KT_TIERS:
+		return set_tiers(k, field, value, why, whylen);
 	default:
 		break;
 	}
@@ -484,6 +629,9 @@ void config_key_format(const struct key_def *k, double v, char *buf, size_t len)
 		else
 			format_size(v, buf, len);
 		break;
+	case KT_NUMBER:
+		snprintf(buf, len, "%.12g", v);
+		break;
 	case KT_CPUS:
 	case KT_CAP:
 		if (isinf(v))
@@ -505,6 +653,33 @@ static void print_list(const struct config_list *l, char *buf, size_t len)
 	for (size_t i = 0; i < l->n && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s",
 					 i ? ", " : "", l->v[i]);
+}
+
+static void print_level(const struct key_def *k,
+			const struct config_threshold *t, char *buf, size_t len)
+{
+	if (t->share > 0)
+		snprintf(buf, len, "%.12g%%", t->share * 100);
+	else if (t->amount <= 0)
+		snprintf(buf, len, "none");
+	else if (k->type == KT_CPU_LEVEL)
+		snprintf(buf, len, "%.12g cpus", t->amount);
+	else
+		format_size(t->amount, buf, len);
+}
+
+static void print_tiers(const struct config_tiers *t, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < t->n && used < len; i++) {
+		char one[32];
+
+		format_duration((double)t->ms[i], one, sizeof(one));
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 i ? ", " : "", one);
+	}
 }
 
 void config_key_print(const struct key_def *k, const void *base, char *buf,
@@ -535,6 +710,13 @@ void config_key_print(const struct key_def *k, const void *base, char *buf,
 			snprintf(buf, len, "%.12g%%", sz->share * 100);
 		else
 			config_key_format(k, (double)sz->bytes, buf, len);
+		return;
+	case KT_CPU_LEVEL:
+	case KT_MEM_LEVEL:
+		print_level(k, field, buf, len);
+		return;
+	case KT_TIERS:
+		print_tiers(field, buf, len);
 		return;
 	case KT_THRESHOLD:
 		if (cpu->active_cpus > 0)

@@ -16,6 +16,7 @@ void policy_penalty_start(struct policy_penalty *p,
 	if (timeout_ms == 0)
 		timeout_ms = cfg->timeout_ms;
 	p->on = true;
+	p->automatic = false; /* policy_badness_step() says so when it is */
 	p->mode = cfg->mode;
 	p->fraction = cfg->fraction;
 	p->since_ms = now_ms;

@@ -51,6 +51,7 @@ static void begin_user(const struct cgfair_config *cfg,
 	if (policy_throttle_update(&u->st.throttle, &cfg->cpu, m->ncpu, u->cpu,
 				   cap, m->now_ms, &ev))
 		emit_event(emit, arg, u->uid, &ev);
+	policy_badness_step(cfg, m, u, emit, arg);
 }
 
 static uint32_t weight_target(const struct cgfair_config *cfg,

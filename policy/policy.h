@@ -10,7 +10,8 @@
  * survive a restart).
  *
  * Files: fairshare.c (caps per mode), throttle.c (throttle events),
- * penalty.c (penalty box), memory.c (memory limits and steps), users.c
+ * penalty.c (penalty box), badness.c (the automatic penalty box: score,
+ * tiers, forgiveness), memory.c (memory limits and steps), users.c
  * (exemptions and users.d overrides), policy.c (the per-interval step).
  */
 #ifndef CGFAIR_POLICY_POLICY_H
@@ -51,6 +52,9 @@ struct policy_override {
 	uint64_t memory_limit; /* bytes, CONFIG_UNLIMITED */
 	uint64_t swap_limit;   /* bytes, CONFIG_UNLIMITED */
 	bool exempt;
+	bool auto_penalty; /* no: the automatic penalty box leaves it be */
+	struct config_threshold penalty_cpu;
+	struct config_threshold penalty_mem;
 };
 
 /* The penalty box. Plain fields: the supervisor persists them as they
@@ -61,6 +65,27 @@ struct policy_penalty {
 	double fraction;    /* of the cap (active) or of the pool (locked) */
 	int64_t since_ms;   /* when it was set */
 	int64_t expires_ms; /* when it ends; 0: never (until released) */
+	bool automatic;	    /* given by the badness score, not an admin */
+};
+
+/* The automatic penalty box of one user (badness.c). Plain fields: the
+ * supervisor persists them and restores them after a restart. Use is
+ * kept as a ring of time slots, window / POLICY_WINDOW_SLOTS wide, each
+ * holding the CPU-seconds and byte-seconds measured while the wall clock
+ * was in it, so that the mean over the window is one sum. */
+#define POLICY_WINDOW_SLOTS 32
+
+struct policy_badness {
+	double score;	       /* 0..100 */
+	uint32_t tier;	       /* automatic penalties not forgiven yet */
+	bool warned;	       /* warn_at was passed on this climb */
+	int64_t calm_since_ms; /* no penalty since: forgiveness counts */
+	int64_t last_ms;       /* the last step; 0: none yet */
+	int64_t slot_ms;       /* the slots' width (the window changed:
+				  they are cleared) */
+	int64_t epoch[POLICY_WINDOW_SLOTS]; /* now_ms / slot_ms of a slot */
+	double cpu_s[POLICY_WINDOW_SLOTS];  /* CPU-seconds counted in it */
+	double mem_s[POLICY_WINDOW_SLOTS];  /* byte-seconds */
 };
 
 /* A throttle event under way. */
@@ -84,6 +109,7 @@ struct policy_state {
 	bool active;	     /* counted as active last interval */
 	struct policy_throttle throttle;
 	struct policy_penalty penalty;
+	struct policy_badness badness;
 };
 
 /* What policy_step() decided for one user this interval. After the step,
@@ -114,6 +140,9 @@ struct policy_user {
 	/* CPUs used over the last interval; NAN when unknown (the first
 	 * sample of a user). */
 	double cpu;
+	/* of which, CPUs of [penalty] exempt_commands (as the scanner said:
+	 * bounded by cpu before it counts) */
+	double cpu_exempt;
 	uint64_t mem_usage;	    /* bytes charged to the cgroup */
 	struct policy_override ovr; /* users.d and run-time overrides */
 	struct policy_state st;	    /* in and out */
@@ -128,7 +157,23 @@ struct policy_machine {
 enum policy_event_type {
 	POLICY_EV_THROTTLE_START,
 	POLICY_EV_THROTTLE_END,
-	POLICY_EV_PENALTY_END, /* expired */
+	POLICY_EV_PENALTY_END,	/* expired */
+	POLICY_EV_BADNESS_WARN, /* the score passed warn_at */
+	POLICY_EV_AUTO_PENALTY, /* the score reached 100: into the box */
+	POLICY_EV_TIER_DOWN,	/* forgive passed without a penalty */
+};
+
+/* The figures behind an automatic action (BADNESS_WARN, AUTO_PENALTY,
+ * TIER_DOWN). A threshold of 0: none. */
+struct policy_badness_figures {
+	double score;
+	uint32_t tier;	      /* after the action */
+	uint64_t window_ms;   /* the averages are over this */
+	double avg_cpu;	      /* CPUs counted, mean over the window */
+	double cpu_threshold; /* CPUs */
+	double avg_mem;	      /* bytes, mean over the window */
+	double mem_threshold; /* bytes */
+	uint64_t penalty_ms;  /* AUTO_PENALTY: its length */
 };
 
 struct policy_event {
@@ -141,6 +186,7 @@ struct policy_event {
 	double avg_cpu;	    /* THROTTLE_END: mean CPUs over the event */
 	double avg_percent; /* the same, in percent of the machine: the
 			       seed's throttleCPU "CPU" field */
+	struct policy_badness_figures bad;
 };
 
 typedef void (*policy_event_fn)(void *arg, const struct policy_event *ev);
@@ -223,6 +269,34 @@ void policy_penalty_end(struct policy_penalty *p);
 double policy_penalty_cap(const struct policy_penalty *p,
 			  const struct config_cpu *cpu, unsigned ncpu,
 			  double normal_cap);
+
+/* --- badness.c --- */
+
+/* The CPUs that count toward badness: use less what exempt commands used,
+ * that figure bounded to 0..use (it comes from a worker). */
+double policy_counted_cpu(double use, double exempt);
+
+/* The thresholds of a user, in CPUs and bytes (0: none): its users.d
+ * override, else the config's; a share is of its cap (the fixed one, else
+ * what max_percent gives one user alone) or of its memory limit. */
+double policy_cpu_threshold(const struct cgfair_config *cfg, unsigned ncpu,
+			    const struct policy_override *ovr);
+double policy_mem_threshold(const struct cgfair_config *cfg,
+			    const struct policy_override *ovr);
+
+/* One interval of the automatic penalty box for u (policy_step calls it
+ * after expiry and before the caps, so a new penalty bites at once). */
+void policy_badness_step(const struct cgfair_config *cfg,
+			 const struct policy_machine *m, struct policy_user *u,
+			 policy_event_fn emit, void *arg);
+
+/* The means over the window ending now (CPUs, bytes). */
+void policy_badness_means(const struct policy_badness *b,
+			  const struct config_penalty *cfg, int64_t now_ms,
+			  double *cpu, double *mem);
+
+/* An admin's forgive: score, tier and window back to nothing. */
+void policy_badness_forgive(struct policy_badness *b);
 
 /* --- memory.c --- */
 

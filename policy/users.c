@@ -78,6 +78,15 @@ static void take(struct policy_override *out, const struct config_override *o,
 	case CONFIG_OVR_SWAP_LIMIT:
 		out->swap_limit = o->swap_limit.bytes;
 		break;
+	case CONFIG_OVR_AUTO_PENALTY:
+		out->auto_penalty = o->auto_penalty;
+		break;
+	case CONFIG_OVR_PENALTY_CPU:
+		out->penalty_cpu = o->penalty_cpu;
+		break;
+	case CONFIG_OVR_PENALTY_MEM:
+		out->penalty_mem = o->penalty_mem;
+		break;
 	default:
 		out->exempt = o->exempt;
 		break;
@@ -140,11 +149,11 @@ void policy_resolve_user(const struct cgfair_config *cfg,
 			 matches_any(o->name, groups, ngroups))
 			pick_entry(&pk, o, false);
 	}
-	for (int k = 0; k < CONFIG_OVR_EXEMPT; k++) {
+	for (int k = 0; k < CONFIG_OVR_N; k++) {
 		const struct config_override *o =
 		    pk.user[k] != NULL ? pk.user[k] : pk.group[k];
 
-		if (o != NULL)
+		if (o != NULL && k != CONFIG_OVR_EXEMPT)
 			take(out, o, k);
 	}
 	out->exempt = resolve_exempt(cfg, &pk, user, groups, ngroups);
@@ -164,5 +173,11 @@ void policy_override_merge(struct policy_override *base,
 		base->swap_limit = top->swap_limit;
 	if (top->set & POLICY_OVR(CONFIG_OVR_EXEMPT))
 		base->exempt = top->exempt;
+	if (top->set & POLICY_OVR(CONFIG_OVR_AUTO_PENALTY))
+		base->auto_penalty = top->auto_penalty;
+	if (top->set & POLICY_OVR(CONFIG_OVR_PENALTY_CPU))
+		base->penalty_cpu = top->penalty_cpu;
+	if (top->set & POLICY_OVR(CONFIG_OVR_PENALTY_MEM))
+		base->penalty_mem = top->penalty_mem;
 	base->set |= top->set;
 }

@@ -8,6 +8,7 @@
  */
 #include "supervisor/control.h"
 #include "supervisor/backend.h"
+#include "supervisor/badness.h"
 #include "supervisor/cgfaird.h"
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
@@ -113,6 +114,12 @@ static void take_usage(const struct ipc_user_usage *e, uint64_t scan_cycle)
 	u->cpu_delta = u->cpu_known && total >= u->cpu_usec
 			   ? (int64_t)(total - u->cpu_usec)
 			   : -1;
+	/* the exempt counter goes back only when a scanner restarted: no
+	 * exempt time this once (it counts as the user's) */
+	u->exempt_delta = u->cpu_known && e->exempt_usec >= u->exempt_usec
+			      ? (int64_t)(e->exempt_usec - u->exempt_usec)
+			      : -1;
+	u->exempt_usec = e->exempt_usec;
 	u->cpu_usec = total;
 	u->cpu_known = true;
 	u->mem_bytes = e->mem_bytes;
@@ -147,6 +154,7 @@ static void collect(struct user *u, void *arg)
 	if (u->seen_cycle != s->scan_cycle) { /* its cgroup is gone */
 		u->nprocs = 0;
 		u->cpu_delta = -1;
+		u->exempt_delta = -1;
 	}
 	u->idle_cycles = u->nprocs ? 0 : u->idle_cycles + 1;
 	if (u->idle_cycles >= IDLE_REMOVE_CYCLES && s->nidle < 64)
@@ -159,12 +167,20 @@ static void collect(struct user *u, void *arg)
 		u->use_cores = NAN;
 	if (!u->ovr_resolved)
 		resolve_config_overrides(u);
+	/* as the scanner said; policy_counted_cpu() bounds it by the
+	 * cgroup's own figure */
+	double exempt = u->exempt_delta > 0 && s->wall_usec
+			    ? (double)u->exempt_delta / (double)s->wall_usec
+			    : 0;
 	*pu = (struct policy_user){.uid = u->uid,
 				   .cpu = u->use_cores,
+				   .cpu_exempt = exempt,
 				   .mem_usage = u->mem_bytes,
 				   .ovr = u->ovr,
 				   .st = u->pol};
 	runtime_overrides(u, pu);
+	const struct policy_badness *b = badness_find(u->uid);
+	pu->st.badness = b ? *b : (struct policy_badness){0};
 	s->u[s->n++] = u;
 }
 
@@ -221,6 +237,7 @@ static void apply(struct user *u, struct policy_user *pu)
 	/* the penalty is state.c's (loaded each cycle); kept here too so
 	 * that the user's row shows it */
 	u->pol = *st;
+	badness_put(u->uid, &st->badness);
 	changed = cap_permille(before.has_cap, before.cap) !=
 		      cap_permille(st->has_cap, st->cap) ||
 		  mem_or_none(before.has_mem, before.mem_limit) !=
@@ -239,6 +256,50 @@ static void apply(struct user *u, struct policy_user *pu)
 				       : "share of the active users",
 	};
 	event_emit(EVENT_LIMIT_CHANGE, &f);
+}
+
+static void badness_fields(struct event_fields *f,
+			   const struct policy_badness_figures *b)
+{
+	f->automatic = true;
+	f->badness = b->score;
+	f->tier = b->tier;
+	f->window_ms = b->window_ms;
+	f->cpu_avg = b->avg_cpu;
+	f->cpu_threshold = b->cpu_threshold;
+	f->mem_avg = b->avg_mem;
+	f->mem_threshold = b->mem_threshold;
+	f->penalty_ms = b->penalty_ms;
+}
+
+/* The badness score put the user in the box: the penalty goes where an
+ * admin's would (state.c), so that it is persisted and shown alike. */
+static void auto_penalty(const struct policy_event *ev, struct event_fields *f)
+{
+	struct runtime_override *o = state_get(ev->uid);
+
+	policy_penalty_start(&o->penalty, &conf()->penalty, ev->start_ms,
+			     ev->bad.penalty_ms);
+	o->penalty.automatic = true;
+	state_save();
+	f->until = (time_t)(o->penalty.expires_ms / 1000);
+	f->reason = "badness";
+	event_emit(EVENT_PENALTY_ON, f);
+}
+
+static void on_badness_event(const struct policy_event *ev)
+{
+	struct event_fields f = {.uid = ev->uid};
+
+	badness_fields(&f, &ev->bad);
+	if (ev->type == POLICY_EV_AUTO_PENALTY)
+		auto_penalty(ev, &f);
+	else
+		event_emit(ev->type == POLICY_EV_BADNESS_WARN
+			       ? EVENT_PENALTY_WARNING
+			       : EVENT_PENALTY_TIER,
+			   &f);
+	badness_save_soon();
 }
 
 static void on_policy_event(void *arg, const struct policy_event *ev)
@@ -270,6 +331,11 @@ static void on_policy_event(void *arg, const struct policy_event *ev)
 		f.reason = "expired";
 		event_emit(EVENT_PENALTY_OFF, &f);
 		break;
+	case POLICY_EV_BADNESS_WARN:
+	case POLICY_EV_AUTO_PENALTY:
+	case POLICY_EV_TIER_DOWN:
+		on_badness_event(ev);
+		break;
 	}
 }
 
@@ -293,6 +359,7 @@ static void step(uint64_t wall_usec, uint64_t scan_cycle)
 	}
 	free(s.pu);
 	free(s.u);
+	badness_tick(m.now_ms, cfg->penalty.window_ms);
 	for (size_t i = 0; i < s.nidle; i++)
 		user_remove(s.idle[i]); /* -EBUSY: kept, tried again */
 	supervisor_status("%u users, scan cycle %llu", users_count(),
@@ -367,6 +434,7 @@ void control_start(void)
 {
 	placement_set_usage_handler(on_users, on_done);
 	state_load(conf()->daemon.state_dir);
+	badness_load();
 	oom_marks_load(); /* before the first user is armed */
 	if (sd_event_add_time_relative(supervisor_event(), &timer,
 				       CLOCK_MONOTONIC, 0, 0, on_timer,
@@ -382,6 +450,7 @@ void control_stop(void)
 
 	timer = sd_event_source_disable_unref(timer);
 	oom_marks_flush();
+	badness_flush();
 	caps_cleanup(true); /* the subtree's parent is read-only without */
 	if (cfg->cpu.release_on_stop || cfg->memory.release_on_stop)
 		backend_release_all(!cfg->memory.release_on_stop);
@@ -467,6 +536,20 @@ int control_release(const struct admin *who, uid_t uid, char *msg, size_t len)
 		snprintf(msg, len, "uid %u released", (unsigned)uid);
 	}
 	return finish(who, uid, "release", r, msg, len);
+}
+
+int control_forgive(const struct admin *who, uid_t uid, char *msg, size_t len)
+{
+	bool had = badness_forget(uid);
+	int r = badness_flush() < 0 ? -EIO : 0;
+
+	snprintf(msg, len,
+		 r < 0 ? "uid %u forgiven, but the state file could not be "
+			 "written (see the log)"
+		 : had ? "uid %u: badness score and tier back to 0"
+		       : "uid %u has no badness score or tier",
+		 (unsigned)uid);
+	return finish(who, uid, "forgive", r, msg, len);
 }
 
 int control_limit_set(const struct admin *who, uid_t uid, int64_t cpu_permille,

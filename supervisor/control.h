@@ -29,6 +29,9 @@ struct admin {
 int control_penalty(const struct admin *who, uid_t uid, int64_t seconds,
 		    char *msg, size_t len);
 int control_release(const struct admin *who, uid_t uid, char *msg, size_t len);
+/* The automatic penalty box: uid's badness score and tier back to 0 (a
+ * penalty in force stays; release ends it). */
+int control_forgive(const struct admin *who, uid_t uid, char *msg, size_t len);
 /* cpu_permille: fixed cap in 1/1000 of a CPU, 0 removes it, -1 unchanged;
  * mem_bytes: memory limit, 0 back to the default, -1 unchanged */
 int control_limit_set(const struct admin *who, uid_t uid, int64_t cpu_permille,

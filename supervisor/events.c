@@ -62,6 +62,11 @@ static const struct type_info types[EVENT_TYPE_COUNT] = {
     [EVENT_CONFIG_RELOAD] = {"config_reload",
 			     "94f85df081a1475088424ca039a95c68", LOG_NOTICE,
 			     NULL},
+    [EVENT_PENALTY_WARNING] = {"penalty_warning",
+			       "a5944d8ed692431abbed59c6914693a9", LOG_NOTICE,
+			       NULL},
+    [EVENT_PENALTY_TIER] = {"penalty_tier", "09a7609595514228b6ef5e81b609ba76",
+			    LOG_INFO, NULL},
 };
 
 static struct {
@@ -298,10 +303,63 @@ static void msg_admin(const struct event_fields *f, const char *who, char *buf,
 		 f->uid ? who : "", f->status ? strerror(f->status) : "done");
 }
 
+/* "CPU 1.80 (threshold 1.00), memory 2.0G (threshold 1.0G) over the
+ * last 300 s": the figures behind an automatic action. */
+static void badness_figures(const struct event_fields *f, char *buf, size_t len)
+{
+	int n =
+	    snprintf(buf, len, "CPU %.2f (threshold %s%.2f)", f->cpu_avg,
+		     f->cpu_threshold > 0 ? "" : "none, ", f->cpu_threshold);
+
+	if (n > 0 && (size_t)n < len && f->mem_threshold > 0)
+		n += snprintf(buf + n, len - (size_t)n,
+			      ", memory %.0f MiB (threshold %.0f MiB)",
+			      f->mem_avg / 1048576, f->mem_threshold / 1048576);
+	if (n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " over the last %llu s",
+			 (unsigned long long)(f->window_ms / 1000));
+}
+
+static void msg_penalty_on(const struct event_fields *f, const char *who,
+			   char *buf, size_t len)
+{
+	char until[32], fig[200];
+
+	fmt_seed_time(f->until, until, sizeof(until));
+	if (!f->automatic) {
+		snprintf(buf, len, "%s put in the penalty box until %s", who,
+			 f->until ? until : "released");
+		return;
+	}
+	badness_figures(f, fig, sizeof(fig));
+	snprintf(buf, len,
+		 "%s put in the penalty box until %s by the badness score "
+		 "(%.0f, tier %u): %s",
+		 who, until, f->badness, (unsigned)f->tier, fig);
+}
+
+static void msg_badness(enum event_type t, const struct event_fields *f,
+			const char *who, char *buf, size_t len)
+{
+	char fig[200];
+
+	badness_figures(f, fig, sizeof(fig));
+	if (t == EVENT_PENALTY_WARNING)
+		snprintf(buf, len,
+			 "%s: badness %.0f of 100, %s; at 100 the penalty "
+			 "box follows",
+			 who, f->badness, fig);
+	else
+		snprintf(buf, len,
+			 "%s: penalty tier back to %u after a time without a "
+			 "penalty",
+			 who, (unsigned)f->tier);
+}
+
 static void default_message(enum event_type t, const struct event_fields *f,
 			    const char *name, char *buf, size_t len)
 {
-	char who[128], until[32];
+	char who[128];
 
 	snprintf(who, sizeof(who), "user %s (uid %u)", name, (unsigned)f->uid);
 	switch (t) {
@@ -322,9 +380,11 @@ static void default_message(enum event_type t, const struct event_fields *f,
 		msg_oom(f, who, buf, len);
 		break;
 	case EVENT_PENALTY_ON:
-		fmt_seed_time(f->until, until, sizeof(until));
-		snprintf(buf, len, "%s put in the penalty box until %s", who,
-			 f->until ? until : "released");
+		msg_penalty_on(f, who, buf, len);
+		break;
+	case EVENT_PENALTY_WARNING:
+	case EVENT_PENALTY_TIER:
+		msg_badness(t, f, who, buf, len);
 		break;
 	case EVENT_PENALTY_OFF:
 		snprintf(buf, len, "%s out of the penalty box", who);
@@ -389,6 +449,24 @@ static void add_oom(json_object *o, const struct event_fields *f)
 	add_str(o, "memcg", f->memcg && f->memcg[0] ? f->memcg : NULL);
 }
 
+static void add_badness(json_object *o, const struct event_fields *f)
+{
+	json_object_object_add(o, "automatic", json_object_new_boolean(1));
+	add_double(o, "badness", f->badness, 1);
+	add_int(o, "tier", f->tier);
+	add_int(o, "window_s", (int64_t)(f->window_ms / 1000));
+	add_double(o, "cpu_avg", f->cpu_avg, 3);
+	if (f->cpu_threshold > 0)
+		add_double(o, "cpu_threshold", f->cpu_threshold, 3);
+	else
+		json_object_object_add(o, "cpu_threshold", NULL);
+	add_int(o, "memory_avg", (int64_t)f->mem_avg);
+	if (f->mem_threshold > 0)
+		add_int(o, "memory_threshold", (int64_t)f->mem_threshold);
+	else
+		json_object_object_add(o, "memory_threshold", NULL);
+}
+
 static void add_type_fields(json_object *o, enum event_type t,
 			    const struct event_fields *f)
 {
@@ -420,6 +498,15 @@ static void add_type_fields(json_object *o, enum event_type t,
 			add_time(o, "until", f->until);
 		else
 			json_object_object_add(o, "until", NULL);
+		if (f->automatic) {
+			add_badness(o, f);
+			add_int(o, "duration_s",
+				(int64_t)(f->penalty_ms / 1000));
+		}
+		break;
+	case EVENT_PENALTY_WARNING:
+	case EVENT_PENALTY_TIER:
+		add_badness(o, f);
 		break;
 	case EVENT_ADMIN_ACTION:
 		add_int(o, "client_uid", f->client_uid);

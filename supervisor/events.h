@@ -25,7 +25,9 @@ enum event_type {
 	EVENT_PENALTY_OFF,	/* ... and came out */
 	EVENT_ADMIN_ACTION,	/* a state-changing request from a client */
 	EVENT_WORKER_RESTART,	/* a worker died and is being restarted */
-	EVENT_CONFIG_RELOAD, /* the configuration was (or was not) reloaded */
+	EVENT_CONFIG_RELOAD,   /* the configuration was (or was not) reloaded */
+	EVENT_PENALTY_WARNING, /* a user's badness score passed warn_at */
+	EVENT_PENALTY_TIER,    /* a user's penalty tier fell back a step */
 	EVENT_TYPE_COUNT
 };
 
@@ -65,6 +67,18 @@ struct event_fields {
 
 	/* EVENT_PENALTY_ON */
 	time_t until; /* CLOCK_REALTIME seconds, 0: no end */
+
+	/* EVENT_PENALTY_ON given by the badness score (automatic set),
+	 * EVENT_PENALTY_WARNING, EVENT_PENALTY_TIER: the figures behind it */
+	bool automatic;
+	double badness;	      /* the score, 0..100 */
+	uint32_t tier;	      /* after the action */
+	uint64_t window_ms;   /* the means are over this */
+	double cpu_avg;	      /* CPUs counted, mean over the window */
+	double cpu_threshold; /* CPUs; 0: none */
+	double mem_avg;	      /* bytes, mean over the window */
+	double mem_threshold; /* bytes; 0: none */
+	uint64_t penalty_ms;  /* PENALTY_ON: its length */
 
 	/* EVENT_ADMIN_ACTION (uid: the target, 0 when none) */
 	uid_t client_uid;

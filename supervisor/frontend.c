@@ -15,6 +15,7 @@
  */
 #include "common/peer.h"
 #include "supervisor/frontend.h"
+#include "supervisor/badness.h"
 #include "supervisor/backend.h"
 #include "supervisor/cgfaird.h"
 #include "supervisor/conf.h"
@@ -300,6 +301,8 @@ static uint32_t row_flags(const struct user *u,
 	/* the penalty lives in state.c, which survives restarts */
 	if (o && o->penalty.on)
 		f |= STATE_PENALTY;
+	if (o && o->penalty.on && o->penalty.automatic)
+		f |= STATE_AUTO;
 	if ((o && (o->cpu_permille > 0 || o->mem_bytes > 0)) ||
 	    (u->ovr.set & (POLICY_OVR(CONFIG_OVR_CPU_CAP) |
 			   POLICY_OVR(CONFIG_OVR_MEMORY_LIMIT))))
@@ -310,6 +313,7 @@ static uint32_t row_flags(const struct user *u,
 void frontend_user_changed(const struct user *u)
 {
 	const struct runtime_override *o = state_find(u->uid);
+	const struct policy_badness *b = badness_find(u->uid);
 	const struct policy_state *p = &u->pol;
 	struct ipc_user_state r = {
 	    .uid = u->uid,
@@ -331,6 +335,10 @@ void frontend_user_changed(const struct user *u)
 
 	if (o && o->penalty.on && o->penalty.expires_ms > 0)
 		r.penalty_until = (uint64_t)(o->penalty.expires_ms / 1000);
+	if (b) {
+		r.badness_tenths = (uint32_t)lround(b->score * 10);
+		r.tier = b->tier;
+	}
 	snprintf(r.name, sizeof(r.name), "%s", u->name);
 	frontend_row(&r);
 }
@@ -517,7 +525,8 @@ static const char *op_name(uint32_t op)
 	static const char *const names[] = {
 	    [CLIENT_PENALTY] = "penalty", [CLIENT_RELEASE] = "release",
 	    [CLIENT_LIMIT_SET] = "limit", [CLIENT_LIMIT_CLEAR] = "limit-clear",
-	    [CLIENT_RELOAD] = "reload",	  [CLIENT_CONFIG] = "config"};
+	    [CLIENT_RELOAD] = "reload",	  [CLIENT_CONFIG] = "config",
+	    [CLIENT_FORGIVE] = "forgive"};
 	return op < sizeof(names) / sizeof(names[0]) && names[op] ? names[op]
 								  : "?";
 }
@@ -592,6 +601,9 @@ static int decide(const struct ipc_client_request *rq, const struct ucred *cr,
 		break;
 	case CLIENT_RELOAD:
 		r = control_reload(&who, msg, len);
+		break;
+	case CLIENT_FORGIVE:
+		r = control_forgive(&who, rq->uid, msg, len);
 		break;
 	}
 	log_info("uid %u pid %d: %s uid %u: %s", (unsigned)cr->uid,

@@ -6,6 +6,7 @@ CGFAIRD_SRCS += supervisor/users.c $(BACKEND_SRCS)
 CGFAIRD_SRCS += supervisor/placement.c
 CGFAIRD_SRCS += supervisor/events.c supervisor/oom.c supervisor/oom_marks.c
 CGFAIRD_SRCS += supervisor/conf.c supervisor/state.c supervisor/control.c \
+	supervisor/badness.c \
 	supervisor/settings.c $(POLICY_SRCS)
 CGFAIRD_SRCS += supervisor/frontend.c
 

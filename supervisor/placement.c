@@ -255,6 +255,8 @@ static void send_setup(struct worker *w)
 	for (size_t i = 0; i < params.nexempt; i++)
 		s.exempt[i] = (uint32_t)params.exempt[i];
 	worker_tell(w, IPC_SCAN_SETUP, &s, sizeof(s), NULL, 0);
+	worker_tell(w, IPC_SCAN_COMMANDS, &params.commands,
+		    sizeof(params.commands), NULL, 0);
 }
 
 static int tell_sweep(struct worker *w)

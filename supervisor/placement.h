@@ -25,6 +25,8 @@ struct placement_params {
 	uint64_t sweep_interval_usec; /* safety-net /proc sweep (60 s) */
 	size_t nexempt;		      /* exempt uids (users, group members) */
 	uid_t exempt[IPC_EXEMPT_MAX];
+	/* [penalty] exempt_commands, for the scanner (none without auto) */
+	struct ipc_scan_commands commands;
 };
 
 void placement_defaults(struct placement_params *p);

@@ -8,6 +8,7 @@
 #include "common/log.h"
 
 #include <grp.h>
+#include <stdio.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,23 @@ static void exempt_groups(const struct config_list *l,
 	}
 }
 
+_Static_assert(IPC_COMM_MAX == CONFIG_COMM_MAX, "process names");
+_Static_assert(IPC_COMMANDS_MAX == CONFIG_COMMANDS_MAX, "exempt_commands");
+
+/* The scanner walks /proc for them every interval: only when they
+ * matter, with the automatic penalty box on. */
+static void exempt_commands(const struct cgfair_config *c,
+			    struct ipc_scan_commands *out)
+{
+	const struct config_list *l = &c->penalty.exempt_commands;
+
+	memset(out, 0, sizeof(*out));
+	if (!c->penalty.automatic)
+		return;
+	for (size_t i = 0; i < l->n && i < IPC_COMMANDS_MAX; i++)
+		snprintf(out->name[out->count++], IPC_COMM_MAX, "%s", l->v[i]);
+}
+
 void settings_placement(const struct cgfair_config *c,
 			struct placement_params *out)
 {
@@ -112,6 +130,7 @@ void settings_placement(const struct cgfair_config *c,
 	exempt_users(&c->users.exempt_users, out);
 	exempt_groups(&c->users.exempt_groups, out);
 	add_uid(out, CONFIG_UID_NOBODY);
+	exempt_commands(c, &out->commands);
 }
 
 void settings_oom(const struct cgfair_config *c, struct oom_settings *out)

@@ -77,6 +77,17 @@ static bool get_int(json_object *o, const char *key, int64_t min, int64_t *out)
 	return *out >= min;
 }
 
+static bool get_bool(json_object *o, const char *key, bool *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v))
+		return true; /* absent (files before the automatic box) */
+	if (!json_object_is_type(v, json_type_boolean))
+		return false;
+	*out = json_object_get_boolean(v);
+	return true;
+}
+
 static bool get_fraction(json_object *o, const char *key, double *out)
 {
 	json_object *v;
@@ -108,7 +119,7 @@ static bool load_penalty(json_object *e, struct policy_penalty *p)
 	    !get_fraction(pen, "fraction", &p->fraction) || p->fraction == 0)
 		return false;
 	p->mode = mode ? CONFIG_PENALTY_LOCKED : CONFIG_PENALTY_ACTIVE;
-	return true;
+	return get_bool(pen, "automatic", &p->automatic);
 }
 
 static bool load_entry(json_object *e)
@@ -204,6 +215,9 @@ static json_object *penalty_json(const struct policy_penalty *p)
 	    o, "locked", json_object_new_int(p->mode == CONFIG_PENALTY_LOCKED));
 	json_object_object_add(o, "fraction",
 			       json_object_new_double(p->fraction));
+	if (p->automatic)
+		json_object_object_add(o, "automatic",
+				       json_object_new_boolean(true));
 	return o;
 }
 

@@ -22,10 +22,12 @@ struct user {
 	uint64_t moved; /* processes moved into the cgroup so far */
 
 	/* usage and limits (control.c) */
-	uint64_t cpu_usec; /* last cumulative CPU time seen (cgroup plus
-			      processes not yet placed) */
-	bool cpu_known;	   /* cpu_usec holds a sample */
-	int64_t cpu_delta; /* usec used in the last cycle, -1: unknown */
+	uint64_t cpu_usec;    /* last cumulative CPU time seen (cgroup plus
+				 processes not yet placed) */
+	bool cpu_known;	      /* cpu_usec holds a sample */
+	int64_t cpu_delta;    /* usec used in the last cycle, -1: unknown */
+	uint64_t exempt_usec; /* the scanner's exempt-commands counter */
+	int64_t exempt_delta; /* its growth in the last cycle, -1: none */
 	uint64_t mem_bytes;
 	uint64_t mem_cache;
 	uint32_t nprocs;

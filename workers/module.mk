@@ -1,6 +1,7 @@
 WORKER_COMMON_SRCS := workers/worker.c workers/sandbox.c ipc/ipc.c \
 	$(COMMON_SRCS)
 SCANNER_SRCS += workers/scanner/main.c workers/scanner/parse.c \
+	workers/scanner/commands.c \
 	workers/scanner/read.c workers/scanner/cgstat.c \
 	workers/scanner/pending.c workers/scanner/scan.c \
 	workers/scanner/connector.c

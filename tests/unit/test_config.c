@@ -171,6 +171,14 @@ static void test_defaults(void **state)
 	assert_int_equal(c.penalty.timeout_ms, 3600000);
 	assert_int_equal(c.penalty.mode, CONFIG_PENALTY_ACTIVE);
 	assert_near(c.penalty.fraction, 0.30, 1e-12);
+	assert_false(c.penalty.automatic);
+	assert_int_equal(c.penalty.window_ms, 300000);
+	assert_near(c.penalty.cpu_threshold.share, 0.5, 1e-12);
+	assert_near(c.penalty.warn_at, 50, 1e-12);
+	assert_int_equal(c.penalty.tiers.n, 3);
+	assert_int_equal(c.penalty.tiers.ms[1], 3600000);
+	assert_int_equal(c.penalty.forgive_ms, 3 * 3600000);
+	assert_int_equal(c.penalty.exempt_commands.n, 0);
 	assert_int_equal(c.oom.watchers, 2);
 	assert_true(c.oom.kmsg_detail);
 	assert_string_equal(c.socket.path, "/run/cgfair/cgfair.sock");
@@ -232,6 +240,16 @@ static const char full_config[] = "# every key, none at its default\n"
 				  "timeout = 1h30m\n"
 				  "mode = locked\n"
 				  "fraction = 0.2\n"
+				  "auto = yes\n"
+				  "window = 2m\n"
+				  "rise = 20m\n"
+				  "decay = 2.5\n"
+				  "cpu_threshold = 1.5 cpus\n"
+				  "memory_threshold = 3G\n"
+				  "warn_at = 60\n"
+				  "tiers = 10m 1h, 1d\n"
+				  "forgive = 6h\n"
+				  "exempt_commands = cc1, g++ rsync\n"
 				  "[oom]\n"
 				  "watchers = 4\n"
 				  "kmsg_detail = off\n"
@@ -250,7 +268,10 @@ static const char full_config[] = "# every key, none at its default\n"
 				  "system_name = The Big Box\n"
 				  "[user:dave]\n"
 				  "cpu_cap = 150%\n"
-				  "memory_limit = 10%\n";
+				  "memory_limit = 10%\n"
+				  "auto_penalty = no\n"
+				  "penalty_cpu_threshold = 75%\n"
+				  "penalty_memory_threshold = none\n";
 
 static void test_every_key(void **state)
 {
@@ -287,6 +308,23 @@ static void test_every_key(void **state)
 	assert_int_equal(c.penalty.timeout_ms, 5400000);
 	assert_int_equal(c.penalty.mode, CONFIG_PENALTY_LOCKED);
 	assert_near(c.penalty.fraction, 0.2, 1e-12);
+	assert_true(c.penalty.automatic);
+	assert_int_equal(c.penalty.window_ms, 120000);
+	assert_int_equal(c.penalty.rise_ms, 1200000);
+	assert_near(c.penalty.decay, 2.5, 1e-12);
+	assert_near(c.penalty.cpu_threshold.amount, 1.5, 1e-12);
+	assert_near(c.penalty.cpu_threshold.share, 0, 0);
+	assert_near(c.penalty.mem_threshold.amount, 3.0 * GIB, 1);
+	assert_near(c.penalty.warn_at, 60, 1e-12);
+	assert_int_equal(c.penalty.tiers.n, 3);
+	assert_int_equal(c.penalty.tiers.ms[2], 86400000);
+	assert_int_equal(c.penalty.forgive_ms, 6 * 3600000);
+	assert_int_equal(c.penalty.exempt_commands.n, 3);
+	assert_string_equal(c.penalty.exempt_commands.v[1], "g++");
+	assert_false(c.overrides[0].auto_penalty);
+	assert_near(c.overrides[0].penalty_cpu.share, 0.75, 1e-12);
+	assert_near(c.overrides[0].penalty_mem.amount, 0, 0);
+	assert_near(c.overrides[0].penalty_mem.share, 0, 0);
 	assert_int_equal(c.oom.watchers, 4);
 	assert_false(c.oom.kmsg_detail);
 	assert_string_equal(c.socket.path, "/run/x.sock");
@@ -357,6 +395,23 @@ struct error_case {
 };
 
 static const struct error_case error_cases[] = {
+    {"[penalty]\ntiers = 30m, soon\n",
+     "test.conf:2: [penalty] tiers: expected a duration like 5s, 10m, 1h30m"},
+    {"[penalty]\ntiers = ,\n",
+     "test.conf:2: [penalty] tiers: at least one duration is needed"},
+    {"[penalty]\ncpu_threshold = 150%\n",
+     "test.conf:2: [penalty] cpu_threshold: value 150% out of range "
+     "(1%..100%, or none)"},
+    {"[penalty]\nmemory_threshold = 10K\n",
+     "test.conf:2: [penalty] memory_threshold: value 10K is below 1M"},
+    {"[penalty]\nexempt_commands = /usr/bin/gcc\n",
+     "test.conf:2: [penalty] exempt_commands: a process name, not a path, "
+     "is expected"},
+    {"[penalty]\nexempt_commands = a_name_of_sixteen\n",
+     "test.conf:2: [penalty] exempt_commands: a process name is at most 15 "
+     "characters (the kernel's comm)"},
+    {"[penalty]\nwarn_at = 0\n",
+     "test.conf:2: [penalty] warn_at: value 0 out of range (1..100)"},
     /* unknown section: once, at its header, however many keys */
     {"[cpu]\nmode = fair\n[bogus]\na = 1\nb = 2\n",
      "test.conf:3: [bogus]: unknown section"},

@@ -251,6 +251,65 @@ static void test_throttle_records(void **state)
 	free(s);
 }
 
+/* Automatic actions name the figures that led to them. */
+static void test_badness_records(void **state)
+{
+	struct event_fields f = {.uid = 1000,
+				 .user = "bob",
+				 .until = 1700001800,
+				 .reason = "badness",
+				 .automatic = true,
+				 .badness = 100,
+				 .tier = 2,
+				 .window_ms = 300000,
+				 .cpu_avg = 14.4,
+				 .cpu_threshold = 7.2,
+				 .mem_avg = 1 << 30,
+				 .penalty_ms = 3600000};
+	static const enum event_type types[] = {
+	    EVENT_PENALTY_ON, EVENT_PENALTY_WARNING, EVENT_PENALTY_TIER};
+	json_object *v;
+	(void)state;
+
+	for (size_t i = 0; i < 3; i++) {
+		char *s = event_format_json(types[i], &f, t0);
+		json_object *o = parse(s);
+
+		assert_false(has(o, "TYPE"));
+		assert_true(json_object_object_get_ex(o, "automatic", &v));
+		assert_true(json_object_get_boolean(v));
+		assert_true(json_object_object_get_ex(o, "cpu_avg", &v));
+		assert_true(json_object_get_double(v) > 14.3);
+		assert_true(json_object_object_get_ex(o, "cpu_threshold", &v));
+		assert_true(json_object_get_double(v) > 7.1);
+		assert_true(json_object_object_get_ex(o, "window_s", &v));
+		assert_int_equal(json_object_get_int(v), 300);
+		assert_true(json_object_object_get_ex(o, "tier", &v));
+		assert_int_equal(json_object_get_int(v), 2);
+		/* no memory threshold: null, not 0 */
+		assert_true(
+		    json_object_object_get_ex(o, "memory_threshold", &v));
+		assert_null(v);
+		if (types[i] != EVENT_PENALTY_TIER)
+			assert_non_null(strstr(str(o, "message"), "7.20"));
+		if (types[i] == EVENT_PENALTY_ON) {
+			assert_true(
+			    json_object_object_get_ex(o, "duration_s", &v));
+			assert_int_equal(json_object_get_int(v), 3600);
+		}
+		json_object_put(o);
+		free(s);
+	}
+	/* an admin's penalty has none of them */
+	f.automatic = false;
+	char *s = event_format_json(EVENT_PENALTY_ON, &f, t0);
+	json_object *o = parse(s);
+	assert_false(has(o, "automatic"));
+	assert_false(has(o, "cpu_avg"));
+	json_object_put(o);
+	free(s);
+}
+
 static void test_every_type(void **state)
 {
 	struct event_fields f = {.uid = 1000,
@@ -442,6 +501,7 @@ int main(void)
 	    cmocka_unit_test(test_oom_record),
 	    cmocka_unit_test(test_oom_no_detail),
 	    cmocka_unit_test(test_throttle_records),
+	    cmocka_unit_test(test_badness_records),
 	    cmocka_unit_test(test_every_type),
 	    cmocka_unit_test(test_sanitize),
 	    cmocka_unit_test(test_user_table_name),

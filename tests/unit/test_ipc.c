@@ -209,6 +209,12 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 		m->u.stray_proc.uid = 1001;
 		m->u.stray_proc.start_time = 777;
 		break;
+	case IPC_SCAN_COMMANDS:
+		m->u.scan_commands.count = IPC_COMMANDS_MAX;
+		for (uint32_t i = 0; i < IPC_COMMANDS_MAX; i++)
+			fill_str(m->u.scan_commands.name[i],
+				 sizeof(m->u.scan_commands.name[i]), 'c');
+		break;
 	case IPC_OOM_ARM:
 		m->u.oom_arm.uid = 1002;
 		m->u.oom_arm.kind = nfds == 2 ? OOM_V1_EVENTFD : OOM_V2_EVENTS;
@@ -868,6 +874,12 @@ static void test_invalid_values(void **state)
 	BAD(IPC_SCAN_USERS, scan_users.count, UINT32_MAX);
 	GOOD(IPC_SCAN_USERS, scan_users.count, 0);
 
+	BAD(IPC_SCAN_COMMANDS, scan_commands.count, IPC_COMMANDS_MAX + 1);
+	BAD(IPC_SCAN_COMMANDS, scan_commands.reserved, 1);
+	BAD(IPC_SCAN_COMMANDS, scan_commands.name[3][0], 0); /* empty */
+	GOOD(IPC_SCAN_COMMANDS, scan_commands.count, 3);
+	GOOD(IPC_SCAN_COMMANDS, scan_commands.count, 0);
+
 	BAD(IPC_OOM_ARM, oom_arm.kind, 0);
 	BAD(IPC_OOM_ARM, oom_arm.kind, OOM_V2_EVENTS + 1);
 	BAD(IPC_OOM_ARM, oom_arm.kind, UINT32_MAX);
@@ -885,7 +897,7 @@ static void test_invalid_values(void **state)
 	BAD(IPC_LISTEN, listen_setup.subscriber_backlog, 0);
 
 	BAD(IPC_CLIENT_REQUEST, client_request.op, 0);
-	BAD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_CONFIG + 1);
+	BAD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_FORGIVE + 1);
 	BAD(IPC_CLIENT_REQUEST, client_request.op, UINT32_MAX);
 	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_PENALTY);
 	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_RELOAD);

@@ -679,6 +679,53 @@ static void test_cycle(void **state)
 	free_scanner(&s);
 }
 
+/* [penalty] exempt_commands: the CPU of processes with a listed comm, per
+ * managed uid, as a counter that only grows; an exited process keeps what
+ * was counted; a reused pid starts again; other names, unmanaged uids and
+ * a comm that only looks like a listed one count nothing. */
+static void test_exempt_commands(void **state)
+{
+	struct ipc_scan_commands cmds = {.count = 2};
+	const char *in =
+	    "4:memory:/cgfair/user-1000\n3:cpu:/cgfair/user-1000\n";
+	struct scanner s;
+	const struct ipc_user_usage *u;
+	(void)state;
+
+	strcpy(cmds.name[0], "cc1");
+	strcpy(cmds.name[1], "rsync");
+	fake_user_cg(1000, 5000000000ULL, 4096, "1\n2\n");
+	make_scanner(&s);
+	fake_proc(10, "cc1", 1000, 100, 5, in);
+	fake_proc(11, "rsync", 1000, 50, 6, in);
+	fake_proc(12, "spin", 1000, 400, 7, in);
+	fake_proc(13, "cc1 x", 1000, 70, 8, in);
+	fake_proc(14, "cc1", 500, 90, 9, "4:memory:/\n3:cpu:/\n");
+	commands_set(&cmds);
+	scan_cycle(&s, 1, 0);
+	u = sent_user(1000);
+	assert_non_null(u);
+	assert_int_equal(u->exempt_usec, 1500000); /* 150 ticks */
+	/* grows by what each used since; an exit keeps the count */
+	fake_proc(10, "cc1", 1000, 130, 5, in);
+	gone_proc(11);
+	nsent = 0;
+	scan_cycle(&s, 2, 0);
+	assert_int_equal(sent_user(1000)->exempt_usec, 1800000);
+	/* pid 10 reused by another cc1: all of its time is new */
+	fake_proc(10, "cc1", 1000, 20, 99, in);
+	nsent = 0;
+	scan_cycle(&s, 3, 0);
+	assert_int_equal(sent_user(1000)->exempt_usec, 2000000);
+	/* no commands: nothing walked, the counter stays */
+	commands_set(&(struct ipc_scan_commands){0});
+	fake_proc(10, "cc1", 1000, 80, 99, in);
+	nsent = 0;
+	scan_cycle(&s, 4, 0);
+	assert_int_equal(sent_user(1000)->exempt_usec, 2000000);
+	free_scanner(&s);
+}
+
 /* The subtree's own counter (v1: ns), as the kernel would sum it. */
 static void fake_root_ns(unsigned long long ns)
 {
@@ -920,6 +967,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_list_users, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_pending_table, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_exempt_commands, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_cycle, setup_tmp,
 					    teardown_tmp),

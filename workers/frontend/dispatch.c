@@ -158,6 +158,9 @@ static void build_ops(struct client *c, const struct fe_request *req,
 	case FE_RELEASE:
 		add_op(c, CLIENT_RELEASE, uid);
 		break;
+	case FE_FORGIVE:
+		add_op(c, CLIENT_FORGIVE, uid);
+		break;
 	case FE_LIMIT:
 		r = add_op(c, CLIENT_LIMIT_SET, uid);
 		r->cpu_permille = req->cpu_permille;

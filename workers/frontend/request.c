@@ -308,6 +308,7 @@ static const struct cmd_spec specs[] = {
     {"events", FE_EVENTS, 0, 0},
     {"penalty", FE_PENALTY, K_TARGET | K_SECONDS, K_TARGET},
     {"release", FE_RELEASE, K_TARGET, K_TARGET},
+    {"forgive", FE_FORGIVE, K_TARGET, K_TARGET},
     {"limit", FE_LIMIT, K_TARGET | K_CPU | K_MEMORY, K_TARGET},
     {"limit-clear", FE_LIMIT_CLEAR, K_TARGET, K_TARGET},
     {"reload", FE_RELOAD, 0, 0},
@@ -318,8 +319,8 @@ static const struct cmd_spec specs[] = {
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
 #define COMMAND_LIST                                                           \
-	"status, events, penalty, release, limit, limit-clear, reload, "       \
-	"config, metrics, version"
+	"status, events, penalty, release, forgive, limit, limit-clear, "      \
+	"reload, config, metrics, version"
 
 const char *fe_cmd_name(enum fe_cmd cmd)
 {
@@ -342,8 +343,9 @@ const char *fe_cmd_name(enum fe_cmd cmd)
 
 bool fe_cmd_changes_state(enum fe_cmd cmd)
 {
-	return cmd == FE_PENALTY || cmd == FE_RELEASE || cmd == FE_LIMIT ||
-	       cmd == FE_LIMIT_CLEAR || cmd == FE_RELOAD || cmd == FE_SEED_SET;
+	return cmd == FE_PENALTY || cmd == FE_RELEASE || cmd == FE_FORGIVE ||
+	       cmd == FE_LIMIT || cmd == FE_LIMIT_CLEAR || cmd == FE_RELOAD ||
+	       cmd == FE_SEED_SET;
 }
 
 static const char *json_type_desc(json_object *v)

@@ -28,6 +28,7 @@ enum fe_cmd {
 	FE_CONFIG,
 	FE_METRICS,
 	FE_VERSION,
+	FE_FORGIVE,
 	/* the seed's text commands */
 	FE_SEED_HELP,
 	FE_SEED_LIST,

@@ -59,6 +59,9 @@ static bool scanner_handle(sd_event *event, struct ipc_msg *msg)
 	case IPC_SWEEP_REQUEST:
 		scanner_sweep(&sc);
 		return true;
+	case IPC_SCAN_COMMANDS:
+		commands_set(&msg->u.scan_commands);
+		return true;
 	default:
 		return false;
 	}

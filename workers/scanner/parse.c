@@ -82,6 +82,35 @@ int parse_stat(const char *buf, struct proc_info *pi)
 	return 0;
 }
 
+/* A /proc entry that is a process: a pid in decimal. */
+bool parse_pid_name(const char *name, pid_t *pid)
+{
+	uint64_t v;
+	char *end;
+
+	if (parse_u64(name, &end, &v) < 0 || *end || v == 0 || v > INT32_MAX)
+		return false;
+	*pid = (pid_t)v;
+	return true;
+}
+
+/* The comm field (2) of /proc/PID/stat: what is between the first '('
+ * and the last ')'. Longer than the kernel's 15 bytes: malformed. */
+int parse_stat_comm(const char *buf, char *comm, size_t size)
+{
+	const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+	size_t len;
+
+	if (!open || !close || close < open)
+		return -EINVAL;
+	len = (size_t)(close - open - 1);
+	if (len >= size)
+		return -ERANGE;
+	memcpy(comm, open + 1, len);
+	comm[len] = '\0';
+	return 0;
+}
+
 /* The real uid: the first number of the "Uid:" line. */
 int parse_status_uid(const char *buf, uid_t *uid)
 {

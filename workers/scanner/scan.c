@@ -130,17 +130,6 @@ void scanner_fork(struct scanner *s, pid_t parent, pid_t child)
 		scanner_check(s, child);
 }
 
-static bool is_pid_name(const char *name, pid_t *pid)
-{
-	uint64_t v;
-	char *end;
-
-	if (parse_u64(name, &end, &v) < 0 || *end || v == 0 || v > INT32_MAX)
-		return false;
-	*pid = (pid_t)v;
-	return true;
-}
-
 /* Every process, at start, periodically and after lost events. */
 void scanner_sweep(struct scanner *s)
 {
@@ -156,7 +145,7 @@ void scanner_sweep(struct scanner *s)
 			struct dirent64 *e = (struct dirent64 *)(buf + off);
 			pid_t pid;
 			off += e->d_reclen;
-			if (is_pid_name(e->d_name, &pid)) {
+			if (parse_pid_name(e->d_name, &pid)) {
 				check_pid(s, pid, true);
 				n++;
 			}
@@ -302,6 +291,7 @@ static int read_users(struct cycle *c, const struct ipc_scan_request *r)
 		}
 		u->extra_usec =
 		    ticks_usec(c->s, u->extra_usec + retired_ticks(u->uid));
+		u->exempt_usec = ticks_usec(c->s, commands_ticks(u->uid));
 	}
 	c->nread = p.nread;
 	free(cg);
@@ -376,6 +366,7 @@ void scanner_cycle(struct scanner *s, const struct ipc_scan_request *r)
 	d.mono_usec = clock_usec(CLOCK_MONOTONIC);
 	if (s->configured) {
 		open_roots(s);
+		commands_walk(s->procfd, &s->m);
 		if (collect_users(&c) == 0 && read_users(&c, r) == 0) {
 			send_users(&c, r->cycle);
 			d.nusers = (uint32_t)c.nusers;

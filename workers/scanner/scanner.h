@@ -49,6 +49,8 @@ enum place {
 int parse_u64(const char *s, char **end, uint64_t *v);
 int parse_stat(const char *buf, struct proc_info *pi);
 int parse_status_uid(const char *buf, uid_t *uid);
+int parse_stat_comm(const char *buf, char *comm, size_t size);
+bool parse_pid_name(const char *name, pid_t *pid);
 enum place parse_cgroup(const char *buf, const struct match *m, uid_t uid);
 int parse_key_u64(const char *buf, const char *key, uint64_t *v);
 int parse_cpu_list(const char *buf, uint32_t *count);
@@ -118,6 +120,15 @@ void pending_foreach(bool (*fn)(struct pending *p, void *arg), void *arg);
 uint64_t retired_ticks(uid_t uid);
 void retired_foreach(void (*fn)(uid_t uid, void *arg), void *arg);
 void retired_forget(bool (*keep)(uid_t uid, void *arg), void *arg);
+
+/* commands.c: the CPU of [penalty] exempt_commands, per managed uid: a
+ * counter per uid that only grows (the supervisor takes differences). */
+void commands_set(const struct ipc_scan_commands *m);
+/* One walk of /proc: the exempt processes of managed users, and what
+ * they used since the last walk. Nothing when no command is set. */
+void commands_walk(int procfd, const struct match *m);
+/* The uid's counter, in clock ticks. */
+uint64_t commands_ticks(uid_t uid);
 
 /* scan.c: the usage cycle, the sweep and the per-pid check */
 typedef void (*scan_send_fn)(uint32_t type, const void *payload, size_t len);

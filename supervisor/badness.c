@@ -1,0 +1,299 @@
+/*
+ * The automatic penalty box's state per uid, in a sorted array (a lookup
+ * per user and interval is a bsearch), saved to <state_dir>/badness.json:
+ * at once after an automatic action or a forgive (a deferred write, once
+ * per loop iteration), else at most once a minute while scores move, and
+ * at stop. A crash loses at most a minute of score, never a tier.
+ *
+ * The file is the supervisor's own, in a root-only directory; still every
+ * figure is checked on load and a damaged file never stops the daemon.
+ */
+#include "supervisor/badness.h"
+#include "supervisor/cgfaird.h"
+#include "supervisor/state.h"
+#include "common/array.h"
+#include "common/log.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BADNESS_FILE	"badness.json"
+#define BADNESS_VERSION 1
+#define NOTHING_KEPT	"no badness scores or tiers"
+#define SAVE_EVERY_MS	60000
+
+struct entry {
+	uid_t uid;
+	struct policy_badness b;
+};
+
+static struct entry *table;
+static size_t count, alloc;
+static sd_event_source *save_source;
+static bool dirty;
+static int64_t last_save_ms;
+
+static int cmp_entry(const void *a, const void *b)
+{
+	uid_t x = ((const struct entry *)a)->uid;
+	uid_t y = ((const struct entry *)b)->uid;
+	return x < y ? -1 : x > y;
+}
+
+static struct entry *find(uid_t uid)
+{
+	struct entry key = {.uid = uid};
+	return count ? bsearch(&key, table, count, sizeof(key), cmp_entry)
+		     : NULL;
+}
+
+const struct policy_badness *badness_find(uid_t uid)
+{
+	struct entry *e = find(uid);
+	return e ? &e->b : NULL;
+}
+
+static struct entry *get(uid_t uid)
+{
+	struct entry *e = find(uid);
+	size_t at = 0;
+
+	if (e)
+		return e;
+	while (at < count && table[at].uid < uid)
+		at++;
+	e = array_insert(&table, &count, &alloc, sizeof(*table), at);
+	if (!e)
+		fatal(EXIT_FATAL, "reallocarray");
+	e->uid = uid;
+	return e;
+}
+
+void badness_put(uid_t uid, const struct policy_badness *b)
+{
+	struct entry *e = find(uid);
+
+	if (!e && b->last_ms == 0 && b->score == 0 && b->tier == 0)
+		return; /* never stepped: nothing to keep */
+	e = e ? e : get(uid);
+	if (memcmp(&e->b, b, sizeof(*b)) != 0)
+		dirty = true;
+	e->b = *b;
+}
+
+bool badness_forget(uid_t uid)
+{
+	struct entry *e = find(uid);
+
+	if (!e)
+		return false;
+	memmove(e, e + 1, (size_t)(table + count - (e + 1)) * sizeof(*e));
+	count--;
+	dirty = true;
+	return true;
+}
+
+/* --- the file ------------------------------------------------------------ */
+
+static json_object *entry_json(const struct entry *e)
+{
+	json_object *o = json_object_new_object();
+	json_object *slots = json_object_new_array();
+	const struct policy_badness *b = &e->b;
+
+	json_object_object_add(o, "uid", json_object_new_int64(e->uid));
+	json_object_object_add(o, "score", json_object_new_double(b->score));
+	json_object_object_add(o, "tier", json_object_new_int64(b->tier));
+	json_object_object_add(o, "warned",
+			       json_object_new_boolean(b->warned));
+	json_object_object_add(o, "calm_since_ms",
+			       json_object_new_int64(b->calm_since_ms));
+	json_object_object_add(o, "last_ms", json_object_new_int64(b->last_ms));
+	json_object_object_add(o, "slot_ms", json_object_new_int64(b->slot_ms));
+	for (size_t i = 0; i < POLICY_WINDOW_SLOTS; i++) {
+		json_object *s;
+
+		if (b->cpu_s[i] == 0 && b->mem_s[i] == 0)
+			continue;
+		s = json_object_new_array();
+		json_object_array_add(s, json_object_new_int64(b->epoch[i]));
+		json_object_array_add(s, json_object_new_double(b->cpu_s[i]));
+		json_object_array_add(s, json_object_new_double(b->mem_s[i]));
+		json_object_array_add(slots, s);
+	}
+	json_object_object_add(o, "slots", slots);
+	return o;
+}
+
+static int save(void)
+{
+	json_object *root = json_object_new_object();
+	json_object *a = json_object_new_array();
+	int r;
+
+	json_object_object_add(root, "version",
+			       json_object_new_int(BADNESS_VERSION));
+	for (size_t i = 0; i < count; i++)
+		json_object_array_add(a, entry_json(&table[i]));
+	json_object_object_add(root, "users", a);
+	r = state_write_file(BADNESS_FILE, root);
+	json_object_put(root);
+	if (save_source)
+		sd_event_source_set_enabled(save_source, SD_EVENT_OFF);
+	dirty = r < 0;
+	return r;
+}
+
+int badness_flush(void)
+{
+	return dirty ? save() : 0;
+}
+
+static int on_save(sd_event_source *s, void *data)
+{
+	(void)s;
+	(void)data;
+	save(); /* a failure is logged; the next change or the stop retries */
+	return 0;
+}
+
+void badness_save_soon(void)
+{
+	sd_event *e = supervisor_event();
+
+	dirty = true;
+	if (!save_source && e &&
+	    sd_event_add_defer(e, &save_source, on_save, NULL) < 0) {
+		save_source = NULL;
+		save();
+		return;
+	}
+	if (save_source)
+		sd_event_source_set_enabled(save_source, SD_EVENT_ONESHOT);
+}
+
+/* Nothing to keep: no score, no tier, and the window's last sample is
+ * older than the window (a fresh entry would be the same). */
+static bool empty(const struct policy_badness *b, int64_t now_ms,
+		  uint64_t window_ms)
+{
+	return b->score == 0 && b->tier == 0 &&
+	       now_ms - b->last_ms > (int64_t)window_ms;
+}
+
+void badness_tick(int64_t now_ms, uint64_t window_ms)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < count; i++)
+		if (!empty(&table[i].b, now_ms, window_ms))
+			table[j++] = table[i];
+	if (j != count)
+		dirty = true;
+	count = j;
+	if (dirty && now_ms - last_save_ms >= SAVE_EVERY_MS) {
+		last_save_ms = now_ms;
+		save();
+	}
+}
+
+static bool get_num(json_object *o, const char *key, double lo, double hi,
+		    double *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !(json_object_is_type(v, json_type_double) ||
+	      json_object_is_type(v, json_type_int)))
+		return false;
+	*out = json_object_get_double(v);
+	return isfinite(*out) && *out >= lo && *out <= hi;
+}
+
+static bool get_i64(json_object *o, const char *key, int64_t lo, int64_t hi,
+		    int64_t *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return false;
+	*out = json_object_get_int64(v);
+	return *out >= lo && *out <= hi;
+}
+
+static bool load_slot(json_object *s, struct policy_badness *b)
+{
+	json_object *e, *c, *m;
+	int64_t epoch;
+	size_t i;
+
+	if (!json_object_is_type(s, json_type_array) ||
+	    json_object_array_length(s) != 3)
+		return false;
+	e = json_object_array_get_idx(s, 0);
+	c = json_object_array_get_idx(s, 1);
+	m = json_object_array_get_idx(s, 2);
+	if (!json_object_is_type(e, json_type_int) ||
+	    json_object_is_type(c, json_type_string) ||
+	    json_object_is_type(m, json_type_string))
+		return false;
+	epoch = json_object_get_int64(e);
+	if (epoch < 0)
+		return false;
+	i = (size_t)(epoch % POLICY_WINDOW_SLOTS);
+	b->epoch[i] = epoch;
+	b->cpu_s[i] = json_object_get_double(c);
+	b->mem_s[i] = json_object_get_double(m);
+	return isfinite(b->cpu_s[i]) && b->cpu_s[i] >= 0 &&
+	       isfinite(b->mem_s[i]) && b->mem_s[i] >= 0;
+}
+
+static bool load_entry(json_object *o)
+{
+	struct policy_badness b = {0};
+	json_object *slots, *warned;
+	int64_t uid, tier;
+
+	if (!json_object_is_type(o, json_type_object) ||
+	    !get_i64(o, "uid", 0, UINT32_MAX - 1, &uid) ||
+	    !get_num(o, "score", 0, 100, &b.score) ||
+	    !get_i64(o, "tier", 0, CONFIG_TIERS_MAX, &tier) ||
+	    !get_i64(o, "calm_since_ms", 0, INT64_MAX, &b.calm_since_ms) ||
+	    !get_i64(o, "last_ms", 0, INT64_MAX, &b.last_ms) ||
+	    !get_i64(o, "slot_ms", 0, INT64_MAX, &b.slot_ms) ||
+	    !json_object_object_get_ex(o, "warned", &warned) ||
+	    !json_object_is_type(warned, json_type_boolean) ||
+	    !json_object_object_get_ex(o, "slots", &slots) ||
+	    !json_object_is_type(slots, json_type_array) ||
+	    json_object_array_length(slots) > POLICY_WINDOW_SLOTS)
+		return false;
+	b.tier = (uint32_t)tier;
+	b.warned = json_object_get_boolean(warned);
+	for (size_t i = 0; i < json_object_array_length(slots); i++)
+		if (!load_slot(json_object_array_get_idx(slots, i), &b))
+			return false;
+	get((uid_t)uid)->b = b;
+	return true;
+}
+
+void badness_load(void)
+{
+	json_object *root, *a;
+
+	count = 0;
+	root = state_read_file(BADNESS_FILE, BADNESS_VERSION, "users",
+			       NOTHING_KEPT);
+	if (!root)
+		return;
+	json_object_object_get_ex(root, "users", &a);
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		if (!load_entry(json_object_array_get_idx(a, i))) {
+			state_file_damaged(BADNESS_FILE, NOTHING_KEPT);
+			count = 0;
+			break;
+		}
+	json_object_put(root);
+	log_info("badness: %zu user(s) restored", count);
+}

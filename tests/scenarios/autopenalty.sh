@@ -1,0 +1,163 @@
+#!/bin/sh
+# backends: cgroup1 cgroup2 systemd
+# The automatic penalty box ([penalty] auto, cgfair.conf(5)), with a 1 s
+# interval, a 4 s window, rise 6 s and tiers of seconds: a spinner climbs
+# to a warning and then a penalty at the times the formula predicts
+# (within two intervals, for the CPU the spinner really got), its cap
+# drops as in a manual penalty, the penalty ends after its tier, a second
+# climb gets the second tier; a restart of cgfaird in the middle of a
+# climb keeps the score; `cgfairctl forgive` resets score and tier; a
+# light user never climbs, nor a user running only an exempt command.
+. "$(dirname "$0")/../lib/t.sh"
+. "$T_TOP/tests/scenarios/lib/scn.sh"
+t_need_root autopenalty
+# shellcheck disable=SC2086
+set -- $SCN_UIDS
+UA=$1 UB=$2 UC=$3
+SUB=cgfair-a$$
+scn_remove_subtree "$SUB"
+SOCK=$T_TMP/cgfair.sock
+EVLOG=$T_TMP/events.log
+CTL=$CGFAIR_BUILD/cgfairctl
+[ -x "$CTL" ] || CTL=cgfairctl
+CONF=$T_TMP/cgfair.conf
+[ "$SCN_BACKEND" = systemd ] && CONF=/etc/cgfair/cgfair.conf
+[ "$SCN_BACKEND" = systemd ] && t_cleanup "rm -f /etc/cgfair/cgfair.conf"
+mkdir -p "$(dirname "$CONF")"
+W=4 RISE=6 THR=0.5
+# the exempt command: t-spin under another name (a process's comm is the
+# name of the file it ran)
+XDIR=$(mktemp -d /tmp/cgfair-x.XXXXXX)
+t_cleanup "rm -rf '$XDIR'"
+chmod 755 "$XDIR"
+ln -s "$SCN_TOOLS/t-spin" "$XDIR/cc1"
+
+printf '%s\n' "[daemon]
+interval = 1s
+subtree = $SUB
+state_dir = $T_TMP/state
+[users]
+min_uid = $UA
+max_uid = $UC
+[penalty]
+mode = active
+fraction = 30%
+auto = yes
+window = ${W}s
+rise = ${RISE}s
+decay = 60
+cpu_threshold = $THR cpus
+memory_threshold = none
+warn_at = 50
+tiers = 6s, 12s
+forgive = 1h
+exempt_commands = cc1
+[log]
+event_log = $EVLOG
+[socket]
+path = $SOCK" >"$CONF"
+
+start() {
+	if [ "$SCN_BACKEND" = systemd ]; then scn_start; else scn_start --config "$CONF"; fi
+}
+cap_is() { [ "$(scn_cap_cores "$SUB" "$1")" = "$2" ]; }
+# events UID TYPE: how many TYPE events about UID are in the log
+events() { grep "\"event\":\"$2\"" "$EVLOG" 2>/dev/null | grep -c "\"uid\":$1[,}]"; }
+has_events() { [ "$(events "$1" "$2")" -ge "$3" ]; }
+# last_field UID TYPE KEY: KEY of the last TYPE event about UID
+last_field() {
+	grep "\"event\":\"$2\"" "$EVLOG" | grep "\"uid\":$1[,}]" | tail -1 |
+		sed -n "s/.*\"$3\":\"*\([^,\"}]*\).*/\1/p"
+}
+# status UID KEY: KEY of UID's status row
+status() {
+	"$CTL" --socket "$SOCK" --json status "$1" 2>/dev/null |
+		sed -n "s/.*\"$2\":\([0-9.a-z]*\).*/\1/p"
+}
+# ticks PID: CPU time PID used, in 1/100 s (USER_HZ)
+ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+# predicted K S: seconds from idle to a score of S at K x the threshold
+# (cgfair.conf(5), AUTOMATIC PENALTIES)
+predicted() {
+	awk -v k="$1" -v s="$2" -v w="$W" -v r="$RISE" 'BEGIN {
+		t1 = w / k; sw = 100 * (w / r) * (k - 1) ^ 2 / (2 * k)
+		if (s > sw) { printf "%.2f", w + (s - sw) * r / (100 * (k - 1)); exit }
+		a = k / (2 * w); c = t1 - k * t1 * t1 / (2 * w) - s * r / 100
+		printf "%.2f", (1 + sqrt(1 - 4 * a * c)) / (2 * a) }'
+}
+# near A B SLACK: |A - B| <= SLACK
+near() { awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { d = a - b; exit !(d <= s && -d <= s) }'; }
+
+start || { t_fail "cgfaird starts" "$(scn_log | tail -20)"; exit 1; }
+NCPU=$(grep -c '^processor' /proc/cpuinfo)
+FULL=$(awk -v n="$NCPU" 'BEGIN { printf "%.2f", 0.9 * n }')
+PEN=$(awk -v n="$NCPU" 'BEGIN { printf "%.2f", 0.9 * n * 0.3 }')
+
+# --- a light user (0.1 CPU) and the spinner ----------------------------
+"$SCN_TOOLS/t-run-as-uid" "$UC" "$SCN_TOOLS/t-duty" 10 >/dev/null 2>&1 &
+t_cleanup "kill $! 2>/dev/null"
+T0=$(t_centis)
+"$SCN_TOOLS/t-run-as-uid" "$UA" "$SCN_TOOLS/t-spin" >/dev/null 2>&1 &
+SPIN=$!
+t_cleanup "kill $SPIN 2>/dev/null"
+t_check "one busy user: cap = $FULL" t_wait 10 cap_is "$UA" "$FULL"
+if t_wait 40 has_events "$UA" penalty_on 1; then
+	T_PEN=$(t_centis)
+	used=$(ticks "$SPIN")
+	K=$(awk -v u="$used" -v t="$((T_PEN - T0))" -v h="$THR" 'BEGIN { printf "%.3f", u / t / h }')
+	want=$(predicted "$K" 100)
+	got=$(awk -v t="$((T_PEN - T0))" 'BEGIN { printf "%.2f", t / 100 }')
+	t_check "penalty at the predicted time: ${got}s, formula ${want}s at ${K}x the threshold" \
+		near "$got" "$want" 2
+	t_check "a warning came first, once" [ "$(events "$UA" penalty_warning)" = 1 ]
+	t_check "the penalty event names the figures" sh -c \
+		"grep '\"event\":\"penalty_on\"' '$EVLOG' | grep '\"uid\":$UA,' |
+		 grep '\"automatic\":true' | grep '\"cpu_avg\":' | grep '\"cpu_threshold\":0.500' |
+		 grep '\"window_s\":$W' | grep -q '\"duration_s\":6'"
+	t_check "tier 1" [ "$(last_field "$UA" penalty_on tier)" = 1 ]
+else
+	t_fail "the spinner is penalised" "no penalty_on in 40 s: $(tail -5 "$EVLOG")"
+fi
+t_check "penalised: cap = $FULL x 30% = $PEN" t_wait 3 cap_is "$UA" "$PEN"
+t_check "status shows the automatic penalty and tier 1" \
+	sh -c "'$CTL' --socket '$SOCK' --json status $UA | grep -q '\"penalty_automatic\":true.*\"tier\":1'"
+t_check "the penalty ends after its tier (6 s): cap back to $FULL" t_wait 10 cap_is "$UA" "$FULL"
+t_check "penalty_off (expired) is an event" has_events "$UA" penalty_off 1
+
+# --- the second climb, with a restart in the middle --------------------
+t_check "the second climb warns again" t_wait 30 has_events "$UA" penalty_warning 2
+before=$(status "$UA" badness)
+scn_stop
+t_check "the score is in the state file" grep -q "\"uid\": $UA" "$T_TMP/state/badness.json"
+start || { t_fail "cgfaird restarts" "$(scn_log | tail -20)"; exit 1; }
+t_wait 5 sh -c "[ -n \"\$('$CTL' --socket '$SOCK' --json status $UA 2>/dev/null | grep badness)\" ]"
+after=$(status "$UA" badness)
+t_check "after a restart the score is kept ($before -> $after)" \
+	awk -v a="$after" -v b="$before" 'BEGIN { exit !(a + 0 >= b - 1 && b >= 50) }'
+t_check "the second penalty gets the second tier (12 s)" t_wait 30 has_events "$UA" penalty_on 2
+t_check "tier 2" [ "$(last_field "$UA" penalty_on duration_s)" = 12 ]
+t_check "penalised again: cap = $PEN" t_wait 3 cap_is "$UA" "$PEN"
+
+# --- forgive -------------------------------------------------------------
+out=$("$CTL" --socket "$SOCK" forgive "$UA" 2>&1)
+t_check "cgfairctl forgive $UA: accepted ($out)" [ $? -eq 0 ]
+t_check "forgive: tier back to 0" t_wait 3 sh -c "[ \"\$('$CTL' --socket '$SOCK' --json status $UA | sed -n 's/.*\"tier\":\([0-9]*\).*/\1/p')\" = 0 ]"
+t_check "forgive: badness back to 0" awk -v b="$(status "$UA" badness)" 'BEGIN { exit !(b + 0 < 5) }'
+t_check "forgive is an admin action event" sh -c "grep '\"admin_action\"' '$EVLOG' | grep -q '\"action\":\"forgive\"'"
+t_check "a non-admin may not forgive" sh -c \
+	"! '$SCN_TOOLS/t-run-as-uid' $UC '$CTL' --socket '$SOCK' forgive $UA >/dev/null 2>&1"
+kill "$SPIN" 2>/dev/null
+
+# --- an exempt command never climbs -------------------------------------
+"$SCN_TOOLS/t-run-as-uid" "$UB" "$XDIR/cc1" >/dev/null 2>&1 &
+t_cleanup "kill $! 2>/dev/null"
+XPID=$!
+sleep $((W + RISE))
+t_check "the exempt command ran ($(ticks "$XPID") ticks)" [ "$(ticks "$XPID")" -gt $(((W + RISE) * 50)) ]
+t_check "a user running only an exempt command never climbs" \
+	sh -c "[ $(events "$UB" penalty_warning) = 0 ] && [ $(events "$UB" penalty_on) = 0 ]"
+t_check "... its badness stays 0" awk -v b="$(status "$UB" badness)" 'BEGIN { exit !(b + 0 == 0) }'
+t_check "a light user never climbs" \
+	sh -c "[ $(events "$UC" penalty_warning) = 0 ] && [ $(events "$UC" penalty_on) = 0 ]"
+scn_stop
+exit 0
