@@ -128,24 +128,28 @@ t_check "penalty_off (expired) is an event" has_events "$UA" penalty_off 1
 t_check "the second climb warns again" t_wait 30 has_events "$UA" penalty_warning 2
 before=$(status "$UA" badness)
 scn_stop
-t_check "the score is in the state file" grep -q "\"uid\": $UA" "$T_TMP/state/badness.json"
+t_check "the score is in the state file" grep -Eq "\"uid\": ?$UA" "$T_TMP/state/badness.json"
 start || { t_fail "cgfaird restarts" "$(scn_log | tail -20)"; exit 1; }
-t_wait 5 sh -c "[ -n \"\$('$CTL' --socket '$SOCK' --json status $UA 2>/dev/null | grep badness)\" ]"
+t_wait 5 sh -c "'$CTL' --socket '$SOCK' --json status $UA 2>/dev/null | grep -q badness"
 after=$(status "$UA" badness)
 t_check "after a restart the score is kept ($before -> $after)" \
-	awk -v a="$after" -v b="$before" 'BEGIN { exit !(a + 0 >= b - 1 && b >= 50) }'
+	awk -v a="$after" -v b="$before" 'BEGIN { exit !(a + 0 >= b - 1 && b >= 40) }'
 t_check "the second penalty gets the second tier (12 s)" t_wait 30 has_events "$UA" penalty_on 2
 t_check "tier 2" [ "$(last_field "$UA" penalty_on duration_s)" = 12 ]
 t_check "penalised again: cap = $PEN" t_wait 3 cap_is "$UA" "$PEN"
 
-# --- forgive -------------------------------------------------------------
+# --- forgive, in the middle of a third climb -----------------------------
+t_check "the third climb warns" t_wait 40 has_events "$UA" penalty_warning 3
+t_check "status: tier 2 and a score" awk -v b="$(status "$UA" badness)" -v t="$(status "$UA" tier)" \
+	'BEGIN { exit !(t == 2 && b >= 40) }'
+chmod 711 "$T_TMP" # the socket, for a user that is not root
+"$SCN_TOOLS/t-run-as-uid" "$UC" "$CTL" --socket "$SOCK" forgive "$UA" >/dev/null 2>&1
+t_check "a user who is not an admin may not forgive (exit status 4, got $?)" [ $? = 4 ]
 out=$("$CTL" --socket "$SOCK" forgive "$UA" 2>&1)
 t_check "cgfairctl forgive $UA: accepted ($out)" [ $? -eq 0 ]
 t_check "forgive: tier back to 0" t_wait 3 sh -c "[ \"\$('$CTL' --socket '$SOCK' --json status $UA | sed -n 's/.*\"tier\":\([0-9]*\).*/\1/p')\" = 0 ]"
 t_check "forgive: badness back to 0" awk -v b="$(status "$UA" badness)" 'BEGIN { exit !(b + 0 < 5) }'
 t_check "forgive is an admin action event" sh -c "grep '\"admin_action\"' '$EVLOG' | grep -q '\"action\":\"forgive\"'"
-t_check "a non-admin may not forgive" sh -c \
-	"! '$SCN_TOOLS/t-run-as-uid' $UC '$CTL' --socket '$SOCK' forgive $UA >/dev/null 2>&1"
 kill "$SPIN" 2>/dev/null
 
 # --- an exempt command never climbs -------------------------------------
