@@ -1,7 +1,8 @@
 #!/bin/sh
 # backends: cgroup1 cgroup2 systemd
 # The automatic penalty box ([penalty] auto, cgfair.conf(5)), with a 1 s
-# interval, a 4 s window, rise 6 s and tiers of seconds: a spinner climbs
+# interval, a 4 s window, rise 30 s, a threshold of 0.1 CPU (low, so that
+# a spinner climbs on a loaded machine too) and tiers of seconds: a spinner climbs
 # to a warning and then a penalty at the times the formula predicts
 # (within two intervals, for the CPU the spinner really got), its cap
 # drops as in a manual penalty, the penalty ends after its tier, a second
@@ -24,7 +25,7 @@ CONF=$T_TMP/cgfair.conf
 [ "$SCN_BACKEND" = systemd ] && CONF=/etc/cgfair/cgfair.conf
 [ "$SCN_BACKEND" = systemd ] && t_cleanup "rm -f /etc/cgfair/cgfair.conf"
 mkdir -p "$(dirname "$CONF")"
-W=4 RISE=6 THR=0.5
+W=4 RISE=30 THR=0.1
 # the exempt command: t-spin under another name (a process's comm is the
 # name of the file it ran)
 XDIR=$(mktemp -d /tmp/cgfair-x.XXXXXX)
@@ -93,15 +94,15 @@ NCPU=$(grep -c '^processor' /proc/cpuinfo)
 FULL=$(awk -v n="$NCPU" 'BEGIN { printf "%.2f", 0.9 * n }')
 PEN=$(awk -v n="$NCPU" 'BEGIN { printf "%.2f", 0.9 * n * 0.3 }')
 
-# --- a light user (0.1 CPU) and the spinner ----------------------------
-"$SCN_TOOLS/t-run-as-uid" "$UC" "$SCN_TOOLS/t-duty" 10 >/dev/null 2>&1 &
+# --- a light user (0.02 CPU) and the spinner ---------------------------
+"$SCN_TOOLS/t-run-as-uid" "$UC" "$SCN_TOOLS/t-duty" 2 >/dev/null 2>&1 &
 t_cleanup "kill $! 2>/dev/null"
 T0=$(t_centis)
 "$SCN_TOOLS/t-run-as-uid" "$UA" "$SCN_TOOLS/t-spin" >/dev/null 2>&1 &
 SPIN=$!
 t_cleanup "kill $SPIN 2>/dev/null"
 t_check "one busy user: cap = $FULL" t_wait 10 cap_is "$UA" "$FULL"
-if t_wait 40 has_events "$UA" penalty_on 1; then
+if t_wait 90 has_events "$UA" penalty_on 1; then
 	T_PEN=$(t_centis)
 	used=$(ticks "$SPIN")
 	K=$(awk -v u="$used" -v t="$((T_PEN - T0))" -v h="$THR" 'BEGIN { printf "%.3f", u / t / h }')
@@ -112,11 +113,11 @@ if t_wait 40 has_events "$UA" penalty_on 1; then
 	t_check "a warning came first, once" [ "$(events "$UA" penalty_warning)" = 1 ]
 	t_check "the penalty event names the figures" sh -c \
 		"grep '\"event\":\"penalty_on\"' '$EVLOG' | grep '\"uid\":$UA,' |
-		 grep '\"automatic\":true' | grep '\"cpu_avg\":' | grep '\"cpu_threshold\":0.500' |
+		 grep '\"automatic\":true' | grep '\"cpu_avg\":' | grep '\"cpu_threshold\":0.100' |
 		 grep '\"window_s\":$W' | grep -q '\"duration_s\":6'"
 	t_check "tier 1" [ "$(last_field "$UA" penalty_on tier)" = 1 ]
 else
-	t_fail "the spinner is penalised" "no penalty_on in 40 s: $(tail -5 "$EVLOG")"
+	t_fail "the spinner is penalised" "no penalty_on in 90 s; it used $(ticks "$SPIN") ticks; status: $("$CTL" --socket "$SOCK" --json status "$UA" 2>&1)"
 fi
 t_check "penalised: cap = $FULL x 30% = $PEN" t_wait 3 cap_is "$UA" "$PEN"
 t_check "status shows the automatic penalty and tier 1" \
@@ -125,7 +126,8 @@ t_check "the penalty ends after its tier (6 s): cap back to $FULL" t_wait 10 cap
 t_check "penalty_off (expired) is an event" has_events "$UA" penalty_off 1
 
 # --- the second climb, with a restart in the middle --------------------
-t_check "the second climb warns again" t_wait 30 has_events "$UA" penalty_warning 2
+t_check "the second climb starts" t_wait 60 sh -c "'$CTL' --socket '$SOCK' --json status $UA |
+	sed -n 's/.*\"badness\":\([0-9.]*\).*/\1/p' | awk '{ exit !(\$1 >= 10) }'"
 before=$(status "$UA" badness)
 scn_stop
 t_check "the score is in the state file" grep -Eq "\"uid\": ?$UA" "$T_TMP/state/badness.json"
@@ -133,22 +135,23 @@ start || { t_fail "cgfaird restarts" "$(scn_log | tail -20)"; exit 1; }
 t_wait 5 sh -c "'$CTL' --socket '$SOCK' --json status $UA 2>/dev/null | grep -q badness"
 after=$(status "$UA" badness)
 t_check "after a restart the score is kept ($before -> $after)" \
-	awk -v a="$after" -v b="$before" 'BEGIN { exit !(a + 0 >= b - 1 && b >= 40) }'
-t_check "the second penalty gets the second tier (12 s)" t_wait 30 has_events "$UA" penalty_on 2
+	awk -v a="$after" -v b="$before" 'BEGIN { exit !(a + 0 >= b - 1 && b >= 10) }'
+t_check "the second penalty gets the second tier (12 s)" t_wait 60 has_events "$UA" penalty_on 2
 t_check "tier 2" [ "$(last_field "$UA" penalty_on duration_s)" = 12 ]
 t_check "penalised again: cap = $PEN" t_wait 3 cap_is "$UA" "$PEN"
 
 # --- forgive, in the middle of a third climb -----------------------------
-t_check "the third climb warns" t_wait 40 has_events "$UA" penalty_warning 3
-t_check "status: tier 2 and a score" awk -v b="$(status "$UA" badness)" -v t="$(status "$UA" tier)" \
-	'BEGIN { exit !(t == 2 && b >= 40) }'
+t_check "the third climb starts, at tier 2" t_wait 60 sh -c "'$CTL' --socket '$SOCK' --json status $UA |
+	grep '\"tier\":2' | sed -n 's/.*\"badness\":\([0-9.]*\).*/\1/p' | awk '{ exit !(\$1 >= 30) }'"
+before=$(status "$UA" badness)
 chmod 711 "$T_TMP" # the socket, for a user that is not root
 "$SCN_TOOLS/t-run-as-uid" "$UC" "$CTL" --socket "$SOCK" forgive "$UA" >/dev/null 2>&1
 t_check "a user who is not an admin may not forgive (exit status 4, got $?)" [ $? = 4 ]
 out=$("$CTL" --socket "$SOCK" forgive "$UA" 2>&1)
 t_check "cgfairctl forgive $UA: accepted ($out)" [ $? -eq 0 ]
 t_check "forgive: tier back to 0" t_wait 3 sh -c "[ \"\$('$CTL' --socket '$SOCK' --json status $UA | sed -n 's/.*\"tier\":\([0-9]*\).*/\1/p')\" = 0 ]"
-t_check "forgive: badness back to 0" awk -v b="$(status "$UA" badness)" 'BEGIN { exit !(b + 0 < 5) }'
+t_check "forgive: badness back to near 0 ($before -> $(status "$UA" badness))" \
+	awk -v b="$(status "$UA" badness)" 'BEGIN { exit !(b + 0 < 15) }'
 t_check "forgive is an admin action event" sh -c "grep '\"admin_action\"' '$EVLOG' | grep -q '\"action\":\"forgive\"'"
 kill "$SPIN" 2>/dev/null
 
@@ -156,8 +159,11 @@ kill "$SPIN" 2>/dev/null
 "$SCN_TOOLS/t-run-as-uid" "$UB" "$XDIR/cc1" >/dev/null 2>&1 &
 t_cleanup "kill $! 2>/dev/null"
 XPID=$!
-sleep $((W + RISE))
-t_check "the exempt command ran ($(ticks "$XPID") ticks)" [ "$(ticks "$XPID")" -gt $(((W + RISE) * 50)) ]
+sleep 15
+# were its CPU counted, it would have been warned in these 15 s
+K=$(awk -v u="$(ticks "$XPID")" -v h="$THR" 'BEGIN { printf "%.3f", u / 1500 / h }')
+t_check "the exempt command used enough to climb (${K}x the threshold: warned at $(predicted "$K" 50)s)" \
+	awk -v t="$(predicted "$K" 50)" 'BEGIN { exit !(t < 14) }'
 t_check "a user running only an exempt command never climbs" \
 	sh -c "[ $(events "$UB" penalty_warning) = 0 ] && [ $(events "$UB" penalty_on) = 0 ]"
 t_check "... its badness stays 0" awk -v b="$(status "$UB" badness)" 'BEGIN { exit !(b + 0 == 0) }'
