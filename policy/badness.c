@@ -240,7 +240,8 @@ void policy_badness_step(const struct cgfair_config *cfg,
 	if (!applies(cfg, u))
 		return; /* kept as it is, for when it applies again */
 	dt = step_ms(b, m->now_ms, cfg->daemon.interval_ms);
-	gap = b->last_ms && m->now_ms > b->last_ms ? m->now_ms - b->last_ms : dt;
+	gap =
+	    b->last_ms && m->now_ms > b->last_ms ? m->now_ms - b->last_ms : dt;
 	b->last_ms = m->now_ms;
 	if (b->slot_ms != slot_width(pc)) { /* new, or the window changed */
 		memset(b->epoch, 0, sizeof(b->epoch));

@@ -105,8 +105,7 @@ static json_object *entry_json(const struct entry *e)
 	json_object_object_add(o, "uid", json_object_new_int64(e->uid));
 	json_object_object_add(o, "score", json_object_new_double(b->score));
 	json_object_object_add(o, "tier", json_object_new_int64(b->tier));
-	json_object_object_add(o, "warned",
-			       json_object_new_boolean(b->warned));
+	json_object_object_add(o, "warned", json_object_new_boolean(b->warned));
 	json_object_object_add(o, "calm_since_ms",
 			       json_object_new_int64(b->calm_since_ms));
 	json_object_object_add(o, "last_ms", json_object_new_int64(b->last_ms));

@@ -59,7 +59,8 @@ static int setup(void **state)
 static void record(void *arg, const struct policy_event *ev)
 {
 	(void)arg;
-	if (ev->type < POLICY_EV_BADNESS_WARN && ev->type != POLICY_EV_PENALTY_END)
+	if (ev->type < POLICY_EV_BADNESS_WARN &&
+	    ev->type != POLICY_EV_PENALTY_END)
 		return; /* throttle events are test_policy's */
 	assert_true(nev < MAXEV);
 	evs[nev].ev = *ev;
@@ -74,8 +75,7 @@ static void new_user(struct policy_user *u)
 }
 
 /* One interval at this use (CPUs), exempt share, memory. */
-static void step(struct policy_user *u, double cpu, double exempt,
-		 uint64_t mem)
+static void step(struct policy_user *u, double cpu, double exempt, uint64_t mem)
 {
 	struct policy_machine m = {NCPU, now};
 
@@ -124,8 +124,8 @@ static double predicted(double k, double w, double rise)
 static void assert_within(double t, double expect, double slack)
 {
 	if (fabs(t - expect) > slack)
-		fail_msg("at %.1f s, expected %.1f s (within %.0f s)", t, expect,
-			 slack);
+		fail_msg("at %.1f s, expected %.1f s (within %.0f s)", t,
+			 expect, slack);
 }
 
 static double steady_2(int i)
@@ -445,12 +445,18 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, setup)
 	const struct CMUnitTest tests[] = {
-	    T(test_steady_above),   T(test_below_never_climbs),
-	    T(test_decay),	    T(test_exempt_commands),
-	    T(test_tier_escalation), T(test_forgiveness),
-	    T(test_restart_in_the_middle), T(test_manual_penalty),
-	    T(test_disabled),	    T(test_thresholds),
-	    T(test_memory),	    T(test_forgive),
+	    T(test_steady_above),
+	    T(test_below_never_climbs),
+	    T(test_decay),
+	    T(test_exempt_commands),
+	    T(test_tier_escalation),
+	    T(test_forgiveness),
+	    T(test_restart_in_the_middle),
+	    T(test_manual_penalty),
+	    T(test_disabled),
+	    T(test_thresholds),
+	    T(test_memory),
+	    T(test_forgive),
 	};
 #undef T
 

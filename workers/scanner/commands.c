@@ -82,8 +82,7 @@ static int cmp_xuid(const void *a, const void *b)
 static struct xuid *find_uid(uid_t uid)
 {
 	struct xuid key = {.uid = uid};
-	return nuids ? bsearch(&key, uids, nuids, sizeof(key), cmp_xuid)
-		     : NULL;
+	return nuids ? bsearch(&key, uids, nuids, sizeof(key), cmp_xuid) : NULL;
 }
 
 uint64_t commands_ticks(uid_t uid)
@@ -131,15 +130,16 @@ static void look_at(int procfd, pid_t pid, const struct match *m)
 	if (parse_status_uid(buf, &pi.uid) < 0 || !uid_managed(m, pi.uid) ||
 	    nnext == MAX_PROCS)
 		return;
-	old = nprocs ? bsearch(&key, procs, nprocs, sizeof(key), cmp_pid)
-		     : NULL;
+	old =
+	    nprocs ? bsearch(&key, procs, nprocs, sizeof(key), cmp_pid) : NULL;
 	if (old && old->start_time == pi.start_time && old->uid == pi.uid)
-		charge(pi.uid,
-		       pi.cpu_ticks > old->ticks ? pi.cpu_ticks - old->ticks : 0);
+		charge(pi.uid, pi.cpu_ticks > old->ticks
+				   ? pi.cpu_ticks - old->ticks
+				   : 0);
 	else
 		charge(pi.uid, pi.cpu_ticks);
-	next[nnext++] = (struct xproc){pid, pi.uid, pi.start_time,
-				       pi.cpu_ticks};
+	next[nnext++] =
+	    (struct xproc){pid, pi.uid, pi.start_time, pi.cpu_ticks};
 }
 
 void commands_walk(int procfd, const struct match *m)
