@@ -221,7 +221,7 @@ static json_object *status_row(const struct ipc_user_state *r,
 	put(o, "penalty", json_object_new_boolean(r->flags & STATE_PENALTY));
 	put(o, "penalty_automatic",
 	    json_object_new_boolean(r->flags & STATE_AUTO));
-	put(o, "badness", json_object_new_double(r->badness_tenths / 10.0));
+	put(o, "badness", json_milli((uint64_t)r->badness_tenths * 100));
 	put(o, "tier", json_object_new_int64(r->tier));
 	put(o, "fixed", json_object_new_boolean(r->flags & STATE_FIXED));
 	put(o, "procs", json_object_new_int64(r->nprocs));
