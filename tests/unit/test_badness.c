@@ -327,6 +327,30 @@ static void test_forgiveness(void **state)
 			 5000);
 }
 
+/* A user cgfair did not see for a while (logged out): on its return its
+ * score has decayed over the whole gap and each `forgive` of it took a
+ * tier back, in one step. */
+static void test_absence(void **state)
+{
+	struct policy_user u;
+
+	(void)state;
+	new_user(&u);
+	while (count(POLICY_EV_AUTO_PENALTY) < 2)
+		step(&u, 2, 0, 0);
+	while (u.st.penalty.on)
+		step(&u, 0, 0, 0);
+	while (u.st.badness.score < 40)
+		step(&u, 2, 0, 0);
+	assert_int_equal(u.st.badness.tier, 2);
+	nev = 0;
+	now += 120000; /* four forgive periods, and 60 points of decay */
+	step(&u, 0, 0, 0);
+	assert_int_equal(u.st.badness.tier, 0);
+	assert_true(u.st.badness.score == 0);
+	assert_int_equal(count(POLICY_EV_TIER_DOWN), 1);
+}
+
 /* A restart: the supervisor keeps badness and penalty in its state file
  * and gives back a fresh policy_state with them; 3 s pass in between. */
 static void test_restart_in_the_middle(void **state)
@@ -452,6 +476,7 @@ int main(void)
 	    T(test_tier_escalation),
 	    T(test_forgiveness),
 	    T(test_restart_in_the_middle),
+	    T(test_absence),
 	    T(test_manual_penalty),
 	    T(test_disabled),
 	    T(test_thresholds),
