@@ -329,6 +329,18 @@ static bool get_procs(const struct ipc_user_state *r, uint64_t *v)
 	return true;
 }
 
+static bool get_badness(const struct ipc_user_state *r, uint64_t *v)
+{
+	*v = (uint64_t)r->badness_tenths * 100; /* M_MILLI */
+	return true;
+}
+
+static bool get_tier(const struct ipc_user_state *r, uint64_t *v)
+{
+	*v = r->tier;
+	return true;
+}
+
 static bool get_flag(const struct ipc_user_state *r, uint64_t *v)
 {
 	(void)r;
@@ -357,6 +369,10 @@ static const struct metric metrics[] = {
      get_flag, STATE_PENALTY},
     {"cgfair_user_fixed_limit", "1 when an admin fixed the user's limits.",
      M_FLAG, get_flag, STATE_FIXED},
+    {"cgfair_user_badness", "The automatic penalty box's score, 0..100.",
+     M_MILLI, get_badness, 0},
+    {"cgfair_user_penalty_tier",
+     "Automatic penalties of the user not forgiven yet.", M_U64, get_tier, 0},
 };
 
 static void metric_sample(struct fe_buf *b, const struct metric *m,
