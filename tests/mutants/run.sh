@@ -80,8 +80,11 @@ run_one() {
 	fi
 	t0=$(date +%s)
 	scratch=$(mktemp -d "${TMPDIR:-/tmp}/cgfair-mutant-$m.XXXXXX")
+	# the workers run as the cgfair user: they must reach their binaries
+	chmod 0755 "$scratch"
 	# shellcheck disable=SC2064
 	trap "rm -rf '$scratch'" EXIT
+	trap 'exit 130' INT TERM
 	r=0
 	case $tier in
 	asan*) builds=build-asan ;;
@@ -99,7 +102,8 @@ run_one() {
 		r=1
 	else
 		lock=$(lock_for "$tier")
-		set -- env ONLY="$only" CGFAIR_VM_SCENARIOS="$only" \
+		set -- env ONLY="$only" CGFAIR_SCENARIOS="$only" \
+			CGFAIR_VM_SCENARIOS="$only" \
 			LOGDIR="$scratch/build/test-logs" sh "$scratch/tests/run.sh" "$tier"
 		[ -z "$lock" ] || set -- flock "$lock" "$@"
 		echo "== $* (in $scratch)" >>"$log"
