@@ -8,6 +8,10 @@ sh "$T_TOP/tools/ensure-user.sh"
 CGUID=$(id -u cgfair)
 . "$T_TOP/tests/lib/daemon.sh"
 
+# our own subtree and a uid range no process has: the host's own cgfair
+# and its users are left alone
+t_config "$T_TMP/cgfair.conf" "$T_ID" 3902000 3902009
+
 # live workers of our daemon (children of its pid, zombies left out), as
 # "pid name" lines
 workers() { ps -o pid=,stat=,comm= --ppid "$DPID" 2>/dev/null | awk '$2 !~ /^Z/ { print $1, $3 }'; }
@@ -23,7 +27,7 @@ python3 "$T_TOP/tests/lib/notify-listen.py" "$NOTIFY" "$T_TMP/notify.log" &
 NPID=$!
 t_cleanup "kill $NPID"
 t_wait 5 test -S "$NOTIFY"
-NOTIFY_SOCKET=$NOTIFY daemon_start --debug
+NOTIFY_SOCKET=$NOTIFY daemon_start --debug --config "$T_TMP/cgfair.conf"
 t_check "starts: supervisor and 4 workers" t_wait 5 sh -c "[ \$(ps --ppid $DPID -o pid= | wc -l) -eq 4 ]"
 t_check "sd_notify READY=1 once every worker answered" t_wait 5 grep -q '^READY=1' "$T_TMP/notify.log"
 t_check "sd_notify STATUS= line" grep -q '^STATUS=' "$T_TMP/notify.log"
@@ -80,7 +84,7 @@ test -e /tmp/cgfair-sandbox-test && t_fail "no file written by a worker" "/tmp/c
 # fresh daemon for the restart timings: backoff from the SIGSYS round
 # above must not count
 daemon_stop
-daemon_start --debug
+daemon_start --debug --config "$T_TMP/cgfair.conf"
 
 # --- kill -9 of each worker: back within 2 s
 for name in cgfair-scanner cgfair-oomwatch cgfair-frontend; do

@@ -6,7 +6,8 @@
 #
 # Each scenario runs in a session of its own, with a time limit
 # (CGFAIR_SCENARIO_TIMEOUT, default 300 s); what it leaves running in that
-# session, and cgroups named after it, are reported and removed.
+# session, and cgroups named after it, are reported as failures and
+# removed; so is the default subtree `cgfair`, should a scenario make it.
 # CGFAIR_SCENARIOS="a b" runs only those.
 . "$(dirname "$0")/../lib/t.sh"
 t_need_root scenarios
@@ -90,16 +91,16 @@ for s in "$T_TOP"/tests/scenarios/*.sh; do
 	echo "(cgroup1/$name: $(($(date +%s) - t0)) s)"
 done
 
-# The daemon's own root cgroups, when this run created them and left them
-# empty, and no cgfaird still runs: leave the host as we found it.
-if ! pidof cgfaird >/dev/null 2>&1; then
-	for r in $(ls -d /sys/fs/cgroup/*/cgfair 2>/dev/null); do
-		case "
+# The default subtree `cgfair` is the host's own installation's: no
+# scenario may make it. One this run made is a failure; it is removed
+# (when empty and no cgfaird runs) so that the host is left as it was.
+for r in $(ls -d /sys/fs/cgroup/*/cgfair 2>/dev/null); do
+	case "
 $roots_before
 " in *"
 $r
 "*) continue ;; esac
-		rmdir "$r" 2>/dev/null && echo "removed empty $r"
-	done
-fi
+	t_fail "cgroup1/leftovers" "a scenario made the default subtree $r"
+	pidof cgfaird >/dev/null 2>&1 || rmdir "$r" 2>/dev/null
+done
 exit 0

@@ -50,3 +50,25 @@ t_wait() {
 T_ID="cgfair-t$$"
 T_TMP=$(mktemp -d "/tmp/$T_ID.XXXXXX")
 t_cleanup "rm -rf '$T_TMP'"
+
+# t_config FILE SUBTREE MIN_UID MAX_UID [MORE]: a cgfair.conf of the
+# test's own: its subtree (never the host's default `cgfair`), managed
+# uids MIN_UID..MAX_UID only, state, event log and socket ($T_SOCK, in a
+# directory other users can reach) under $T_TMP; MORE (more sections, a
+# section may come again) at the end.
+T_SOCK=$T_TMP/run/cgfair.sock
+t_config() {
+	chmod 0711 "$T_TMP"
+	mkdir -p -m 0755 "$T_TMP/run"
+	printf '%s\n' "[daemon]
+subtree = $2
+state_dir = $T_TMP/state
+[users]
+min_uid = $3
+max_uid = $4
+[socket]
+path = $T_SOCK
+[log]
+event_log = $T_TMP/events.log
+${5:-}" >"$1"
+}

@@ -12,7 +12,13 @@ CGUID=$(id -u cgfair 2>/dev/null)
 CGGID=$(id -g cgfair 2>/dev/null)
 [ -n "$CGUID" ] || { t_fail "cgfair user" "no user cgfair"; exit 1; }
 
-if ! scn_start; then
+# direct backends: our own subtree and a uid range no process has (the
+# host's own cgfair and its users are left alone)
+SUB=cgfair-sb$$
+scn_remove_subtree "$SUB"
+t_config "$T_TMP/cgfair.conf" "$SUB" 3902010 3902019
+if [ "$SCN_BACKEND" = systemd ]; then scn_start; else scn_start --config "$T_TMP/cgfair.conf"; fi
+if [ $? -ne 0 ]; then
 	t_fail "starts and becomes ready" "see its log above"
 	exit 1
 fi
