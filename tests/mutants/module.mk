@@ -4,3 +4,8 @@
 .PHONY: mutants
 mutants:
 	sh tests/mutants/run.sh
+
+# Seconds: does every mutant still apply to this tree (after a rebase)?
+.PHONY: mutants-check
+mutants-check:
+	sh tests/mutants/run.sh --check

@@ -15,6 +15,9 @@
 # then "score: C/N caught, S survived, E errors, T s". Exits non-zero
 # unless every mutant was caught. MUTANTS="a b" runs only those (names
 # without .patch). Logs: build/mutants/NAME.log.
+#
+# --check (make mutants-check, seconds): only whether every patch still
+# applies to this tree and has its header; nothing is built or run.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 TOP=$(pwd)
@@ -125,11 +128,33 @@ run_one() {
 	return $r
 }
 
+# check_one NAME: the patch applies here and has its header
+check_one() {
+	p=tests/mutants/$1.patch
+	if [ ! -f "$p" ]; then
+		echo "ERROR: $1: no $p"
+	elif [ -z "$(header "$p" tier)" ] || [ -z "$(header "$p" guards)" ]; then
+		echo "ERROR: $1: header lacks '# tier:' or '# guards:'"
+	elif ! patch -p1 --dry-run -s <"$p" >/dev/null 2>&1; then
+		echo "ERROR: $1: patch does not apply to this tree (update it)"
+	else
+		echo "APPLIES: $1"
+		return 0
+	fi
+	return 1
+}
+
 names=${MUTANTS:-$(for f in tests/mutants/*.patch; do
 	[ -f "$f" ] && basename "$f" .patch; done)}
 if [ -z "$names" ]; then
 	echo "no mutants in tests/mutants/" >&2
 	exit 2
+fi
+if [ "${1:-}" = --check ]; then
+	bad=0
+	for n in $names; do check_one "$n" || bad=$((bad + 1)); done
+	[ "$bad" -eq 0 ]
+	exit
 fi
 start=$(date +%s)
 # the copies start from an up-to-date build, so each rebuilds little
