@@ -67,8 +67,12 @@ deps:
 user:
 	sh tools/ensure-user.sh
 
-run: deps
+# the run-time dependencies only (tools/deps.sh run); says what cgfaird
+# will do to this machine's users before it starts
+run:
+	sh tools/deps.sh run
 	$(MAKE) all
+	sh tools/run-notice.sh $(BUILD)/cgfaird
 	sh tools/ensure-user.sh
 	$(BUILD)/cgfaird --foreground
 

@@ -11,7 +11,7 @@ TOP=$(pwd)
 export TOP
 LOGDIR=${LOGDIR:-$TOP/build/test-logs}
 mkdir -p "$LOGDIR"
-tiers=${*:-format selinux unit asan integration asan-integration fuzz vm}
+tiers=${*:-format selinux hardening unit asan integration asan-integration fuzz vm}
 pass=0 fail=0 skip=0
 
 count() { # count FILE: add the file's PASS/FAIL/SKIP lines to the totals
@@ -94,6 +94,10 @@ for tier in $tiers; do
 			printf '%s\n' "$out" | tail -10
 			fail=$((fail + 1))
 		fi ;;
+	hardening)
+		# the deployment as shipped: the SELinux module's neverallow
+		# rules
+		run_scripts tests/hardening hardening ;;
 	unit) run_cmocka build unit ;;
 	asan) run_cmocka build-asan asan ;;
 	integration) CGFAIR_BUILD=$TOP/build run_scripts tests/integration integration ;;

@@ -1,13 +1,31 @@
 #!/bin/sh
-# Install the Debian packages cgfair needs to build, run and test.
-# Idempotent and non-interactive: installs only what is missing.
+# Install the Debian packages cgfair needs. Idempotent and non-interactive:
+# installs only what is missing.
+#   sh tools/deps.sh run    what `make run` needs: build and run cgfaird
+#   sh tools/deps.sh [all]  that, and everything the tests and the package
+#                           build need (`make check`, CI)
 set -eu
-PKGS="make gcc pkg-config libc6-dev libsystemd-dev libseccomp-dev
-libcap-ng-dev libinih-dev libjson-c-dev libcmocka-dev clang
-libclang-rt-14-dev python3 stress-ng cgroup-tools qemu-system-x86
-busybox-static cpio debootstrap e2fsprogs kmod passwd procps psmisc
-util-linux clang-format selinux-policy-dev checkpolicy semodule-utils
-policycoreutils"
+# build and run: the compiler, the libraries, useradd for the cgfair user
+RUN="make gcc pkg-config libc6-dev libsystemd-dev libseccomp-dev
+libcap-ng-dev libinih-dev libjson-c-dev passwd"
+# tests: cmocka, fuzzing (clang), the integration tools, the VM rigs
+# (qemu, busybox, debootstrap), formatting, the SELinux module and its
+# neverallow check (the policy store of selinux-policy-default), the unit's
+# offline analysis (systemd-analyze), the Debian packages (debhelper,
+# dpkg-dev, lintian)
+TEST="libcmocka-dev clang libclang-rt-14-dev python3 stress-ng cgroup-tools
+qemu-system-x86 busybox-static cpio debootstrap e2fsprogs kmod procps
+psmisc util-linux clang-format selinux-policy-dev checkpolicy
+semodule-utils policycoreutils selinux-policy-default systemd debhelper
+dpkg-dev lintian"
+case ${1:-all} in
+run) PKGS=$RUN ;;
+all) PKGS="$RUN $TEST" ;;
+*)
+	echo "usage: sh tools/deps.sh [run|all]" >&2
+	exit 2
+	;;
+esac
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -32,7 +32,7 @@ header() {
 # lock_for TIER: the lock file a tier's run must hold ("" for none)
 lock_for() {
 	case $1 in
-	unit | asan | format | selinux | fuzz) echo "" ;;
+	unit | asan | format | selinux | hardening | fuzz) echo "" ;;
 	vm*) echo /tmp/cgfair-vm.lock ;;
 	*) echo /tmp/cgfair-host.lock ;;
 	esac
