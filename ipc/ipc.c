@@ -119,6 +119,14 @@ static bool valid_event(const void *p, int nfds)
 	return ipc_str_ok(m->json, sizeof(m->json));
 }
 
+static bool valid_scan_exempt(const void *p, int nfds)
+{
+	const struct ipc_scan_exempt *m = p;
+	(void)nfds;
+	return m->index < IPC_CGPATTERN_MAX &&
+	       ipc_str_ok(m->pattern, sizeof(m->pattern));
+}
+
 #define RULE(t, s, from, nfds, check)                                          \
 	[t] = {.name = #t,                                                     \
 	       .size = sizeof(s),                                              \
@@ -156,6 +164,9 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
     RULE(IPC_USER_STATE, struct ipc_user_states, SUP, FDS_NONE,
 	 valid_user_state),
     RULE(IPC_EVENT, struct ipc_event, SUP, FDS_NONE, valid_event),
+    RULE(IPC_SCAN_EXEMPT, struct ipc_scan_exempt, SUP, FDS_NONE,
+	 valid_scan_exempt),
+    RULE(IPC_STRAY_EXEMPT, struct ipc_stray_exempt, SUP, FDS_NONE, NULL),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");

@@ -30,6 +30,7 @@
 #define IPC_BATCH	 31  /* users per scan batch message */
 #define IPC_EXEMPT_MAX	 256 /* exempt uids in IPC_SCAN_SETUP */
 #define IPC_COMMANDS_MAX 32  /* names in IPC_SCAN_COMMANDS */
+#define IPC_CGPATTERN_MAX 64 /* exempt cgroup patterns (IPC_SCAN_EXEMPT) */
 
 /* Who sends. A worker's peer is always the supervisor. */
 enum ipc_role {
@@ -69,6 +70,9 @@ enum ipc_type {
 	IPC_CLIENT_REPLY,   /* sup -> frontend: the answer to a request */
 	IPC_USER_STATE,	    /* sup -> frontend: users' rows for status */
 	IPC_EVENT,	    /* sup -> frontend: one event for subscribers */
+	/* scanner, exemptions */
+	IPC_SCAN_EXEMPT,  /* sup -> scanner: one exempt cgroup pattern */
+	IPC_STRAY_EXEMPT, /* sup -> scanner: this stray stays where it is */
 	IPC_TYPE_COUNT
 };
 
@@ -119,6 +123,27 @@ struct ipc_scan_setup {
 	uint32_t nexempt;
 	uint32_t reserved;
 	uint32_t exempt[IPC_EXEMPT_MAX];
+};
+
+/* The exempt cgroup patterns ([users] exempt_cgroups) come before the
+ * IPC_SCAN_SETUP that applies them, one per message, index 0, 1, ...: the
+ * setup replaces the scanner's list with what came since the last setup,
+ * so that no process is judged against half a list. A process with a
+ * line of /proc/PID/cgroup matching one (fnmatch without FNM_PATHNAME, on
+ * the path or one of its parents) is neither reported nor tracked. */
+struct ipc_scan_exempt {
+	uint32_t index; /* 0 .. IPC_CGPATTERN_MAX - 1, in order */
+	uint32_t reserved;
+	char pattern[IPC_PATH_MAX];
+};
+
+/* The supervisor found a reported stray's executable in [users]
+ * exempt_commands: the scanner stops reporting it until it execs again
+ * or changes uid. */
+struct ipc_stray_exempt {
+	uint32_t pid;
+	uint32_t reserved;
+	uint64_t start_time; /* as in the IPC_STRAY_PROC it answers */
 };
 
 struct ipc_scan_request {
@@ -360,6 +385,8 @@ struct ipc_msg {
 		struct ipc_listen_setup listen_setup;
 		struct ipc_user_states user_states;
 		struct ipc_event event;
+		struct ipc_scan_exempt scan_exempt;
+		struct ipc_stray_exempt stray_exempt;
 	} u;
 	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */
 	int nfds;

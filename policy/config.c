@@ -38,6 +38,10 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 
 	cfg->users.min_uid = 1000;
 	cfg->users.max_uid = 4294967294u;
+	/* out of memory here leaves the list empty; the load then fails on
+	 * its next allocation anyway */
+	(void)config_list_set(&cfg->users.exempt_cgroups, KT_GLOBS,
+			      CONFIG_EXEMPT_CGROUPS);
 
 	cfg->penalty.timeout_ms = 3600 * 1000;
 	cfg->penalty.mode = CONFIG_PENALTY_ACTIVE;
@@ -74,6 +78,8 @@ void config_free(struct cgfair_config *cfg)
 	config_list_free(&cfg->users.exempt_users);
 	config_list_free(&cfg->users.exempt_groups);
 	config_list_free(&cfg->penalty.exempt_commands);
+	config_list_free(&cfg->users.exempt_cgroups);
+	config_list_free(&cfg->users.exempt_commands);
 	free(cfg->overrides);
 	cfg->overrides = NULL;
 	cfg->n_overrides = 0;
@@ -87,6 +93,8 @@ int config_copy(struct cgfair_config *dst, const struct cgfair_config *src)
 	dst->users.exempt_users = (struct config_list){NULL, 0};
 	dst->users.exempt_groups = (struct config_list){NULL, 0};
 	dst->penalty.exempt_commands = (struct config_list){NULL, 0};
+	dst->users.exempt_cgroups = (struct config_list){NULL, 0};
+	dst->users.exempt_commands = (struct config_list){NULL, 0};
 	dst->overrides = NULL;
 	dst->n_overrides = 0;
 	if (config_list_copy(&dst->users.exempt_users,
@@ -94,7 +102,11 @@ int config_copy(struct cgfair_config *dst, const struct cgfair_config *src)
 	    config_list_copy(&dst->users.exempt_groups,
 			     &src->users.exempt_groups) < 0 ||
 	    config_list_copy(&dst->penalty.exempt_commands,
-			     &src->penalty.exempt_commands) < 0)
+			     &src->penalty.exempt_commands) < 0 ||
+	    config_list_copy(&dst->users.exempt_cgroups,
+			     &src->users.exempt_cgroups) < 0 ||
+	    config_list_copy(&dst->users.exempt_commands,
+			     &src->users.exempt_commands) < 0)
 		goto fail;
 	if (bytes > 0) {
 		dst->overrides = malloc(bytes);

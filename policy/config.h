@@ -32,6 +32,12 @@
 #define CONFIG_SOCK_MAX	  108 /* sizeof(sun_path) */
 #define CONFIG_UNLIMITED  UINT64_MAX /* a size without limit ("max") */
 #define CONFIG_UID_NOBODY 65534u     /* always exempt */
+/* [users] exempt_cgroups by default: Slurm's job cgroups (cgroup v1 and
+ * v2, with and without systemd) and container scopes */
+#define CONFIG_EXEMPT_CGROUPS                                                  \
+	"/slurm/*, /slurm_*/*, /system.slice/slurmstepd.scope/*, "             \
+	"/slurmstepd.scope/*, /machine.slice/*, */libpod-*.scope, "            \
+	"*/docker-*.scope, /docker/*, /lxc.payload.*, /lxc/*"
 
 enum config_format {
 	CONFIG_FORMAT_AUTO,   /* [main] in the file means the seed's format */
@@ -113,6 +119,11 @@ struct config_users {
 	uint32_t max_uid; /* highest managed uid (default: no bound) */
 	struct config_list exempt_users;  /* names or numeric uids */
 	struct config_list exempt_groups; /* names or numeric gids */
+	/* glob patterns of cgroup paths (fnmatch, '*' also crosses '/'):
+	 * a process in a matching cgroup, or below one, is never moved */
+	struct config_list exempt_cgroups;
+	/* absolute paths of executables whose processes are never moved */
+	struct config_list exempt_commands;
 };
 
 /* A threshold relative to the user's own cap or limit (share > 0), or an

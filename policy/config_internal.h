@@ -19,6 +19,8 @@ enum key_type {
 	KT_TEXT,      /* char[size]: free text, one line */
 	KT_PATH,      /* char[size]: an absolute path */
 	KT_LIST,      /* struct config_list of names */
+	KT_GLOBS,     /* struct config_list of cgroup path patterns */
+	KT_PATHS,     /* struct config_list of absolute paths */
 	KT_CPUS,      /* double CPUs */
 	KT_CAP,	      /* double CPUs, or "none" (INFINITY) */
 	KT_THRESHOLD, /* cpu.active_share or cpu.active_cpus */
@@ -74,6 +76,10 @@ const char *config_key_range(const struct key_def *k, double v,
 			     const char *text, char *why, size_t whylen);
 
 bool config_valid_name(const char *s);
+/* Parse "a, b c" (commas and blanks separate) into l, each item checked
+ * as a name (KT_LIST), a cgroup pattern (KT_GLOBS) or a path (KT_PATHS). */
+const char *config_list_set(struct config_list *l, enum key_type type,
+			    const char *value);
 void config_list_free(struct config_list *l);
 int config_list_copy(struct config_list *dst, const struct config_list *src);
 

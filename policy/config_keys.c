@@ -72,6 +72,8 @@ const struct key_def config_keys[] = {
     KEY("users", "max_uid", KT_U32, users.max_uid, 1, 4294967294.0, 0),
     KEY("users", "exempt_users", KT_LIST, users.exempt_users, 0, 0, 0),
     KEY("users", "exempt_groups", KT_LIST, users.exempt_groups, 0, 0, 0),
+    KEY("users", "exempt_cgroups", KT_GLOBS, users.exempt_cgroups, 0, 0, 0),
+    KEY("users", "exempt_commands", KT_PATHS, users.exempt_commands, 0, 0, 0),
 
     KEY("penalty", "timeout", KT_DURATION, penalty.timeout_ms, 1000,
 	365 * MS_DAY, 0),
@@ -208,10 +210,39 @@ static const char *command_error(const char *s)
 	return valid_text(s) ? NULL : "control characters are not allowed";
 }
 
-static const char *list_entry_error(const struct key_def *k, size_t n,
-				    const char *t)
+/* A cgroup pattern: absolute or starting with a wildcard, at most
+ * IPC_PATH_MAX - 1 bytes (it travels to the scanner in one field), no
+ * "..", printable. */
+static const char *check_glob(const char *t)
 {
-	if (!(k->flags & KF_COMMANDS))
+	if (t[0] != '/' && t[0] != '*')
+		return "a cgroup pattern must start with / or *";
+	if (strlen(t) >= 256)
+		return "cgroup pattern too long (255 bytes at most)";
+	if (strstr(t, "/..") != NULL)
+		return "'..' is not allowed in a cgroup pattern";
+	return valid_text(t) ? NULL : "control characters are not allowed";
+}
+
+/* Entry n of a list: a name (KT_LIST; process names with KF_COMMANDS), a
+ * cgroup pattern (KT_GLOBS) or an absolute path (KT_PATHS). */
+static const char *list_entry_error(enum key_type type, unsigned flags,
+				    size_t n, const char *t)
+{
+	switch (type) {
+	case KT_GLOBS:
+		return check_glob(t);
+	case KT_PATHS:
+		if (t[0] != '/')
+			return "commands must be absolute paths";
+		if (strlen(t) >= CONFIG_PATH_MAX)
+			return "command path too long";
+		return valid_text(t) ? NULL
+				     : "control characters are not allowed";
+	default:
+		break;
+	}
+	if (!(flags & KF_COMMANDS))
 		return config_valid_name(t)
 			   ? NULL
 			   : "invalid user or group name in the list";
@@ -221,7 +252,8 @@ static const char *list_entry_error(const struct key_def *k, size_t n,
 }
 
 /* "a, b c" -> {"a", "b", "c"}: commas and blanks both separate. */
-static const char *set_list(const struct key_def *k, struct config_list *l,
+static const char *set_list(enum key_type type, unsigned flags,
+			    struct config_list *l,
 			    const char *value)
 {
 	struct config_list nl = {NULL, 0};
@@ -234,7 +266,7 @@ static const char *set_list(const struct key_def *k, struct config_list *l,
 	     t = strtok_r(NULL, ", \t", &save)) {
 		char **v = realloc(nl.v, (nl.n + 1) * sizeof(char *));
 
-		why = list_entry_error(k, nl.n, t);
+		why = list_entry_error(type, flags, nl.n, t);
 		if (why == NULL && (v == NULL || (v[nl.n] = strdup(t)) == NULL))
 			why = "out of memory";
 		if (v != NULL)
@@ -250,6 +282,12 @@ static const char *set_list(const struct key_def *k, struct config_list *l,
 	config_list_free(l);
 	*l = nl;
 	return NULL;
+}
+
+const char *config_list_set(struct config_list *l, enum key_type type,
+			    const char *value)
+{
+	return set_list(type, 0, l, value);
 }
 
 static const char *set_string(const struct key_def *k, char *field,
@@ -525,7 +563,9 @@ const char *config_key_set(const struct key_def *k, void *base,
 	case KT_PATH:
 		return set_string(k, field, value);
 	case KT_LIST:
-		return set_list(k, field, value);
+	case KT_GLOBS:
+	case KT_PATHS:
+		return set_list(k->type, k->flags, field, value);
 	case KT_SIZE:
 		return set_size(k, field, value, mem_total, why, whylen);
 	case KT_CAP:
@@ -703,6 +743,8 @@ void config_key_print(const struct key_def *k, const void *base, char *buf,
 		snprintf(buf, len, "%s", (const char *)field);
 		return;
 	case KT_LIST:
+	case KT_GLOBS:
+	case KT_PATHS:
 		print_list(field, buf, len);
 		return;
 	case KT_SIZE:

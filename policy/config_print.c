@@ -32,7 +32,8 @@ static void print_globals(const struct cgfair_config *cfg, FILE *out)
 			section = k->section;
 			fprintf(out, "\n[%s]\n", section);
 		}
-		if (k->type == KT_LIST) {
+		if (k->type == KT_LIST || k->type == KT_GLOBS ||
+		    k->type == KT_PATHS) {
 			print_list(
 			    k->name,
 			    (const void *)((const char *)cfg + k->offset), out);

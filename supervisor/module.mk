@@ -3,7 +3,7 @@ CGFAIRD_SRCS += supervisor/main.c supervisor/workers.c supervisor/caps.c \
 BACKEND_SRCS := supervisor/backend.c supervisor/backend_cgroup1.c \
 	supervisor/backend_cgroup2.c supervisor/backend_systemd.c
 CGFAIRD_SRCS += supervisor/users.c $(BACKEND_SRCS)
-CGFAIRD_SRCS += supervisor/placement.c
+CGFAIRD_SRCS += supervisor/placement.c supervisor/exe.c
 CGFAIRD_SRCS += supervisor/events.c supervisor/oom.c supervisor/oom_marks.c
 CGFAIRD_SRCS += supervisor/conf.c supervisor/state.c supervisor/control.c \
 	supervisor/badness.c \

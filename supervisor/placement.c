@@ -24,9 +24,17 @@
  * files through one /proc/PID directory fd, so its report is consistent.
  * The check also bounds what a compromised scanner can do: it can only
  * get live processes moved into their own uid's cgroup.
+ *
+ * Exemptions. [users] exempt_cgroups is judged by the scanner, which
+ * neither reports nor tracks a process in such a cgroup (a Slurm job
+ * step, a container); a lying scanner can at worst prevent a move. [users]
+ * exempt_commands is judged here, on the pinned process (exe.c says why
+ * the scanner cannot): an exempt stray stays, and the scanner is told to
+ * stop reporting it until it execs again.
  */
 #include "supervisor/placement.h"
 #include "supervisor/backend.h"
+#include "supervisor/exe.h"
 #include "supervisor/cgfaird.h"
 #include "supervisor/users.h"
 #include "common/log.h"
@@ -205,6 +213,27 @@ static int pinned_uid(int pidfd, pid_t pid, uid_t *uid)
 	return r;
 }
 
+static bool command_exempt(pid_t pid)
+{
+	char exe[PLACEMENT_COMMAND_LEN];
+
+	if (!params.nexe_paths || exe_path(pid, exe, sizeof(exe)) < 0)
+		return false;
+	for (size_t i = 0; i < params.nexe_paths; i++)
+		if (strcmp(exe, params.exe_paths[i]) == 0)
+			return true;
+	return false;
+}
+
+static void tell_exempt(const struct ipc_stray_proc *m)
+{
+	struct ipc_stray_exempt e = {.pid = m->pid,
+				     .start_time = m->start_time};
+
+	worker_tell(worker_get(ROLE_SCANNER, 0), IPC_STRAY_EXEMPT, &e,
+		    sizeof(e), NULL, 0);
+}
+
 /* Pin, verify, move. Failures are logged at debug level only when the
  * process simply went away; the scanner reports it again at the next
  * sweep if it is still misplaced. */
@@ -227,6 +256,13 @@ static void move_stray(const struct ipc_stray_proc *m)
 		close(pidfd);
 		return;
 	}
+	if (command_exempt(pid) && pidfd_alive(pidfd)) {
+		log_debug("pid %d (uid %u): exempt command, left where it is",
+			  (int)pid, (unsigned)uid);
+		tell_exempt(m);
+		close(pidfd);
+		return;
+	}
 	struct user *u = user_ensure(uid);
 	r = u ? backend_move_pid(uid, pid) : -EAGAIN;
 	if (r == 0 && pidfd_alive(pidfd)) {
@@ -243,10 +279,18 @@ static void move_stray(const struct ipc_stray_proc *m)
 
 /* --- the scanner's worker class ------------------------------------------ */
 
+/* The patterns first: the setup that follows applies them (ipc.h). */
 static void send_setup(struct worker *w)
 {
 	struct ipc_scan_setup s;
 
+	for (size_t i = 0; i < params.ncgroups; i++) {
+		struct ipc_scan_exempt e = {.index = (uint32_t)i};
+
+		snprintf(e.pattern, sizeof(e.pattern), "%s", params.cgroups[i]);
+		if (worker_tell(w, IPC_SCAN_EXEMPT, &e, sizeof(e), NULL, 0) < 0)
+			return;
+	}
 	memset(&s, 0, sizeof(s));
 	backend_scan_setup(&s);
 	s.min_uid = params.min_uid;

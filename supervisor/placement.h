@@ -19,6 +19,9 @@
 
 #include "ipc/ipc.h"
 
+#define PLACEMENT_COMMANDS_MAX 64
+#define PLACEMENT_COMMAND_LEN  256
+
 struct placement_params {
 	uint32_t min_uid;	      /* managed: uid >= min_uid (1000) */
 	uint32_t max_uid;	      /* ... and <= max_uid; 0: no bound */
@@ -27,6 +30,12 @@ struct placement_params {
 	uid_t exempt[IPC_EXEMPT_MAX];
 	/* [penalty] exempt_commands, for the scanner (none without auto) */
 	struct ipc_scan_commands commands;
+	/* [users] exempt_cgroups: judged by the scanner */
+	size_t ncgroups;
+	char cgroups[IPC_CGPATTERN_MAX][IPC_PATH_MAX];
+	/* [users] exempt_commands: judged here, on the pinned process */
+	size_t nexe_paths;
+	char exe_paths[PLACEMENT_COMMANDS_MAX][PLACEMENT_COMMAND_LEN];
 };
 
 void placement_defaults(struct placement_params *p);

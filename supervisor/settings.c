@@ -121,6 +121,21 @@ static void exempt_commands(const struct cgfair_config *c,
 		snprintf(out->name[out->count++], IPC_COMM_MAX, "%s", l->v[i]);
 }
 
+/* The config checks the lengths; a list longer than the tables is cut
+ * with a warning (the rest would need another message type). */
+static size_t copy_list(const struct config_list *l, const char *key, char *dst,
+			size_t max, size_t len)
+{
+	size_t n = l->n < max ? l->n : max;
+
+	if (l->n > max)
+		log_warnx("[users] %s: only the first %zu of %zu are used", key,
+			  max, l->n);
+	for (size_t i = 0; i < n; i++)
+		snprintf(dst + i * len, len, "%s", l->v[i]);
+	return n;
+}
+
 void settings_placement(const struct cgfair_config *c,
 			struct placement_params *out)
 {
@@ -131,6 +146,12 @@ void settings_placement(const struct cgfair_config *c,
 	exempt_groups(&c->users.exempt_groups, out);
 	add_uid(out, CONFIG_UID_NOBODY);
 	exempt_commands(c, &out->commands);
+	out->ncgroups =
+	    copy_list(&c->users.exempt_cgroups, "exempt_cgroups",
+		      out->cgroups[0], IPC_CGPATTERN_MAX, IPC_PATH_MAX);
+	out->nexe_paths = copy_list(&c->users.exempt_commands, "exempt_commands",
+				   out->exe_paths[0], PLACEMENT_COMMANDS_MAX,
+				   PLACEMENT_COMMAND_LEN);
 }
 
 void settings_oom(const struct cgfair_config *c, struct oom_settings *out)

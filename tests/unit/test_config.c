@@ -168,6 +168,10 @@ static void test_defaults(void **state)
 	assert_int_equal(c.memory.swap_limit.bytes, 0);
 	assert_false(c.memory.release_on_stop);
 	assert_int_equal(c.users.min_uid, 1000);
+	assert_int_equal(c.users.exempt_cgroups.n, 10);
+	assert_string_equal(c.users.exempt_cgroups.v[0], "/slurm/*");
+	assert_string_equal(c.users.exempt_cgroups.v[5], "*/libpod-*.scope");
+	assert_int_equal(c.users.exempt_commands.n, 0);
 	assert_int_equal(c.penalty.timeout_ms, 3600000);
 	assert_int_equal(c.penalty.mode, CONFIG_PENALTY_ACTIVE);
 	assert_near(c.penalty.fraction, 0.30, 1e-12);
@@ -236,6 +240,8 @@ static const char full_config[] = "# every key, none at its default\n"
 				  "min_uid = 2000\n"
 				  "exempt_users = alice, bob carol\n"
 				  "exempt_groups = wheel\n"
+				  "exempt_cgroups = /slurm/*, */pod-*\n"
+				  "exempt_commands = /usr/sbin/slurmstepd\n"
 				  "[penalty]\n"
 				  "timeout = 1h30m\n"
 				  "mode = locked\n"
@@ -305,6 +311,11 @@ static void test_every_key(void **state)
 	assert_int_equal(c.users.exempt_users.n, 3);
 	assert_string_equal(c.users.exempt_users.v[2], "carol");
 	assert_int_equal(c.users.exempt_groups.n, 1);
+	assert_int_equal(c.users.exempt_cgroups.n, 2);
+	assert_string_equal(c.users.exempt_cgroups.v[1], "*/pod-*");
+	assert_int_equal(c.users.exempt_commands.n, 1);
+	assert_string_equal(c.users.exempt_commands.v[0],
+			    "/usr/sbin/slurmstepd");
 	assert_int_equal(c.penalty.timeout_ms, 5400000);
 	assert_int_equal(c.penalty.mode, CONFIG_PENALTY_LOCKED);
 	assert_near(c.penalty.fraction, 0.2, 1e-12);
@@ -456,6 +467,15 @@ static const struct error_case error_cases[] = {
     {"[users]\nexempt_users = alice, b/ob\n",
      "test.conf:2: [users] exempt_users: invalid user or group name in "
      "the list"},
+    {"[users]\nexempt_cgroups = slurm/*\n",
+     "test.conf:2: [users] exempt_cgroups: a cgroup pattern must start "
+     "with / or *"},
+    {"[users]\nexempt_cgroups = /a/../b\n",
+     "test.conf:2: [users] exempt_cgroups: '..' is not allowed in a cgroup "
+     "pattern"},
+    {"[users]\nexempt_commands = /bin/sh, sh\n",
+     "test.conf:2: [users] exempt_commands: commands must be absolute "
+     "paths"},
     {"[cpu\nmode = fair\n", "test.conf:1: syntax error: missing ']'"},
     {"[cpu]\njust some words\n",
      "test.conf:2: syntax error: expected 'key = value'"},
@@ -1009,6 +1029,7 @@ static void test_shipped_example(void **state)
 	src.dropin_dirs = dirs;
 	assert_int_equal(config_load(&c, &src), 0);
 	assert_int_equal(c.n_overrides, 0); /* all commented out */
+	config_free(&c);
 	all = uncomment(text);
 	write_file("d/example.conf", all);
 	assert_int_equal(config_load(&c, &src), 0);

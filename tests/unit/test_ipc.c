@@ -273,6 +273,16 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 		fill_str(m->u.event.json, sizeof(m->u.event.json), 'j');
 		m->u.event.json[0] = '{';
 		break;
+	case IPC_SCAN_EXEMPT:
+		m->u.scan_exempt.index = IPC_CGPATTERN_MAX - 1;
+		fill_str(m->u.scan_exempt.pattern,
+			 sizeof(m->u.scan_exempt.pattern), 'p');
+		m->u.scan_exempt.pattern[0] = '/';
+		break;
+	case IPC_STRAY_EXEMPT:
+		m->u.stray_exempt.pid = 4242;
+		m->u.stray_exempt.start_time = 77;
+		break;
 	default:
 		fail_msg("no sample payload for message type %u (%s): add one",
 			 type, ipc_type_name(type));
@@ -771,6 +781,7 @@ static const struct str_field str_fields[] = {
     FIELD(IPC_USER_STATE, ipc_user_states, row[0].name),
     FIELD(IPC_USER_STATE, ipc_user_states, row[IPC_ROW_BATCH - 1].name),
     FIELD(IPC_EVENT, ipc_event, json),
+    FIELD(IPC_SCAN_EXEMPT, ipc_scan_exempt, pattern),
 };
 
 /* A message of type with this payload, from a role that may send it and
@@ -870,6 +881,10 @@ static void test_invalid_values(void **state)
 	BAD(IPC_SCAN_SETUP, scan_setup.nexempt, IPC_EXEMPT_MAX + 1);
 	BAD(IPC_SCAN_SETUP, scan_setup.nexempt, UINT32_MAX);
 	GOOD(IPC_SCAN_SETUP, scan_setup.nexempt, 0);
+
+	BAD(IPC_SCAN_EXEMPT, scan_exempt.index, IPC_CGPATTERN_MAX);
+	BAD(IPC_SCAN_EXEMPT, scan_exempt.index, UINT32_MAX);
+	GOOD(IPC_SCAN_EXEMPT, scan_exempt.index, 0);
 
 	BAD(IPC_SCAN_USERS, scan_users.count, IPC_BATCH + 1);
 	BAD(IPC_SCAN_USERS, scan_users.count, UINT32_MAX);

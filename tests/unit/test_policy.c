@@ -36,6 +36,7 @@ static int nevents;
 static int setup(void **state)
 {
 	(void)state;
+	config_free(&cfg); /* the last test's lists */
 	config_defaults(&cfg, MEM_TOTAL);
 	nevents = 0;
 	return 0;

@@ -63,6 +63,8 @@ static void gen_config(struct rng *r, struct scenario *s)
 	struct config_cpu *c = &s->cfg.cpu;
 
 	config_defaults(&s->cfg, 16ull << 30);
+	/* no lists: scenarios are copied by value, and none has exemptions */
+	config_free(&s->cfg);
 	c->mode = (enum config_cpu_mode)(next(r) % 3);
 	c->max_share = uniform(r, 0.5, 1);
 	if (chance(r, 0.2))

@@ -251,6 +251,63 @@ static void test_cgroup_v2_systemd(void **state)
 			 PLACE_OUT);
 }
 
+static void add_pattern(struct match *m, const char *p)
+{
+	snprintf(m->patterns[m->npatterns++], sizeof(m->patterns[0]), "%s", p);
+}
+
+/* [users] exempt_cgroups: a stray in a matching cgroup (or below one, in
+ * any hierarchy) is exempt; a placed process stays placed; a stray
+ * elsewhere is still a stray. */
+static void test_cgroup_exempt(void **state)
+{
+	struct match m = v1match();
+	(void)state;
+
+	add_pattern(&m, "/slurm/*");
+	add_pattern(&m, "*/libpod-*.scope");
+	add_pattern(&m, "/system.slice/slurmstepd.scope/*");
+	assert_int_equal(parse_cgroup("4:memory:/slurm/uid_1000/job_7/step_0\n"
+				      "3:cpu,cpuacct:/slurm/uid_1000/job_7/"
+				      "step_0\n",
+				      &m, 1000),
+			 PLACE_EXEMPT);
+	/* only the freezer knows the job: still exempt */
+	assert_int_equal(parse_cgroup("7:freezer:/slurm/uid_1000/job_7\n"
+				      "4:memory:/user.slice\n",
+				      &m, 1000),
+			 PLACE_EXEMPT);
+	/* below a matching scope */
+	assert_int_equal(parse_cgroup("4:memory:/machine.slice/"
+				      "libpod-ab12.scope/container\n",
+				      &m, 1000),
+			 PLACE_EXEMPT);
+	/* "/slurm" itself does not match, nor does a look-alike */
+	assert_int_equal(parse_cgroup("4:memory:/slurm\n", &m, 1000),
+			 PLACE_OUT);
+	assert_int_equal(parse_cgroup("4:memory:/slurmx/job\n", &m, 1000),
+			 PLACE_OUT);
+	assert_int_equal(
+	    parse_cgroup("4:memory:/user.slice/libpod-x.scopey\n", &m, 1000),
+	    PLACE_OUT);
+	/* placed wins over exempt: it is not moved either way */
+	assert_int_equal(parse_cgroup("7:freezer:/slurm/uid_1000/job_7\n"
+				      "4:memory:/cgfair/user-1000\n",
+				      &m, 1000),
+			 PLACE_IN);
+	m.hier = HIER_V2;
+	assert_int_equal(parse_cgroup("0::/system.slice/slurmstepd.scope/"
+				      "job_3/step_batch/user/task_0\n",
+				      &m, 1000),
+			 PLACE_EXEMPT);
+	assert_int_equal(
+	    parse_cgroup("0::/system.slice/slurmstepd.scope\n", &m, 1000),
+	    PLACE_OUT);
+	m.npatterns = 0;
+	assert_int_equal(parse_cgroup("0::/slurm/uid_1000/job_7\n", &m, 1000),
+			 PLACE_OUT);
+}
+
 static void test_key_by_name(void **state)
 {
 	const char *v1 = "cache_extra 5\ncache 4096\nrss 100\n"
@@ -979,6 +1036,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cycle_unconfigured, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test(test_connector_parse),
+	    cmocka_unit_test(test_cgroup_exempt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

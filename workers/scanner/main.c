@@ -49,6 +49,13 @@ static bool scanner_handle(sd_event *event, struct ipc_msg *msg)
 		if (scanner_setup(&sc, &msg->u.scan_setup) < 0)
 			fatalx(EXIT_IPC, "unusable scan setup");
 		return true;
+	case IPC_SCAN_EXEMPT:
+		if (scanner_exempt_cgroup(&sc, &msg->u.scan_exempt) < 0)
+			fatalx(EXIT_IPC, "exempt cgroup pattern out of order");
+		return true;
+	case IPC_STRAY_EXEMPT:
+		scanner_stray_exempt(&sc, &msg->u.stray_exempt);
+		return true;
 	case IPC_PROC_CONNECTOR:
 		connector_attach(event, msg->fds[0], &sc);
 		msg->fds[0] = -1;

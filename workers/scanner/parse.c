@@ -8,6 +8,7 @@
 #include "workers/scanner/scanner.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,8 +231,55 @@ static enum place judge_line(const char *line, size_t len,
 								   : PLACE_OUT;
 }
 
-/* Placed when every line we judge by is under <prefix>/<user name>. */
-enum place parse_cgroup(const char *buf, const struct match *m, uid_t uid)
+/* Does path, or one of its parents, match one of the patterns? '*'
+ * crosses '/' (no FNM_PATHNAME), so "* /libpod-*.scope" matches the
+ * scope at any depth and the parents catch what runs below it. */
+static bool path_exempt(char *path, const struct match *m)
+{
+	for (size_t len = strlen(path); len > 1;) {
+		for (uint32_t i = 0; i < m->npatterns; i++)
+			if (fnmatch(m->patterns[i], path, 0) == 0)
+				return true;
+		char *slash = strrchr(path, '/');
+		if (!slash || slash == path)
+			break;
+		*slash = '\0';
+		len = (size_t)(slash - path);
+	}
+	return false;
+}
+
+/* Is the path of any line of /proc/PID/cgroup (any hierarchy: a Slurm
+ * job may hold a process in its freezer or cpuset cgroup alone) in an
+ * exempt cgroup? */
+bool cgroup_exempt(const char *buf, const struct match *m)
+{
+	char path[4096];
+
+	for (const char *line = buf; *line && m->npatterns;) {
+		size_t len = strcspn(line, "\n");
+		const char *c1 = memchr(line, ':', len);
+		const char *c2 =
+		    c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line))
+		       : NULL;
+		if (c2) {
+			size_t pl = len - (size_t)(c2 + 1 - line);
+			if (pl >= sizeof(path))
+				pl = sizeof(path) - 1;
+			memcpy(path, c2 + 1, pl);
+			path[pl] = '\0';
+			if (path_exempt(path, m))
+				return true;
+		}
+		line += len;
+		if (*line)
+			line++;
+	}
+	return false;
+}
+
+static enum place judge_cgroup(const char *buf, const struct match *m,
+			       uid_t uid)
 {
 	char want[IPC_PATH_MAX + 32], name[32];
 	enum place verdict = PLACE_UNKNOWN;
@@ -252,6 +300,15 @@ enum place parse_cgroup(const char *buf, const struct match *m, uid_t uid)
 			line++;
 	}
 	return verdict;
+}
+
+/* Placed when every line we judge by is under <prefix>/<user name>;
+ * exempt when it is not but one of its cgroups is exempt. */
+enum place parse_cgroup(const char *buf, const struct match *m, uid_t uid)
+{
+	enum place p = judge_cgroup(buf, m, uid);
+
+	return p == PLACE_OUT && cgroup_exempt(buf, m) ? PLACE_EXEMPT : p;
 }
 
 /* "key value" lines (memory.stat, cpu.stat), found by key, never by the

@@ -62,6 +62,9 @@ int scanner_setup(struct scanner *s, const struct ipc_scan_setup *setup)
 
 	if (match_from_setup(&m, setup) < 0)
 		return -EINVAL;
+	m.npatterns = s->nnext;
+	memcpy(m.patterns, s->next, s->nnext * sizeof(s->next[0]));
+	s->nnext = 0;
 	a = snprintf(s->cpu_path, sizeof(s->cpu_path), "%s%s",
 		     setup->cpuacct_dir, m.prefix);
 	b = snprintf(s->mem_path, sizeof(s->mem_path), "%s%s",
@@ -73,10 +76,29 @@ int scanner_setup(struct scanner *s, const struct ipc_scan_setup *setup)
 	s->configured = true;
 	cg_cache_reset(); /* kept files may belong to the old subtree */
 	pending_foreach(drop_unmanaged, s);
-	log_debug("scan setup: v%d, %s and %s, uids %u..%u, %u exempt",
+	log_debug("scan setup: v%d, %s and %s, uids %u..%u, %u exempt, "
+		  "%u exempt cgroup patterns",
 		  (int)m.hier, s->cpu_path, s->mem_path, m.min_uid,
-		  m.max_uid ? m.max_uid : UINT32_MAX, m.nexempt);
+		  m.max_uid ? m.max_uid : UINT32_MAX, m.nexempt, m.npatterns);
 	return 0;
+}
+
+int scanner_exempt_cgroup(struct scanner *s, const struct ipc_scan_exempt *e)
+{
+	if (e->index != s->nnext || e->index >= IPC_CGPATTERN_MAX ||
+	    (e->pattern[0] != '/' && e->pattern[0] != '*'))
+		return -EINVAL;
+	memcpy(s->next[s->nnext++], e->pattern, sizeof(e->pattern));
+	return 0;
+}
+
+void scanner_stray_exempt(struct scanner *s, const struct ipc_stray_exempt *e)
+{
+	struct pending *p = pending_find((pid_t)e->pid);
+
+	(void)s;
+	if (p && p->start_time == e->start_time)
+		p->exempt = true;
 }
 
 /* --- one pid ------------------------------------------------------------ */
@@ -112,14 +134,21 @@ static void check_pid(struct scanner *s, pid_t pid, bool report_known)
 			  (int)pid);
 		return;
 	}
-	if (fresh || report_known)
+	if (fresh || (report_known && !p->exempt))
 		report(s, p);
 }
 
+/* An exec or a uid change: a stray the supervisor left alone for its
+ * executable is judged again. */
 void scanner_check(struct scanner *s, pid_t pid)
 {
+	struct pending *p = pending_find(pid);
+	bool again = p && p->exempt;
+
 	s->events++;
-	check_pid(s, pid, false);
+	if (p)
+		p->exempt = false;
+	check_pid(s, pid, again);
 }
 
 /* A child forked before its parent was moved stays behind: check the
@@ -196,7 +225,8 @@ static bool refresh_pending(struct pending *p, void *arg)
 	/* still out: a move failed (a D-Bus error) or was undone (systemd
 	 * attaching a service's new process to its unit after we adopted
 	 * it); ask again every cycle, not only at the next sweep */
-	report(c->s, p);
+	if (!p->exempt)
+		report(c->s, p);
 	/* out of memory only leaves this user out of one cycle */
 	(void)uids_push(&c->uids, &c->n, &c->cap, p->uid);
 	return false;

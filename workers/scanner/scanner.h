@@ -29,6 +29,9 @@ struct match {
 	uint32_t nexempt;
 	uint32_t exempt[IPC_EXEMPT_MAX]; /* sorted */
 	char prefix[IPC_PATH_MAX];	 /* "/cgfair", no trailing slash */
+	/* [users] exempt_cgroups, from the IPC_SCAN_EXEMPT messages */
+	uint32_t npatterns;
+	char patterns[IPC_CGPATTERN_MAX][IPC_PATH_MAX];
 };
 
 /* One process, as /proc showed it in one consistent read. */
@@ -43,6 +46,7 @@ enum place {
 	PLACE_UNKNOWN = 0, /* no line for the controllers we check */
 	PLACE_IN,	   /* in <prefix>/<user name> or below it */
 	PLACE_OUT,	   /* outside it for at least one controller */
+	PLACE_EXEMPT, /* outside, but in a cgroup of [users] exempt_cgroups */
 };
 
 /* parse.c: pure parsers of untrusted text (NUL-terminated buffers) */
@@ -58,6 +62,7 @@ int parse_meminfo_total(const char *buf, uint64_t *bytes);
 int parse_user_name(const char *name, bool systemd_names, uid_t *uid);
 int user_name(char *buf, size_t size, bool systemd_names, uid_t uid);
 bool uid_managed(const struct match *m, uid_t uid);
+bool cgroup_exempt(const char *buf, const struct match *m);
 int match_from_setup(struct match *m, const struct ipc_scan_setup *s);
 
 /* read.c: small reads relative to directory fds */
@@ -106,6 +111,9 @@ struct pending {
 	uid_t uid;
 	uint64_t start_time;
 	uint64_t cpu_ticks; /* the most seen (never goes back) */
+	/* its executable is in [users] exempt_commands (the supervisor said
+	 * so): not reported again until it execs or changes uid */
+	bool exempt;
 };
 void pending_reset(void);
 struct pending *pending_find(pid_t pid);
@@ -145,11 +153,18 @@ struct scanner {
 	long hz;		/* clock ticks per second */
 	scan_send_fn send;
 	uint64_t sweeps, strays, events;
+	/* exempt cgroup patterns received since the last setup */
+	uint32_t nnext;
+	char next[IPC_CGPATTERN_MAX][IPC_PATH_MAX];
 };
 
 void scanner_init(struct scanner *s, int procfd, const char *cpu_online,
 		  scan_send_fn send);
 int scanner_setup(struct scanner *s, const struct ipc_scan_setup *setup);
+/* One exempt cgroup pattern for the next setup; -EINVAL out of order. */
+int scanner_exempt_cgroup(struct scanner *s, const struct ipc_scan_exempt *e);
+/* The supervisor leaves this stray where it is (exempt_commands). */
+void scanner_stray_exempt(struct scanner *s, const struct ipc_stray_exempt *e);
 void scanner_cycle(struct scanner *s, const struct ipc_scan_request *r);
 void scanner_sweep(struct scanner *s);
 /* A pid the connector named (exec, uid change, fork of a stray). */
