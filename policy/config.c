@@ -35,6 +35,9 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 	cfg->memory.limit.share = 0.25;
 	cfg->memory.limit.bytes = mem_total ? mem_total / 4 : CONFIG_UNLIMITED;
 	cfg->memory.release_on_stop = false;
+	cfg->memory.high.bytes = CONFIG_UNLIMITED;
+	cfg->users.max_tasks = CONFIG_UNLIMITED;
+	cfg->io.weight = 100;
 
 	cfg->users.min_uid = 1000;
 	cfg->users.max_uid = 4294967294u;

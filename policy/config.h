@@ -111,7 +111,8 @@ struct config_cpu {
 struct config_memory {
 	struct config_size limit;      /* per user; default 25% of RAM */
 	struct config_size swap_limit; /* swap beyond limit; 0 = none */
-	bool release_on_stop;	       /* default: limits stay */
+	struct config_size high; /* soft limit (memory.high); default max */
+	bool release_on_stop;	 /* default: limits stay */
 };
 
 struct config_users {
@@ -119,6 +120,7 @@ struct config_users {
 	uint32_t max_uid; /* highest managed uid (default: no bound) */
 	struct config_list exempt_users;  /* names or numeric uids */
 	struct config_list exempt_groups; /* names or numeric gids */
+	uint64_t max_tasks; /* processes and threads per user; UNLIMITED */
 	/* glob patterns of cgroup paths (fnmatch, '*' also crosses '/'):
 	 * a process in a matching cgroup, or below one, is never moved */
 	struct config_list exempt_cgroups;
@@ -141,6 +143,10 @@ struct config_tiers {
 
 #define CONFIG_COMMANDS_MAX 32 /* [penalty] exempt_commands */
 #define CONFIG_COMM_MAX	    16 /* the kernel's comm, incl. the NUL */
+
+struct config_io {
+	uint32_t weight; /* io.weight per user, 1..10000 (100: equal) */
+};
 
 struct config_penalty {
 	uint64_t timeout_ms;
@@ -193,6 +199,9 @@ enum config_override_key {
 	CONFIG_OVR_AUTO_PENALTY,
 	CONFIG_OVR_PENALTY_CPU,
 	CONFIG_OVR_PENALTY_MEM,
+	CONFIG_OVR_MAX_TASKS,
+	CONFIG_OVR_MEMORY_HIGH,
+	CONFIG_OVR_IO_WEIGHT,
 	CONFIG_OVR_N,
 };
 
@@ -210,6 +219,9 @@ struct config_override {
 	uint32_t cpu_weight;
 	struct config_size memory_limit;
 	struct config_size swap_limit;
+	uint64_t max_tasks;
+	struct config_size memory_high;
+	uint32_t io_weight;
 	bool exempt;
 	bool auto_penalty;
 	struct config_threshold penalty_cpu; /* penalty_cpu_threshold */
@@ -221,6 +233,7 @@ struct cgfair_config {
 	struct config_cpu cpu;
 	struct config_memory memory;
 	struct config_users users;
+	struct config_io io;
 	struct config_penalty penalty;
 	struct config_oom oom;
 	struct config_socket socket;
@@ -296,6 +309,8 @@ const char *config_parse_duration(const char *s, uint64_t *ms);
 #define CONFIG_SIZE_SHARE 2u
 const char *config_parse_size(const char *s, unsigned flags, uint64_t mem_total,
 			      struct config_size *out);
+/* A count: digits, or "max"/"unlimited"/"infinity" (CONFIG_UNLIMITED). */
+const char *config_parse_count(const char *s, uint64_t *out);
 /* CPUs: "1.5" or "150%" (of one CPU, as systemd's CPUQuota=). */
 const char *config_parse_cpus(const char *s, double *out);
 

@@ -28,6 +28,7 @@ enum key_type {
 	KT_CPU_LEVEL, /* struct config_threshold: "50%" of the cap, "2 cpus" */
 	KT_MEM_LEVEL, /* struct config_threshold: "80%" of the limit, "4G" */
 	KT_TIERS,     /* struct config_tiers: "30m, 1h, 2h" */
+	KT_COUNT,     /* uint64_t count, or "max" (CONFIG_UNLIMITED) */
 };
 
 #define KF_EMPTY_OK 1u /* a string may be empty */

@@ -67,13 +67,18 @@ const struct key_def config_keys[] = {
     KEY("memory", "swap_limit", KT_SIZE, memory.swap_limit, 0, SIZE_TOP,
 	KF_MAX | KF_SHARE),
     KEY("memory", "release_on_stop", KT_BOOL, memory.release_on_stop, 0, 0, 0),
+    KEY("memory", "high", KT_SIZE, memory.high, MIB, SIZE_TOP,
+	KF_MAX | KF_SHARE),
 
     KEY("users", "min_uid", KT_U32, users.min_uid, 1, 4294967294.0, 0),
     KEY("users", "max_uid", KT_U32, users.max_uid, 1, 4294967294.0, 0),
+    KEY("users", "max_tasks", KT_COUNT, users.max_tasks, 1, SIZE_TOP, 0),
     KEY("users", "exempt_users", KT_LIST, users.exempt_users, 0, 0, 0),
     KEY("users", "exempt_groups", KT_LIST, users.exempt_groups, 0, 0, 0),
     KEY("users", "exempt_cgroups", KT_GLOBS, users.exempt_cgroups, 0, 0, 0),
     KEY("users", "exempt_commands", KT_PATHS, users.exempt_commands, 0, 0, 0),
+
+    KEY("io", "weight", KT_U32, io.weight, 1, 10000, 0),
 
     KEY("penalty", "timeout", KT_DURATION, penalty.timeout_ms, 1000,
 	365 * MS_DAY, 0),
@@ -127,6 +132,12 @@ const struct key_def config_ovr_keys[] = {
      KF_MAX | KF_SHARE, CONFIG_OVR_MEMORY_LIMIT},
     {NULL, "swap_limit", KT_SIZE, O(swap_limit), 0, 0, SIZE_TOP, NULL,
      KF_MAX | KF_SHARE, CONFIG_OVR_SWAP_LIMIT},
+    {NULL, "max_tasks", KT_COUNT, O(max_tasks), 0, 1, SIZE_TOP, NULL, 0,
+     CONFIG_OVR_MAX_TASKS},
+    {NULL, "memory_high", KT_SIZE, O(memory_high), 0, MIB, SIZE_TOP, NULL,
+     KF_MAX | KF_SHARE, CONFIG_OVR_MEMORY_HIGH},
+    {NULL, "io_weight", KT_U32, O(io_weight), 0, 1, 10000, NULL, 0,
+     CONFIG_OVR_IO_WEIGHT},
     {NULL, "exempt", KT_BOOL, O(exempt), 0, 0, 0, NULL, 0, CONFIG_OVR_EXEMPT},
     {NULL, "auto_penalty", KT_BOOL, O(auto_penalty), 0, 0, 0, NULL, 0,
      CONFIG_OVR_AUTO_PENALTY},
@@ -500,6 +511,10 @@ static const char *parse_numeric(const struct key_def *k, const char *value,
 	const char *err;
 
 	switch (k->type) {
+	case KT_COUNT:
+		err = config_parse_count(value, &u);
+		*v = u == CONFIG_UNLIMITED ? INFINITY : (double)u;
+		return err;
 	case KT_U32:
 	case KT_BYTES:
 		if (k->type == KT_BYTES) {
@@ -538,6 +553,9 @@ static void store_numeric(const struct key_def *k, void *field, double v)
 	case KT_BYTES:
 	case KT_DURATION:
 		*(uint64_t *)field = (uint64_t)v;
+		break;
+	case KT_COUNT:
+		*(uint64_t *)field = isinf(v) ? CONFIG_UNLIMITED : (uint64_t)v;
 		break;
 	default:
 		*(double *)field = v;
@@ -595,7 +613,7 @@ const char *config_key_range(const struct key_def *k, double v,
 	char lo[32], hi[32];
 	int n;
 
-	if (v >= k->min && v <= k->max)
+	if ((v >= k->min && v <= k->max) || (k->type == KT_COUNT && isinf(v)))
 		return NULL;
 	config_key_format(k, k->min, lo, sizeof(lo));
 	config_key_format(k, k->max, hi, sizeof(hi));
@@ -661,6 +679,12 @@ void config_key_format(const struct key_def *k, double v, char *buf, size_t len)
 		break;
 	case KT_PERIOD:
 		format_duration(v / 1000, buf, len);
+		break;
+	case KT_COUNT:
+		if (isinf(v) || v >= SIZE_TOP)
+			snprintf(buf, len, "max");
+		else
+			snprintf(buf, len, "%.0f", v);
 		break;
 	case KT_SIZE:
 	case KT_BYTES:
@@ -772,6 +796,7 @@ void config_key_print(const struct key_def *k, const void *base, char *buf,
 		return;
 	case KT_BYTES:
 	case KT_DURATION:
+	case KT_COUNT:
 		config_key_format(k, (double)*(const uint64_t *)field, buf,
 				  len);
 		return;

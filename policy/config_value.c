@@ -269,3 +269,21 @@ const char *config_parse_size(const char *s, unsigned flags, uint64_t mem_total,
 	out->share = 0;
 	return NULL;
 }
+
+const char *config_parse_count(const char *s, uint64_t *out)
+{
+	const char *p = skip_space(s);
+
+	if (strncasecmp(p, "max", 3) == 0 ||
+	    strncasecmp(p, "unlimited", 9) == 0 ||
+	    strncasecmp(p, "infinity", 8) == 0) {
+		size_t n = p[0] == 'm' || p[0] == 'M'	? 3
+			   : p[0] == 'u' || p[0] == 'U' ? 9
+							: 8;
+		if (*skip_space(p + n) != '\0')
+			return "expected a number or max";
+		*out = CONFIG_UNLIMITED;
+		return NULL;
+	}
+	return config_parse_uint(s, out) ? "expected a number or max" : NULL;
+}

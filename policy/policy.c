@@ -116,6 +116,26 @@ static void decide_memory(const struct cgfair_config *cfg,
 	}
 }
 
+/* Written once, then only when a target moves (reload, limit set); an
+ * exempt user never limited has nothing to lift. */
+static void decide_extra(const struct cgfair_config *cfg, struct policy_user *u)
+{
+	struct policy_state *st = &u->st;
+	uint64_t tasks, high;
+	uint32_t io;
+
+	policy_extra_targets(cfg, &u->ovr, u->out.exempt, &tasks, &high, &io);
+	if (st->has_extra ? st->max_tasks == tasks && st->mem_high == high &&
+				st->io_weight == io
+			  : u->out.exempt)
+		return;
+	st->has_extra = true;
+	st->max_tasks = tasks;
+	st->mem_high = high;
+	st->io_weight = io;
+	u->out.write_extra = true;
+}
+
 void policy_step(const struct cgfair_config *cfg,
 		 const struct policy_machine *m, struct policy_user *users,
 		 size_t n, policy_event_fn emit, void *arg)
@@ -126,5 +146,6 @@ void policy_step(const struct cgfair_config *cfg,
 	for (size_t i = 0; i < n; i++) {
 		decide_cpu(cfg, &users[i]);
 		decide_memory(cfg, &users[i]);
+		decide_extra(cfg, &users[i]);
 	}
 }

@@ -51,6 +51,9 @@ struct policy_override {
 	uint32_t cpu_weight;   /* 1..10000 */
 	uint64_t memory_limit; /* bytes, CONFIG_UNLIMITED */
 	uint64_t swap_limit;   /* bytes, CONFIG_UNLIMITED */
+	uint64_t max_tasks;    /* CONFIG_UNLIMITED */
+	uint64_t memory_high;  /* bytes, CONFIG_UNLIMITED */
+	uint32_t io_weight;    /* 1..10000 */
 	bool exempt;
 	bool auto_penalty; /* no: the automatic penalty box leaves it be */
 	struct config_threshold penalty_cpu;
@@ -106,7 +109,12 @@ struct policy_state {
 	uint64_t mem_limit;  /* bytes in force */
 	bool has_swap;	     /* swap_limit was written */
 	uint64_t swap_limit; /* bytes in force */
-	bool active;	     /* counted as active last interval */
+	/* the other per-user limits: pids.max, memory.high, io.weight */
+	bool has_extra;	    /* written */
+	uint64_t max_tasks; /* in force, CONFIG_UNLIMITED */
+	uint64_t mem_high;  /* in force, CONFIG_UNLIMITED */
+	uint32_t io_weight; /* in force */
+	bool active;	    /* counted as active last interval */
 	struct policy_throttle throttle;
 	struct policy_penalty penalty;
 	struct policy_badness badness;
@@ -127,6 +135,7 @@ struct policy_decision {
 	uint64_t mem_target; /* the limit it is heading to */
 	bool write_mem;
 	bool write_swap;
+	bool write_extra; /* max_tasks, mem_high or io_weight changed */
 	/* scratch for the CPU division */
 	bool pool;	    /* shares the pool with the others */
 	double pool_weight; /* 1, or the penalty fraction */
@@ -305,6 +314,13 @@ uint64_t policy_memory_target(const struct cgfair_config *cfg,
 			      const struct policy_override *ovr);
 uint64_t policy_swap_target(const struct cgfair_config *cfg,
 			    const struct policy_override *ovr);
+
+/* The other limits of a user (max_tasks, memory high, io weight): its
+ * overrides, else the configured ones; an exempt user's are lifted. */
+void policy_extra_targets(const struct cgfair_config *cfg,
+			  const struct policy_override *ovr, bool exempt,
+			  uint64_t *max_tasks, uint64_t *mem_high,
+			  uint32_t *io_weight);
 
 /* The next limit to write on the way to target: target itself, unless
  * that is below what the cgroup uses now; then the usage (rounded up to a

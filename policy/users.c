@@ -87,6 +87,15 @@ static void take(struct policy_override *out, const struct config_override *o,
 	case CONFIG_OVR_PENALTY_MEM:
 		out->penalty_mem = o->penalty_mem;
 		break;
+	case CONFIG_OVR_MAX_TASKS:
+		out->max_tasks = o->max_tasks;
+		break;
+	case CONFIG_OVR_MEMORY_HIGH:
+		out->memory_high = o->memory_high.bytes;
+		break;
+	case CONFIG_OVR_IO_WEIGHT:
+		out->io_weight = o->io_weight;
+		break;
 	default:
 		out->exempt = o->exempt;
 		break;
@@ -171,6 +180,12 @@ void policy_override_merge(struct policy_override *base,
 		base->memory_limit = top->memory_limit;
 	if (top->set & POLICY_OVR(CONFIG_OVR_SWAP_LIMIT))
 		base->swap_limit = top->swap_limit;
+	if (top->set & POLICY_OVR(CONFIG_OVR_MAX_TASKS))
+		base->max_tasks = top->max_tasks;
+	if (top->set & POLICY_OVR(CONFIG_OVR_MEMORY_HIGH))
+		base->memory_high = top->memory_high;
+	if (top->set & POLICY_OVR(CONFIG_OVR_IO_WEIGHT))
+		base->io_weight = top->io_weight;
 	if (top->set & POLICY_OVR(CONFIG_OVR_EXEMPT))
 		base->exempt = top->exempt;
 	if (top->set & POLICY_OVR(CONFIG_OVR_AUTO_PENALTY))

@@ -798,6 +798,11 @@ int backend_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 	return CALL(set_memory, uid, l, usage);
 }
 
+int backend_set_extra(uid_t uid, const struct extra_limit *l)
+{
+	return CALL(set_extra, uid, l);
+}
+
 int backend_read_limits(uid_t uid, struct cpu_limit *cpu, struct mem_limit *mem)
 {
 	return CALL(read_limits, uid, cpu, mem);

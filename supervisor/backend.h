@@ -46,6 +46,15 @@ struct mem_limit {
 	uint64_t swap_max; /* bytes of swap on top of max, LIMIT_NONE */
 };
 
+/* The other per-user limits. A controller the host lacks is said once
+ * (log) and skipped: the write still succeeds. */
+struct extra_limit {
+	uint64_t max_tasks; /* processes + threads; LIMIT_NONE: no limit
+			       (systemd: TasksMax left to logind) */
+	uint64_t mem_high;  /* bytes, soft limit; LIMIT_NONE */
+	uint64_t io_weight; /* 1..10000, 100 = default */
+};
+
 /* What a watcher polls for one user's OOM kills. */
 struct oom_source {
 	enum ipc_oom_kind kind;
@@ -72,6 +81,7 @@ int backend_set_cpu(uid_t uid, const struct cpu_limit *l);
  * figure and takes the larger); a limit below it is approached in steps:
  * BACKEND_AGAIN when only a step was written. */
 int backend_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage);
+int backend_set_extra(uid_t uid, const struct extra_limit *l);
 int backend_read_limits(uid_t uid, struct cpu_limit *cpu,
 			struct mem_limit *mem);
 /* Move a whole process (all threads) into the user's cgroup; the caller

@@ -1,6 +1,7 @@
 /*
  * cgroup v1 backend: user cgroups <ctrl>/<subtree>/user-UID in the cpu,
- * cpuacct and memory hierarchies, co-mounted or not. A hierarchy that
+ * cpuacct and memory hierarchies, co-mounted or not, and in the pids
+ * hierarchy when there is one ([users] max_tasks). A hierarchy that
  * carries several of them (cpu,cpuacct) is handled once.
  */
 #include "supervisor/backend_impl.h"
@@ -14,12 +15,13 @@
 #include <fcntl.h>
 #include <sys/eventfd.h>
 
-enum { H_CPU, H_CPUACCT, H_MEMORY, H_COUNT };
+enum { H_CPU, H_CPUACCT, H_MEMORY, H_PIDS, H_COUNT };
 
-static const char *const hname[H_COUNT] = {"cpu", "cpuacct", "memory"};
+static const char *const hname[H_COUNT] = {"cpu", "cpuacct", "memory", "pids"};
 
 static struct cg_dir mnt[H_COUNT];
-static bool same_as_earlier[H_COUNT]; /* co-mounted with a lower index */
+/* co-mounted with a lower index, or absent (pids only may be): skipped */
+static bool same_as_earlier[H_COUNT];
 static bool has_memsw;
 static bool said_no_memsw;
 static bool said_no_counter;
@@ -35,13 +37,19 @@ static void v1_fini(void)
 
 static int open_hierarchies(const struct cg_mounts *m, char *err, size_t errlen)
 {
-	const char *where[H_COUNT] = {m->cpu, m->cpuacct, m->memory};
+	const char *where[H_COUNT] = {m->cpu, m->cpuacct, m->memory, m->pids};
 
 	for (int i = 0; i < H_COUNT; i++) {
 		mnt[i] = (struct cg_dir)CG_DIR_INIT;
 		same_as_earlier[i] = false;
 	}
 	for (int i = 0; i < H_COUNT; i++) {
+		if (!where[i][0] && i == H_PIDS) {
+			log_info("cgroup1: no pids hierarchy: max_tasks is "
+				 "not set");
+			same_as_earlier[i] = true;
+			continue;
+		}
 		if (!where[i][0]) {
 			snprintf(err, errlen,
 				 "cgroup1: no %s controller mounted under %s",
@@ -70,6 +78,8 @@ static int v1_init(const struct cg_mounts *m, char *err, size_t errlen)
 	if (open_hierarchies(m, err, errlen) < 0)
 		goto fail;
 	for (int i = 0; i < H_COUNT; i++) {
+		if (mnt[i].fd < 0 && same_as_earlier[i])
+			continue; /* no pids hierarchy */
 		int r = cg_open_subtree(&mnt[i], true, &sub);
 		if (r < 0) {
 			snprintf(err, errlen, "cgroup1: cannot make %s/%s: %s",
@@ -251,6 +261,32 @@ static int read_mem(uid_t uid, struct mem_limit *mem)
 	    memsw == LIMIT_NONE || mem->max == LIMIT_NONE || memsw < mem->max
 		? LIMIT_NONE
 		: memsw - mem->max;
+	return r;
+}
+
+/* memory.high has no v1 twin; soft_limit_in_bytes is the closest (reclaim
+ * towards it under global pressure). v1 has no io weight without CFQ or
+ * BFQ: not set, said once. */
+static int v1_set_extra(uid_t uid, const struct extra_limit *l)
+{
+	static bool said_io;
+	struct cg_dir d;
+	int r;
+
+	if ((r = open_user(H_MEMORY, uid, &d)) < 0)
+		return r;
+	r = cg_write_u64(&d, "memory.soft_limit_in_bytes", l->mem_high, "-1");
+	cg_close(&d);
+	if (r == 0 && !same_as_earlier[H_PIDS]) {
+		if ((r = open_user(H_PIDS, uid, &d)) < 0)
+			return r;
+		r = cg_write_u64(&d, "pids.max", l->max_tasks, "max");
+		cg_close(&d);
+	}
+	if (!said_io && l->io_weight != 100 && !bk.dry_run) {
+		log_info("cgroup1: io weight is not set on cgroup v1");
+		said_io = true;
+	}
 	return r;
 }
 
@@ -497,6 +533,12 @@ static void release_one(uid_t uid, void *arg)
 		(void)v1_set_cpu(uid, &cpu);
 	if (!rel->keep_memory && carries(rel->h, H_MEMORY))
 		(void)v1_set_memory(uid, &mem, 0);
+	if (!same_as_earlier[H_PIDS] && carries(rel->h, H_PIDS)) {
+		struct cg_dir d = CG_DIR_INIT;
+		if (cg_open_user(&mnt[H_PIDS], uid, false, &d) == 0)
+			(void)cg_write(&d, "pids.max", "max");
+		cg_close(&d);
+	}
 	r = cg_remove_user(&mnt[rel->h], uid);
 	if (r < 0 && r != -EBUSY)
 		log_warnx("cgroup1: uid %u: remove its %s cgroup: %s",
@@ -534,6 +576,7 @@ const struct backend_ops backend_cgroup1_ops = {
     .ensure_user = v1_ensure_user,
     .set_cpu = v1_set_cpu,
     .set_memory = v1_set_memory,
+    .set_extra = v1_set_extra,
     .read_limits = v1_read_limits,
     .move_pid = v1_move_pid,
     .arm_oom = v1_arm_oom,

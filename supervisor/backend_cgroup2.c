@@ -89,13 +89,15 @@ static int controllers(const char **want, char *err, size_t errlen)
 	}
 	if (word_in(avail, "pids"))
 		want[n++] = "pids";
+	if (word_in(avail, "io"))
+		want[n++] = "io";
 	want[n] = NULL;
 	return 0;
 }
 
 static int v2_init(const struct cg_mounts *m, char *err, size_t errlen)
 {
-	const char *want[4];
+	const char *want[5];
 	struct cg_dir sub;
 	int r;
 
@@ -209,6 +211,34 @@ static int v2_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 		return BACKEND_AGAIN;
 	}
 	return 0;
+}
+
+/* Tell once per file that the host lacks it. */
+static bool lacks(const struct cg_dir *d, const char *file, bool *said)
+{
+	if (cg_has_file(d, file))
+		return false;
+	if (!*said && !bk.dry_run)
+		log_info("cgroup2: no %s (controller off): not set", file);
+	*said = true;
+	return true;
+}
+
+static int v2_set_extra(uid_t uid, const struct extra_limit *l)
+{
+	static bool no_pids, no_io;
+	struct cg_dir d;
+	int r;
+
+	if ((r = open_user(uid, &d)) < 0)
+		return r;
+	r = cg_write_u64(&d, "memory.high", l->mem_high, "max");
+	if (r == 0 && (d.fd < 0 || !lacks(&d, "pids.max", &no_pids)))
+		r = cg_write_u64(&d, "pids.max", l->max_tasks, "max");
+	if (r == 0 && (d.fd < 0 || !lacks(&d, "io.weight", &no_io)))
+		r = cg_write_u64(&d, "io.weight", l->io_weight, "");
+	cg_close(&d);
+	return r;
 }
 
 static int v2_read_limits(uid_t uid, struct cpu_limit *cpu,
@@ -331,6 +361,7 @@ const struct backend_ops backend_cgroup2_ops = {
     .ensure_user = v2_ensure_user,
     .set_cpu = v2_set_cpu,
     .set_memory = v2_set_memory,
+    .set_extra = v2_set_extra,
     .read_limits = v2_read_limits,
     .move_pid = v2_move_pid,
     .arm_oom = v2_arm_oom,

@@ -48,6 +48,7 @@ struct backend_ops {
 	int (*ensure_user)(uid_t uid);
 	int (*set_cpu)(uid_t uid, const struct cpu_limit *l);
 	int (*set_memory)(uid_t uid, const struct mem_limit *l, uint64_t usage);
+	int (*set_extra)(uid_t uid, const struct extra_limit *l);
 	int (*read_limits)(uid_t uid, struct cpu_limit *cpu,
 			   struct mem_limit *mem);
 	int (*move_pid)(uid_t uid, pid_t pid);

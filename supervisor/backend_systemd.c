@@ -375,6 +375,27 @@ static int sd_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 	return r;
 }
 
+/* TasksMax is left to logind (its UserTasksMax) unless a limit is set;
+ * MemoryHigh and IOWeight exist on cgroup2 only. */
+static int sd_set_extra(uid_t uid, const struct extra_limit *l)
+{
+	static bool said_v1;
+	struct prop p[3];
+	size_t n = 0;
+
+	if (l->max_tasks != LIMIT_NONE)
+		p[n++] = (struct prop){"TasksMax", 't', l->max_tasks};
+	if (unified) {
+		p[n++] = (struct prop){"MemoryHigh", 't', l->mem_high};
+		p[n++] = (struct prop){"IOWeight", 't', l->io_weight};
+	} else if (!said_v1) {
+		log_info("systemd: cgroup v1 host: memory high and io weight "
+			 "are not set");
+		said_v1 = true;
+	}
+	return n ? set_props(uid, p, n) : 0;
+}
+
 static int sd_read_limits(uid_t uid, struct cpu_limit *cpu,
 			  struct mem_limit *mem)
 {
@@ -518,6 +539,7 @@ const struct backend_ops backend_systemd_ops = {
     .ensure_user = sd_ensure_user,
     .set_cpu = sd_set_cpu,
     .set_memory = sd_set_memory,
+    .set_extra = sd_set_extra,
     .read_limits = sd_read_limits,
     .move_pid = sd_move_pid,
     .arm_oom = sd_arm_oom,

@@ -224,16 +224,47 @@ static void write_memory(struct user *u, struct policy_state *st)
 	}
 }
 
+static uint64_t none_of(uint64_t v)
+{
+	return v == CONFIG_UNLIMITED ? LIMIT_NONE : v;
+}
+
+static void write_extra(struct user *u, struct policy_state *st)
+{
+	struct extra_limit l = {.max_tasks = none_of(st->max_tasks),
+				.mem_high = none_of(st->mem_high),
+				.io_weight = st->io_weight};
+	if (backend_set_extra(u->uid, &l) < 0)
+		st->has_extra = false;
+}
+
+/* The limit change event's fields of the other limits: what was in force
+ * (unlimited and 100 before the first write) and what is now. */
+static void extra_fields(const struct policy_state *a,
+			 const struct policy_state *b, struct event_fields *f)
+{
+	f->tasks_old = a->has_extra ? none_of(a->max_tasks) : EVENT_NO_LIMIT;
+	f->high_old = a->has_extra ? none_of(a->mem_high) : EVENT_NO_LIMIT;
+	f->io_old = a->has_extra ? a->io_weight : 100;
+	f->tasks_new = b->has_extra ? none_of(b->max_tasks) : f->tasks_old;
+	f->high_new = b->has_extra ? none_of(b->mem_high) : f->high_old;
+	f->io_new = b->has_extra ? b->io_weight : f->io_old;
+}
+
 static void apply(struct user *u, struct policy_user *pu)
 {
 	struct policy_state before = u->pol;
 	struct policy_state *st = &pu->st;
+	struct event_fields x = {0};
 	bool changed;
 
 	if (pu->out.write_cap || pu->out.write_weight)
 		write_cpu(u, st);
 	if (pu->out.write_mem || pu->out.write_swap)
 		write_memory(u, st);
+	if (pu->out.write_extra)
+		write_extra(u, st);
+	extra_fields(&before, st, &x);
 	/* the penalty is state.c's (loaded each cycle); kept here too so
 	 * that the user's row shows it */
 	u->pol = *st;
@@ -241,8 +272,11 @@ static void apply(struct user *u, struct policy_user *pu)
 	changed = cap_permille(before.has_cap, before.cap) !=
 		      cap_permille(st->has_cap, st->cap) ||
 		  mem_or_none(before.has_mem, before.mem_limit) !=
-		      mem_or_none(st->has_mem, st->mem_limit);
-	if (!changed || !(pu->out.write_cap || pu->out.write_mem))
+		      mem_or_none(st->has_mem, st->mem_limit) ||
+		  x.tasks_old != x.tasks_new || x.high_old != x.high_new ||
+		  x.io_old != x.io_new;
+	if (!changed ||
+	    !(pu->out.write_cap || pu->out.write_mem || pu->out.write_extra))
 		return;
 	struct event_fields f = {
 	    .uid = u->uid,
@@ -250,6 +284,12 @@ static void apply(struct user *u, struct policy_user *pu)
 	    .cpu_new = cap_permille(st->has_cap, st->cap),
 	    .mem_old = mem_or_none(before.has_mem, before.mem_limit),
 	    .mem_new = mem_or_none(st->has_mem, st->mem_limit),
+	    .tasks_old = x.tasks_old,
+	    .tasks_new = x.tasks_new,
+	    .high_old = x.high_old,
+	    .high_new = x.high_new,
+	    .io_old = x.io_old,
+	    .io_new = x.io_new,
 	    .reason = pu->out.exempt   ? "exempt"
 		      : pu->out.fixed  ? "fixed limit or penalty"
 		      : pu->out.active ? "active users changed"

@@ -274,6 +274,22 @@ static void msg_limit(const struct event_fields *f, const char *who, char *buf,
 		n += snprintf(buf + n, len - (size_t)n,
 			      " memory limit %s -> %s", c, d);
 	}
+	if (f->high_old != f->high_new && n > 0 && (size_t)n < len) {
+		fmt_mem(f->high_old, c, sizeof(c));
+		fmt_mem(f->high_new, d, sizeof(d));
+		n += snprintf(buf + n, len - (size_t)n, " memory high %s -> %s",
+			      c, d);
+	}
+	if (f->tasks_old != f->tasks_new && n > 0 && (size_t)n < len)
+		n += snprintf(
+		    buf + n, len - (size_t)n, " max tasks %lld -> %lld",
+		    f->tasks_old == EVENT_NO_LIMIT ? -1LL
+						   : (long long)f->tasks_old,
+		    f->tasks_new == EVENT_NO_LIMIT ? -1LL
+						   : (long long)f->tasks_new);
+	if (f->io_old != f->io_new && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " io weight %u -> %u",
+			      f->io_old, f->io_new);
 	if (f->reason && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " (%s)", f->reason);
 }
@@ -429,6 +445,23 @@ static void add_limit(json_object *o, const char *key, uint64_t bytes)
 			(int64_t)(bytes > INT64_MAX ? INT64_MAX : bytes));
 }
 
+/* The other limits of a limit change: each pair when it moved. */
+static void add_extra(json_object *o, const struct event_fields *f)
+{
+	if (f->high_old != f->high_new) {
+		add_limit(o, "mem_high_old", f->high_old);
+		add_limit(o, "mem_high_new", f->high_new);
+	}
+	if (f->tasks_old != f->tasks_new) {
+		add_limit(o, "max_tasks_old", f->tasks_old);
+		add_limit(o, "max_tasks_new", f->tasks_new);
+	}
+	if (f->io_old != f->io_new) {
+		add_int(o, "io_weight_old", f->io_old);
+		add_int(o, "io_weight_new", f->io_new);
+	}
+}
+
 static void add_oom(json_object *o, const struct event_fields *f)
 {
 	bool detail = f->pid > 0;
@@ -480,6 +513,7 @@ static void add_type_fields(json_object *o, enum event_type t,
 			add_limit(o, "mem_limit_old", f->mem_old);
 			add_limit(o, "mem_limit_new", f->mem_new);
 		}
+		add_extra(o, f);
 		break;
 	case EVENT_THROTTLE_END:
 		add_time(o, "end", f->end);

@@ -49,8 +49,11 @@ struct event_fields {
 
 	/* EVENT_LIMIT_CHANGE: a pair is reported when its values differ.
 	 * EVENT_THROTTLE_START/END: cpu_new is the cap in force. */
-	int64_t cpu_old, cpu_new;  /* cap in 1/1000 CPU, EVENT_NO_CAP */
-	uint64_t mem_old, mem_new; /* bytes, EVENT_NO_LIMIT */
+	int64_t cpu_old, cpu_new;      /* cap in 1/1000 CPU, EVENT_NO_CAP */
+	uint64_t mem_old, mem_new;     /* bytes, EVENT_NO_LIMIT */
+	uint64_t tasks_old, tasks_new; /* max_tasks, EVENT_NO_LIMIT */
+	uint64_t high_old, high_new;   /* memory high, bytes, EVENT_NO_LIMIT */
+	uint32_t io_old, io_new;       /* io weight */
 
 	/* EVENT_THROTTLE_START, EVENT_THROTTLE_END */
 	time_t start, end;  /* CLOCK_REALTIME seconds */

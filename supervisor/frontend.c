@@ -331,6 +331,13 @@ void frontend_user_changed(const struct user *u)
 			     ? p->mem_limit
 			     : 0,
 	    .mem_cache = u->mem_cache,
+	    .max_tasks = p->has_extra && p->max_tasks != CONFIG_UNLIMITED
+			     ? p->max_tasks
+			     : 0,
+	    .mem_high = p->has_extra && p->mem_high != CONFIG_UNLIMITED
+			    ? p->mem_high
+			    : 0,
+	    .io_weight = p->has_extra ? p->io_weight : 0,
 	};
 
 	if (o && o->penalty.on && o->penalty.expires_ms > 0)

@@ -7,3 +7,5 @@ $(eval $(call program,tests/t-spin,tests/tools/spin.c))
 $(eval $(call program,tests/t-memhog,tests/tools/memhog.c))
 TEST_PROGRAMS += tests/t-duty
 $(eval $(call program,tests/t-duty,tests/tools/duty.c))
+TEST_PROGRAMS += tests/t-forkbomb
+$(eval $(call program,tests/t-forkbomb,tests/tools/forkbomb.c))

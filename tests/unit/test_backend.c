@@ -125,6 +125,8 @@ static void populate(const char *dir)
 		putf(dir, "cpu.weight", "100");
 		putf(dir, "memory.max", "max");
 		putf(dir, "memory.current", "0");
+		putf(dir, "memory.high", "max");
+		putf(dir, "pids.max", "max");
 		putf(dir, "memory.events",
 		     "low 0\nhigh 0\nmax 0\noom 0\n"
 		     "oom_kill 0\n");
@@ -215,6 +217,9 @@ static int rmdir_rule(const char *path)
 					    "memory.current",
 					    "memory.events",
 					    "memory.swap.max",
+					    "memory.high",
+					    "pids.max",
+					    "io.weight",
 					    "cpu.cfs_quota_us",
 					    "cpu.cfs_period_us",
 					    "cpu.shares",
@@ -921,18 +926,18 @@ static void test_v2_subtree_control(void **state)
 	init_ok("cgroup2");
 	/* init wrote nothing more after clear_log: look at the files */
 	assert_string_equal(get("cgroup.subtree_control"),
-			    "+cpu +memory +pids");
+			    "+cpu +memory +pids +io");
 	assert_string_equal(get("cgfair/cgroup.subtree_control"),
-			    "+cpu +memory +pids");
+			    "+cpu +memory +pids +io");
 	/* already on at the root: only the subtree is written */
 	backend_fini();
-	set("cgroup.subtree_control", "cpu memory pids");
+	set("cgroup.subtree_control", "cpu memory pids io");
 	set("cgfair/cgroup.subtree_control", "memory");
 	char err[BK_ERR_MAX];
 	nlog = 0;
 	assert_int_equal(init("cgroup2", false, err), 0);
 	assert_string_equal(joined(),
-			    "cgfair/cgroup.subtree_control=+cpu +pids");
+			    "cgfair/cgroup.subtree_control=+cpu +pids +io");
 	/* no pids controller: cpu and memory only */
 	backend_fini();
 	set("cgroup.controllers", "cpu memory");
@@ -994,6 +999,22 @@ static void test_v2_limits(void **state)
 	l.weight = 0;
 	assert_int_equal(backend_set_cpu(1001, &l), 0);
 	assert_string_equal(joined(), "cgfair/user-1001/cpu.max=max 100000");
+	/* the other limits; io.weight only where the io controller is */
+	struct extra_limit x = {
+	    .max_tasks = 512, .mem_high = 1024 * MIB, .io_weight = 50};
+	clear_log();
+	assert_int_equal(backend_set_extra(1001, &x), 0);
+	assert_string_equal(joined(),
+			    "cgfair/user-1001/memory.high=1073741824, "
+			    "cgfair/user-1001/pids.max=512");
+	set("cgfair/user-1001/io.weight", "default 100");
+	x.max_tasks = LIMIT_NONE;
+	x.mem_high = LIMIT_NONE;
+	clear_log();
+	assert_int_equal(backend_set_extra(1001, &x), 0);
+	assert_string_equal(joined(), "cgfair/user-1001/memory.high=max, "
+				      "cgfair/user-1001/pids.max=max, "
+				      "cgfair/user-1001/io.weight=50");
 	/* OOM: a read-only memory.events fd and its counter */
 	set("cgfair/user-1001/memory.events", "oom 2\noom_kill 3\n");
 	assert_int_equal(backend_arm_oom(1001, &src), 0);

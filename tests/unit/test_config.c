@@ -172,6 +172,9 @@ static void test_defaults(void **state)
 	assert_string_equal(c.users.exempt_cgroups.v[0], "/slurm/*");
 	assert_string_equal(c.users.exempt_cgroups.v[5], "*/libpod-*.scope");
 	assert_int_equal(c.users.exempt_commands.n, 0);
+	assert_int_equal(c.users.max_tasks, CONFIG_UNLIMITED);
+	assert_int_equal(c.memory.high.bytes, CONFIG_UNLIMITED);
+	assert_int_equal(c.io.weight, 100);
 	assert_int_equal(c.penalty.timeout_ms, 3600000);
 	assert_int_equal(c.penalty.mode, CONFIG_PENALTY_ACTIVE);
 	assert_near(c.penalty.fraction, 0.30, 1e-12);
@@ -236,12 +239,16 @@ static const char full_config[] = "# every key, none at its default\n"
 				  "limit = 2G\n"
 				  "swap_limit = 512M\n"
 				  "release_on_stop = yes\n"
+				  "high = 1G\n"
 				  "[users]\n"
 				  "min_uid = 2000\n"
 				  "exempt_users = alice, bob carol\n"
 				  "exempt_groups = wheel\n"
 				  "exempt_cgroups = /slurm/*, */pod-*\n"
 				  "exempt_commands = /usr/sbin/slurmstepd\n"
+				  "max_tasks = 4096\n"
+				  "[io]\n"
+				  "weight = 50\n"
 				  "[penalty]\n"
 				  "timeout = 1h30m\n"
 				  "mode = locked\n"
@@ -277,7 +284,10 @@ static const char full_config[] = "# every key, none at its default\n"
 				  "memory_limit = 10%\n"
 				  "auto_penalty = no\n"
 				  "penalty_cpu_threshold = 75%\n"
-				  "penalty_memory_threshold = none\n";
+				  "penalty_memory_threshold = none\n"
+				  "max_tasks = max\n"
+				  "memory_high = 5%\n"
+				  "io_weight = 300\n";
 
 static void test_every_key(void **state)
 {
@@ -314,6 +324,9 @@ static void test_every_key(void **state)
 	assert_int_equal(c.users.exempt_cgroups.n, 2);
 	assert_string_equal(c.users.exempt_cgroups.v[1], "*/pod-*");
 	assert_int_equal(c.users.exempt_commands.n, 1);
+	assert_int_equal(c.users.max_tasks, 4096);
+	assert_int_equal(c.io.weight, 50);
+	assert_int_equal(c.memory.high.bytes, GIB);
 	assert_string_equal(c.users.exempt_commands.v[0],
 			    "/usr/sbin/slurmstepd");
 	assert_int_equal(c.penalty.timeout_ms, 5400000);
@@ -353,6 +366,10 @@ static void test_every_key(void **state)
 	assert_near(c.overrides[0].cpu_cap, 1.5, 1e-12);
 	assert_int_equal(c.overrides[0].memory_limit.bytes,
 			 (uint64_t)(0.1 * MEM_TOTAL));
+	assert_int_equal(c.overrides[0].max_tasks, CONFIG_UNLIMITED);
+	assert_int_equal(c.overrides[0].memory_high.bytes,
+			 (uint64_t)(0.05 * MEM_TOTAL));
+	assert_int_equal(c.overrides[0].io_weight, 300);
 	config_free(&c);
 }
 
@@ -473,6 +490,12 @@ static const struct error_case error_cases[] = {
     {"[users]\nexempt_cgroups = /a/../b\n",
      "test.conf:2: [users] exempt_cgroups: '..' is not allowed in a cgroup "
      "pattern"},
+    {"[users]\nmax_tasks = lots\n",
+     "test.conf:2: [users] max_tasks: expected a number or max"},
+    {"[users]\nmax_tasks = 0\n",
+     "test.conf:2: [users] max_tasks: value 0 out of range (1..max)"},
+    {"[io]\nweight = 0\n",
+     "test.conf:2: [io] weight: value 0 out of range (1..10000)"},
     {"[users]\nexempt_commands = /bin/sh, sh\n",
      "test.conf:2: [users] exempt_commands: commands must be absolute "
      "paths"},

@@ -687,6 +687,46 @@ static void test_exempt(void **state)
 	assert_false(u[3].out.write_cap || u[3].out.write_mem);
 }
 
+/* max_tasks, memory high, io weight: written once, again only when a
+ * target moves; an override wins; exempt lifts them. */
+static void test_extra_limits(void **state)
+{
+	double use[] = {0.5, 0.5};
+	struct policy_user u[2];
+
+	(void)state;
+	cfg.users.max_tasks = 512;
+	cfg.memory.high.bytes = 2 * GIB;
+	cfg.io.weight = 200;
+	make_users(u, use, 2);
+	u[1].ovr.set =
+	    POLICY_OVR(CONFIG_OVR_MAX_TASKS) | POLICY_OVR(CONFIG_OVR_IO_WEIGHT);
+	u[1].ovr.max_tasks = 64;
+	u[1].ovr.io_weight = 10;
+	step(u, 2, 2, 1000);
+	assert_true(u[0].out.write_extra && u[1].out.write_extra);
+	assert_int_equal(u[0].st.max_tasks, 512);
+	assert_int_equal(u[0].st.mem_high, 2 * GIB);
+	assert_int_equal(u[0].st.io_weight, 200);
+	assert_int_equal(u[1].st.max_tasks, 64);
+	assert_int_equal(u[1].st.mem_high, 2 * GIB);
+	assert_int_equal(u[1].st.io_weight, 10);
+	step(u, 2, 2, 2000);
+	assert_false(u[0].out.write_extra || u[1].out.write_extra);
+	cfg.users.max_tasks = CONFIG_UNLIMITED; /* a reload */
+	step(u, 2, 2, 3000);
+	assert_true(u[0].out.write_extra);
+	assert_int_equal(u[0].st.max_tasks, CONFIG_UNLIMITED);
+	assert_false(u[1].out.write_extra); /* its own stays */
+	u[1].ovr.set = POLICY_OVR(CONFIG_OVR_EXEMPT);
+	u[1].ovr.exempt = true;
+	step(u, 2, 2, 4000);
+	assert_true(u[1].out.write_extra);
+	assert_int_equal(u[1].st.max_tasks, CONFIG_UNLIMITED);
+	assert_int_equal(u[1].st.mem_high, CONFIG_UNLIMITED);
+	assert_int_equal(u[1].st.io_weight, 100);
+}
+
 static void test_override_merge(void **state)
 {
 	struct policy_override base = {0}, top = {0};
@@ -731,6 +771,7 @@ int main(void)
 	    T(test_memory_lowering),
 	    T(test_exempt),
 	    T(test_override_merge),
+	    T(test_extra_limits),
 	};
 #undef T
 

@@ -234,6 +234,9 @@ static json_object *status_row(const struct ipc_user_state *r,
 	put(o, "memory_cache", json_object_new_uint64(r->mem_cache));
 	put(o, "memory_limit",
 	    json_u64_or_null(r->mem_limit, has_mem_limit(r)));
+	put(o, "memory_high", json_u64_or_null(r->mem_high, r->mem_high > 0));
+	put(o, "max_tasks", json_u64_or_null(r->max_tasks, r->max_tasks > 0));
+	put(o, "io_weight", json_u64_or_null(r->io_weight, r->io_weight > 0));
 	put(o, "penalty_until", json_u64_or_null(r->penalty_until, pb));
 	put(o, "penalty_left",
 	    json_u64_or_null(left > 0 ? (uint64_t)left : 0, pb));
@@ -323,6 +326,24 @@ static bool get_limit(const struct ipc_user_state *r, uint64_t *v)
 	return has_mem_limit(r);
 }
 
+static bool get_high(const struct ipc_user_state *r, uint64_t *v)
+{
+	*v = r->mem_high;
+	return r->mem_high > 0;
+}
+
+static bool get_tasks(const struct ipc_user_state *r, uint64_t *v)
+{
+	*v = r->max_tasks;
+	return r->max_tasks > 0;
+}
+
+static bool get_io(const struct ipc_user_state *r, uint64_t *v)
+{
+	*v = r->io_weight;
+	return r->io_weight > 0;
+}
+
 static bool get_procs(const struct ipc_user_state *r, uint64_t *v)
 {
 	*v = r->nprocs;
@@ -360,6 +381,11 @@ static const struct metric metrics[] = {
      M_U64, get_cache, 0},
     {"cgfair_user_memory_limit_bytes", "Memory limit in force.", M_U64,
      get_limit, 0},
+    {"cgfair_user_memory_high_bytes", "Memory soft limit (high) in force.",
+     M_U64, get_high, 0},
+    {"cgfair_user_max_tasks", "Limit of processes and threads in force.", M_U64,
+     get_tasks, 0},
+    {"cgfair_user_io_weight", "Block I/O weight in force.", M_U64, get_io, 0},
     {"cgfair_user_processes", "Processes of the user.", M_U64, get_procs, 0},
     {"cgfair_user_active", "1 when the user counts as active.", M_FLAG,
      get_flag, STATE_ACTIVE},
