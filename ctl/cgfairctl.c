@@ -46,7 +46,9 @@ static void usage(FILE *f)
 	    "  release USER                    take USER out of it\n"
 	    "  forgive USER                    USER's badness score and tier "
 	    "to 0\n"
-	    "  limit USER [--cpu X] [--memory Y]  fix USER's limits\n"
+	    "  limit USER [--cpu X] [--memory Y] [--tasks N] [--memory-high "
+	    "Y]\n"
+	    "        [--io-weight W]           fix USER's limits\n"
 	    "                                  (X: 1.5 or 150%%, none; "
 	    "Y: 2G, default)\n"
 	    "  limit-clear USER                back to the defaults\n"
@@ -209,25 +211,41 @@ static json_object *limit_request(int argc, char **argv)
 	static const struct option lopts[] = {
 	    {"cpu", required_argument, NULL, 'c'},
 	    {"memory", required_argument, NULL, 'm'},
+	    {"tasks", required_argument, NULL, 't'},
+	    {"memory-high", required_argument, NULL, 'H'},
+	    {"io-weight", required_argument, NULL, 'i'},
 	    {NULL, 0, NULL, 0}};
 	json_object *req = request("limit");
 	bool any = false;
+	char *end;
 	int c;
 
 	/* options before or after USER: let getopt move USER to the end */
 	optind = 0; /* 0: glibc starts afresh on the new argv */
-	while ((c = getopt_long(argc, argv, "c:m:", lopts, NULL)) != -1) {
-		if (c != 'c' && c != 'm') {
+	while ((c = getopt_long(argc, argv, "c:m:t:H:i:", lopts, NULL)) != -1) {
+		const char *key = c == 'c'   ? "cpu"
+				  : c == 'm' ? "memory"
+				  : c == 't' ? "tasks"
+				  : c == 'H' ? "memory_high"
+				  : c == 'i' ? "io_weight"
+					     : NULL;
+		long long n = strtoll(optarg, &end, 10);
+		if (!key) {
 			usage(stderr);
 			exit(CTL_USAGE);
 		}
-		json_object_object_add(req, c == 'c' ? "cpu" : "memory",
-				       json_object_new_string(optarg));
+		/* tasks and io_weight are numbers on the wire (or "max") */
+		json_object_object_add(req, key,
+				       (c == 'i' || c == 't') && !*end &&
+					       end != optarg
+					   ? json_object_new_int64(n)
+					   : json_object_new_string(optarg));
 		any = true;
 	}
 	if (optind != argc - 1 || !any)
-		die(CTL_USAGE, "usage: limit USER [--cpu X] [--memory Y] (at "
-			       "least one)");
+		die(CTL_USAGE, "usage: limit USER [--cpu X] [--memory Y] "
+			       "[--tasks N] [--memory-high Y] [--io-weight W] "
+			       "(at least one)");
 	add_user(req, argv[optind]);
 	return req;
 }

@@ -66,7 +66,9 @@ static bool valid_client_request(const void *p, int nfds)
 	const struct ipc_client_request *m = p;
 	(void)nfds;
 	return m->op >= CLIENT_PENALTY && m->op <= CLIENT_FORGIVE &&
-	       m->cpu_permille >= -1 && m->mem_bytes >= -1 && m->seconds >= -1;
+	       m->cpu_permille >= -1 && m->mem_bytes >= -1 &&
+	       m->seconds >= -1 && m->max_tasks >= -1 && m->mem_high >= -1 &&
+	       m->io_weight >= -1 && m->io_weight <= 10000;
 }
 
 static bool valid_client_reply(const void *p, int nfds)

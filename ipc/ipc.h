@@ -291,7 +291,14 @@ struct ipc_client_request {
 	int64_t cpu_permille; /* cap in 1/1000 of a core, -1: unchanged */
 	int64_t mem_bytes;    /* -1: unchanged */
 	int64_t seconds;      /* penalty duration, -1: configured timeout */
+	/* limit set: -1 unchanged, 0 back to the default, IPC_LIMIT_MAX no
+	 * limit, else the value */
+	int64_t max_tasks;
+	int64_t mem_high;  /* bytes */
+	int64_t io_weight; /* 1..10000 (never IPC_LIMIT_MAX) */
 };
+
+#define IPC_LIMIT_MAX INT64_MAX
 
 /* A long answer (the configuration) comes in several replies with the same
  * id, each but the last flagged REPLY_MORE. */

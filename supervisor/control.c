@@ -93,6 +93,22 @@ static void runtime_overrides(const struct user *u, struct policy_user *pu)
 		top.set |= POLICY_OVR(CONFIG_OVR_MEMORY_LIMIT);
 		top.memory_limit = (uint64_t)o->mem_bytes;
 	}
+	if (o->max_tasks > 0) {
+		top.set |= POLICY_OVR(CONFIG_OVR_MAX_TASKS);
+		top.max_tasks = o->max_tasks == IPC_LIMIT_MAX
+				    ? CONFIG_UNLIMITED
+				    : (uint64_t)o->max_tasks;
+	}
+	if (o->mem_high > 0) {
+		top.set |= POLICY_OVR(CONFIG_OVR_MEMORY_HIGH);
+		top.memory_high = o->mem_high == IPC_LIMIT_MAX
+				      ? CONFIG_UNLIMITED
+				      : (uint64_t)o->mem_high;
+	}
+	if (o->io_weight > 0) {
+		top.set |= POLICY_OVR(CONFIG_OVR_IO_WEIGHT);
+		top.io_weight = (uint32_t)o->io_weight;
+	}
 	policy_override_merge(&pu->ovr, &top);
 }
 
@@ -592,9 +608,18 @@ int control_forgive(const struct admin *who, uid_t uid, char *msg, size_t len)
 	return finish(who, uid, "forgive", r, msg, len);
 }
 
-int control_limit_set(const struct admin *who, uid_t uid, int64_t cpu_permille,
-		      int64_t mem_bytes, char *msg, size_t len)
+/* -1 unchanged, 0 back to the default (-1 in the state), else set */
+static void set_field(int64_t *field, int64_t v)
 {
+	if (v >= 0)
+		*field = v ? v : -1;
+}
+
+int control_limit_set(const struct admin *who, uid_t uid,
+		      const struct ipc_client_request *rq, char *msg,
+		      size_t len)
+{
+	int64_t cpu_permille = rq->cpu_permille, mem_bytes = rq->mem_bytes;
 	int r = check_managed(uid, msg, len);
 
 	if (r == 0 && cpu_permille > 0 && cpu_permille < 10) {
@@ -604,13 +629,20 @@ int control_limit_set(const struct admin *who, uid_t uid, int64_t cpu_permille,
 	}
 	if (r == 0) {
 		struct runtime_override *o = state_get(uid);
-		if (cpu_permille >= 0)
-			o->cpu_permille = cpu_permille ? cpu_permille : -1;
-		if (mem_bytes >= 0)
-			o->mem_bytes = mem_bytes ? mem_bytes : -1;
-		snprintf(msg, len, "uid %u: cpu %s, memory %s", (unsigned)uid,
+		set_field(&o->cpu_permille, cpu_permille);
+		set_field(&o->mem_bytes, mem_bytes);
+		set_field(&o->max_tasks, rq->max_tasks);
+		set_field(&o->mem_high, rq->mem_high);
+		set_field(&o->io_weight, rq->io_weight);
+		snprintf(msg, len,
+			 "uid %u: cpu %s, memory %s, tasks %s, memory high %s, "
+			 "io weight %s",
+			 (unsigned)uid,
 			 o->cpu_permille > 0 ? "fixed" : "default",
-			 o->mem_bytes > 0 ? "fixed" : "default");
+			 o->mem_bytes > 0 ? "fixed" : "default",
+			 o->max_tasks > 0 ? "fixed" : "default",
+			 o->mem_high > 0 ? "fixed" : "default",
+			 o->io_weight > 0 ? "fixed" : "default");
 	}
 	return finish(who, uid, "limit set", r, msg, len);
 }
@@ -623,6 +655,9 @@ int control_limit_clear(const struct admin *who, uid_t uid, char *msg,
 	if (o) {
 		o->cpu_permille = -1;
 		o->mem_bytes = -1;
+		o->max_tasks = -1;
+		o->mem_high = -1;
+		o->io_weight = -1;
 	}
 	snprintf(msg, len, "uid %u: limits back to the defaults",
 		 (unsigned)uid);

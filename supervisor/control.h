@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 struct user;
+struct ipc_client_request;
 
 /* Start the loop (after the workers are registered and the config is
  * loaded); control_stop lifts the caps as configured. */
@@ -34,8 +35,11 @@ int control_release(const struct admin *who, uid_t uid, char *msg, size_t len);
 int control_forgive(const struct admin *who, uid_t uid, char *msg, size_t len);
 /* cpu_permille: fixed cap in 1/1000 of a CPU, 0 removes it, -1 unchanged;
  * mem_bytes: memory limit, 0 back to the default, -1 unchanged */
-int control_limit_set(const struct admin *who, uid_t uid, int64_t cpu_permille,
-		      int64_t mem_bytes, char *msg, size_t len);
+/* max_tasks, mem_high, io_weight: -1 unchanged, 0 back to the default,
+ * IPC_LIMIT_MAX no limit (struct ipc_client_request) */
+int control_limit_set(const struct admin *who, uid_t uid,
+		      const struct ipc_client_request *rq, char *msg,
+		      size_t len);
 int control_limit_clear(const struct admin *who, uid_t uid, char *msg,
 			size_t len);
 int control_reload(const struct admin *who, char *msg, size_t len);

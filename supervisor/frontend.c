@@ -303,7 +303,8 @@ static uint32_t row_flags(const struct user *u,
 		f |= STATE_PENALTY;
 	if (o && o->penalty.on && o->penalty.automatic)
 		f |= STATE_AUTO;
-	if ((o && (o->cpu_permille > 0 || o->mem_bytes > 0)) ||
+	if ((o && (o->cpu_permille > 0 || o->mem_bytes > 0 ||
+		   o->max_tasks > 0 || o->mem_high > 0 || o->io_weight > 0)) ||
 	    (u->ovr.set & (POLICY_OVR(CONFIG_OVR_CPU_CAP) |
 			   POLICY_OVR(CONFIG_OVR_MEMORY_LIMIT))))
 		f |= STATE_FIXED;
@@ -600,8 +601,7 @@ static int decide(const struct ipc_client_request *rq, const struct ucred *cr,
 		r = control_release(&who, rq->uid, msg, len);
 		break;
 	case CLIENT_LIMIT_SET:
-		r = control_limit_set(&who, rq->uid, rq->cpu_permille,
-				      rq->mem_bytes, msg, len);
+		r = control_limit_set(&who, rq->uid, rq, msg, len);
 		break;
 	case CLIENT_LIMIT_CLEAR:
 		r = control_limit_clear(&who, rq->uid, msg, len);

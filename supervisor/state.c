@@ -51,8 +51,12 @@ struct runtime_override *state_get(uid_t uid)
 	if (array_reserve(&table, count, &alloc, sizeof(*table)) < 0)
 		fatal(EXIT_FATAL, "reallocarray");
 	o = &table[count++];
-	*o = (struct runtime_override){
-	    .uid = uid, .cpu_permille = -1, .mem_bytes = -1};
+	*o = (struct runtime_override){.uid = uid,
+				       .cpu_permille = -1,
+				       .mem_bytes = -1,
+				       .max_tasks = -1,
+				       .mem_high = -1,
+				       .io_weight = -1};
 	return o;
 }
 
@@ -61,7 +65,8 @@ void state_prune(void)
 	size_t j = 0;
 	for (size_t i = 0; i < count; i++)
 		if (table[i].penalty.on || table[i].cpu_permille >= 0 ||
-		    table[i].mem_bytes >= 0)
+		    table[i].mem_bytes >= 0 || table[i].max_tasks >= 0 ||
+		    table[i].mem_high >= 0 || table[i].io_weight >= 0)
 			table[j++] = table[i];
 	count = j;
 }
@@ -125,13 +130,20 @@ static bool load_penalty(json_object *e, struct policy_penalty *p)
 static bool load_entry(json_object *e)
 {
 	int64_t uid = -1;
-	struct runtime_override o = {.cpu_permille = -1, .mem_bytes = -1};
+	struct runtime_override o = {.cpu_permille = -1,
+				     .mem_bytes = -1,
+				     .max_tasks = -1,
+				     .mem_high = -1,
+				     .io_weight = -1};
 
 	if (!json_object_is_type(e, json_type_object) ||
 	    !get_int(e, "uid", 0, &uid) || uid < 0 || uid > UINT32_MAX - 1 ||
 	    !load_penalty(e, &o.penalty) ||
 	    !get_int(e, "cpu_permille", -1, &o.cpu_permille) ||
-	    !get_int(e, "mem_bytes", -1, &o.mem_bytes))
+	    !get_int(e, "mem_bytes", -1, &o.mem_bytes) ||
+	    !get_int(e, "max_tasks", -1, &o.max_tasks) ||
+	    !get_int(e, "mem_high", -1, &o.mem_high) ||
+	    !get_int(e, "io_weight", -1, &o.io_weight) || o.io_weight > 10000)
 		return false;
 	o.uid = (uid_t)uid;
 	*state_get(o.uid) = o;
@@ -240,6 +252,12 @@ static json_object *to_json(void)
 		    json_object_new_int64(table[i].cpu_permille));
 		json_object_object_add(
 		    e, "mem_bytes", json_object_new_int64(table[i].mem_bytes));
+		json_object_object_add(
+		    e, "max_tasks", json_object_new_int64(table[i].max_tasks));
+		json_object_object_add(
+		    e, "mem_high", json_object_new_int64(table[i].mem_high));
+		json_object_object_add(
+		    e, "io_weight", json_object_new_int64(table[i].io_weight));
 		json_object_array_add(users, e);
 	}
 	json_object_object_add(root, "users", users);

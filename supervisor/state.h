@@ -20,6 +20,10 @@ struct runtime_override {
 	struct policy_penalty penalty; /* penalty.on: in the box */
 	int64_t cpu_permille; /* fixed cap, 1/1000 of a CPU; -1: none */
 	int64_t mem_bytes;    /* fixed memory limit; -1: none */
+	/* -1: none (the configured one), IPC_LIMIT_MAX: no limit */
+	int64_t max_tasks;
+	int64_t mem_high;
+	int64_t io_weight;
 };
 
 /* Read <dir>/state.json. A missing file is an empty state; a damaged one

@@ -14,6 +14,9 @@ set -- $SCN_UIDS
 UA=$1
 SUB=cgfair-tk$$
 MAXT=40
+CTL=$CGFAIR_BUILD/cgfairctl
+[ -x "$CTL" ] || CTL=cgfairctl
+SOCK=$T_TMP/cgfair.sock
 scn_remove_subtree "$SUB"
 CONF=$T_TMP/cgfair.conf
 [ "$SCN_BACKEND" = systemd ] && CONF=/etc/cgfair/cgfair.conf
@@ -104,5 +107,16 @@ else
 fi
 t_check "the limit change is an event with max_tasks_old/new" \
 	t_wait 5 grep -q '"max_tasks_new":25' "$T_TMP/events.log"
+
+# an admin's limit: the command line, the status and the metrics
+out=$("$CTL" --socket "$SOCK" limit "$UA" --tasks 30 --memory-high 256M 2>&1)
+t_check "cgfairctl limit --tasks 30 --memory-high 256M: accepted ($out)" [ $? -eq 0 ]
+if t_wait 15 is pids.max 30 && t_wait 5 is memory.high 268435456; then
+	t_pass "cgfairctl limit sets the user's pids.max and memory high"
+else
+	t_fail "cgfairctl limit sets them" "'$(limit pids.max)' '$(limit memory.high)'"
+fi
+t_check "status shows max_tasks 30" t_wait 5 sh -c "'$CTL' --socket '$SOCK' --json status | grep -q '\"max_tasks\": *30'"
+t_check "metrics show cgfair_user_max_tasks 30" t_wait 5 sh -c "'$CTL' --socket '$SOCK' metrics | grep -q '^cgfair_user_max_tasks{uid=\"$UA\".*} 30\$'"
 scn_stop
 exit 0

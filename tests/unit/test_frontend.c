@@ -251,6 +251,22 @@ static void test_json_limit(void **state)
 			       &req),
 			 0);
 	assert_int_equal(req.mem_bytes, 4294967296LL);
+	/* the other limits: numbers, sizes, "max", null (the default) */
+	assert_int_equal(parse("{\"cmd\":\"limit\",\"uid\":1000,\"tasks\":"
+			       "200,\"memory_high\":\"1G\",\"io_weight\":50}",
+			       &req),
+			 0);
+	assert_int_equal(req.max_tasks, 200);
+	assert_int_equal(req.mem_high, 1LL << 30);
+	assert_int_equal(req.io_weight, 50);
+	assert_int_equal(req.cpu_permille, -1);
+	assert_int_equal(parse("{\"cmd\":\"limit\",\"uid\":1000,\"tasks\":"
+			       "\"max\",\"memory_high\":null}",
+			       &req),
+			 0);
+	assert_int_equal(req.max_tasks, IPC_LIMIT_MAX);
+	assert_int_equal(req.mem_high, 0);
+	assert_int_equal(req.io_weight, -1);
 	assert_int_equal(parse("{\"cmd\":\"limit-clear\",\"uid\":1000}", &req),
 			 0);
 	assert_int_equal(req.cmd, FE_LIMIT_CLEAR);
@@ -287,6 +303,11 @@ static void test_json_errors(void **state)
 	refused("{\"cmd\":\"limit\",\"uid\":1}", "needs \"cpu\" or \"memory\"");
 	refused("{\"cmd\":\"limit\",\"uid\":1,\"cpu\":\"lots\"}", "\"cpu\"");
 	refused("{\"cmd\":\"limit\",\"uid\":1,\"cpu\":-1}", "out of range");
+	refused("{\"cmd\":\"limit\",\"uid\":1,\"io_weight\":0}",
+		"out of range");
+	refused("{\"cmd\":\"limit\",\"uid\":1,\"io_weight\":\"max\"}",
+		"\"io_weight\": not a number");
+	refused("{\"cmd\":\"limit\",\"uid\":1,\"tasks\":0}", "out of range");
 	refused("{\"cmd\":\"limit\",\"uid\":1,\"cpu\":true}", "a boolean");
 	refused("{\"cmd\":\"limit\",\"uid\":1,\"memory\":\"2Q\"}",
 		"\"memory\": not a size");

@@ -123,6 +123,9 @@ static struct ipc_client_request *add_op(struct client *c, uint32_t op,
 	r->uid = uid;
 	r->cpu_permille = -1;
 	r->mem_bytes = -1;
+	r->max_tasks = -1;
+	r->mem_high = -1;
+	r->io_weight = -1;
 	r->seconds = -1;
 	return r;
 }
@@ -165,6 +168,9 @@ static void build_ops(struct client *c, const struct fe_request *req,
 		r = add_op(c, CLIENT_LIMIT_SET, uid);
 		r->cpu_permille = req->cpu_permille;
 		r->mem_bytes = req->mem_bytes;
+		r->max_tasks = req->max_tasks;
+		r->mem_high = req->mem_high;
+		r->io_weight = req->io_weight;
 		break;
 	case FE_LIMIT_CLEAR:
 		add_op(c, CLIENT_LIMIT_CLEAR, uid);

@@ -294,6 +294,9 @@ enum {
 	K_SECONDS = 2u,
 	K_CPU = 4u,
 	K_MEMORY = 8u,
+	K_TASKS = 16u,
+	K_HIGH = 32u,
+	K_IO = 64u,
 };
 
 struct cmd_spec {
@@ -309,7 +312,8 @@ static const struct cmd_spec specs[] = {
     {"penalty", FE_PENALTY, K_TARGET | K_SECONDS, K_TARGET},
     {"release", FE_RELEASE, K_TARGET, K_TARGET},
     {"forgive", FE_FORGIVE, K_TARGET, K_TARGET},
-    {"limit", FE_LIMIT, K_TARGET | K_CPU | K_MEMORY, K_TARGET},
+    {"limit", FE_LIMIT, K_TARGET | K_CPU | K_MEMORY | K_TASKS | K_HIGH | K_IO,
+     K_TARGET},
     {"limit-clear", FE_LIMIT_CLEAR, K_TARGET, K_TARGET},
     {"reload", FE_RELOAD, 0, 0},
     {"config", FE_CONFIG, 0, 0},
@@ -490,7 +494,50 @@ static unsigned key_flag(const char *key)
 		return K_CPU;
 	if (strcmp(key, "memory") == 0)
 		return K_MEMORY;
+	if (strcmp(key, "tasks") == 0)
+		return K_TASKS;
+	if (strcmp(key, "memory_high") == 0)
+		return K_HIGH;
+	if (strcmp(key, "io_weight") == 0)
+		return K_IO;
 	return 0;
+}
+
+/* "tasks", "memory_high", "io_weight": null back to the default, "max"
+ * no limit (not for io_weight), else a number (a size for memory_high)
+ * within lo..hi. */
+static int json_extra(const char *key, json_object *v, int64_t *out, int64_t lo,
+		      int64_t hi, char *err, size_t len)
+{
+	const char *s = json_object_get_string(v), *why = NULL;
+
+	if (json_object_is_type(v, json_type_null)) {
+		*out = 0;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int) &&
+	    !json_object_is_type(v, json_type_string))
+		return fail(err, len,
+			    "\"%s\" must be a number or a string, "
+			    "not %s",
+			    key, json_type_desc(v));
+	if (strcmp(s, "max") == 0 && hi == INT64_MAX) {
+		*out = IPC_LIMIT_MAX;
+		return 0;
+	}
+	if (strcmp(s, "default") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (strcmp(key, "memory_high") == 0)
+		why = fe_parse_size(s, out);
+	else if (!json_object_is_type(v, json_type_int))
+		why = "not a number";
+	else
+		*out = json_object_get_int64(v);
+	if (!why && (*out < lo || *out > hi))
+		why = "out of range";
+	return why ? fail(err, len, "\"%s\": %s", key, why) : 0;
 }
 
 static int json_key(const struct cmd_spec *spec, const char *key,
@@ -510,6 +557,14 @@ static int json_key(const struct cmd_spec *spec, const char *key,
 		return json_seconds(v, req, err, len);
 	case K_CPU:
 		return json_cpu(v, req, err, len);
+	case K_TASKS:
+		return json_extra(key, v, &req->max_tasks, 1, INT64_MAX, err,
+				  len);
+	case K_HIGH:
+		return json_extra(key, v, &req->mem_high, 1, INT64_MAX, err,
+				  len);
+	case K_IO:
+		return json_extra(key, v, &req->io_weight, 1, 10000, err, len);
 	default:
 		return json_memory(v, req, err, len);
 	}
@@ -557,7 +612,8 @@ static int json_fields(json_object *obj, struct fe_request *req, char *err,
 	if ((spec->need & K_TARGET) && !(seen & K_TARGET))
 		return fail(err, len, "\"%s\" needs \"uid\" or \"user\"",
 			    spec->name);
-	if (spec->cmd == FE_LIMIT && !(seen & (K_CPU | K_MEMORY)))
+	if (spec->cmd == FE_LIMIT &&
+	    !(seen & (K_CPU | K_MEMORY | K_TASKS | K_HIGH | K_IO)))
 		return fail(err, len,
 			    "\"limit\" needs \"cpu\" or \"memory\" "
 			    "(use \"limit-clear\" to remove both)");
@@ -620,6 +676,9 @@ static void request_init(struct fe_request *req)
 	req->seconds = -1;
 	req->cpu_permille = -1;
 	req->mem_bytes = -1;
+	req->max_tasks = -1;
+	req->mem_high = -1;
+	req->io_weight = -1;
 	req->penaltybox = -1;
 }
 

@@ -56,6 +56,10 @@ struct fe_request {
 	int64_t seconds;      /* penalty: -1 = the configured timeout */
 	int64_t cpu_permille; /* limit: -1 unchanged, 0 removes the cap */
 	int64_t mem_bytes;    /* limit: -1 unchanged, 0 back to default */
+	/* limit: -1 unchanged, 0 back to default, IPC_LIMIT_MAX none */
+	int64_t max_tasks;
+	int64_t mem_high;
+	int64_t io_weight; /* 1..10000 */
 	/* seed `set cgroup` */
 	int penaltybox;	  /* -1 unchanged, 0 off, 1 on */
 	bool set_default; /* --default yes: clear fixed limits */
