@@ -19,5 +19,6 @@ $(BUILD)/tests/unit-events: LDLIBS += -lcmocka
 # uids (with stubs for the worker table and the backend).
 TEST_PROGRAMS += tests/unit-placement
 $(eval $(call program,tests/unit-placement,tests/unit/test_placement.c \
-	supervisor/placement.c supervisor/users.c $(COMMON_SRCS)))
+	supervisor/placement.c supervisor/users.c supervisor/exe.c \
+	supervisor/caps.c $(COMMON_SRCS)))
 $(BUILD)/tests/unit-placement: LDLIBS += -lcmocka

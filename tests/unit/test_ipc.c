@@ -316,6 +316,8 @@ static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_CLIENT_REPLY] = BY(ROLE_SUPERVISOR),
     [IPC_USER_STATE] = BY(ROLE_SUPERVISOR),
     [IPC_EVENT] = BY(ROLE_SUPERVISOR),
+    [IPC_SCAN_EXEMPT] = BY(ROLE_SUPERVISOR),
+    [IPC_STRAY_EXEMPT] = BY(ROLE_SUPERVISOR),
 };
 
 static bool may_send(uint32_t type, int role)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +125,30 @@ static pid_t spawn_as(uid_t uid)
 	return pid;
 }
 
+/* A child of uid that runs exe (sleep), returned once /proc shows it. */
+static pid_t spawn_exec(uid_t uid, const char *exe)
+{
+	char link[64], buf[4096];
+	pid_t pid = fork();
+	ssize_t n = -1;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setresuid(uid, uid, uid) == 0)
+			execl(exe, "sleep", "60", (char *)NULL);
+		_exit(1);
+	}
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	for (int i = 0; i < 500; i++) {
+		n = readlink(link, buf, sizeof(buf) - 1);
+		if (n > 0 && (buf[n] = '\0', strcmp(buf, exe) == 0))
+			break;
+		usleep(10000);
+	}
+	assert_string_equal(buf, exe);
+	return pid;
+}
+
 static void reap(pid_t pid)
 {
 	kill(pid, SIGKILL);
@@ -210,12 +235,41 @@ static void test_true_report(void **state)
 	assert_int_equal(user_remove(UID_B), 0);
 }
 
+/* [users] exempt_commands: a stray running a listed executable stays
+ * where it is; the same process is moved when the list names another. */
+static void test_exempt_command(void **state)
+{
+	struct placement_params p;
+	char exe[PATH_MAX] = "";
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(realpath("/bin/sleep", exe));
+	pid = spawn_exec(UID_B, exe);
+	placement_defaults(&p);
+	p.ncommands = 2;
+	snprintf(p.commands[0], sizeof(p.commands[0]), "/usr/bin/true");
+	assert_true(strlen(exe) < sizeof(p.commands[1]));
+	memcpy(p.commands[1], exe, strlen(exe) + 1);
+	placement_reconfigure(&p);
+	report(pid, UID_B);
+	assert_untouched();
+	p.ncommands = 1;
+	placement_reconfigure(&p);
+	report(pid, UID_B);
+	reap(pid);
+	assert_int_equal(moved, 1);
+	assert_int_equal(moved_pid, pid);
+	assert_int_equal(user_remove(UID_B), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_other_uid, setup),
 	    cmocka_unit_test_setup(test_root_as_managed, setup),
 	    cmocka_unit_test_setup(test_true_report, setup),
+	    cmocka_unit_test_setup(test_exempt_command, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
