@@ -262,6 +262,7 @@ struct ipc_listen_setup {
 	uint64_t subscriber_backlog; /* bytes queued for one subscriber */
 	uint32_t admin_gid;	     /* with LISTEN_ADMIN_GID: may read all */
 	uint32_t reserved;
+	uint64_t mem_total; /* bytes of RAM, for sizes given as a share */
 	/* for the seed's `list --cgroup`: where the user cgroups are */
 	char cpu_dir[IPC_PATH_MAX];
 	char mem_dir[IPC_PATH_MAX];

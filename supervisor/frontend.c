@@ -91,6 +91,7 @@ void frontend_settings_from_config(struct frontend_settings *s,
 	s->idle_timeout_ms = k->idle_timeout_ms;
 	s->max_line = k->max_line;
 	s->subscriber_backlog = k->subscriber_backlog;
+	s->mem_total = c->mem_total;
 }
 
 static void resolve_admin_group(void)
@@ -210,6 +211,7 @@ static void send_listen(struct worker *w)
 	    .idle_timeout_ms = cfg.idle_timeout_ms,
 	    .subscriber_backlog = cfg.subscriber_backlog,
 	    .admin_gid = (uint32_t)admin_gid,
+	    .mem_total = cfg.mem_total,
 	};
 	struct ipc_scan_setup where;
 

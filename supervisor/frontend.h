@@ -26,6 +26,7 @@ struct frontend_settings {
 	uint64_t idle_timeout_ms;
 	uint32_t max_line;
 	uint64_t subscriber_backlog;
+	uint64_t mem_total; /* bytes of RAM: "--memory 10%" in requests */
 };
 
 /* Built-in defaults: /run/cgfair/cgfair.sock, 64 clients, 8 per uid, 60 s

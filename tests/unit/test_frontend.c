@@ -117,7 +117,15 @@ static void test_size(void **state)
 	assert_non_null(fe_parse_size("", &v));
 	assert_non_null(fe_parse_size("G", &v));
 	assert_non_null(fe_parse_size("2X", &v));
-	assert_non_null(fe_parse_size("2 G", &v));
+	/* the syntax of cgfair.conf: a blank before the unit, shares */
+	assert_null(fe_parse_size("2 G", &v));
+	assert_int_equal(v, 2LL << 30);
+	assert_non_null(fe_parse_size("10%", &v)); /* RAM not known yet */
+	fe_set_mem_total(8LL << 30);
+	assert_null(fe_parse_size("10%", &v));
+	assert_int_equal(v, (int64_t)(0.1 * (8LL << 30)));
+	assert_non_null(fe_parse_size("150%", &v));
+	fe_set_mem_total(0);
 	assert_non_null(fe_parse_size("-2G", &v));
 	assert_non_null(fe_parse_size("99999999T", &v));
 	assert_non_null(fe_parse_size("2iB", &v));
@@ -138,6 +146,11 @@ static void test_seconds(void **state)
 	assert_int_equal(v, 7200);
 	assert_null(fe_parse_seconds("1d", &v));
 	assert_int_equal(v, 86400);
+	/* as in cgfair.conf: combined units */
+	assert_null(fe_parse_seconds("1h30m", &v));
+	assert_int_equal(v, 5400);
+	assert_null(fe_parse_seconds("2 hours", &v));
+	assert_int_equal(v, 7200);
 	assert_non_null(fe_parse_seconds("0", &v));
 	assert_non_null(fe_parse_seconds("", &v));
 	assert_non_null(fe_parse_seconds("5x", &v));

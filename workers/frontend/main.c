@@ -5,6 +5,7 @@
  * parsed here, never in the supervisor.
  */
 #include "workers/frontend/frontend.h"
+#include "workers/frontend/request.h"
 #include "workers/worker.h"
 #include "common/log.h"
 
@@ -57,6 +58,7 @@ static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 	switch (msg->hdr.type) {
 	case IPC_LISTEN:
 		fe_setup = msg->u.listen_setup;
+		fe_set_mem_total(fe_setup.mem_total);
 		clients_listen(msg->fds[0]);
 		return true;
 	case IPC_USER_STATE:

@@ -2,7 +2,7 @@
 # shared with their unit test. The program itself is built in
 # workers/module.mk, which make reads after this file.
 FRONTEND_PURE_SRCS := workers/frontend/request.c workers/frontend/reply.c \
-	workers/frontend/rows.c
+	workers/frontend/rows.c policy/config_value.c
 
 TEST_PROGRAMS += tests/unit-frontend
 $(BUILD)/tests/unit-frontend: LDLIBS += -lcmocka

@@ -5,6 +5,7 @@
  * typo in a script fails loudly instead of doing something else.
  */
 #include "workers/frontend/request.h"
+#include "policy/config.h"
 
 #include <errno.h>
 #include <json.h>
@@ -74,35 +75,30 @@ static const char *parse_fixed(const char *s, int decimals, uint64_t max,
 	return NULL;
 }
 
-#define CPU_FORMS  "not a number of CPUs (\"1.5\" or \"150%\")"
-#define SIZE_FORMS "not a size (\"2G\", \"512M\", bytes)"
+static uint64_t mem_total;
 
+void fe_set_mem_total(uint64_t bytes)
+{
+	mem_total = bytes;
+}
+
+/* cgfair.conf's CPUs ("1.5", "150%", "2 cpus") in 1/1000 of a CPU */
 const char *fe_parse_cpu(const char *s, int64_t *permille)
 {
-	uint64_t v;
-	bool nonzero, percent;
-	const char *end, *why;
+	double v;
+	const char *why;
 
 	if (strcmp(s, "none") == 0) {
 		*permille = 0;
 		return NULL;
 	}
-	why = parse_fixed(s, 3, (uint64_t)MAX_CPU_PERMILLE * 100, &v, &nonzero,
-			  &end, CPU_FORMS);
-	if (why)
-		return why;
-	percent = *end == '%';
-	if (percent)
-		end++;
-	if (*end)
-		return CPU_FORMS;
-	if (percent)
-		v /= 100; /* 150.000 percent -> 1500 permille */
-	if (v > (uint64_t)MAX_CPU_PERMILLE)
+	if (*s == ' ' || (why = config_parse_cpus(s, &v)) != NULL)
+		return "not a number of CPUs (\"1.5\" or \"150%\")";
+	if (v * 1000 > (double)MAX_CPU_PERMILLE)
 		return "too large";
-	if (v == 0 && nonzero)
+	*permille = llround(floor(v * 1000 + 1e-9));
+	if (*permille == 0 && v > 0)
 		return "too small (at least 0.001 CPU)";
-	*permille = (int64_t)v;
 	return NULL;
 }
 
@@ -129,100 +125,47 @@ const char *fe_parse_cpu_percent(const char *s, int64_t *permille)
 	return NULL;
 }
 
-static int unit_shift(char c)
-{
-	switch (c) {
-	case 'k':
-	case 'K':
-		return 10;
-	case 'm':
-	case 'M':
-		return 20;
-	case 'g':
-	case 'G':
-		return 30;
-	case 't':
-	case 'T':
-		return 40;
-	}
-	return -1;
-}
-
+/* cgfair.conf's sizes ("2G", "512M", bytes, "10%" of RAM); "default"
+ * or 0: back to the configured limit */
 const char *fe_parse_size(const char *s, int64_t *bytes)
 {
-	uint64_t milli;
-	bool nonzero;
-	const char *end, *why;
-	int shift = 0;
+	struct config_size sz;
 
 	if (strcmp(s, "default") == 0) {
 		*bytes = 0;
 		return NULL;
 	}
-	why = parse_fixed(s, 3, (uint64_t)MAX_MEM_BYTES, &milli, &nonzero, &end,
-			  SIZE_FORMS);
-	if (why)
-		return why;
-	if (*end && unit_shift(*end) >= 0)
-		shift = unit_shift(*end++);
-	if (strcmp(end, "iB") == 0 && shift > 0)
-		end += 2;
-	else if (strcmp(end, "B") == 0 || strcmp(end, "b") == 0)
-		end++;
-	if (*end)
-		return SIZE_FORMS;
-	unsigned __int128 b = ((unsigned __int128)milli << shift) / 1000;
-	if (b > (unsigned __int128)MAX_MEM_BYTES)
-		return "too large";
-	if (!nonzero) {
+	if (*s == ' ' ||
+	    config_parse_size(s, CONFIG_SIZE_SHARE, mem_total, &sz) != NULL)
+		return "not a size (\"2G\", \"512M\", bytes, \"10%\" of RAM)";
+	if (sz.share > 0 && !mem_total)
+		return "a share of RAM: the daemon has not said how much RAM "
+		       "there is";
+	if (sz.bytes == 0) {
 		*bytes = 0;
 		return NULL;
 	}
-	if (b < (unsigned __int128)MIN_MEM_BYTES)
+	if (sz.bytes > (uint64_t)MAX_MEM_BYTES)
+		return "too large";
+	if (sz.bytes < (uint64_t)MIN_MEM_BYTES)
 		return "too small (at least 1M)";
-	*bytes = (int64_t)b;
+	*bytes = (int64_t)sz.bytes;
 	return NULL;
 }
 
+/* cgfair.conf's durations ("600", "90s", "30m", "1h30m", "2d") */
 const char *fe_parse_seconds(const char *s, int64_t *seconds)
 {
-	uint64_t v = 0;
-	int64_t mult = 1;
-	const char *p = s;
+	uint64_t ms;
 
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (uint64_t)MAX_SECONDS)
-			return "too long";
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (p == s)
-		return "not a duration (\"600\", \"90s\", \"30m\", \"2h\", "
-		       "\"1d\")";
-	switch (*p) {
-	case '\0':
-	case 's':
-		break;
-	case 'm':
-		mult = 60;
-		break;
-	case 'h':
-		mult = 3600;
-		break;
-	case 'd':
-		mult = 86400;
-		break;
-	default:
-		return "not a duration (\"600\", \"90s\", \"30m\", \"2h\", "
-		       "\"1d\")";
-	}
-	if (*p && p[1])
-		return "not a duration (\"600\", \"90s\", \"30m\", \"2h\", "
-		       "\"1d\")";
-	if (v == 0)
+	if (*s == ' ' || config_parse_duration(s, &ms) != NULL)
+		return "not a duration (\"600\", \"90s\", \"30m\", "
+		       "\"1h30m\", \"1d\")";
+	if (ms < 1000)
 		return "must be at least 1 second";
-	if (v > (uint64_t)(MAX_SECONDS / mult))
+	if (ms / 1000 > (uint64_t)MAX_SECONDS)
 		return "too long (at most ten years)";
-	*seconds = (int64_t)v * mult;
+	*seconds = (int64_t)(ms / 1000);
 	return NULL;
 }
 

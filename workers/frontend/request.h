@@ -81,6 +81,10 @@ int fe_parse_text(const char *line, size_t len, struct fe_request *req,
 /* Value parsers: NULL on success, else a short reason. */
 /* CPUs: "1.5" or "150%" (of one CPU, as systemd's CPUQuota=); "0" and
  * "none" remove a cap (0). */
+/* The values below are the configuration's (policy/config_value.c): one
+ * syntax for cgfair.conf and the command line. A size may be a share of
+ * RAM ("10%") once the supervisor said how much RAM there is. */
+void fe_set_mem_total(uint64_t bytes);
 const char *fe_parse_cpu(const char *s, int64_t *permille);
 /* The seed's --cpulimit: a percent of one CPU, 0 removes the cap. */
 const char *fe_parse_cpu_percent(const char *s, int64_t *permille);
