@@ -108,7 +108,9 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/cgfair/users.d \
 		$(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d \
-		$(DESTDIR)/usr/lib/systemd/catalog
+		$(DESTDIR)/usr/lib/systemd/catalog \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
 	install -m 0755 $(BUILD)/cgfaird $(DESTDIR)$(SBINDIR)/cgfaird
 	install -m 0755 $(BUILD)/cgfair-scanner $(BUILD)/cgfair-oomwatch \
 		$(BUILD)/cgfair-frontend $(DESTDIR)$(LIBEXECDIR)/
@@ -116,6 +118,10 @@ install: all
 	install -m 0644 docs/man/cgfairctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/cgfair.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 docs/man/cgfaird.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 etc/completion/cgfairctl.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/cgfairctl
+	install -m 0644 etc/completion/_cgfairctl \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_cgfairctl
 	[ -e $(DESTDIR)$(SYSCONFDIR)/cgfair/cgfair.conf ] || \
 		install -m 0644 etc/cgfair.conf $(DESTDIR)$(SYSCONFDIR)/cgfair/
 	install -m 0644 etc/users.d/example.conf \

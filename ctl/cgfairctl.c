@@ -34,30 +34,85 @@ static bool json_out;
 static const char *sock_path;
 static FILE *sock_in;
 
+/* One line per command in the usage, and its own --help: one table. */
+static const struct cmd_help {
+	const char *name, *args, *summary, *text;
+} cmds[] = {
+    {"status", "[USER]", "users' CPU, memory, limits",
+     "One row per user you may see (all of them for admins, or with\n"
+     "status_visibility = all): CPU used, cap, memory, limits, state."},
+    {"events", "", "follow events as they come",
+     "Limit changes, throttle start and end, OOM kills, penalties, admin\n"
+     "actions, worker restarts, reloads, one line each, until ^C."},
+    {"penalty", "USER [DURATION]", "put USER in the penalty box",
+     "DURATION as in cgfair.conf: 600, 90s, 30m, 1h30m, 2d (default:\n"
+     "[penalty] timeout). Admins only."},
+    {"release", "USER", "take USER out of the penalty box", "Admins only."},
+    {"forgive", "USER", "USER's badness score and tier to 0",
+     "The automatic penalty box ([penalty] auto): the user's badness\n"
+     "score and tier go back to 0; a penalty in force stays. Admins only."},
+    {"limit",
+     "USER [--cpu X] [--memory Y] [--tasks N] [--memory-high Y] "
+     "[--io-weight W]",
+     "fix USER's limits",
+     "Values as in cgfair.conf: X CPUs (1.5, 150%, none), Y a size or a\n"
+     "share of RAM (2G, 512M, 10%, default), N processes and threads (or\n"
+     "max), W an I/O weight 1..10000; default: back to the configured\n"
+     "one. At least one option. Admins only."},
+    {"limit-clear", "USER", "back to the configured limits", "Admins only."},
+    {"reload", "", "reload the configuration",
+     "A configuration with errors is refused; the old one stays.\n"
+     "Admins only."},
+    {"config", "", "the effective configuration", "In cgfair.conf format."},
+    {"metrics", "", "Prometheus text format",
+     "The rows you may see, in the Prometheus exposition format."},
+    {"version", "", "client and daemon versions", "Both versions."},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: cgfairctl [--socket PATH] [--json] COMMAND [ARGS]\n"
-	    "commands:\n"
-	    "  status [USER]                   users' CPU, memory, limits\n"
-	    "  events                          follow events as they come\n"
-	    "  penalty USER [SECONDS]          put USER in the penalty box\n"
-	    "  release USER                    take USER out of it\n"
-	    "  forgive USER                    USER's badness score and tier "
-	    "to 0\n"
-	    "  limit USER [--cpu X] [--memory Y] [--tasks N] [--memory-high "
-	    "Y]\n"
-	    "        [--io-weight W]           fix USER's limits\n"
-	    "                                  (X: 1.5 or 150%%, none; "
-	    "Y: 2G, default)\n"
-	    "  limit-clear USER                back to the defaults\n"
-	    "  reload                          reload the configuration\n"
-	    "  config                          the effective configuration\n"
-	    "  metrics                         Prometheus text format\n"
-	    "  version                         client and daemon versions\n"
-	    "USER is a user name or a uid. Exit status: 0 ok, 1 error from "
-	    "the daemon,\n2 usage, 3 cannot connect, 4 permission denied.\n");
+	fprintf(f, "usage: cgfairctl [--socket PATH] [--json] COMMAND [ARGS]\n"
+		   "commands (cgfairctl COMMAND --help for more):\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "USER is a user name or a uid. Exit status: 0 ok, 1 error "
+		   "from the daemon,\n2 usage, 3 cannot connect, 4 permission "
+		   "denied.\n");
+}
+
+static const struct cmd_help *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+/* `cgfairctl CMD --help` (or -h anywhere after CMD), `cgfairctl help CMD`:
+ * printed without asking the daemon. */
+static void command_help(int argc, char **argv)
+{
+	const struct cmd_help *c;
+	bool asked = strcmp(argv[0], "help") == 0;
+
+	for (int i = 1; i < argc && !asked; i++)
+		asked = strcmp(argv[i], "--help") == 0 ||
+			strcmp(argv[i], "-h") == 0;
+	if (!asked)
+		return;
+	c = find_cmd(strcmp(argv[0], "help") == 0 && argc > 1 ? argv[1]
+							      : argv[0]);
+	if (!c) {
+		usage(strcmp(argv[0], "help") == 0 && argc == 1 ? stdout
+								: stderr);
+		exit(strcmp(argv[0], "help") == 0 && argc == 1 ? CTL_OK
+							       : CTL_USAGE);
+	}
+	printf("usage: cgfairctl [--socket PATH] [--json] %s%s%s\n%s.\n\n%s\n",
+	       c->name, *c->args ? " " : "", c->args, c->summary, c->text);
+	exit(CTL_OK);
 }
 
 static void die(int code, const char *fmt, ...)
@@ -452,6 +507,7 @@ static json_object *build_request(int argc, char **argv)
 {
 	const char *cmd = argv[0];
 
+	command_help(argc, argv);
 	if (strcmp(cmd, "status") == 0) {
 		need_args(argc, 0, 1, cmd);
 		json_object *req = request(cmd);
@@ -484,6 +540,7 @@ static int parse_options(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
+	    {"list-commands", no_argument, NULL, 'L'},
 	    {NULL, 0, NULL, 0}};
 	int c;
 
@@ -504,6 +561,10 @@ static int parse_options(int argc, char **argv)
 			exit(CTL_OK);
 		case 'V':
 			printf("cgfairctl %s\n", CGFAIR_VERSION);
+			exit(CTL_OK);
+		case 'L': /* for the shell completions */
+			for (size_t i = 0; i < NCMDS; i++)
+				puts(cmds[i].name);
 			exit(CTL_OK);
 		default:
 			usage(stderr);

@@ -22,15 +22,15 @@
 /* The worker's end of its socketpair is always this fd after exec. */
 #define IPC_FD 3
 
-#define IPC_MAX_PAYLOAD	 2048
-#define IPC_MAX_FDS	 2
-#define IPC_PATH_MAX	 256
-#define IPC_NAME_MAX	 64
-#define IPC_COMM_MAX	 16
-#define IPC_BATCH	 31  /* users per scan batch message */
-#define IPC_EXEMPT_MAX	 256 /* exempt uids in IPC_SCAN_SETUP */
-#define IPC_COMMANDS_MAX 32  /* names in IPC_SCAN_COMMANDS */
-#define IPC_CGPATTERN_MAX 64 /* exempt cgroup patterns (IPC_SCAN_EXEMPT) */
+#define IPC_MAX_PAYLOAD	  2048
+#define IPC_MAX_FDS	  2
+#define IPC_PATH_MAX	  256
+#define IPC_NAME_MAX	  64
+#define IPC_COMM_MAX	  16
+#define IPC_BATCH	  31  /* users per scan batch message */
+#define IPC_EXEMPT_MAX	  256 /* exempt uids in IPC_SCAN_SETUP */
+#define IPC_COMMANDS_MAX  32  /* names in IPC_SCAN_COMMANDS */
+#define IPC_CGPATTERN_MAX 64  /* exempt cgroup patterns (IPC_SCAN_EXEMPT) */
 
 /* Who sends. A worker's peer is always the supervisor. */
 enum ipc_role {

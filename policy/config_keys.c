@@ -264,8 +264,7 @@ static const char *list_entry_error(enum key_type type, unsigned flags,
 
 /* "a, b c" -> {"a", "b", "c"}: commas and blanks both separate. */
 static const char *set_list(enum key_type type, unsigned flags,
-			    struct config_list *l,
-			    const char *value)
+			    struct config_list *l, const char *value)
 {
 	struct config_list nl = {NULL, 0};
 	char *copy = strdup(value), *save = NULL;

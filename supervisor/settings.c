@@ -149,9 +149,9 @@ void settings_placement(const struct cgfair_config *c,
 	out->ncgroups =
 	    copy_list(&c->users.exempt_cgroups, "exempt_cgroups",
 		      out->cgroups[0], IPC_CGPATTERN_MAX, IPC_PATH_MAX);
-	out->nexe_paths = copy_list(&c->users.exempt_commands, "exempt_commands",
-				   out->exe_paths[0], PLACEMENT_COMMANDS_MAX,
-				   PLACEMENT_COMMAND_LEN);
+	out->nexe_paths = copy_list(
+	    &c->users.exempt_commands, "exempt_commands", out->exe_paths[0],
+	    PLACEMENT_COMMANDS_MAX, PLACEMENT_COMMAND_LEN);
 }
 
 void settings_oom(const struct cgfair_config *c, struct oom_settings *out)

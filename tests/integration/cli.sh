@@ -1,0 +1,54 @@
+#!/bin/sh
+# The command line without a daemon (issue 15): per-command --help, the
+# shell completions as `make install` puts them (bash: the completion
+# function run on real command lines; zsh: the file loads and defines its
+# function), all from the commands cgfairctl itself lists.
+. "$(dirname "$0")/../lib/t.sh"
+CTL=$CGFAIR_BUILD/cgfairctl
+D=$T_TMP/root
+make -s -C "$T_TOP" install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1 ||
+	{ t_fail "make install DESTDIR" "failed"; exit 1; }
+BASHC=$D/usr/share/bash-completion/completions/cgfairctl
+ZSHC=$D/usr/share/zsh/vendor-completions/_cgfairctl
+t_check "make install puts the bash completion" test -s "$BASHC"
+t_check "make install puts the zsh completion" test -s "$ZSHC"
+
+for c in $("$CTL" --list-commands); do
+	out=$("$CTL" "$c" --help 2>&1) && case $out in
+		"usage: cgfairctl [--socket PATH] [--json] $c"*) ;;
+		*) false ;;
+	esac || { t_fail "cgfairctl $c --help" "$out"; continue; }
+	t_pass "cgfairctl $c --help: $(echo "$out" | head -1)"
+done
+t_check "cgfairctl help limit names every limit option" sh -c \
+	"'$CTL' help limit | grep -q -- '--tasks N.*--io-weight W'"
+"$CTL" nosuch --help >/dev/null 2>&1
+t_check "an unknown command's --help is a usage error (2)" [ $? = 2 ]
+
+# complete WORDS...: what bash's completion offers for the last word
+complete_bash() {
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		_cgfairctl; printf "%s\n" "${COMPREPLY[@]}"' sh "$BASHC" "$@"
+}
+words() { tr '\n' ' '; }
+if command -v bash >/dev/null; then
+	got=$(complete_bash "$CTL" '' | sort | words)
+	want=$({ "$CTL" --list-commands; echo help; } | sort | words)
+	t_check "bash: the commands after cgfairctl ($got)" [ "$got" = "$want" ]
+	got=$(complete_bash "$CTL" li | words)
+	t_check "bash: li -> limit limit-clear ($got)" [ "$got" = "limit limit-clear " ]
+	got=$(complete_bash "$CTL" limit root --me | words)
+	t_check "bash: limit's options ($got)" [ "$got" = "--memory --memory-high " ]
+	got=$(complete_bash "$CTL" penalty roo | words)
+	t_check "bash: a user name for penalty ($got)" [ "$got" = "root " ]
+else
+	t_fail "bash completion" "no bash (tools/deps.sh installs it)"
+fi
+if command -v zsh >/dev/null; then
+	t_check "zsh: the completion file parses" zsh -n "$ZSHC"
+	t_check "zsh: autoloaded, it defines _cgfairctl" zsh -fc \
+		"fpath=('${ZSHC%/*}' \$fpath); autoload -Uz compinit; compinit -u -d '$T_TMP/zcd'; autoload -Uz _cgfairctl; (( \$+functions[_cgfairctl] ))"
+else
+	t_fail "zsh completion" "no zsh (tools/deps.sh installs it)"
+fi
+exit 0
