@@ -164,6 +164,10 @@ line=$(echo "$out" | grep "\"numtasks\"" | grep "$U1" | head -1)
 keys=$(echo "$line" | json_get "','.join(sorted(r.keys()))")
 t_check "seed: list --cgroup all has the seed's keys" \
 	[ "$keys" = "cached,cpupath,cpupct,cpuquotausecs,fixedcpu,ident,isuser,mempath,memused,numtasks,penaltyboxed,throttled" ]
+# a seed client that sends its command without a newline and waits for
+# the answer (Python's sock.send(cmd); sock.recv()) gets it
+out=$($SC "$SOCK" raw "list --cgroup cg_$U1")
+t_check "seed: a command without a newline is answered" sh -c "echo '$out' | grep -q '\"ident\": *\"user-$U1'"
 out=$($SC "$SOCK" send "list --cgroup cg_$U1")
 t_check "seed: list --cgroup cg_UID" sh -c "echo '$out' | grep -q '\"ident\": *\"user-$U1'"
 out=$($SC "$SOCK" send "set cgroup user-$U1.slice --penaltybox on")

@@ -317,7 +317,10 @@ static bool next_line(struct client *c)
 			c->close_after = true;
 			return true;
 		}
-		if (!c->eof)
+		if (!c->eof && !c->quiet_line)
+			return false;
+		c->quiet_line = false;
+		if (c->inlen == 0 && !c->eof)
 			return false;
 		if (c->inlen == 0) {
 			c->close_after = true;
@@ -451,6 +454,8 @@ void clients_event(const char *json)
 
 /* --- time limits --------------------------------------------------------- */
 
+#define QUIET_LINE_USEC 500000 /* the sweep runs every second */
+
 /* false: c was freed */
 static bool sweep_one(struct client *c, uint64_t now)
 {
@@ -464,6 +469,12 @@ static bool sweep_one(struct client *c, uint64_t now)
 		c->state = C_READY;
 		c->close_after = true;
 		client_error(c, ETIMEDOUT, "no answer from the daemon");
+	} else if (c->state == C_READY && !c->out.len && c->inlen > 0 &&
+		   c->in[0] != '{' && !memchr(c->in, '\n', c->inlen) &&
+		   now - c->last_progress >= QUIET_LINE_USEC) {
+		/* the seed's clients send a command without a newline and
+		 * wait for the answer: a quiet partial text line is whole */
+		c->quiet_line = true;
 	} else if (c->state == C_READY && !c->out.len &&
 		   now - c->last_progress > idle) {
 		c->close_after = true;

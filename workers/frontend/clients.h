@@ -37,8 +37,11 @@ struct client {
 	struct fe_buf out;	/* answer or events not yet written */
 	uint64_t last_progress; /* CLOCK_MONOTONIC usec of the last byte */
 	enum client_state state;
-	bool text;	  /* the request being answered is seed syntax */
-	bool eof;	  /* the client shut down its sending side */
+	bool text; /* the request being answered is seed syntax */
+	bool eof;  /* the client shut down its sending side */
+	/* a seed text command without a newline, quiet for a second: taken
+	 * as the whole line (a Python client's send(cmd); recv()) */
+	bool quiet_line;
 	bool hup;	  /* ... and its receiving side */
 	bool close_after; /* close once out is written */
 	/* the outstanding supervisor request(s) */
