@@ -122,8 +122,15 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/cgfairctl
 	install -m 0644 etc/completion/_cgfairctl \
 		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_cgfairctl
-	[ -e $(DESTDIR)$(SYSCONFDIR)/cgfair/cgfair.conf ] || \
-		install -m 0644 etc/cgfair.conf $(DESTDIR)$(SYSCONFDIR)/cgfair/
+	@# a host with Cgroup Py's config keeps it in force: no cgfair.conf
+	@# (which would hide it), a word instead (cgfaird --migrate-config)
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/cgroup_py/cgroup_py.conf ] && \
+	   [ ! -e $(DESTDIR)$(SYSCONFDIR)/cgfair/cgfair.conf ]; then \
+		echo "$(SYSCONFDIR)/cgroup_py/cgroup_py.conf found: it stays" \
+		     "in force; no cgfair.conf installed"; \
+	elif [ ! -e $(DESTDIR)$(SYSCONFDIR)/cgfair/cgfair.conf ]; then \
+		install -m 0644 etc/cgfair.conf $(DESTDIR)$(SYSCONFDIR)/cgfair/; \
+	fi
 	install -m 0644 etc/users.d/example.conf \
 		$(DESTDIR)$(SYSCONFDIR)/cgfair/users.d/example.conf.sample
 	sed 's|/usr/sbin/cgfaird|$(SBINDIR)/cgfaird|' etc/cgfaird.service \

@@ -8,6 +8,15 @@ CTL=$CGFAIR_BUILD/cgfairctl
 D=$T_TMP/root
 make -s -C "$T_TOP" install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1 ||
 	{ t_fail "make install DESTDIR" "failed"; exit 1; }
+t_check "make install puts cgfair.conf on a fresh host" test -s "$D/etc/cgfair/cgfair.conf"
+# a host moving from Cgroup Py: its config must not be hidden by ours
+S=$T_TMP/seedroot
+mkdir -p "$S/etc/cgroup_py"
+printf '[main]\ninterval = 7\n' >"$S/etc/cgroup_py/cgroup_py.conf"
+make -s -C "$T_TOP" install DESTDIR="$S" PREFIX=/usr >/dev/null 2>&1 ||
+	t_fail "make install DESTDIR (seed host)" "failed"
+t_check "make install leaves out cgfair.conf where cgroup_py.conf is" \
+	test ! -e "$S/etc/cgfair/cgfair.conf"
 BASHC=$D/usr/share/bash-completion/completions/cgfairctl
 ZSHC=$D/usr/share/zsh/vendor-completions/_cgfairctl
 t_check "make install puts the bash completion" test -s "$BASHC"
