@@ -228,6 +228,16 @@ struct config_override {
 	struct config_threshold penalty_mem; /* penalty_memory_threshold */
 };
 
+/* What a seed config said, key by key, for --migrate-config. */
+#define CONFIG_SEED_KEYS_MAX 48
+struct config_seed_line {
+	char name[40];	     /* the seed's key as written */
+	char value[120];     /* its value as written */
+	const char *section; /* the cgfair key it became; NULL: ignored */
+	const char *key;
+	const char *note; /* ignored: why */
+};
+
 struct cgfair_config {
 	struct config_daemon daemon;
 	struct config_cpu cpu;
@@ -241,7 +251,9 @@ struct cgfair_config {
 	struct config_override *overrides;
 	size_t n_overrides;
 	enum config_format format; /* of the main file that was read */
-	uint64_t mem_total;	   /* bytes the shares were resolved against */
+	size_t nseed; /* seed format: its keys, in the file's order */
+	struct config_seed_line seed[CONFIG_SEED_KEYS_MAX];
+	uint64_t mem_total; /* bytes the shares were resolved against */
 };
 
 typedef void (*config_report_fn)(void *arg, enum config_level level,
@@ -288,6 +300,12 @@ const char *config_pick_main(const char *explicit_path, const char *primary,
  * config read from the seed's file: the output is its translation).
  * Returns 0 or -1 on a write error. */
 int config_print(const struct cgfair_config *cfg, FILE *out);
+
+/* `cgfaird --migrate-config`: a config read from the seed's file as a
+ * cgfair.conf, each translated key under a comment naming the seed's key
+ * and value, the ignored ones as comments at the end. */
+int config_print_migration(const struct cgfair_config *cfg, const char *from,
+			   FILE *out);
 
 const char *config_backend_name(enum config_backend b);
 const char *config_cpu_mode_name(enum config_cpu_mode m);

@@ -60,6 +60,50 @@ static void print_override(const struct config_override *o, FILE *out)
 	}
 }
 
+static const struct config_seed_line *
+seed_line_for(const struct cgfair_config *cfg, const struct key_def *k)
+{
+	const struct config_seed_line *found = NULL;
+
+	for (size_t i = 0; i < cfg->nseed; i++)
+		if (cfg->seed[i].key &&
+		    strcmp(cfg->seed[i].key, k->name) == 0 &&
+		    strcmp(cfg->seed[i].section, k->section) == 0)
+			found = &cfg->seed[i];
+	return found;
+}
+
+int config_print_migration(const struct cgfair_config *cfg, const char *from,
+			   FILE *out)
+{
+	const char *section = "";
+	char buf[512];
+
+	fprintf(out,
+		"# cgfair.conf(5) translated from %s by cgfaird "
+		"--migrate-config.\n# Keys the seed did not set keep cgfair's "
+		"defaults (cgfaird --check-config\n# prints them all).\n",
+		from);
+	for (const struct key_def *k = config_keys; k->name != NULL; k++) {
+		const struct config_seed_line *l = seed_line_for(cfg, k);
+		if (!l)
+			continue;
+		if (strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(out, "\n[%s]\n", section);
+		}
+		config_key_print(k, cfg, buf, sizeof(buf));
+		fprintf(out, "# from cgroup_py.conf: %s = %s\n%s = %s\n",
+			l->name, l->value, k->name, buf);
+	}
+	for (size_t i = 0; i < cfg->nseed; i++)
+		if (!cfg->seed[i].key)
+			fprintf(out, "\n# not translated: %s = %s\n#   (%s)\n",
+				cfg->seed[i].name, cfg->seed[i].value,
+				cfg->seed[i].note);
+	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
+
 int config_print(const struct cgfair_config *cfg, FILE *out)
 {
 	fprintf(out, "# cgfair effective configuration (read as %s format)\n",

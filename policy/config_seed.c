@@ -6,6 +6,7 @@
  * the memory limit is in GiB. Each key maps onto a cgfair key, so that the
  * range checks and --check-config are the same for both formats.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -173,6 +174,26 @@ static const char *seed_legacy(struct config_parse *ps, const char *value)
 	return err;
 }
 
+/* Later assignments of the same key replace earlier ones. */
+static void remember(struct cgfair_config *c, const struct seed_key *s,
+		     const char *name, const char *value)
+{
+	struct config_seed_line *l = NULL;
+
+	for (size_t i = 0; i < c->nseed && !l; i++)
+		if (strcasecmp(c->seed[i].name, name) == 0)
+			l = &c->seed[i];
+	if (!l && c->nseed == CONFIG_SEED_KEYS_MAX)
+		return;
+	if (!l)
+		l = &c->seed[c->nseed++];
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->value, sizeof(l->value), "%s", value);
+	l->section = s->section;
+	l->key = s->key;
+	l->note = s->note;
+}
+
 void config_seed_key(struct config_parse *ps, const char *section,
 		     const char *name, const char *value)
 {
@@ -194,6 +215,7 @@ void config_seed_key(struct config_parse *ps, const char *section,
 	if (s->conv == SC_NOTICE) {
 		config_report(ps, CONFIG_NOTICE, "%s:%d: [%s] %s: %s", ps->file,
 			      ps->line, section, name, s->note);
+		remember(ps->cfg, s, name, value);
 		return;
 	}
 	k = config_find_key(config_keys, s->section, s->key);
@@ -206,8 +228,10 @@ void config_seed_key(struct config_parse *ps, const char *section,
 		err = seed_legacy(ps, value);
 	else
 		err = seed_number(ps, s, k, value, why, sizeof(why));
-	if (err != NULL)
+	if (err != NULL) {
 		config_key_error(ps, section, name, err);
-	else
-		config_note_origin(ps, (char *)ps->cfg + k->offset, name);
+		return;
+	}
+	config_note_origin(ps, (char *)ps->cfg + k->offset, name);
+	remember(ps->cfg, s, name, value);
 }

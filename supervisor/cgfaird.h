@@ -21,6 +21,7 @@ struct options {
 	bool debug;
 	bool dry_run; /* decide and log, write no cgroup file */
 	bool check_config;
+	bool migrate_config; /* print the seed's config as cgfair.conf */
 	const char *worker_user;
 	char libexec_dir[4096];
 };

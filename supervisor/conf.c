@@ -108,6 +108,27 @@ void conf_load_initial(const char *explicit_path)
 		 main_path[0] ? main_path : "built-in defaults");
 }
 
+/* The seed's file (or --config), whatever else exists: the output is
+ * usually redirected into the cgfair.conf that would otherwise hide it. */
+void conf_migrate_and_exit(const char *explicit_path)
+{
+	struct report_ctx ctx = {0};
+	const char *seed = explicit_path ? explicit_path : CONFIG_SEED_PATH;
+	struct config_source src = {.main = seed,
+				    .format = CONFIG_FORMAT_SEED,
+				    .mem_total = mem_total(),
+				    .report = report,
+				    .report_arg = &ctx};
+
+	if (config_load(&current, &src) < 0) {
+		fprintf(stderr, "%s: %u error(s); nothing written\n", seed,
+			ctx.errors);
+		exit(EXIT_CONFIG);
+	}
+	exit(config_print_migration(&current, seed, stdout) == 0 ? EXIT_OK
+								 : EXIT_FATAL);
+}
+
 void conf_check_and_exit(const char *explicit_path)
 {
 	struct report_ctx ctx = {0};

@@ -13,6 +13,9 @@ const struct cgfair_config *conf(void);
 void conf_load_initial(const char *explicit_path);
 /* --check-config: print the effective configuration; exit 0 or 3. */
 void conf_check_and_exit(const char *explicit_path) __attribute__((noreturn));
+/* --migrate-config: the seed's config (or explicit_path) as cgfair.conf on
+ * stdout, then exit. */
+void conf_migrate_and_exit(const char *explicit_path) __attribute__((noreturn));
 /* Reload; 0 and the new config in force, or -EINVAL with the old one kept.
  * msg says what happened (first error). Runs the reload hooks. */
 int conf_reload(char *msg, size_t len);

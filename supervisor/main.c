@@ -54,7 +54,8 @@ void supervisor_status(const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: cgfaird [--config FILE] [--foreground] [--debug] "
-		   "[--dry-run] [--check-config] [--version]\n");
+		   "[--dry-run] [--check-config] [--migrate-config] "
+		   "[--version]\n");
 }
 
 static void parse_args(int argc, char **argv)
@@ -65,6 +66,7 @@ static void parse_args(int argc, char **argv)
 	    {"debug", no_argument, NULL, 'd'},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"check-config", no_argument, NULL, 'C'},
+	    {"migrate-config", no_argument, NULL, 'M'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
@@ -86,6 +88,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'C':
 			opts.check_config = true;
+			break;
+		case 'M':
+			opts.migrate_config = true;
 			break;
 		case 'V':
 			printf("cgfaird %s\n", CGFAIR_VERSION);
@@ -310,6 +315,8 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	if (opts.check_config)
 		conf_check_and_exit(opts.config_path);
+	if (opts.migrate_config)
+		conf_migrate_and_exit(opts.config_path);
 	/* under systemd our stderr is the journal: log there with fields */
 	log_init("cgfaird", opts.debug,
 		 getenv("JOURNAL_STREAM") != NULL || !opts.foreground);

@@ -17,6 +17,21 @@ make -s -C "$T_TOP" install DESTDIR="$S" PREFIX=/usr >/dev/null 2>&1 ||
 	t_fail "make install DESTDIR (seed host)" "failed"
 t_check "make install leaves out cgfair.conf where cgroup_py.conf is" \
 	test ! -e "$S/etc/cgfair/cgfair.conf"
+# cgfaird --migrate-config: the seed's file as a cgfair.conf that says
+# the same, one comment per translated key
+printf '[main]\nminUID = 2000\ninterval = 7\ncpu_pct_max = 80\ncgroup_memoryLimit_gigs = 3\ncgprefix = cg_\n' \
+	>"$S/etc/cgroup_py/cgroup_py.conf"
+"$CGFAIR_BUILD/cgfaird" --migrate-config --config "$S/etc/cgroup_py/cgroup_py.conf" \
+	>"$T_TMP/migrated.conf" 2>"$T_TMP/migrate.err"
+t_check "cgfaird --migrate-config succeeds" [ $? = 0 ]
+t_check "each translated key has its comment" sh -c \
+	"[ \$(grep -c '^# from cgroup_py.conf: ' '$T_TMP/migrated.conf') = 4 ] && grep -q '^# not translated: cgprefix = cg_' '$T_TMP/migrated.conf'"
+"$CGFAIR_BUILD/cgfaird" --check-config --config "$S/etc/cgroup_py/cgroup_py.conf" 2>/dev/null |
+	grep -v '^#' >"$T_TMP/seed.eff"
+"$CGFAIR_BUILD/cgfaird" --check-config --config "$T_TMP/migrated.conf" 2>/dev/null |
+	grep -v '^#' >"$T_TMP/migrated.eff"
+t_check "the migrated cgfair.conf is the seed's configuration, key for key" \
+	cmp -s "$T_TMP/seed.eff" "$T_TMP/migrated.eff"
 BASHC=$D/usr/share/bash-completion/completions/cgfairctl
 ZSHC=$D/usr/share/zsh/vendor-completions/_cgfairctl
 t_check "make install puts the bash completion" test -s "$BASHC"
