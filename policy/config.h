@@ -26,6 +26,7 @@
 #define CONFIG_MAIN_PATH   CGFAIR_SYSCONFDIR "/cgfair/cgfair.conf"
 #define CONFIG_DROPIN_PATH CGFAIR_SYSCONFDIR "/cgfair/users.d"
 #define CONFIG_SEED_PATH   CGFAIR_SYSCONFDIR "/cgroup_py/cgroup_py.conf"
+#define CONFIG_SEED_SOCKET "/var/run/cgpy.sock"
 
 #define CONFIG_NAME_MAX	  64  /* user, group, node names, incl. the NUL */
 #define CONFIG_PATH_MAX	  256 /* file paths, incl. the NUL */
@@ -172,6 +173,9 @@ struct config_oom {
 
 struct config_socket {
 	char path[CONFIG_SOCK_MAX];
+	/* a symbolic link to path where Cgroup Py's clients look; "": none
+	 * (with the seed's config file: CONFIG_SEED_SOCKET) */
+	char seed_path[CONFIG_SOCK_MAX];
 	char admin_group[CONFIG_NAME_MAX]; /* "" = only root may change */
 	enum config_visibility status_visibility;
 	uint32_t max_clients;

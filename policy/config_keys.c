@@ -103,6 +103,7 @@ const struct key_def config_keys[] = {
     KEY("oom", "kmsg_detail", KT_BOOL, oom.kmsg_detail, 0, 0, 0),
 
     STR("socket", "path", KT_PATH, socket.path, 0),
+    STR("socket", "seed_path", KT_PATH, socket.seed_path, KF_EMPTY_OK),
     STR("socket", "admin_group", KT_NAME, socket.admin_group, KF_EMPTY_OK),
     ENUM("socket", "status_visibility", socket.status_visibility,
 	 config_visibility_names),

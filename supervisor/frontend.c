@@ -84,6 +84,10 @@ void frontend_settings_from_config(struct frontend_settings *s,
 
 	frontend_settings_default(s);
 	snprintf(s->path, sizeof(s->path), "%s", k->path);
+	snprintf(s->seed_path, sizeof(s->seed_path), "%s",
+		 k->seed_path[0]		   ? k->seed_path
+		 : c->format == CONFIG_FORMAT_SEED ? CONFIG_SEED_SOCKET
+						   : "");
 	snprintf(s->admin_group, sizeof(s->admin_group), "%s", k->admin_group);
 	s->status_all = k->status_visibility == CONFIG_STATUS_ALL;
 	s->max_clients = k->max_clients;
@@ -163,6 +167,52 @@ static void unlink_socket(void)
 		unlink(cfg.path);
 }
 
+/* At exit: remove the seed's link, if it still points to our socket. */
+static void unlink_seed_link(void)
+{
+	char buf[sizeof(cfg.path) + 1];
+	ssize_t n = readlink(cfg.seed_path, buf, sizeof(buf) - 1);
+
+	if (n > 0 && (buf[n] = '\0', strcmp(buf, cfg.path) == 0))
+		unlink(cfg.seed_path);
+}
+
+/* Cgroup Py's clients connect to its path: a symbolic link there leads
+ * them to our socket (connect(2) follows it). A stale link or socket is
+ * replaced; a live socket (Cgroup Py still running) or anything else is
+ * left, with a warning: the link is a convenience, not a reason to stop. */
+static void make_seed_link(void)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+
+	if (!cfg.seed_path[0] || strcmp(cfg.seed_path, cfg.path) == 0)
+		return;
+	if (lstat(cfg.seed_path, &st) == 0) {
+		bool stale = S_ISLNK(st.st_mode);
+		if (S_ISSOCK(st.st_mode)) {
+			int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			socket_addr(&sa, cfg.seed_path);
+			stale = fd >= 0 && connect(fd, (struct sockaddr *)&sa,
+						   sizeof(sa)) < 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		if (!stale || unlink(cfg.seed_path) < 0) {
+			log_warnx("%s exists and is in use: no link to %s "
+				  "for the seed's clients",
+				  cfg.seed_path, cfg.path);
+			return;
+		}
+	}
+	if (symlink(cfg.path, cfg.seed_path) < 0) {
+		log_warn("link %s -> %s", cfg.seed_path, cfg.path);
+		return;
+	}
+	atexit(unlink_seed_link);
+	log_info("the seed's clients find the socket at %s", cfg.seed_path);
+}
+
 static void make_socket(void)
 {
 	struct sockaddr_un sa;
@@ -186,6 +236,7 @@ static void make_socket(void)
 	if (listen(listen_fd, LISTEN_BACKLOG) < 0)
 		fatal(EXIT_FATAL, "listen %s", cfg.path);
 	log_info("listening on %s", cfg.path);
+	make_seed_link();
 }
 
 static struct worker *frontend_worker(void)

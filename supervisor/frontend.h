@@ -19,6 +19,7 @@ struct cgfair_config;
 /* The [socket] section of cgfair.conf. */
 struct frontend_settings {
 	char path[108];	      /* sizeof(sun_path) */
+	char seed_path[108];  /* a link to path for the seed's clients */
 	char admin_group[64]; /* "": only root may change state */
 	bool status_all;      /* status_visibility = all */
 	uint32_t max_clients;

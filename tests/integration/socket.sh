@@ -35,6 +35,7 @@ interval = 1s
 state_dir = $T_TMP/state
 [socket]
 path = $SOCK
+seed_path = $T_TMP/run/cgpy.sock
 admin_group = $ADMGRP
 max_clients_per_uid = 4
 idle_timeout = 2s
@@ -168,6 +169,9 @@ t_check "seed: list --cgroup all has the seed's keys" \
 # the answer (Python's sock.send(cmd); sock.recv()) gets it
 out=$($SC "$SOCK" raw "list --cgroup cg_$U1")
 t_check "seed: a command without a newline is answered" sh -c "echo '$out' | grep -q '\"ident\": *\"user-$U1'"
+# ... and finds the socket where the seed had it ([socket] seed_path)
+out=$($SC "$T_TMP/run/cgpy.sock" raw "list --cgroup cg_$U1")
+t_check "seed: the same through [socket] seed_path" sh -c "[ -L '$T_TMP/run/cgpy.sock' ] && echo '$out' | grep -q '\"ident\": *\"user-$U1'"
 out=$($SC "$SOCK" send "list --cgroup cg_$U1")
 t_check "seed: list --cgroup cg_UID" sh -c "echo '$out' | grep -q '\"ident\": *\"user-$U1'"
 out=$($SC "$SOCK" send "set cgroup user-$U1.slice --penaltybox on")
@@ -228,6 +232,7 @@ t_check "the frontend never died" sh -c "! grep -q 'worker frontend' '$DLOG'"
 # --- stop: the socket goes with the daemon
 daemon_stop
 t_check "socket removed at stop" [ ! -e "$SOCK" ]
+t_check "the seed's link removed at stop" [ ! -L "$T_TMP/run/cgpy.sock" ]
 t_check "no sanitizer report in the daemon's log" sh -c \
 	"! grep -E 'Sanitizer|runtime error' '$DLOG'"
 exit 0
