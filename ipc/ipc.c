@@ -65,7 +65,7 @@ static bool valid_client_request(const void *p, int nfds)
 {
 	const struct ipc_client_request *m = p;
 	(void)nfds;
-	return m->op >= CLIENT_PENALTY && m->op <= CLIENT_FORGIVE &&
+	return m->op >= CLIENT_PENALTY && m->op <= CLIENT_SET_OPTION &&
 	       m->cpu_permille >= -1 && m->mem_bytes >= -1 &&
 	       m->seconds >= -1 && m->max_tasks >= -1 && m->mem_high >= -1 &&
 	       m->io_weight >= -1 && m->io_weight <= 10000;

@@ -282,6 +282,7 @@ enum ipc_client_op {
 	CLIENT_RELOAD,	    /* reload the configuration */
 	CLIENT_CONFIG,	    /* print the effective configuration */
 	CLIENT_FORGIVE,	    /* reset uid's badness score and tier */
+	CLIENT_SET_OPTION,  /* the seed's `set option`: runtime globals */
 };
 
 struct ipc_client_request {
@@ -291,7 +292,11 @@ struct ipc_client_request {
 	uint32_t reserved;
 	int64_t cpu_permille; /* cap in 1/1000 of a core, -1: unchanged */
 	int64_t mem_bytes;    /* -1: unchanged */
-	int64_t seconds;      /* penalty duration, -1: configured timeout */
+	int64_t seconds;      /* penalty duration, -1: configured timeout;
+				 set option: the interval, -1 unchanged.
+				 set option: cpu_permille is the share of
+				 the machine (max_percent), mem_bytes the
+				 memory limit of every user */
 	/* limit set: -1 unchanged, 0 back to the default, IPC_LIMIT_MAX no
 	 * limit, else the value */
 	int64_t max_tasks;

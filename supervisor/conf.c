@@ -129,6 +129,22 @@ void conf_migrate_and_exit(const char *explicit_path)
 								 : EXIT_FATAL);
 }
 
+void conf_set_runtime(uint64_t interval_ms, double max_share,
+		      uint64_t mem_limit)
+{
+	if (interval_ms)
+		current.daemon.interval_ms = interval_ms;
+	if (max_share > 0)
+		current.cpu.max_share = max_share;
+	if (mem_limit)
+		current.memory.limit = (struct config_size){mem_limit, 0};
+	log_info("set option: interval %llu ms, max_percent %.1f%%, memory "
+		 "limit %llu bytes (until the next reload)",
+		 (unsigned long long)current.daemon.interval_ms,
+		 current.cpu.max_share * 100,
+		 (unsigned long long)current.memory.limit.bytes);
+}
+
 void conf_check_and_exit(const char *explicit_path)
 {
 	struct report_ctx ctx = {0};

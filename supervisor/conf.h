@@ -19,6 +19,10 @@ void conf_migrate_and_exit(const char *explicit_path) __attribute__((noreturn));
 /* Reload; 0 and the new config in force, or -EINVAL with the old one kept.
  * msg says what happened (first error). Runs the reload hooks. */
 int conf_reload(char *msg, size_t len);
+/* The seed's `set option`: change the configuration in force until the
+ * next reload; 0 leaves a value as it is. */
+void conf_set_runtime(uint64_t interval_ms, double max_share,
+		      uint64_t mem_limit);
 void conf_add_reload_hook(void (*hook)(const struct cgfair_config *cfg));
 
 #endif

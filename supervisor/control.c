@@ -664,6 +664,22 @@ int control_limit_clear(const struct admin *who, uid_t uid, char *msg,
 	return finish(who, uid, "limit clear", 0, msg, len);
 }
 
+int control_set_option(const struct admin *who,
+		       const struct ipc_client_request *rq, char *msg,
+		       size_t len)
+{
+	conf_set_runtime(rq->seconds > 0 ? (uint64_t)rq->seconds * 1000 : 0,
+			 rq->cpu_permille > 0 ? rq->cpu_permille / 1000.0 : 0,
+			 rq->mem_bytes > 0 ? (uint64_t)rq->mem_bytes : 0);
+	snprintf(msg, len,
+		 "interval %llu ms, max_percent %.1f%%, memory limit %llu "
+		 "bytes, until the next reload",
+		 (unsigned long long)conf()->daemon.interval_ms,
+		 conf()->cpu.max_share * 100,
+		 (unsigned long long)conf()->memory.limit.bytes);
+	return finish(who, 0, "set option", 0, msg, len);
+}
+
 int control_reload(const struct admin *who, char *msg, size_t len)
 {
 	int r = conf_reload(msg, len);

@@ -35,6 +35,12 @@ int control_release(const struct admin *who, uid_t uid, char *msg, size_t len);
 int control_forgive(const struct admin *who, uid_t uid, char *msg, size_t len);
 /* cpu_permille: fixed cap in 1/1000 of a CPU, 0 removes it, -1 unchanged;
  * mem_bytes: memory limit, 0 back to the default, -1 unchanged */
+/* The seed's `set option`: interval (rq->seconds), the machine's share
+ * (rq->cpu_permille), every user's memory limit (rq->mem_bytes); each -1
+ * when unchanged. Runtime only: a reload brings the file's back. */
+int control_set_option(const struct admin *who,
+		       const struct ipc_client_request *rq, char *msg,
+		       size_t len);
 /* max_tasks, mem_high, io_weight: -1 unchanged, 0 back to the default,
  * IPC_LIMIT_MAX no limit (struct ipc_client_request) */
 int control_limit_set(const struct admin *who, uid_t uid,

@@ -587,7 +587,7 @@ static const char *op_name(uint32_t op)
 	    [CLIENT_PENALTY] = "penalty", [CLIENT_RELEASE] = "release",
 	    [CLIENT_LIMIT_SET] = "limit", [CLIENT_LIMIT_CLEAR] = "limit-clear",
 	    [CLIENT_RELOAD] = "reload",	  [CLIENT_CONFIG] = "config",
-	    [CLIENT_FORGIVE] = "forgive"};
+	    [CLIENT_FORGIVE] = "forgive", [CLIENT_SET_OPTION] = "set option"};
 	return op < sizeof(names) / sizeof(names[0]) && names[op] ? names[op]
 								  : "?";
 }
@@ -664,6 +664,9 @@ static int decide(const struct ipc_client_request *rq, const struct ucred *cr,
 		break;
 	case CLIENT_FORGIVE:
 		r = control_forgive(&who, rq->uid, msg, len);
+		break;
+	case CLIENT_SET_OPTION:
+		r = control_set_option(&who, rq, msg, len);
 		break;
 	}
 	log_info("uid %u pid %d: %s uid %u: %s", (unsigned)cr->uid,

@@ -184,8 +184,17 @@ out=$($RUNAS $U2 $SC "$SOCK" send "set cgroup cg_$U1 --cpulimit 50")
 t_check "seed: set cgroup as a non-admin is refused" sh -c "echo '$out' | grep -q '^Error: permission denied'"
 out=$($SC "$SOCK" send "list --config")
 t_check "seed: list --config" sh -c "echo '$out' | grep -q '^\[socket\]'"
-out=$($SC "$SOCK" send "set option --interval 5")
-t_check "seed: set option is refused with a reason" sh -c "echo '$out' | grep -q '^Error: set option is not supported'"
+out=$($RUNAS $U2 $SC "$SOCK" send "set option --interval 5")
+t_check "seed: set option as a non-admin is refused" sh -c "echo '$out' | grep -q '^Error: permission denied'"
+out=$($SC "$SOCK" send "set option --interval 3 --cpulimit 80 --memlimit 3G")
+t_check "seed: set option as root: accepted" sh -c "echo '$out' | grep -qx 'Received valid command stream.'"
+out=$(ctl config)
+t_check "seed: set option is in force (interval, max_percent, memory limit)" sh -c \
+	"echo '$out' | grep -qx 'interval = 3s' && echo '$out' | grep -qx 'max_percent = 80%' && echo '$out' | grep -qx 'limit = 3G'"
+t_check "seed: set option is an admin action event" \
+	t_wait 5 grep -q '"action":"set option"' "$T_TMP/events.log"
+out=$($SC "$SOCK" send "set option --interval soon")
+t_check "seed: set option with a bad value says why" sh -c "echo '$out' | grep -q '^Error: set option: not a duration'"
 
 # --- malformed requests: clear errors, the connection stays usable
 out=$($SC "$SOCK" send '{"cmd":' '{"cmd":"version"}')

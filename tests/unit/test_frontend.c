@@ -401,7 +401,23 @@ static void test_text_set(void **state)
 	assert_int_equal(req.cpu_permille, 0);
 	assert_int_equal(parse("set cgroup 1003 --memlimit 512m", &req), 0);
 	assert_int_equal(req.mem_bytes, 512LL << 20);
-	refused("set option --interval 5", "not supported");
+	/* set option: the interval, the machine's share, the memory limit */
+	assert_int_equal(parse("set option --interval 1m --cpulimit 80 "
+			       "--memlimit 2G",
+			       &req),
+			 0);
+	assert_int_equal(req.cmd, FE_SEED_SET_OPTION);
+	assert_int_equal(req.seconds, 60);
+	assert_int_equal(req.cpu_permille, 800);
+	assert_int_equal(req.mem_bytes, 2LL << 30);
+	assert_true(fe_cmd_changes_state(req.cmd));
+	assert_int_equal(parse("set option --cpulimit 0.5", &req), 0);
+	assert_int_equal(req.cpu_permille, 500);
+	assert_int_equal(req.seconds, -1);
+	refused("set option", "usage: set option");
+	refused("set option --cpulimit 200", "out of range");
+	refused("set option --interval soon", "not a duration");
+	refused("set option --colour red", "unknown option");
 	refused("set cgroup", "usage: set cgroup");
 	refused("set cgroup user-1000.slice", "usage: set cgroup");
 	refused("set cgroup bob --cpulimit 5", "not a cgroup ident");

@@ -182,6 +182,12 @@ static void build_ops(struct client *c, const struct fe_request *req,
 	case FE_SEED_LIST_CONFIG:
 		add_op(c, CLIENT_CONFIG, 0);
 		break;
+	case FE_SEED_SET_OPTION:
+		r = add_op(c, CLIENT_SET_OPTION, 0);
+		r->seconds = req->seconds;
+		r->cpu_permille = req->cpu_permille;
+		r->mem_bytes = req->mem_bytes;
+		break;
 	default: /* FE_SEED_SET */
 		seed_set_ops(c, req, uid);
 	}
@@ -269,6 +275,7 @@ static void answer_done(struct client *c, const struct ipc_client_reply *r)
 		answer_config(c);
 		break;
 	case FE_SEED_SET:
+	case FE_SEED_SET_OPTION:
 		fe_buf_puts(&c->out, "Received valid command stream.\n");
 		c->close_after = true;
 		break;

@@ -283,6 +283,8 @@ const char *fe_cmd_name(enum fe_cmd cmd)
 		return "list --config";
 	case FE_SEED_SET:
 		return "set cgroup";
+	case FE_SEED_SET_OPTION:
+		return "set option";
 	default:
 		return "?";
 	}
@@ -292,7 +294,7 @@ bool fe_cmd_changes_state(enum fe_cmd cmd)
 {
 	return cmd == FE_PENALTY || cmd == FE_RELEASE || cmd == FE_FORGIVE ||
 	       cmd == FE_LIMIT || cmd == FE_LIMIT_CLEAR || cmd == FE_RELOAD ||
-	       cmd == FE_SEED_SET;
+	       cmd == FE_SEED_SET || cmd == FE_SEED_SET_OPTION;
 }
 
 static const char *json_type_desc(json_object *v)
@@ -778,16 +780,54 @@ static int text_set_opt(struct tokens *t, int *i, struct fe_request *req,
 		    t->v[*i]);
 }
 
+/* The seed's `set option --interval S --cpulimit PCT --memlimit N`: the
+ * scan interval, the share of the machine for all users (a number above
+ * 1 is a percentage, as the seed's cpu_pct_max), every user's memory
+ * limit; in force until the next reload or restart. */
+static int text_set_option(struct tokens *t, struct fe_request *req, char *err,
+			   size_t errlen)
+{
+	const char *v, *why = NULL;
+	double share;
+
+	req->cmd = FE_SEED_SET_OPTION;
+	for (int i = 2; i < t->n && !why; i++) {
+		if ((v = opt_value(t, &i, "--interval"))) {
+			why = fe_parse_seconds(v, &req->seconds);
+		} else if ((v = opt_value(t, &i, "--cpulimit"))) {
+			why = config_parse_number(v, &share);
+			if (!why && share > 1)
+				share /= 100;
+			if (!why && (share < 0.01 || share > 1))
+				why = "out of range (1 to 100 percent)";
+			req->cpu_permille = llround(share * 1000);
+		} else if ((v = opt_value(t, &i, "--memlimit"))) {
+			why = fe_parse_size(v, &req->mem_bytes);
+			if (!why && req->mem_bytes == 0)
+				why = "a size is needed";
+		} else {
+			return fail(err, errlen,
+				    "set option: unknown option '%.40s' "
+				    "(--interval, --cpulimit, --memlimit)",
+				    t->v[i]);
+		}
+	}
+	if (why)
+		return fail(err, errlen, "set option: %s", why);
+	if (req->seconds < 0 && req->cpu_permille < 0 && req->mem_bytes < 0)
+		return fail(err, errlen,
+			    "usage: set option [--interval SECONDS] "
+			    "[--cpulimit PCT] [--memlimit N[kKmMgG]]");
+	return 0;
+}
+
 static int text_set(struct tokens *t, struct fe_request *req, char *err,
 		    size_t errlen)
 {
 	const char *why;
 
 	if (t->n >= 2 && strcmp(t->v[1], "option") == 0)
-		return fail(err, errlen,
-			    "set option is not supported: global settings "
-			    "come from the configuration file (edit it, then "
-			    "reload)");
+		return text_set_option(t, req, err, errlen);
 	if (t->n < 4 || strcmp(t->v[1], "cgroup") != 0)
 		return fail(err, errlen,
 			    "usage: set cgroup ID [--memlimit "

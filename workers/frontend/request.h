@@ -34,6 +34,7 @@ enum fe_cmd {
 	FE_SEED_LIST,
 	FE_SEED_LIST_CONFIG,
 	FE_SEED_SET,
+	FE_SEED_SET_OPTION,
 };
 
 enum fe_list { FE_LIST_ALL, FE_LIST_NAMES, FE_LIST_IDS };
