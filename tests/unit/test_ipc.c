@@ -915,11 +915,15 @@ static void test_invalid_values(void **state)
 	BAD(IPC_LISTEN, listen_setup.subscriber_backlog, 0);
 
 	BAD(IPC_CLIENT_REQUEST, client_request.op, 0);
-	BAD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_FORGIVE + 1);
+	BAD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_SET_OPTION + 1);
 	BAD(IPC_CLIENT_REQUEST, client_request.op, UINT32_MAX);
 	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_PENALTY);
 	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_RELOAD);
 	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_CONFIG);
+	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_SET_OPTION);
+	BAD(IPC_CLIENT_REQUEST, client_request.max_tasks, -2);
+	BAD(IPC_CLIENT_REQUEST, client_request.io_weight, 10001);
+	GOOD(IPC_CLIENT_REQUEST, client_request.io_weight, 10000);
 	BAD(IPC_CLIENT_REQUEST, client_request.cpu_permille, -2);
 	BAD(IPC_CLIENT_REQUEST, client_request.cpu_permille, INT64_MIN);
 	GOOD(IPC_CLIENT_REQUEST, client_request.cpu_permille, -1);
