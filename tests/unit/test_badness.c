@@ -39,6 +39,7 @@ static int64_t now;
 static int setup(void **state)
 {
 	(void)state;
+	config_free(&cfg); /* the last test's lists */
 	config_defaults(&cfg, MEM_TOTAL);
 	cfg.daemon.interval_ms = STEP;
 	cfg.penalty.automatic = true;
