@@ -3,7 +3,9 @@
  * per user and interval is a bsearch), saved to <state_dir>/badness.json:
  * at once after an automatic action or a forgive (a deferred write, once
  * per loop iteration), else at most once a minute while scores move, and
- * at stop. A crash loses at most a minute of score, never a tier.
+ * at stop. A crash loses at most a minute of score, never a tier. Only
+ * users with a score or a tier are written (with their window): nobody
+ * climbing, nothing written.
  *
  * The file is the supervisor's own, in a root-only directory; still every
  * figure is checked on load and a damaged file never stops the daemon.
@@ -77,7 +79,10 @@ void badness_put(uid_t uid, const struct policy_badness *b)
 	if (!e && b->last_ms == 0 && b->score == 0 && b->tier == 0)
 		return; /* never stepped: nothing to keep */
 	e = e ? e : get(uid);
-	if (memcmp(&e->b, b, sizeof(*b)) != 0)
+	/* the window moves every interval; only what a restart would miss
+	 * (score, tier) makes a write worth it */
+	if (e->b.score != b->score || e->b.tier != b->tier ||
+	    e->b.warned != b->warned)
 		dirty = true;
 	e->b = *b;
 }
@@ -133,8 +138,10 @@ static int save(void)
 
 	json_object_object_add(root, "version",
 			       json_object_new_int(BADNESS_VERSION));
+	/* a user with neither score nor tier starts afresh as well */
 	for (size_t i = 0; i < count; i++)
-		json_object_array_add(a, entry_json(&table[i]));
+		if (table[i].b.score > 0 || table[i].b.tier > 0)
+			json_object_array_add(a, entry_json(&table[i]));
 	json_object_object_add(root, "users", a);
 	r = state_write_file(BADNESS_FILE, root);
 	json_object_put(root);
