@@ -12,12 +12,13 @@ libcap-ng-dev libinih-dev libjson-c-dev passwd"
 # (qemu, busybox, debootstrap), formatting, the SELinux module and its
 # neverallow check (the policy store of selinux-policy-default), the unit's
 # offline analysis (systemd-analyze), the Debian packages (debhelper,
-# dpkg-dev, lintian), bash and zsh for the completions' test
+# dpkg-dev, lintian), bash and zsh for the completions' test, promtool
+# (prometheus) for contrib/'s rules and the metrics' format
 TEST="libcmocka-dev clang libclang-rt-14-dev python3 stress-ng cgroup-tools
 qemu-system-x86 busybox-static cpio debootstrap e2fsprogs kmod procps
 psmisc util-linux clang-format selinux-policy-dev checkpolicy
 semodule-utils policycoreutils selinux-policy-default systemd debhelper
-dpkg-dev lintian bash zsh"
+dpkg-dev lintian bash zsh prometheus"
 case ${1:-all} in
 run) PKGS=$RUN ;;
 all) PKGS="$RUN $TEST" ;;

@@ -118,5 +118,15 @@ else
 fi
 t_check "status shows max_tasks 30" t_wait 5 sh -c "'$CTL' --socket '$SOCK' --json status | grep -q '\"max_tasks\": *30'"
 t_check "metrics show cgfair_user_max_tasks 30" t_wait 5 sh -c "'$CTL' --socket '$SOCK' metrics | grep -q '^cgfair_user_max_tasks{uid=\"$UA\".*} 30\$'"
+# the exposition format as Prometheus' own linter reads it (the host has
+# promtool from tools/deps.sh; the guests only when they have it)
+if [ "$SCN_BACKEND" = cgroup1 ] || command -v promtool >/dev/null; then
+	"$CTL" --socket "$SOCK" metrics >"$T_TMP/metrics.txt"
+	if out=$(promtool check metrics <"$T_TMP/metrics.txt" 2>&1); then
+		t_pass "promtool check metrics: clean ($(grep -c '^cgfair' "$T_TMP/metrics.txt") samples)"
+	else
+		t_fail "promtool check metrics" "$out"
+	fi
+fi
 scn_stop
 exit 0
