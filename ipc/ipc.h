@@ -333,6 +333,9 @@ struct ipc_user_state {
 	uint64_t penalty_until;	 /* CLOCK_REALTIME seconds, 0: none */
 	uint32_t badness_tenths; /* the automatic box's score x 10 */
 	uint32_t tier;		 /* its automatic penalties not forgiven */
+	uint64_t cpu_usec;	 /* cumulative CPU time (counter) */
+	uint64_t throttled_usec; /* cumulative wall time throttled */
+	uint64_t oom_kills;	 /* reported since cgfaird started */
 	uint64_t max_tasks;	 /* in force, 0: no limit */
 	uint64_t mem_high;	 /* in force, 0: no limit */
 	uint32_t io_weight;	 /* in force, 0: not written */
@@ -342,7 +345,7 @@ struct ipc_user_state {
 
 /* Rows travel in batches: one message per row would overflow the socket
  * buffer when thousands of users change in one interval. */
-#define IPC_ROW_BATCH 12
+#define IPC_ROW_BATCH 10
 
 struct ipc_user_states {
 	uint32_t count; /* valid rows, 1..IPC_ROW_BATCH */

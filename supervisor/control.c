@@ -173,6 +173,8 @@ static void collect(struct user *u, void *arg)
 		u->exempt_delta = -1;
 	}
 	u->idle_cycles = u->nprocs ? 0 : u->idle_cycles + 1;
+	if (u->pol.throttle.on) /* the interval just measured was throttled */
+		u->throttled_usec += s->wall_usec;
 	if (u->idle_cycles >= IDLE_REMOVE_CYCLES && s->nidle < 64)
 		s->idle[s->nidle++] = u->uid;
 	/* no rate this cycle (a counter went back as processes moved in):

@@ -385,6 +385,9 @@ void frontend_user_changed(const struct user *u)
 			     ? p->mem_limit
 			     : 0,
 	    .mem_cache = u->mem_cache,
+	    .cpu_usec = u->cpu_usec,
+	    .throttled_usec = u->throttled_usec,
+	    .oom_kills = u->oom_kills,
 	    .max_tasks = p->has_extra && p->max_tasks != CONFIG_UNLIMITED
 			     ? p->max_tasks
 			     : 0,

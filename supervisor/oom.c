@@ -161,6 +161,9 @@ static void emit(uid_t uid, uint64_t value, const struct ipc_oom_victim *v)
 	}
 	event_emit(EVENT_OOM, &f);
 	oom_marks_reported(uid, value);
+	struct user *u = user_find(uid);
+	if (u)
+		u->oom_kills++;
 }
 
 static void drop_pending(unsigned i)

@@ -37,6 +37,10 @@ struct user {
 	bool ovr_resolved;    /* ovr holds the users.d settings */
 	struct policy_override ovr;
 	struct policy_state pol; /* what is in force, policy's state */
+	uint64_t throttled_usec; /* wall time spent in throttle events */
+
+	/* counters for the metrics, since cgfaird started */
+	uint64_t oom_kills; /* OOM kills reported */
 
 	/* OOM (oom.c) */
 	int oom_watcher;       /* index in the pool, -1: not armed */

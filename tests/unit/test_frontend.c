@@ -502,6 +502,9 @@ static void two_rows(struct fe_rows *t)
 	a.penalty_until = 1000 + 600;
 	a.ncpus = 4;
 	a.weight = 100;
+	a.cpu_usec = 12500000;
+	a.oom_kills = 2;
+	b.throttled_usec = 30000001;
 	b.flags = STATE_THROTTLED;
 	b.use_permille = 250;
 	b.ncpus = 4;
@@ -596,12 +599,24 @@ static void test_metrics(void **state)
 				    "\"1000\",user=\"alice\"} 1073741824\n"));
 	assert_non_null(strstr(b.p, "\ncgfair_users 2\n"));
 	assert_non_null(strstr(b.p, "\ncgfair_users_active 1\n"));
+	/* counters, as Prometheus users expect them */
+	assert_non_null(
+	    strstr(b.p, "# TYPE cgfair_user_cpu_seconds_total counter\n"));
+	assert_non_null(strstr(b.p,
+			       "cgfair_user_cpu_seconds_total{uid=\"1000\","
+			       "user=\"alice\"} 12.500000\n"));
+	assert_non_null(strstr(b.p, "cgfair_user_throttled_seconds_total{uid="
+				    "\"1001\",user=\"b\\\"ob\"} 30.000001\n"));
+	assert_non_null(strstr(b.p, "cgfair_user_oom_kills_total{uid=\"1000\","
+				    "user=\"alice\"} 2\n"));
 	fe_buf_free(&b);
 
+	/* rows are filtered by visibility, totals are not */
 	struct fe_view own = {.uid = 4242, .setup = &setup};
 	fe_metrics_text(&b, &t, &own);
 	assert_null(strstr(b.p, "uid=\""));
-	assert_non_null(strstr(b.p, "\ncgfair_users 0\n"));
+	assert_non_null(strstr(b.p, "\ncgfair_users 2\n"));
+	assert_non_null(strstr(b.p, "\ncgfair_users_active 1\n"));
 	fe_buf_free(&b);
 
 	fe_reply_metrics(&b, &t, &all);

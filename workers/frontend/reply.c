@@ -280,7 +280,7 @@ static void label_value(struct fe_buf *b, const char *s)
 	}
 }
 
-enum metric_kind { M_MILLI, M_U64, M_FLAG };
+enum metric_kind { M_MILLI, M_U64, M_FLAG, M_USEC };
 
 struct metric {
 	const char *name, *help;
@@ -344,6 +344,24 @@ static bool get_io(const struct ipc_user_state *r, uint64_t *v)
 	return r->io_weight > 0;
 }
 
+static bool get_cpu_usec(const struct ipc_user_state *r, uint64_t *v)
+{
+	*v = r->cpu_usec;
+	return true;
+}
+
+static bool get_throttled_usec(const struct ipc_user_state *r, uint64_t *v)
+{
+	*v = r->throttled_usec;
+	return true;
+}
+
+static bool get_ooms(const struct ipc_user_state *r, uint64_t *v)
+{
+	*v = r->oom_kills;
+	return true;
+}
+
 static bool get_procs(const struct ipc_user_state *r, uint64_t *v)
 {
 	*v = r->nprocs;
@@ -369,6 +387,8 @@ static bool get_flag(const struct ipc_user_state *r, uint64_t *v)
 	return true; /* M_FLAG reads the flag itself */
 }
 
+/* Gauges first, then the counters (M_USEC: microseconds shown as
+ * seconds); a counter's name ends in _total. */
 static const struct metric metrics[] = {
     {"cgfair_user_cpu_cores", "CPU used over the last interval, in CPUs.",
      M_MILLI, get_use, 0},
@@ -395,6 +415,15 @@ static const struct metric metrics[] = {
      get_flag, STATE_PENALTY},
     {"cgfair_user_fixed_limit", "1 when an admin fixed the user's limits.",
      M_FLAG, get_flag, STATE_FIXED},
+    {"cgfair_user_cpu_seconds_total",
+     "CPU time used by the user's processes, seconds.", M_USEC, get_cpu_usec,
+     0},
+    {"cgfair_user_throttled_seconds_total",
+     "Time the user spent held at its CPU cap, seconds.", M_USEC,
+     get_throttled_usec, 0},
+    {"cgfair_user_oom_kills_total",
+     "OOM kills in the user's cgroup since cgfaird started.", M_U64, get_ooms,
+     0},
     {"cgfair_user_badness", "The automatic penalty box's score, 0..100.",
      M_MILLI, get_badness, 0},
     {"cgfair_user_penalty_tier",
@@ -413,6 +442,9 @@ static void metric_sample(struct fe_buf *b, const struct metric *m,
 		v = (r->flags & m->flag) != 0;
 	if (m->kind == M_MILLI)
 		milli_str(s, sizeof(s), v);
+	else if (m->kind == M_USEC)
+		snprintf(s, sizeof(s), "%" PRIu64 ".%06" PRIu64, v / 1000000,
+			 v % 1000000);
 	else
 		snprintf(s, sizeof(s), "%" PRIu64, v);
 	fe_buf_printf(b, "%s{uid=\"%u\",user=\"", m->name, r->uid);
@@ -427,19 +459,21 @@ void fe_metrics_text(struct fe_buf *b, const struct fe_rows *rows,
 
 	for (size_t k = 0; k < sizeof(metrics) / sizeof(metrics[0]); k++) {
 		const struct metric *m = &metrics[k];
-		fe_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", m->name,
-			      m->help, m->name);
+		size_t n = strlen(m->name);
+		bool counter = n > 6 && strcmp(m->name + n - 6, "_total") == 0;
+		fe_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", m->name,
+			      m->help, m->name, counter ? "counter" : "gauge");
 		for (size_t i = 0; i < rows->n; i++)
 			if (fe_row_visible(&rows->v[i], view))
 				metric_sample(b, m, &rows->v[i]);
 	}
-	for (size_t i = 0; i < rows->n; i++)
-		if (fe_row_visible(&rows->v[i], view)) {
-			users++;
-			active += (rows->v[i].flags & STATE_ACTIVE) != 0;
-		}
+	/* totals: the same whoever asks (visibility filters rows only) */
+	for (size_t i = 0; i < rows->n; i++) {
+		users++;
+		active += (rows->v[i].flags & STATE_ACTIVE) != 0;
+	}
 	fe_buf_printf(b,
-		      "# HELP cgfair_users Managed users visible to you.\n"
+		      "# HELP cgfair_users Managed users (all of them).\n"
 		      "# TYPE cgfair_users gauge\ncgfair_users %u\n"
 		      "# HELP cgfair_users_active Of them, active.\n"
 		      "# TYPE cgfair_users_active gauge\n"
