@@ -7,6 +7,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <termios.h>
 #include <json.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -67,6 +70,9 @@ static const struct cmd_help {
     {"metrics", "", "Prometheus text format",
      "The rows you may see, in the Prometheus exposition format."},
     {"version", "", "client and daemon versions", "Both versions."},
+    {"top", "[--interval SECONDS]", "a live per-user view, busiest first",
+     "The status table, redrawn every SECONDS (default 2) with the\n"
+     "users using the most CPU first, until q or ^C."},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -463,6 +469,107 @@ static void print_event(const char *line)
 	json_object_put(e);
 }
 
+/* --- top ----------------------------------------------------------------- */
+
+static volatile sig_atomic_t top_stop;
+static struct termios top_saved;
+static bool top_raw;
+
+static void top_signal(int sig)
+{
+	(void)sig;
+	top_stop = 1;
+}
+
+static void top_restore(void)
+{
+	if (top_raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &top_saved);
+}
+
+/* Keys one at a time, unechoed, so that q quits at once. */
+static void top_keys(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &top_saved) < 0)
+		return;
+	t = top_saved;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	top_raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+	atexit(top_restore);
+}
+
+static int by_cpu(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a,
+		    *y = *(json_object *const *)b;
+	json_object *cx = NULL, *cy = NULL;
+	double dx, dy;
+
+	json_object_object_get_ex(x, "cpu", &cx);
+	json_object_object_get_ex(y, "cpu", &cy);
+	dx = json_object_get_double(cx);
+	dy = json_object_get_double(cy);
+	return dx < dy ? 1 : dx > dy ? -1 : 0;
+}
+
+/* Wait for the next frame; false when q was pressed. A stdin at its end
+ * is no longer watched (^C still ends top). */
+static bool top_wait(int ms, bool *watch_stdin)
+{
+	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+	char c;
+
+	if (poll(&p, *watch_stdin ? 1 : 0, ms) <= 0 || top_stop)
+		return !top_stop;
+	if (read(STDIN_FILENO, &c, 1) != 1)
+		*watch_stdin = false;
+	else if (c == 'q' || c == 'Q')
+		return false;
+	return true;
+}
+
+/* `cgfairctl top [--interval SECONDS]`: the status table, busiest users
+ * first, redrawn until q or ^C; one connection, one status request per
+ * frame. */
+static int top(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = top_signal};
+	bool watch_stdin = true, tty = isatty(STDOUT_FILENO);
+	long interval = 2;
+	char when[16];
+
+	if (argc == 3 && strcmp(argv[1], "--interval") == 0)
+		interval = strtol(argv[2], NULL, 10);
+	else if (argc != 1)
+		die(CTL_USAGE, "usage: top [--interval SECONDS]");
+	if (interval < 1 || interval > 3600)
+		die(CTL_USAGE, "top: --interval is 1 to 3600 seconds");
+	connect_daemon();
+	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: poll returns */
+	sigaction(SIGTERM, &sa, NULL);
+	top_keys();
+	do {
+		json_object *req = request("status"), *reply, *users;
+		time_t now = time(NULL);
+
+		send_request(req); /* takes req */
+		reply = read_reply();
+		if (json_object_object_get_ex(reply, "users", &users))
+			json_object_array_sort(users, by_cpu);
+		strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+		printf("%scgfair top - %s, every %lds (q or ^C to quit)\n\n",
+		       tty ? "\033[H\033[2J" : "", when, interval);
+		print_status(reply);
+		fflush(stdout);
+		json_object_put(reply);
+	} while (top_wait((int)interval * 1000, &watch_stdin));
+	return CTL_OK;
+}
+
 /* --- commands ------------------------------------------------------------ */
 
 static int follow_events(void)
@@ -581,6 +688,11 @@ static int parse_options(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	int first = parse_options(argc, argv);
+
+	if (strcmp(argv[first], "top") == 0) {
+		command_help(argc - first, argv + first);
+		return top(argc - first, argv + first);
+	}
 	json_object *req = build_request(argc - first, argv + first);
 	const char *cmd = argv[first];
 	json_object *reply;

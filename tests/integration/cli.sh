@@ -75,4 +75,25 @@ if command -v zsh >/dev/null; then
 else
 	t_fail "zsh completion" "no zsh (tools/deps.sh installs it)"
 fi
+
+# cgfairctl top against a stand-in daemon: frames until q, busiest first;
+# ^C ends it too
+FS=$T_TMP/fake.sock
+python3 "$T_TOP/tests/lib/fake-status.py" "$FS" &
+FP=$!
+t_cleanup "kill $FP 2>/dev/null"
+t_wait 5 test -S "$FS"
+(sleep 2.5; printf q) | timeout 20 "$CTL" --socket "$FS" top --interval 1 >"$T_TMP/top.out" 2>&1
+rc=$?
+frames=$(grep -c '^cgfair top - ' "$T_TMP/top.out")
+t_check "top: q ends it (status $rc), after $frames frames" [ "$rc" = 0 ] && [ "$frames" -ge 2 ]
+first=$(grep -m1 -A3 '^USER' "$T_TMP/top.out" | sed -n 2p | awk '{print $1}')
+t_check "top: the busiest user first ($first)" [ "$first" = heavy ]
+timeout 20 "$CTL" --socket "$FS" top --interval 1 </dev/null >"$T_TMP/top2.out" 2>&1 &
+TP=$!
+t_wait 10 grep -q '^USER' "$T_TMP/top2.out"
+kill -INT "$TP"
+wait "$TP"
+rc=$?
+t_check "top: ^C ends it with status 0 (got $rc)" [ "$rc" = 0 ]
 exit 0

@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""A stand-in for cgfaird's socket for cgfairctl tests that need no
+daemon: answers every JSON line with a fixed status (two users), and
+counts the requests in PATH.count.  fake-status.py PATH"""
+import json
+import os
+import socket
+import sys
+
+path = sys.argv[1]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(4)
+n = 0
+rows = [{"uid": 61001, "name": "light", "procs": 1, "cpu": 0.1,
+         "cpu_cap": None, "weight": 100, "memory": 1 << 20,
+         "memory_limit": None, "active": False, "throttled": False,
+         "penalty": False, "fixed": False},
+        {"uid": 61002, "name": "heavy", "procs": 4, "cpu": 1.9,
+         "cpu_cap": 1.8, "weight": 100, "memory": 1 << 30,
+         "memory_limit": 2 << 30, "active": True, "throttled": True,
+         "penalty": False, "fixed": False}]
+while True:
+    c, _ = srv.accept()
+    f = c.makefile("rwb")
+    for line in f:
+        json.loads(line)
+        n += 1
+        with open(path + ".count", "w") as out:
+            out.write(str(n))
+        f.write((json.dumps({"ok": True, "see_all": True,
+                             "users": rows}) + "\n").encode())
+        f.flush()
+    c.close()
