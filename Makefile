@@ -135,6 +135,10 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/cgfair/users.d/example.conf.sample
 	sed 's|/usr/sbin/cgfaird|$(SBINDIR)/cgfaird|' etc/cgfaird.service \
 		>$(DESTDIR)$(UNITDIR)/cgfaird.service
+	sed 's|/usr/bin/cgfairctl|$(BINDIR)/cgfairctl|' \
+		etc/cgfair-metrics.service \
+		>$(DESTDIR)$(UNITDIR)/cgfair-metrics.service
+	install -m 0644 etc/cgfair-metrics.timer $(DESTDIR)$(UNITDIR)/
 	install -m 0644 etc/sysusers.d-cgfair.conf \
 		$(DESTDIR)/usr/lib/sysusers.d/cgfair.conf
 	install -m 0644 etc/tmpfiles.d-cgfair.conf \

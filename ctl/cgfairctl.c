@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <signal.h>
 #include <termios.h>
@@ -67,8 +69,10 @@ static const struct cmd_help {
      "A configuration with errors is refused; the old one stays.\n"
      "Admins only."},
     {"config", "", "the effective configuration", "In cgfair.conf format."},
-    {"metrics", "", "Prometheus text format",
-     "The rows you may see, in the Prometheus exposition format."},
+    {"metrics", "[--textfile DIR]", "Prometheus text format",
+     "The rows you may see, in the Prometheus exposition format; with\n"
+     "--textfile, written atomically to DIR/cgfair.prom for node_exporter's\n"
+     "textfile collector (cgfair-metrics.timer does it every 30 s)."},
     {"version", "", "client and daemon versions", "Both versions."},
     {"top", "[--interval SECONDS]", "a live per-user view, busiest first",
      "The status table, redrawn every SECONDS (default 2) with the\n"
@@ -589,6 +593,33 @@ static int follow_events(void)
 	die(CTL_CONNECT, "%s closed the connection", sock_path);
 }
 
+static const char *textfile_dir; /* metrics --textfile DIR */
+
+/* node_exporter's textfile collector reads the .prom files of DIR when
+ * scraped: the file is written under a name it ignores, synced, and
+ * renamed, so that a scrape never sees half of it. */
+static void write_textfile(const char *text)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX];
+	int fd;
+	size_t len = strlen(text);
+
+	if (snprintf(tmp, sizeof(tmp), "%s/.cgfair.prom.XXXXXX",
+		     textfile_dir) >= (int)sizeof(tmp) ||
+	    snprintf(dst, sizeof(dst), "%s/cgfair.prom", textfile_dir) >=
+		(int)sizeof(dst))
+		die(CTL_USAGE, "--textfile: directory name too long");
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		die(CTL_DAEMON, "%s: %s", tmp, strerror(errno));
+	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0644) < 0 ||
+	    fsync(fd) < 0 || close(fd) < 0 || rename(tmp, dst) < 0) {
+		int e = errno;
+		unlink(tmp);
+		die(CTL_DAEMON, "%s: %s", dst, strerror(e));
+	}
+}
+
 static void print_human(const char *cmd, json_object *reply)
 {
 	if (strcmp(cmd, "status") == 0)
@@ -596,6 +627,9 @@ static void print_human(const char *cmd, json_object *reply)
 	else if (strcmp(cmd, "config") == 0)
 		fputs(get_str(reply, "config") ? get_str(reply, "config") : "",
 		      stdout);
+	else if (strcmp(cmd, "metrics") == 0 && textfile_dir)
+		write_textfile(
+		    get_str(reply, "metrics") ? get_str(reply, "metrics") : "");
 	else if (strcmp(cmd, "metrics") == 0)
 		fputs(get_str(reply, "metrics") ? get_str(reply, "metrics")
 						: "",
@@ -629,6 +663,11 @@ static json_object *build_request(int argc, char **argv)
 		return user_request(cmd, argc, argv);
 	if (strcmp(cmd, "limit") == 0)
 		return limit_request(argc, argv);
+	if (strcmp(cmd, "metrics") == 0 && argc == 3 &&
+	    strcmp(argv[1], "--textfile") == 0) {
+		textfile_dir = argv[2];
+		return request(cmd);
+	}
 	if (strcmp(cmd, "events") == 0 || strcmp(cmd, "reload") == 0 ||
 	    strcmp(cmd, "config") == 0 || strcmp(cmd, "metrics") == 0 ||
 	    strcmp(cmd, "version") == 0) {

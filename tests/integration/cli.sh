@@ -96,4 +96,19 @@ kill -INT "$TP"
 wait "$TP"
 rc=$?
 t_check "top: ^C ends it with status 0 (got $rc)" [ "$rc" = 0 ]
+
+# metrics --textfile: node_exporter's collector file, replaced whole
+TF=$T_TMP/textfile
+mkdir -p "$TF"
+"$CTL" --socket "$FS" metrics --textfile "$TF" &&
+	"$CTL" --socket "$FS" metrics --textfile "$TF"
+t_check "metrics --textfile writes DIR/cgfair.prom, and only that" \
+	[ "$(ls -A "$TF")" = cgfair.prom ]
+t_check "... replaced by the second run, mode 0644" sh -c \
+	"[ \$(stat -c %a '$TF/cgfair.prom') = 644 ] && grep -qx 'cgfair_users [0-9]*' '$TF/cgfair.prom' && [ \$(grep -c '^cgfair_users ' '$TF/cgfair.prom') = 1 ]"
+if command -v promtool >/dev/null; then
+	t_check "... which promtool check metrics reads" sh -c "promtool check metrics <'$TF/cgfair.prom'"
+fi
+t_check "make install puts cgfair-metrics.service and .timer" sh -c \
+	"grep -q '^ExecStart=/usr/bin/cgfairctl metrics --textfile ' '$D/lib/systemd/system/cgfair-metrics.service' && grep -q '^OnUnitActiveSec=30s' '$D/lib/systemd/system/cgfair-metrics.timer'"
 exit 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A stand-in for cgfaird's socket for cgfairctl tests that need no
-daemon: answers every JSON line with a fixed status (two users), and
+daemon: answers a metrics request with a small exposition (its request
+count as cgfair_users), anything else with a fixed status (two users);
 counts the requests in PATH.count.  fake-status.py PATH"""
 import json
 import os
@@ -24,11 +25,15 @@ while True:
     c, _ = srv.accept()
     f = c.makefile("rwb")
     for line in f:
-        json.loads(line)
+        req = json.loads(line)
         n += 1
         with open(path + ".count", "w") as out:
             out.write(str(n))
-        f.write((json.dumps({"ok": True, "see_all": True,
-                             "users": rows}) + "\n").encode())
+        if req.get("cmd") == "metrics":
+            ans = {"ok": True, "metrics": "# HELP cgfair_users x\n"
+                   "# TYPE cgfair_users gauge\ncgfair_users %d\n" % n}
+        else:
+            ans = {"ok": True, "see_all": True, "users": rows}
+        f.write((json.dumps(ans) + "\n").encode())
         f.flush()
     c.close()
