@@ -23,7 +23,10 @@ static void check(int ok, const char *what)
 
 static void check_request(const struct fe_request *r)
 {
-	check(r->cmd >= FE_STATUS && r->cmd <= FE_SEED_SET, "command range");
+	check(r->cmd >= FE_STATUS && r->cmd <= FE_SEED_SET_OPTION,
+	      "command range");
+	check(r->max_tasks >= -1 && r->mem_high >= -1, "limit range");
+	check(r->io_weight >= -1 && r->io_weight <= 10000, "io weight range");
 	check(r->cpu_permille >= -1, "cpu range");
 	check(r->mem_bytes >= -1, "memory range");
 	check(r->seconds == -1 || r->seconds >= 1, "seconds range");
@@ -33,7 +36,8 @@ static void check_request(const struct fe_request *r)
 	      "name unterminated");
 	if (r->target.by_name)
 		check(r->target.given && r->target.name[0], "empty name");
-	if (fe_cmd_changes_state(r->cmd) && r->cmd != FE_RELOAD)
+	if (fe_cmd_changes_state(r->cmd) && r->cmd != FE_RELOAD &&
+	    r->cmd != FE_SEED_SET_OPTION)
 		check(r->target.given, "state change without a user");
 }
 
