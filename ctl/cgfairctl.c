@@ -418,9 +418,11 @@ static void fmt_state(char *buf, size_t len, json_object *o)
 		    get_bool(o, "penalty_automatic") ? ", auto" : "");
 	else if (get_bool(o, "penalty"))
 		ADD("%spenalty", n ? "," : "");
-#undef ADD
 	if (!n)
-		snprintf(buf, len, "idle");
+		ADD("idle");
+	if (get_int(o, "oom_kills", 0) > 0)
+		ADD(",oom(%lld)", (long long)get_int(o, "oom_kills", 0));
+#undef ADD
 }
 
 static void print_status(json_object *reply)

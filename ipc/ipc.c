@@ -23,7 +23,7 @@ static bool valid_test_syscall(const void *p, int nfds)
 {
 	const struct ipc_test_syscall *m = p;
 	(void)nfds;
-	return m->call >= TEST_OPEN_WRITE && m->call <= TEST_EXECVE;
+	return m->call >= TEST_OPEN_WRITE && m->call <= TEST_SENDMSG_OTHER;
 }
 
 static bool valid_scan_setup(const void *p, int nfds)
@@ -64,11 +64,21 @@ static bool valid_oom_victim(const void *p, int nfds)
 static bool valid_client_request(const void *p, int nfds)
 {
 	const struct ipc_client_request *m = p;
+	const uint32_t flags = REQ_CLEAR_FIRST | REQ_PENALTY | REQ_RELEASE;
 	(void)nfds;
+	/* 0 means "none" (cpu) or "default" (memory) */
 	return m->op >= CLIENT_PENALTY && m->op <= CLIENT_SET_OPTION &&
-	       m->cpu_permille >= -1 && m->mem_bytes >= -1 &&
-	       m->seconds >= -1 && m->max_tasks >= -1 && m->mem_high >= -1 &&
-	       m->io_weight >= -1 && m->io_weight <= 10000;
+	       m->cpu_permille >= -1 &&
+	       m->cpu_permille <= IPC_CPU_PERMILLE_MAX && m->mem_bytes >= -1 &&
+	       (m->mem_bytes <= 0 || (m->mem_bytes >= IPC_MEM_BYTES_MIN &&
+				      m->mem_bytes <= IPC_MEM_BYTES_MAX)) &&
+	       (m->seconds == -1 ||
+		(m->seconds >= 1 && m->seconds <= IPC_SECONDS_MAX)) &&
+	       m->max_tasks >= -1 && m->mem_high >= -1 && m->io_weight >= -1 &&
+	       m->io_weight <= 10000 && !(m->flags & ~flags) &&
+	       (m->flags == 0 || m->op == CLIENT_LIMIT_SET) &&
+	       (m->flags & (REQ_PENALTY | REQ_RELEASE)) !=
+		   (REQ_PENALTY | REQ_RELEASE);
 }
 
 static bool valid_client_reply(const void *p, int nfds)
@@ -83,8 +93,8 @@ static bool valid_listen_setup(const void *p, int nfds)
 	const struct ipc_listen_setup *m = p;
 	(void)nfds;
 	return m->max_clients > 0 && m->max_clients_per_uid > 0 &&
-	       m->max_line >= 64 && m->max_line <= 16 * 1024 * 1024 &&
-	       m->subscriber_backlog > 0 &&
+	       m->admin_reserve < m->max_clients && m->max_line >= 64 &&
+	       m->max_line <= 16 * 1024 * 1024 && m->subscriber_backlog > 0 &&
 	       ipc_str_ok(m->cpu_dir, sizeof(m->cpu_dir)) &&
 	       ipc_str_ok(m->mem_dir, sizeof(m->mem_dir));
 }

@@ -99,6 +99,8 @@ enum ipc_test_call {
 	TEST_OPEN_WRITE = 1, /* open a file for writing */
 	TEST_SOCKET,	     /* create a socket */
 	TEST_EXECVE,	     /* execute a program */
+	TEST_FCNTL_ASYNC,    /* fcntl(F_SETFL, O_ASYNC): signals on I/O */
+	TEST_SENDMSG_OTHER,  /* sendmsg on a socket other than IPC_FD */
 };
 
 struct ipc_test_syscall {
@@ -261,7 +263,9 @@ struct ipc_listen_setup {
 	uint64_t idle_timeout_ms;    /* a client silent this long is closed */
 	uint64_t subscriber_backlog; /* bytes queued for one subscriber */
 	uint32_t admin_gid;	     /* with LISTEN_ADMIN_GID: may read all */
-	uint32_t reserved;
+	/* of max_clients, slots only root and admin_group members may take:
+	 * no set of other uids can lock the admins out */
+	uint32_t admin_reserve;
 	uint64_t mem_total; /* bytes of RAM, for sizes given as a share */
 	/* for the seed's `list --cgroup`: where the user cgroups are */
 	char cpu_dir[IPC_PATH_MAX];
@@ -285,11 +289,16 @@ enum ipc_client_op {
 	CLIENT_SET_OPTION,  /* the seed's `set option`: runtime globals */
 };
 
+/* One request per client connection: the supervisor refuses a connection
+ * that already carried one (so a frontend cannot replay a client's socket
+ * for an action the client did not ask for), which is why the seed's
+ * `set cgroup` (clear, set, penalty box) travels as one CLIENT_LIMIT_SET
+ * with REQ_* flags. */
 struct ipc_client_request {
 	uint32_t id; /* frontend's request number, echoed in the reply */
 	uint32_t op; /* enum ipc_client_op */
 	uint32_t uid;
-	uint32_t reserved;
+	uint32_t flags;	      /* REQ_*, CLIENT_LIMIT_SET only */
 	int64_t cpu_permille; /* cap in 1/1000 of a core, -1: unchanged */
 	int64_t mem_bytes;    /* -1: unchanged */
 	int64_t seconds;      /* penalty duration, -1: configured timeout;
@@ -305,6 +314,17 @@ struct ipc_client_request {
 };
 
 #define IPC_LIMIT_MAX INT64_MAX
+
+#define REQ_CLEAR_FIRST 0x1 /* clear the fixed limits first */
+#define REQ_PENALTY	0x2 /* then put uid in the penalty box */
+#define REQ_RELEASE	0x4 /* or take it out */
+
+/* What a request may ask for: the supervisor's bounds, checked on receipt
+ * (the frontend's parser refuses the same with a friendlier message). */
+#define IPC_CPU_PERMILLE_MAX (65536LL * 1000)	      /* 65536 CPUs */
+#define IPC_MEM_BYTES_MAX    (1LL << 60)	      /* 1 EiB */
+#define IPC_MEM_BYTES_MIN    (1LL << 20)	      /* below: surely a typo */
+#define IPC_SECONDS_MAX	     (10LL * 365 * 24 * 3600) /* ten years */
 
 /* A long answer (the configuration) comes in several replies with the same
  * id, each but the last flagged REPLY_MORE. */

@@ -45,6 +45,8 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 	 * its next allocation anyway */
 	(void)config_list_set(&cfg->users.exempt_cgroups, KT_GLOBS,
 			      CONFIG_EXEMPT_CGROUPS);
+	cfg->users.max_users = 10000;
+	cfg->log.max_user_events = 20;
 
 	cfg->penalty.timeout_ms = 3600 * 1000;
 	cfg->penalty.mode = CONFIG_PENALTY_ACTIVE;
@@ -69,6 +71,7 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 	cfg->socket.status_visibility = CONFIG_STATUS_OWN;
 	cfg->socket.max_clients = 64;
 	cfg->socket.max_clients_per_uid = 8;
+	cfg->socket.admin_reserve = 8;
 	cfg->socket.idle_timeout_ms = 60 * 1000;
 	cfg->socket.max_line = 4096;
 	cfg->socket.subscriber_backlog = 256 * 1024;

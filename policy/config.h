@@ -118,7 +118,8 @@ struct config_memory {
 
 struct config_users {
 	uint32_t min_uid;
-	uint32_t max_uid; /* highest managed uid (default: no bound) */
+	uint32_t max_uid;   /* highest managed uid (default: no bound) */
+	uint32_t max_users; /* users managed at once (10,000) */
 	struct config_list exempt_users;  /* names or numeric uids */
 	struct config_list exempt_groups; /* names or numeric gids */
 	uint64_t max_tasks; /* processes and threads per user; UNLIMITED */
@@ -180,6 +181,7 @@ struct config_socket {
 	enum config_visibility status_visibility;
 	uint32_t max_clients;
 	uint32_t max_clients_per_uid;
+	uint32_t admin_reserve; /* of max_clients, for root and admin_group */
 	uint64_t idle_timeout_ms;
 	uint32_t max_line;	     /* bytes of one request line */
 	uint64_t subscriber_backlog; /* bytes queued for one subscriber */
@@ -189,6 +191,7 @@ struct config_log {
 	char event_log[CONFIG_PATH_MAX];   /* JSON lines; "" = none */
 	char node_name[CONFIG_NAME_MAX];   /* NODE field; "" = hostname */
 	char system_name[CONFIG_NAME_MAX]; /* human name; "" = node name */
+	uint32_t max_user_events;	   /* records per user and minute */
 };
 
 /* Per-user or per-group settings from a [user:NAME] or [group:NAME]

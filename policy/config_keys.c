@@ -73,6 +73,7 @@ const struct key_def config_keys[] = {
     KEY("users", "min_uid", KT_U32, users.min_uid, 1, 4294967294.0, 0),
     KEY("users", "max_uid", KT_U32, users.max_uid, 1, 4294967294.0, 0),
     KEY("users", "max_tasks", KT_COUNT, users.max_tasks, 1, SIZE_TOP, 0),
+    KEY("users", "max_users", KT_U32, users.max_users, 1, 1000000, 0),
     KEY("users", "exempt_users", KT_LIST, users.exempt_users, 0, 0, 0),
     KEY("users", "exempt_groups", KT_LIST, users.exempt_groups, 0, 0, 0),
     KEY("users", "exempt_cgroups", KT_GLOBS, users.exempt_cgroups, 0, 0, 0),
@@ -110,6 +111,7 @@ const struct key_def config_keys[] = {
     KEY("socket", "max_clients", KT_U32, socket.max_clients, 1, 4096, 0),
     KEY("socket", "max_clients_per_uid", KT_U32, socket.max_clients_per_uid, 1,
 	4096, 0),
+    KEY("socket", "admin_reserve", KT_U32, socket.admin_reserve, 0, 4095, 0),
     KEY("socket", "idle_timeout", KT_DURATION, socket.idle_timeout_ms, 1000,
 	MS_DAY, 0),
     KEY("socket", "max_line", KT_U32, socket.max_line, 256, 1048576, 0),
@@ -119,6 +121,7 @@ const struct key_def config_keys[] = {
     STR("log", "event_log", KT_PATH, log.event_log, KF_EMPTY_OK),
     STR("log", "node_name", KT_TEXT, log.node_name, KF_EMPTY_OK),
     STR("log", "system_name", KT_TEXT, log.system_name, KF_EMPTY_OK),
+    KEY("log", "max_user_events", KT_U32, log.max_user_events, 1, 100000, 0),
     {0},
 };
 

@@ -424,15 +424,42 @@ static void step(uint64_t wall_usec, uint64_t scan_cycle)
 			  (unsigned long long)scan_cycle);
 }
 
+/* The wall time between two scans is the scanner's (when it read the
+ * counters), but only within a quarter of the supervisor's own (when the
+ * cycles' ends arrived), and the CPU count is the supervisor's own
+ * (sysconf): a scanner's figures for them would scale every user's rate
+ * and cap at once. */
+static uint64_t wall_usec(const struct ipc_scan_done *d)
+{
+	static uint64_t own_last;
+	uint64_t now = 0, own, theirs;
+
+	sd_event_now(supervisor_event(), CLOCK_MONOTONIC, &now);
+	own = own_last && now > own_last ? now - own_last : 0;
+	theirs = last_mono && d->mono_usec > last_mono
+		     ? d->mono_usec - last_mono
+		     : 0;
+	own_last = now;
+	last_mono = d->mono_usec;
+	if (own && (theirs < own - own / 4 || theirs > own + own / 4)) {
+		log_debug("scan %llu: the scanner's clock says %llu us, ours "
+			  "%llu us: ours is taken",
+			  (unsigned long long)d->cycle,
+			  (unsigned long long)theirs, (unsigned long long)own);
+		return own;
+	}
+	return theirs;
+}
+
 static void on_done(const struct ipc_scan_done *d)
 {
-	uint64_t wall = last_mono && d->mono_usec > last_mono
-			    ? d->mono_usec - last_mono
-			    : 0;
+	uint64_t wall = wall_usec(d);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	last_mono = d->mono_usec;
-	if (d->ncpus > 0)
-		ncpu = d->ncpus;
+	ncpu = n > 0 ? (unsigned)n : 1;
+	if (d->ncpus != ncpu)
+		log_debug("the scanner counted %u CPUs, sysconf %u", d->ncpus,
+			  ncpu);
 	log_debug("scan %llu: %u users (%u read, the others quiet), scanner "
 		  "used %llu us",
 		  (unsigned long long)d->cycle, d->nusers, d->nread,

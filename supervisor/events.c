@@ -16,6 +16,7 @@
  */
 #include "supervisor/events.h"
 #include "supervisor/backend.h"
+#include "supervisor/event_limit.h"
 #include "supervisor/users.h"
 #include "common/log.h"
 
@@ -67,6 +68,8 @@ static const struct type_info types[EVENT_TYPE_COUNT] = {
 			       NULL},
     [EVENT_PENALTY_TIER] = {"penalty_tier", "09a7609595514228b6ef5e81b609ba76",
 			    LOG_INFO, NULL},
+    [EVENT_SUPPRESSED] = {"suppressed", "3d1c7e0b5f4a4a8e9b2f6c1d8e7a5b40",
+			  LOG_WARNING, NULL},
 };
 
 static struct {
@@ -413,6 +416,13 @@ static void default_message(enum event_type t, const struct event_fields *f,
 			 f->worker ? f->worker : "?", (int)f->worker_pid,
 			 f->reason ? f->reason : "ended");
 		break;
+	case EVENT_SUPPRESSED:
+		snprintf(buf, len,
+			 "uid %u: %llu %s records not logged in the "
+			 "last %u s",
+			 (unsigned)f->uid, (unsigned long long)f->suppressed,
+			 event_type_name(f->suppressed_type), f->window_s);
+		break;
 	case EVENT_CONFIG_RELOAD:
 		snprintf(buf, len,
 			 f->failed ? "configuration %s not reloaded: %s; the "
@@ -551,6 +561,11 @@ static void add_type_fields(json_object *o, enum event_type t,
 	case EVENT_WORKER_RESTART:
 		add_str(o, "worker", f->worker);
 		add_int(o, "pid", f->worker_pid);
+		break;
+	case EVENT_SUPPRESSED:
+		add_int(o, "suppressed", (int64_t)f->suppressed);
+		add_str(o, "of", event_type_name(f->suppressed_type));
+		add_int(o, "window_s", f->window_s);
 		break;
 	case EVENT_CONFIG_RELOAD:
 		add_str(o, "config", f->config);
@@ -791,6 +806,8 @@ void event_emit(enum event_type type, const struct event_fields *f)
 		return;
 	if (!ev.initialized)
 		events_init(&(struct event_settings){.journal = true});
+	if (!event_limit_admit(type, f->uid))
+		return; /* counted, told in the window's summary */
 	clock_gettime(CLOCK_REALTIME, &now);
 	make_id(id);
 	json_object *own = own_record(type, f, now, id);
@@ -903,6 +920,8 @@ void events_init(const struct event_settings *s)
 
 	tzset();
 	ev.initialized = true;
+	event_limit_configure(
+	    s->max_user_events ? s->max_user_events : EVENT_USER_BUDGET, 0);
 	ev.journal = s->journal;
 	if (s->node && s->node[0])
 		snprintf(ev.node, sizeof(ev.node), "%s", s->node);

@@ -28,6 +28,7 @@ enum event_type {
 	EVENT_CONFIG_RELOAD,   /* the configuration was (or was not) reloaded */
 	EVENT_PENALTY_WARNING, /* a user's badness score passed warn_at */
 	EVENT_PENALTY_TIER,    /* a user's penalty tier fell back a step */
+	EVENT_SUPPRESSED,      /* a user's records beyond the bound, counted */
 	EVENT_TYPE_COUNT
 };
 
@@ -93,6 +94,12 @@ struct event_fields {
 	const char *worker; /* "oomwatch/1" */
 	pid_t worker_pid;   /* the process that ended */
 
+	/* EVENT_SUPPRESSED: this many records of that type were not written
+	 * in the last window_s seconds (event_limit.c) */
+	uint64_t suppressed;
+	enum event_type suppressed_type;
+	unsigned window_s;
+
 	/* EVENT_CONFIG_RELOAD (reason: the error when it failed) */
 	const char *config; /* the file */
 	bool failed;	    /* the old configuration stays */
@@ -100,9 +107,10 @@ struct event_fields {
 
 /* Where events go; the lead fills it from the configuration. */
 struct event_settings {
-	const char *log_path; /* JSON lines; NULL: the default, "": none */
-	const char *node;     /* NODE; NULL or "": the host name */
-	bool journal;	      /* send to the journal */
+	const char *log_path;	  /* JSON lines; NULL: the default, "": none */
+	const char *node;	  /* NODE; NULL or "": the host name */
+	bool journal;		  /* send to the journal */
+	uint64_t max_user_events; /* per user and minute; 0: the default */
 };
 
 #define EVENTS_DEFAULT_LOG "/var/log/cgfair/events.log"

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <math.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ void frontend_settings_default(struct frontend_settings *s)
 	snprintf(s->path, sizeof(s->path), "%s/cgfair.sock", CGFAIR_RUNDIR);
 	s->max_clients = 64;
 	s->max_clients_per_uid = 8;
+	s->admin_reserve = 8;
 	s->idle_timeout_ms = 60 * 1000;
 	s->max_line = 4096;
 	s->subscriber_backlog = 256 * 1024;
@@ -92,6 +94,7 @@ void frontend_settings_from_config(struct frontend_settings *s,
 	s->status_all = k->status_visibility == CONFIG_STATUS_ALL;
 	s->max_clients = k->max_clients;
 	s->max_clients_per_uid = k->max_clients_per_uid;
+	s->admin_reserve = k->admin_reserve;
 	s->idle_timeout_ms = k->idle_timeout_ms;
 	s->max_line = k->max_line;
 	s->subscriber_backlog = k->subscriber_backlog;
@@ -258,6 +261,10 @@ static void send_listen(struct worker *w)
 	struct ipc_listen_setup m = {
 	    .max_clients = cfg.max_clients,
 	    .max_clients_per_uid = cfg.max_clients_per_uid,
+	    /* others always keep one slot: a reserve of all is none */
+	    .admin_reserve = cfg.admin_reserve < cfg.max_clients
+				 ? cfg.admin_reserve
+				 : cfg.max_clients - 1,
 	    .max_line = cfg.max_line,
 	    .idle_timeout_ms = cfg.idle_timeout_ms,
 	    .subscriber_backlog = cfg.subscriber_backlog,
@@ -576,6 +583,37 @@ static bool is_client_socket(int fd)
 	return strncmp(sa.sun_path, cfg.path, sizeof(sa.sun_path)) == 0;
 }
 
+/* A connection carries one request (ipc.h). The mark that it has is kept
+ * on the socket itself, SO_PASSCRED set on our end: the frontend's
+ * seccomp filter has no setsockopt, so it can neither set nor clear it,
+ * and there is no table here to grow or to evict. (SO_PASSCRED only makes
+ * the kernel attach credentials that a read() ignores.) */
+static bool connection_used(int fd)
+{
+	int used = 1;
+	socklen_t len = sizeof(used);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PASSCRED, &used, &len) < 0 || used;
+}
+
+/* A client that has gone (closed: POLLHUP) asks for nothing any more. A
+ * client may do that between sending and our reading, so this is refused
+ * but is no fault of the frontend's. */
+static bool client_gone(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLERR));
+}
+
+static void mark_used(int fd)
+{
+	int on = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0)
+		log_warn("marking a client connection used");
+}
+
 static bool may_change(int fd, const struct ucred *cr)
 {
 	if (cr->uid == 0)
@@ -642,6 +680,27 @@ static int denied(const struct ipc_client_request *rq, const struct ucred *cr,
 	return EPERM;
 }
 
+/* CLIENT_LIMIT_SET, with the seed's `set cgroup` steps its flags ask for:
+ * clear, set, penalty box; the first failure ends it. */
+static int seed_steps(const struct admin *who,
+		      const struct ipc_client_request *rq, char *msg,
+		      size_t len)
+{
+	int r = 0;
+
+	if (rq->flags & REQ_CLEAR_FIRST)
+		r = control_limit_clear(who, rq->uid, msg, len);
+	if (r == 0 &&
+	    (!rq->flags || rq->cpu_permille >= 0 || rq->mem_bytes >= 0 ||
+	     rq->max_tasks >= 0 || rq->mem_high >= 0 || rq->io_weight >= 0))
+		r = control_limit_set(who, rq->uid, rq, msg, len);
+	if (r == 0 && (rq->flags & REQ_PENALTY))
+		r = control_penalty(who, rq->uid, -1, msg, len);
+	if (r == 0 && (rq->flags & REQ_RELEASE))
+		r = control_release(who, rq->uid, msg, len);
+	return r;
+}
+
 /* The control loop's answer, as a positive errno. */
 static int decide(const struct ipc_client_request *rq, const struct ucred *cr,
 		  char *msg, size_t len)
@@ -657,7 +716,7 @@ static int decide(const struct ipc_client_request *rq, const struct ucred *cr,
 		r = control_release(&who, rq->uid, msg, len);
 		break;
 	case CLIENT_LIMIT_SET:
-		r = control_limit_set(&who, rq->uid, rq, msg, len);
+		r = seed_steps(&who, rq, msg, len);
 		break;
 	case CLIENT_LIMIT_CLEAR:
 		r = control_limit_clear(&who, rq->uid, msg, len);
@@ -720,6 +779,28 @@ static bool on_request(struct worker *w, struct ipc_msg *msg)
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
 		ipc_close_fds(msg);
 		return false; /* not a client of ours: the worker is killed */
+	}
+	/* a frontend replaying a connection: killed and restarted, with the
+	 * reason in the log */
+	if (connection_used(fd)) {
+		log_warnx("frontend passed a connection that already carried a "
+			  "request (uid %u pid %d, %s of uid %u): refused",
+			  (unsigned)cr.uid, (int)cr.pid, op_name(rq->op),
+			  rq->uid);
+		ipc_close_fds(msg);
+		return false;
+	}
+	mark_used(fd);
+	if (client_gone(fd)) {
+		log_info("uid %u pid %d: %s of uid %u: the client has gone, "
+			 "not done",
+			 (unsigned)cr.uid, (int)cr.pid, op_name(rq->op),
+			 rq->uid);
+		ipc_close_fds(msg);
+		rep.status = EPIPE;
+		snprintf(rep.message, sizeof(rep.message), "client gone");
+		worker_tell(w, IPC_CLIENT_REPLY, &rep, sizeof(rep), NULL, 0);
+		return true;
 	}
 	/* the configuration names users (users.d): readable by all only
 	 * when every row is */

@@ -24,6 +24,7 @@ struct frontend_settings {
 	bool status_all;      /* status_visibility = all */
 	uint32_t max_clients;
 	uint32_t max_clients_per_uid;
+	uint32_t admin_reserve;
 	uint64_t idle_timeout_ms;
 	uint32_t max_line;
 	uint64_t subscriber_backlog;

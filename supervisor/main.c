@@ -8,10 +8,12 @@
 #include "supervisor/conf.h"
 #include "supervisor/control.h"
 #include "supervisor/events.h"
+#include "supervisor/exes.h"
 #include "supervisor/frontend.h"
 #include "supervisor/oom.h"
 #include "supervisor/placement.h"
 #include "supervisor/settings.h"
+#include "supervisor/users.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -31,9 +33,6 @@ struct options opts = {.worker_user = "cgfair"};
 
 static sd_event *event;
 static sd_event_source *ready_check;
-
-static const char *const worker_exes[] = {"cgfair-scanner", "cgfair-oomwatch",
-					  "cgfair-frontend"};
 
 sd_event *supervisor_event(void)
 {
@@ -109,48 +108,26 @@ static void parse_args(int argc, char **argv)
 	}
 }
 
-/* A worker executable root will exec must not be writable by anyone else. */
-static bool worker_exe_ok(const char *dir, const char *exe, bool quiet)
-{
-	char path[PATH_MAX + 64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, exe);
-	if (stat(path, &st) < 0) {
-		if (!quiet)
-			log_warn("worker %s", path);
-		return false;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		if (!quiet)
-			log_warnx("worker %s: not a root-owned file writable "
-				  "by root alone",
-				  path);
-		return false;
-	}
-	return true;
-}
-
 /* Workers beside this binary (a run from the build tree), else in the
- * configured libexec directory. */
+ * configured libexec directory; opened and checked once (exes.c). */
 static void find_libexec(void)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	const char *dir = CGFAIR_LIBEXECDIR;
 
 	if (n > 0) {
 		self[n] = '\0';
 		char *here = dirname(self);
-		if (worker_exe_ok(here, worker_exes[0], true))
-			dir = here;
+		if (exes_open(here, true) == 0) {
+			snprintf(opts.libexec_dir, sizeof(opts.libexec_dir),
+				 "%s", here);
+			return;
+		}
 	}
-	snprintf(opts.libexec_dir, sizeof(opts.libexec_dir), "%s", dir);
-	for (size_t i = 0; i < sizeof(worker_exes) / sizeof(*worker_exes); i++)
-		if (!worker_exe_ok(opts.libexec_dir, worker_exes[i], false))
-			fatalx(EXIT_FATAL, "no usable workers in %s",
-			       opts.libexec_dir);
+	snprintf(opts.libexec_dir, sizeof(opts.libexec_dir), "%s",
+		 CGFAIR_LIBEXECDIR);
+	if (exes_open(opts.libexec_dir, false) < 0)
+		fatalx(EXIT_FATAL, "no usable workers in %s", opts.libexec_dir);
 }
 
 /* /run/cgfair and the empty, root-owned directory chrooted workers get. */
@@ -210,7 +187,8 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 }
 
 /* --debug only: each SIGUSR2 has every worker make the next forbidden
- * call (open for writing, socket, execve), to test the sandbox. */
+ * call (open for writing, socket, execve, fcntl O_ASYNC, sendmsg on
+ * another socket), to test the sandbox. */
 static int on_usr2(sd_event_source *s, const struct signalfd_siginfo *si,
 		   void *data)
 {
@@ -220,7 +198,7 @@ static int on_usr2(sd_event_source *s, const struct signalfd_siginfo *si,
 	(void)data;
 	log_warnx("test hook: workers make forbidden call %u", next);
 	workers_test_syscall(next);
-	next = next == TEST_EXECVE ? TEST_OPEN_WRITE : next + 1;
+	next = next == TEST_SENDMSG_OTHER ? TEST_OPEN_WRITE : next + 1;
 	return 0;
 }
 
@@ -283,6 +261,7 @@ static void start_placement(void)
 
 	settings_placement(conf(), &pp);
 	placement_init(&pp);
+	users_set_max(conf()->users.max_users);
 }
 
 /* Before caps_reduce(): /dev/kmsg may need CAP_SYSLOG. */
@@ -304,6 +283,7 @@ static void on_reload(const struct cgfair_config *cfg)
 
 	settings_placement(cfg, &pp);
 	placement_reconfigure(&pp);
+	users_set_max(cfg->users.max_users);
 	settings_events(cfg, &es);
 	events_init(&es);
 }

@@ -1,10 +1,14 @@
-CGFAIRD_SRCS += supervisor/main.c supervisor/workers.c supervisor/caps.c \
+CGFAIRD_SRCS += supervisor/main.c supervisor/workers.c supervisor/exes.c \
+	supervisor/caps.c \
 	ipc/ipc.c $(COMMON_SRCS)
 BACKEND_SRCS := supervisor/backend.c supervisor/backend_cgroup1.c \
 	supervisor/backend_cgroup2.c supervisor/backend_systemd.c
 CGFAIRD_SRCS += supervisor/users.c $(BACKEND_SRCS)
 CGFAIRD_SRCS += supervisor/placement.c supervisor/exe.c
-CGFAIRD_SRCS += supervisor/events.c supervisor/oom.c supervisor/oom_marks.c
+# oomparse.c: the watcher's reader of the kernel's counter files, which the
+# supervisor re-reads itself (it never parses the kernel log)
+CGFAIRD_SRCS += supervisor/events.c supervisor/event_limit.c supervisor/oom.c \
+	supervisor/oom_marks.c workers/oomwatch/oomparse.c
 CGFAIRD_SRCS += supervisor/conf.c supervisor/state.c supervisor/control.c \
 	supervisor/badness.c \
 	supervisor/settings.c $(POLICY_SRCS)

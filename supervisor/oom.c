@@ -14,6 +14,11 @@
  * time. A report of an earlier arm (its generation is older) is dropped: it may
  * come from fds of a cgroup that has since been removed and made again.
  *
+ * A watcher is trusted for nothing but the wake-up: on its report the
+ * supervisor reads the counter itself, from a copy of the fd it handed
+ * over (u->oom_fd), so a compromised watcher can delay a report but
+ * neither invent nor multiply kills.
+ *
  * Detail: the victim (pid, comm, rss) comes from the kernel log, read by
  * watcher 0, on its own path. A kill waits up to detail_wait_ms for its
  * victim, and a victim up to VICTIM_KEEP_USEC for its kill, whichever
@@ -28,6 +33,7 @@
 #include "supervisor/events.h"
 #include "supervisor/users.h"
 #include "common/log.h"
+#include "workers/oomwatch/oomparse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -344,6 +350,38 @@ static void account(struct user *u, uint64_t value, uint64_t cgroup,
 
 /* --- arming -------------------------------------------------------------- */
 
+/* Our own copy of the fd the counter is read from (v1: memory.oom_control,
+ * v2: memory.events), for on_kills. */
+static void keep_counter_fd(struct user *u, const struct oom_source *src)
+{
+	int i = src->kind == OOM_V1_EVENTFD ? 1 : 0;
+
+	if (u->oom_fd >= 0)
+		close(u->oom_fd);
+	u->oom_fd = -1;
+	if (src->has_counter && i < src->nfds &&
+	    (u->oom_fd = fcntl(src->fds[i], F_DUPFD_CLOEXEC, 0)) < 0)
+		log_warn("uid %u: keeping the OOM counter's fd",
+			 (unsigned)u->uid);
+}
+
+/* The kernel's oom_kill counter of u, read now. */
+static int read_counter(const struct user *u, uint64_t *value)
+{
+	char buf[1024];
+	ssize_t n;
+
+	if (u->oom_fd < 0)
+		return -EBADF;
+	n = pread(u->oom_fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return oom_parse_counter(buf, (size_t)n, "oom_kill", value) == 0
+		   ? 0
+		   : -ENODATA;
+}
+
 /* Arm u at its watcher: new fds, the counter accounted now (kills missed
  * while nobody watched come out here), the fds handed over and closed. */
 static void arm(struct user *u)
@@ -361,6 +399,7 @@ static void arm(struct user *u)
 		return;
 	}
 	u->oom_no_counter = !src.has_counter;
+	keep_counter_fd(u, &src);
 	if (src.has_counter)
 		account(u, src.oom_kill, src.cgroup, "armed");
 	m.kind = (uint32_t)src.kind;
@@ -412,6 +451,9 @@ static void disarm(struct user *u)
 	struct worker *w = worker_get(ROLE_OOMWATCH, (unsigned)u->oom_watcher);
 
 	worker_tell(w, IPC_OOM_DISARM, &m, sizeof(m), NULL, 0);
+	if (u->oom_fd >= 0)
+		close(u->oom_fd);
+	u->oom_fd = -1;
 	load[u->oom_watcher]--;
 	u->oom_watcher = -1;
 	u->oom_gen = 0; /* reports still on their way are stale */
@@ -466,7 +508,25 @@ static bool on_kills(struct worker *w, const struct ipc_oom_kills *m)
 			  (unsigned)m->uid);
 		return true;
 	}
-	account(u, m->oom_kill, 0, worker_name(w));
+	/* the watcher's figure is only a wake-up: the kernel's counts */
+	uint64_t value;
+	int r = read_counter(u, &value);
+	if (r < 0) {
+		log_warnx("uid %u: cannot read the oom_kill counter: %s",
+			  (unsigned)u->uid, strerror(-r));
+		return true;
+	}
+	/* it read the same counter earlier, and the counter only grows:
+	 * more than the kernel's now is a lie (cut off, restarted) */
+	if (m->oom_kill > value) {
+		log_warnx("uid %u: %s reported oom_kill %llu, the kernel "
+			  "counted %llu",
+			  (unsigned)u->uid, worker_name(w),
+			  (unsigned long long)m->oom_kill,
+			  (unsigned long long)value);
+		return false;
+	}
+	account(u, value, 0, worker_name(w));
 	return true;
 }
 

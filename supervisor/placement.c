@@ -185,13 +185,46 @@ static bool pidfd_alive(int pidfd)
 	return poll(&p, 1, 0) == 0;
 }
 
-/* The real uid of the pinned process; before 6.13, the owner of /proc/PID
- * (its effective uid), read while the pidfd shows the process alive. */
+/* Before 6.13 (no PIDFD_GET_INFO), the real uid is the first number of
+ * the "Uid:" line of /proc/PID/status: the owner of /proc/PID is the
+ * effective uid, which a scanner could name for a set-uid process of
+ * another user. Hand-read rather than parsed: the kernel writes the
+ * file, and its one user-chosen part, the Name: line before Uid:, has
+ * its newlines escaped (proc_task_name), so "\nUid:\t" is the kernel's. */
+static int status_ruid(pid_t pid, uid_t *uid)
+{
+	char path[48], buf[4096], *p, *end;
+	ssize_t n;
+	unsigned long v;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -ENODATA;
+	buf[n] = '\0';
+	p = strstr(buf, "\nUid:\t");
+	if (!p)
+		return -ENODATA;
+	errno = 0;
+	v = strtoul(p + 6, &end, 10);
+	if (errno || end == p + 6 || *end != '\t' || v > UINT32_MAX)
+		return -ENODATA;
+	*uid = (uid_t)v;
+	return 0;
+}
+
+/* The real uid of the pinned process, from the pidfd (6.13+) or else
+ * from /proc/PID/status read while the pidfd shows the process alive
+ * (then the pid was not reused in between). */
 static int pinned_uid(int pidfd, pid_t pid, uid_t *uid)
 {
 	struct pidfd_creds info = {.mask = CG_PIDFD_INFO_CREDS};
-	char path[32];
-	struct stat st;
+	int r;
 
 	if (ioctl(pidfd, CG_PIDFD_GET_INFO, &info) == 0 &&
 	    (info.mask & CG_PIDFD_INFO_CREDS)) {
@@ -200,16 +233,9 @@ static int pinned_uid(int pidfd, pid_t pid, uid_t *uid)
 	}
 	if (errno == ESRCH)
 		return -ESRCH;
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	int r = fstat(fd, &st) < 0 ? -errno : 0;
-	close(fd);
+	r = status_ruid(pid, uid);
 	if (r == 0 && !pidfd_alive(pidfd))
 		r = -ESRCH;
-	if (r == 0)
-		*uid = st.st_uid;
 	return r;
 }
 

@@ -166,5 +166,6 @@ void settings_events(const struct cgfair_config *c, struct event_settings *out)
 	    .log_path = c->log.event_log,
 	    .node = c->log.node_name,
 	    .journal = true,
+	    .max_user_events = c->log.max_user_events,
 	};
 }

@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_HOOKS 8
 
 static void *root;
 static unsigned count;
+static unsigned max_users = 10000;
 static user_hook hooks[MAX_HOOKS];
 static unsigned nhooks;
 
@@ -53,10 +55,33 @@ static void set_name(struct user *u)
 		snprintf(u->name, sizeof(u->name), "%u", (unsigned)u->uid);
 }
 
+void users_set_max(unsigned max)
+{
+	max_users = max;
+}
+
+/* Logged once a minute at most: a hostile scanner may report a new uid
+ * on every message. */
+static void too_many(uid_t uid)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (now - last < 60)
+		return;
+	last = now;
+	log_warnx("uid %u not managed: already %u users ([users] max_users)",
+		  (unsigned)uid, max_users);
+}
+
 struct user *user_ensure(uid_t uid)
 {
 	struct user *u = user_find(uid);
 
+	if (!u && count >= max_users) {
+		too_many(uid);
+		return NULL;
+	}
 	if (!u) {
 		u = calloc(1, sizeof(*u));
 		if (!u)
@@ -65,6 +90,7 @@ struct user *user_ensure(uid_t uid)
 		u->cpu_delta = -1;
 		u->use_cores = NAN;
 		u->oom_watcher = -1;
+		u->oom_fd = -1;
 		set_name(u);
 		if (!tsearch(u, &root, cmp_uid))
 			fatal(EXIT_FATAL, "tsearch");

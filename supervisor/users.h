@@ -12,6 +12,7 @@
 
 #include "ipc/ipc.h"
 #include "policy/policy.h"
+#include "supervisor/events.h"
 
 struct user {
 	uid_t uid;
@@ -48,12 +49,22 @@ struct user {
 	bool oom_counter_known;
 	uint32_t oom_gen; /* of the last arm: older watcher reports are stale */
 	bool oom_no_counter; /* kernel without oom_kill: count kmsg victims */
+	int oom_fd; /* the counter's file, read here on a watcher's wake-up */
+
+	/* event records of this user (event_limit.c) */
+	uint64_t ev_window; /* CLOCK_MONOTONIC usec the window began */
+	uint64_t ev_sent;   /* records written in it */
+	uint64_t ev_dropped[EVENT_TYPE_COUNT]; /* and not written, per type */
+	bool ev_any_dropped;
 };
 
 /* Called after a user's cgroup exists (added) and before it is removed. */
 typedef void (*user_hook)(struct user *u, bool added);
 
 void users_add_hook(user_hook hook);
+/* At most this many users ([users] max_users): a scanner that reports
+ * uids without end gets no cgroup made for the ones beyond. */
+void users_set_max(unsigned max);
 struct user *user_find(uid_t uid);
 /* Find or create the entry, ensure its cgroup, run the hooks. NULL when
  * the backend could not make the cgroup (logged; retried next time). */

@@ -8,6 +8,7 @@
  */
 #include "supervisor/cgfaird.h"
 #include "supervisor/events.h"
+#include "supervisor/exes.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -338,7 +339,6 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *data)
  * the supervisor), default signals. */
 static void exec_worker(struct worker *w, int sock, int err)
 {
-	char path[4200];
 	sigset_t none;
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -353,11 +353,12 @@ static void exec_worker(struct worker *w, int sock, int err)
 	} else {
 		fcntl(sock, F_SETFD, 0);
 	}
-	close_range(IPC_FD + 1, ~0U, 0);
+	/* close-on-exec, not closed: the executable's O_PATH fd (exes.c) is
+	 * among them and must last until the exec */
+	close_range(IPC_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
-	snprintf(path, sizeof(path), "%s/%s", opts.libexec_dir, w->wc->exe);
 	char *argv[8];
 	int argc = 0;
 	argv[argc++] = (char *)w->wc->exe;
@@ -382,7 +383,8 @@ static void exec_worker(struct worker *w, int sock, int err)
 		 asan ? asan : "", asan ? ":" : "");
 	envp[1] = asan_env;
 #endif
-	execve(path, argv, envp);
+	/* the file opened and checked at start, whatever the path holds now */
+	execveat(exes_fd(w->wc->exe), "", argv, envp, AT_EMPTY_PATH);
 	_exit(127);
 }
 

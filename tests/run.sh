@@ -11,7 +11,7 @@ TOP=$(pwd)
 export TOP
 LOGDIR=${LOGDIR:-$TOP/build/test-logs}
 mkdir -p "$LOGDIR"
-tiers=${*:-format selinux hardening unit asan integration asan-integration fuzz vm}
+tiers=${*:-format selinux hardening unit asan integration evil asan-integration fuzz vm}
 pass=0 fail=0 skip=0
 
 count() { # count FILE: add the file's PASS/FAIL/SKIP lines to the totals
@@ -101,6 +101,10 @@ for tier in $tiers; do
 	unit) run_cmocka build unit ;;
 	asan) run_cmocka build-asan asan ;;
 	integration) CGFAIR_BUILD=$TOP/build run_scripts tests/integration integration ;;
+	evil)
+		# impostor workers (tests/evil/evil-*.c) attack the real
+		# supervisor the way a compromised worker would
+		CGFAIR_BUILD=$TOP/build run_scripts tests/evil evil ;;
 	asan-integration)
 		# the daemon itself under ASan/UBSan: a sanitizer report makes
 		# it exit non-zero, which the tests check on every stop

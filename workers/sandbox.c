@@ -6,6 +6,7 @@
  * rlimits, set NoNewPrivs, and load the seccomp allowlist last.
  */
 #include "workers/sandbox.h"
+#include "ipc/ipc.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -51,6 +52,40 @@ void sandbox_allow_open_readonly(scmp_filter_ctx ctx)
 		       strerror(-rc));
 }
 
+/* fcntl with the commands the workers use: no F_SETOWN, F_SETSIG,
+ * F_SETLEASE, F_NOTIFY (signals sent on their behalf) nor O_ASYNC. */
+static void allow_fcntl(scmp_filter_ctx ctx)
+{
+	static const int cmds[] = {F_GETFD, F_SETFD, F_GETFL, F_DUPFD_CLOEXEC};
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		rc = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)cmds[i]));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 2,
+				      SCMP_A1(SCMP_CMP_EQ, F_SETFL),
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ASYNC, 0));
+	if (rc < 0)
+		fatalx(EXIT_SANDBOX, "seccomp: fcntl rules: %s", strerror(-rc));
+}
+
+/* sendmsg and recvmsg on the IPC socket only (its number is fixed); a
+ * role that receives on another socket (the scanner's proc connector,
+ * whose number comes later) allows that itself. Client sockets are read
+ * and written with read and write. */
+static void allow_ipc(scmp_filter_ctx ctx)
+{
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
+				  SCMP_A0(SCMP_CMP_EQ, IPC_FD));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
+				      SCMP_A0(SCMP_CMP_EQ, IPC_FD));
+	if (rc < 0)
+		fatalx(EXIT_SANDBOX, "seccomp: IPC rules: %s", strerror(-rc));
+}
+
 /* What every worker needs: its sd-event loop (epoll, timerfd), IPC
  * (recvmsg/sendmsg), malloc (no executable mappings), logging to stderr,
  * its own CPU time for the pong, and a clean exit. */
@@ -61,8 +96,6 @@ static void allow_common(scmp_filter_ctx ctx)
 	    SCMP_SYS(write),
 	    SCMP_SYS(writev),
 	    SCMP_SYS(close),
-	    SCMP_SYS(recvmsg),
-	    SCMP_SYS(sendmsg),
 	    SCMP_SYS(epoll_wait),
 	    SCMP_SYS(epoll_pwait),
 	    SCMP_SYS(epoll_ctl),
@@ -88,7 +121,6 @@ static void allow_common(scmp_filter_ctx ctx)
 	    SCMP_SYS(fstat),
 	    SCMP_SYS(newfstatat),
 	    SCMP_SYS(lseek),
-	    SCMP_SYS(fcntl),
 	    SCMP_SYS(timerfd_create),
 	    SCMP_SYS(timerfd_settime),
 	    SCMP_SYS(timerfd_gettime),
@@ -117,6 +149,8 @@ static void allow_common(scmp_filter_ctx ctx)
 		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	if (rc < 0)
 		fatalx(EXIT_SANDBOX, "seccomp: base rules: %s", strerror(-rc));
+	allow_fcntl(ctx);
+	allow_ipc(ctx);
 #ifdef CGFAIR_SANITIZED
 	/* The ASan/UBSan runtime reads /proc/self/maps (read-only) and stops
 	 * the world (clone + ptrace) for its leak check at exit. Only
@@ -139,6 +173,11 @@ static void allow_common(scmp_filter_ctx ctx)
 	};
 	for (size_t i = 0; i < sizeof(san) / sizeof(san[0]); i++)
 		sandbox_allow(ctx, san[i]);
+	/* whatever fcntl the runtime makes, but F_SETFL stays filtered (the
+	 * O_ASYNC test hook must still be killed) */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+			     SCMP_A1(SCMP_CMP_NE, F_SETFL)) < 0)
+		fatalx(EXIT_SANDBOX, "seccomp: sanitizer fcntl rule");
 #endif
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -61,6 +62,15 @@ static void forbidden_call(uint32_t call)
 	case TEST_EXECVE: {
 		char *const argv[] = {"true", NULL};
 		execve("/bin/true", argv, argv + 1);
+		break;
+	}
+	case TEST_FCNTL_ASYNC:
+		(void)!fcntl(IPC_FD, F_SETFL, O_ASYNC | O_NONBLOCK);
+		break;
+	case TEST_SENDMSG_OTHER: {
+		struct msghdr mh = {0};
+		/* stderr: a pipe, but the filter decides on the number */
+		(void)!sendmsg(STDERR_FILENO, &mh, 0);
 		break;
 	}
 	}
@@ -136,6 +146,10 @@ int worker_main(int argc, char **argv, const struct worker_role *role)
 	int c;
 
 	self = role;
+	/* exec'd from an open file (execveat, AT_EMPTY_PATH), the process is
+	 * named after the fd's number on kernels before 6.14: give it its
+	 * own name back (ps, pgrep, the SELinux tests) */
+	prctl(PR_SET_NAME, role->name);
 	log_init(role->name, false, false);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

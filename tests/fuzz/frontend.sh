@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fuzz tier: libFuzzer on the frontend's request parser
 # (tests/fuzz/fuzz_frontend.c), the code that reads every byte a client of
-# the socket sends, for FUZZ_SECONDS (default 60), seeded with valid and
+# the socket sends, for FUZZ_SECONDS (default 30), seeded with valid and
 # broken requests of both syntaxes.
 #   PASS: fuzz/frontend (N execs, M/s)
 #   FAIL: fuzz/frontend: why (reproducer PATH)
@@ -11,7 +11,7 @@
 cd "$T_TOP" || exit 2
 
 NAME=fuzz/frontend
-SECS=${FUZZ_SECONDS:-60}
+SECS=${FUZZ_SECONDS:-30}
 FUZZ_CC=${FUZZ_CC:-clang}
 OUT=$T_TOP/build/fuzz
 BIN=$OUT/fuzz-frontend

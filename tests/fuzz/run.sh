@@ -1,6 +1,6 @@
 #!/bin/sh
 # Fuzz tier: libFuzzer on the IPC receive and decode path
-# (tests/fuzz/fuzz_ipc.c) for FUZZ_SECONDS (default 60), seeded with one
+# (tests/fuzz/fuzz_ipc.c) for FUZZ_SECONDS (default 30), seeded with one
 # valid message of every type that the target itself writes.
 #   PASS: fuzz/ipc (N execs, M/s)
 #   FAIL: fuzz/ipc: why (reproducer PATH; rerun: BINARY PATH)
@@ -11,7 +11,7 @@
 cd "$T_TOP" || exit 2
 
 NAME=fuzz/ipc
-SECS=${FUZZ_SECONDS:-60}
+SECS=${FUZZ_SECONDS:-30}
 FUZZ_CC=${FUZZ_CC:-clang}
 OUT=$T_TOP/build/fuzz
 BIN=$OUT/fuzz-ipc

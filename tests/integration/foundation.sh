@@ -61,7 +61,7 @@ t_check "supervisor CapBnd reduced to the same set" [ "$bnd" = 00000000000401e0 
 
 # --- forbidden calls: each worker is killed by the kernel (SIGSYS) and
 # restarted; the supervisor carries on
-for call in "open for writing" "socket" "execve"; do
+for call in "open for writing" "socket" "execve" "fcntl O_ASYNC" "sendmsg on stderr"; do
 	before=$(workers | awk '{ print $1 }' | sort | tr '\n' ' ')
 	n0=$(grep -c 'killed by signal SYS' "$DLOG")
 	r0=$(nready)

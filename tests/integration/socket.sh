@@ -22,6 +22,7 @@ mkdir -m 0755 "$T_TMP/run"
 SOCK="$T_TMP/run/cgfair.sock"
 U1=59871 # a user with processes, target of the admin actions
 U2=59872 # an unprivileged client (with a process too)
+U3=59873 # another unprivileged client
 
 for f in "$CTL" "$RUNAS"; do
 	[ -x "$f" ] || { t_fail "socket setup" "$f missing (make tests)"; exit 1; }
@@ -37,6 +38,8 @@ state_dir = $T_TMP/state
 path = $SOCK
 seed_path = $T_TMP/run/cgpy.sock
 admin_group = $ADMGRP
+max_clients = 10
+admin_reserve = 2
 max_clients_per_uid = 4
 idle_timeout = 2s
 max_line = 1024
@@ -196,6 +199,19 @@ t_check "seed: set option is an admin action event" \
 out=$($SC "$SOCK" send "set option --interval soon")
 t_check "seed: set option with a bad value says why" sh -c "echo '$out' | grep -q '^Error: set option: not a duration'"
 
+# --- one request to the daemon per connection (a frontend cannot replay
+# a client's connection: tests/evil does that with an impostor frontend)
+out=$($SC "$SOCK" send "{\"cmd\":\"penalty\",\"uid\":$U1}" "{\"cmd\":\"release\",\"uid\":$U1}")
+t_check "a connection's first state change is done" sh -c "echo '$out' | head -1 | grep -q '\"ok\":true'"
+t_check "... its second is refused: connect again" sh -c "echo '$out' | sed -n 2p | grep -q 'one request to the daemon per connection'"
+ctl release $U1 >/dev/null
+out=$($SC "$SOCK" send "set cgroup cg_$U1 --cpulimit 50 --penaltybox on")
+t_check "seed: set cgroup with a limit and the penalty box: one request" sh -c "echo '$out' | grep -qx 'Received valid command stream.'"
+t_check "seed: ... the penalty done" t_wait 5 is_true $U1 penalty
+t_check "seed: ... the limit done" t_wait 5 is_true $U1 fixed
+ctl release $U1 >/dev/null
+ctl limit-clear $U1 >/dev/null
+
 # --- malformed requests: clear errors, the connection stays usable
 out=$($SC "$SOCK" send '{"cmd":' '{"cmd":"version"}')
 t_check "malformed JSON: error names it" sh -c "echo '$out' | head -1 | grep -q 'malformed JSON'"
@@ -217,6 +233,28 @@ t_check "max_clients_per_uid 4: four open" [ "$(echo "$out" | grep -c '^open$')"
 t_check "max_clients_per_uid 4: the fifth refused" sh -c "echo '$out' | grep -q '^refused: .*too many connections'"
 out=$($SC "$SOCK" idle 5)
 t_check "idle client closed after idle_timeout" sh -c "echo '$out' | grep -q 'idle' && echo '$out' | tail -1 | grep -qx EOF"
+out=$($RUNAS $U2 $SC "$SOCK" trickle 14)
+t_check "a non-admin that never sends a whole line is closed (10 s)" sh -c "echo '$out' | grep -q 'no request' && echo '$out' | tail -1 | grep -qx EOF"
+
+# the admin reserve: non-admins fill every slot they may (10 - 2), yet
+# root and the admin group are served; a full socket answers, never hangs
+$RUNAS $U2 $SC "$SOCK" subs 4 8 >"$T_TMP/subs2.out" &
+S2=$!
+$RUNAS $U1 $SC "$SOCK" subs 4 8 >"$T_TMP/subs1.out" &
+S1=$!
+t_cleanup "kill $S1 $S2"
+t_wait 5 sh -c "[ \$(cat '$T_TMP/subs1.out' '$T_TMP/subs2.out' | grep -c following) -eq 8 ]"
+t_check "non-admins hold 8 subscriptions" [ "$(cat "$T_TMP/subs1.out" "$T_TMP/subs2.out" | grep -c following)" -eq 8 ]
+out=$($RUNAS $U3 $SC "$SOCK" send '{"cmd":"version"}')
+t_check "the socket is full for another non-admin: told so at once" sh -c "echo '$out' | grep -q 'too many clients'"
+t_check "root is served from the reserve" sh -c "timeout 1 '$CTL' --socket '$SOCK' status >/dev/null"
+if [ -n "$ADMGID" ]; then
+	t_check "an admin_group member is served from the reserve" sh -c "timeout 1 '$RUNAS' '$U2:$ADMGID' '$CTL' --socket '$SOCK' status >/dev/null"
+fi
+ctl_as $U3 penalty $U1 >/dev/null 2>&1
+t_check "a non-admin's penalty is refused" [ $? -ne 0 ]
+kill $S1 $S2 2>/dev/null
+wait $S1 $S2 2>/dev/null
 
 $SC "$SOCK" stall 12 >"$T_TMP/stall.out" &
 SPID=$!

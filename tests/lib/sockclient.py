@@ -13,8 +13,16 @@
   sockclient.py PATH stall SECONDS     subscribe to events, never read;
                                         after SECONDS print "dropped" if
                                         the daemon closed the connection
-  sockclient.py PATH flood N UID       N penalty/release pairs for UID on
-                                        one connection; print "ok N"
+  sockclient.py PATH flood N UID       N penalty/release pairs for UID, a
+                                        connection each (one request to
+                                        the daemon per connection); "ok N"
+  sockclient.py PATH subs N SECONDS    N event subscriptions held for
+                                        SECONDS; "following" or "refused:
+                                        <line>" for each
+  sockclient.py PATH trickle SECONDS   one byte every 0.2 s (never quiet
+                                        long enough to be a seed client's
+                                        whole line), never a newline; what
+                                        came, "EOF" if closed
 """
 import socket
 import sys
@@ -56,8 +64,11 @@ def show(data, eof):
 
 def cmd_send(path, lines):
     s = connect(path)
-    for line in lines:
-        s.sendall(line.encode() + b"\n")
+    try:
+        for line in lines:
+            s.sendall(line.encode() + b"\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # refused at once: what it said is still to be read
     show(*read_all(s))
 
 
@@ -97,12 +108,50 @@ def cmd_stall(path, seconds):
     print("dropped" if eof else "still connected")
 
 
-def cmd_flood(path, n, uid):
+def cmd_subs(path, n, seconds):
+    socks = []
+    for _ in range(n):
+        s = connect(path)
+        s.sendall(b'{"cmd":"events"}\n')
+        socks.append(s)
+    for s in socks:
+        s.settimeout(3.0)
+        line = s.makefile("rb").readline().decode().strip()
+        print("following" if "following" in line else "refused: " + line)
+    sys.stdout.flush()
+    time.sleep(seconds)
+
+
+def cmd_trickle(path, seconds):
     s = connect(path)
-    f = s.makefile("rwb")
+    s.setblocking(False)
+    data, deadline = b"", time.time() + seconds
+    while time.time() < deadline:
+        try:
+            s.send(b" ")
+        except OSError:
+            pass
+        time.sleep(0.2)
+        try:
+            chunk = s.recv(4096)
+            if not chunk:
+                show(data, True)
+                return
+            data += chunk
+        except BlockingIOError:
+            pass
+        except OSError:
+            show(data, True)
+            return
+    show(data, False)
+
+
+def cmd_flood(path, n, uid):
     ok = 0
     for _ in range(n):
         for cmd in ("penalty", "release"):
+            s = connect(path)
+            f = s.makefile("rwb")
             f.write(b'{"cmd":"%s","uid":%d}\n' % (cmd.encode(), uid))
             f.flush()
             line = f.readline()
@@ -111,6 +160,7 @@ def cmd_flood(path, n, uid):
             elif not line:
                 print("EOF after %d" % ok)
                 return
+            s.close()
     print("ok %d" % ok)
 
 
@@ -126,6 +176,10 @@ def main():
         cmd_idle(path, float(args[0]))
     elif mode == "stall":
         cmd_stall(path, float(args[0]))
+    elif mode == "subs":
+        cmd_subs(path, int(args[0]), float(args[1]))
+    elif mode == "trickle":
+        cmd_trickle(path, float(args[0]))
     elif mode == "flood":
         cmd_flood(path, int(args[0]), int(args[1]))
     else:

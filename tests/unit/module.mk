@@ -12,7 +12,8 @@ $(eval $(call program,tests/unit-oom,tests/unit/test_oom.c supervisor/oom.c \
 	workers/oomwatch/oomparse.c $(COMMON_SRCS)))
 $(BUILD)/tests/unit-oom: LDLIBS += -lcmocka -ljson-c
 $(eval $(call program,tests/unit-events,tests/unit/test_events.c \
-	supervisor/events.c supervisor/users.c $(COMMON_SRCS)))
+	supervisor/events.c supervisor/event_limit.c supervisor/users.c \
+	$(COMMON_SRCS)))
 $(BUILD)/tests/unit-events: LDLIBS += -lcmocka
 
 # Placement's check before a move: reports against real processes of other

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "supervisor/backend.h"
+#include "supervisor/event_limit.h"
 #include "supervisor/events.h"
 #include "supervisor/users.h"
 
@@ -47,6 +48,13 @@ void backend_scan_setup(struct ipc_scan_setup *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->systemd_names = systemd_names;
+}
+
+static sd_event *loop;
+
+sd_event *supervisor_event(void)
+{
+	return loop;
 }
 
 /* --- helpers -------------------------------------------------------------- */
@@ -488,6 +496,50 @@ static void test_user_table_name(void **state)
 	user_remove(1000);
 }
 
+/* A user OOM-killing itself in a loop: the budget's records, then one
+ * summary with the count of the rest; other users are not held back. */
+static void test_flood_bound(void **state)
+{
+	json_object *objs[64];
+	(void)state;
+	assert_int_equal(sd_event_new(&loop), 0);
+	event_limit_configure(5, 300 * 1000); /* 5 records per 300 ms */
+	assert_non_null(user_ensure(1000));
+	assert_non_null(user_ensure(1001));
+	for (int i = 1; i <= 40; i++)
+		event_emit(EVENT_OOM,
+			   &(struct event_fields){.uid = 1000, .oom_kills = i});
+	event_emit(EVENT_OOM, &(struct event_fields){.uid = 1001});
+	event_emit(EVENT_ADMIN_ACTION, &(struct event_fields){.uid = 1000});
+	assert_int_equal(read_log(path, objs, 64), 7);
+	put_all(objs, 7);
+	/* the window ends: the summary comes from the timer */
+	int n = 7;
+	for (int i = 0; i < 30 && n == 7; i++) {
+		sd_event_run(loop, 100 * 1000);
+		n = read_log(path, objs, 64);
+		put_all(objs, n);
+	}
+	n = read_log(path, objs, 64);
+	assert_int_equal(n, 8);
+	assert_string_equal(str(objs[7], "event"), "suppressed");
+	assert_string_equal(str(objs[7], "of"), "oom");
+	assert_int_equal(json_object_get_int64(
+			     json_object_object_get(objs[7], "suppressed")),
+			 35);
+	assert_non_null(strstr(str(objs[7], "message"),
+			       "uid 1000: 35 oom records not logged"));
+	put_all(objs, n);
+	/* a new window: records go out again */
+	event_emit(EVENT_OOM, &(struct event_fields){.uid = 1000});
+	assert_int_equal(read_log(path, objs, 64), 9);
+	put_all(objs, 9);
+	user_remove(1000);
+	user_remove(1001);
+	event_limit_configure(EVENT_USER_BUDGET, 0);
+	loop = sd_event_unref(loop);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -510,6 +562,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unsafe_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sink, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flood_bound, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -868,10 +868,10 @@ static void test_invalid_values(void **state)
 
 	make_pair(sv);
 	BAD(IPC_TEST_SYSCALL, test_syscall.call, 0);
-	BAD(IPC_TEST_SYSCALL, test_syscall.call, TEST_EXECVE + 1);
+	BAD(IPC_TEST_SYSCALL, test_syscall.call, TEST_SENDMSG_OTHER + 1);
 	BAD(IPC_TEST_SYSCALL, test_syscall.call, UINT32_MAX);
 	GOOD(IPC_TEST_SYSCALL, test_syscall.call, TEST_OPEN_WRITE);
-	GOOD(IPC_TEST_SYSCALL, test_syscall.call, TEST_EXECVE);
+	GOOD(IPC_TEST_SYSCALL, test_syscall.call, TEST_SENDMSG_OTHER);
 
 	BAD(IPC_SCAN_SETUP, scan_setup.hierarchy, 0);
 	BAD(IPC_SCAN_SETUP, scan_setup.hierarchy, 3);
@@ -913,6 +913,8 @@ static void test_invalid_values(void **state)
 	BAD(IPC_LISTEN, listen_setup.max_line, 16 * 1024 * 1024 + 1);
 	BAD(IPC_LISTEN, listen_setup.max_line, UINT32_MAX);
 	BAD(IPC_LISTEN, listen_setup.subscriber_backlog, 0);
+	BAD(IPC_LISTEN, listen_setup.admin_reserve, 64); /* = max_clients */
+	GOOD(IPC_LISTEN, listen_setup.admin_reserve, 63);
 
 	BAD(IPC_CLIENT_REQUEST, client_request.op, 0);
 	BAD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_SET_OPTION + 1);
@@ -929,10 +931,31 @@ static void test_invalid_values(void **state)
 	GOOD(IPC_CLIENT_REQUEST, client_request.cpu_permille, -1);
 	BAD(IPC_CLIENT_REQUEST, client_request.mem_bytes, -2);
 	BAD(IPC_CLIENT_REQUEST, client_request.mem_bytes, INT64_MIN);
-	GOOD(IPC_CLIENT_REQUEST, client_request.mem_bytes, INT64_MAX);
+	/* the supervisor's own bounds, whatever the frontend parsed */
+	BAD(IPC_CLIENT_REQUEST, client_request.mem_bytes, INT64_MAX);
+	BAD(IPC_CLIENT_REQUEST, client_request.mem_bytes,
+	    IPC_MEM_BYTES_MAX + 1);
+	GOOD(IPC_CLIENT_REQUEST, client_request.mem_bytes, IPC_MEM_BYTES_MAX);
+	BAD(IPC_CLIENT_REQUEST, client_request.mem_bytes, 1);
+	BAD(IPC_CLIENT_REQUEST, client_request.mem_bytes,
+	    IPC_MEM_BYTES_MIN - 1);
+	GOOD(IPC_CLIENT_REQUEST, client_request.mem_bytes, IPC_MEM_BYTES_MIN);
+	GOOD(IPC_CLIENT_REQUEST, client_request.mem_bytes, 0);
+	BAD(IPC_CLIENT_REQUEST, client_request.cpu_permille,
+	    IPC_CPU_PERMILLE_MAX + 1);
+	GOOD(IPC_CLIENT_REQUEST, client_request.cpu_permille,
+	     IPC_CPU_PERMILLE_MAX);
 	BAD(IPC_CLIENT_REQUEST, client_request.seconds, -2);
 	BAD(IPC_CLIENT_REQUEST, client_request.seconds, INT64_MIN);
+	BAD(IPC_CLIENT_REQUEST, client_request.seconds, 0);
+	BAD(IPC_CLIENT_REQUEST, client_request.seconds, IPC_SECONDS_MAX + 1);
+	GOOD(IPC_CLIENT_REQUEST, client_request.seconds, IPC_SECONDS_MAX);
 	GOOD(IPC_CLIENT_REQUEST, client_request.seconds, 3600);
+	GOOD(IPC_CLIENT_REQUEST, client_request.flags,
+	     REQ_CLEAR_FIRST | REQ_PENALTY);
+	BAD(IPC_CLIENT_REQUEST, client_request.flags,
+	    REQ_PENALTY | REQ_RELEASE);
+	BAD(IPC_CLIENT_REQUEST, client_request.flags, 0x8);
 
 	BAD(IPC_USER_STATE, user_states.count, 0);
 	BAD(IPC_USER_STATE, user_states.count, IPC_ROW_BATCH + 1);

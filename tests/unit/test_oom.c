@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 
 #include "supervisor/backend.h"
 #include "supervisor/cgfaird.h"
@@ -105,8 +106,9 @@ sd_event *supervisor_event(void)
 
 /* --- stubs: the backend ------------------------------------------------- */
 
-static uint64_t counter[2]; /* uid 1000, 1001: the kernel's oom_kill */
-static uint64_t cgid[2];    /* their cgroups' inode numbers; 0: unknown */
+static uint64_t counter[2];	/* uid 1000, 1001: the kernel's oom_kill */
+static int kfile[2] = {-1, -1}; /* ... as the supervisor reads it */
+static uint64_t cgid[2];	/* their cgroups' inode numbers; 0: unknown */
 static int remove_result;
 
 static unsigned slot(uid_t uid)
@@ -126,11 +128,28 @@ int backend_remove_user(uid_t uid)
 	return remove_result;
 }
 
+/* The kernel counts: the counter and memory.oom_control's text. */
+static void kernel(unsigned i, uint64_t value)
+{
+	char text[96];
+	int n = snprintf(text, sizeof(text),
+			 "oom_kill_disable 0\nunder_oom 0\noom_kill %llu\n",
+			 (unsigned long long)value);
+
+	counter[i] = value;
+	if (kfile[i] < 0)
+		kfile[i] = memfd_create("memory.oom_control", MFD_CLOEXEC);
+	assert_true(kfile[i] >= 0);
+	assert_int_equal(ftruncate(kfile[i], 0), 0);
+	assert_int_equal(pwrite(kfile[i], text, (size_t)n, 0), n);
+}
+
 int backend_arm_oom(uid_t uid, struct oom_source *src)
 {
+	kernel(slot(uid), counter[slot(uid)]);
 	src->kind = OOM_V1_EVENTFD;
 	src->fds[0] = eventfd(0, EFD_CLOEXEC);
-	src->fds[1] = eventfd(0, EFD_CLOEXEC);
+	src->fds[1] = dup(kfile[slot(uid)]);
 	src->nfds = 2;
 	src->oom_kill = counter[slot(uid)];
 	src->cgroup = cgid[slot(uid)];
@@ -457,14 +476,29 @@ static void test_path_uid(void **state)
 
 /* --- counting tests ----------------------------------------------------- */
 
-static void send_kills(unsigned watcher, uid_t uid, uint32_t gen,
-		       uint64_t value)
+/* A watcher's report, whatever the kernel counted: false when the
+ * supervisor refused it (the watcher is cut off). */
+static bool report(unsigned watcher, uid_t uid, uint32_t gen, uint64_t value)
 {
 	struct ipc_msg m = {.hdr = {.type = IPC_OOM_KILLS}};
 	m.u.oom_kills = (struct ipc_oom_kills){
 	    .uid = (uint32_t)uid, .gen = gen, .oom_kill = value};
 	m.fds[0] = m.fds[1] = -1;
-	assert_true(oom_class->on_message(&pool[watcher], &m));
+	return oom_class->on_message(&pool[watcher], &m);
+}
+
+static void send_report(unsigned watcher, uid_t uid, uint32_t gen,
+			uint64_t value)
+{
+	assert_true(report(watcher, uid, gen, value));
+}
+
+/* The kernel counted value; the watcher reports it. */
+static void send_kills(unsigned watcher, uid_t uid, uint32_t gen,
+		       uint64_t value)
+{
+	kernel(slot(uid), value);
+	send_report(watcher, uid, gen, value);
 }
 
 static bool send_victim(unsigned watcher, uint32_t pid, const char *memcg,
@@ -530,7 +564,8 @@ static int setup_counting(void **state)
 	}
 	ntold = nout = 0;
 	remove_result = 0;
-	counter[0] = counter[1] = 0;
+	kernel(0, 0);
+	kernel(1, 0);
 	cgid[0] = cgid[1] = 0;
 	return 0;
 }
@@ -547,7 +582,7 @@ static int teardown_counting(void **state)
 static void test_baseline_and_increments(void **state)
 {
 	(void)state;
-	counter[0] = 5; /* kills before cgfair: not reported */
+	kernel(0, 5); /* kills before cgfair: not reported */
 	assert_non_null(user_ensure(1000));
 	const struct told *a = last_arm(1000);
 	assert_int_equal(a->nfds, 2);
@@ -582,13 +617,13 @@ static void test_watcher_restart(void **state)
 	unsigned w = a->watcher;
 	send_kills(w, 1000, old_gen, 0);
 	send_kills(w, 1000, old_gen, 2);
-	counter[0] = 7; /* 5 kills nobody saw */
+	kernel(0, 7); /* 5 kills nobody saw */
 	oom_class->on_start(&pool[w]);
 	a = last_arm(1000);
 	assert_int_not_equal(a->u.arm.gen, old_gen);
-	send_kills(w, 1000, a->u.arm.gen, 7);	  /* the new watcher's report */
-	send_kills(w, 1000, old_gen, 9);	  /* a stale report: dropped */
-	send_kills(w ^ 1, 1000, a->u.arm.gen, 9); /* wrong watcher */
+	send_kills(w, 1000, a->u.arm.gen, 7); /* the new watcher's report */
+	send_report(w, 1000, old_gen, 9);     /* a stale report: dropped */
+	send_report(w ^ 1, 1000, a->u.arm.gen, 9); /* wrong watcher */
 	settle();
 	assert_values(1000, 1, 7);
 	send_kills(w, 1000, a->u.arm.gen, 8);
@@ -607,31 +642,53 @@ static void test_remove(void **state)
 	uint32_t gen = a->u.arm.gen;
 	send_kills(w, 1000, gen, 0);
 	remove_result = -EBUSY;
-	counter[0] = 2;
+	kernel(0, 2);
 	assert_int_equal(user_remove(1000), -EBUSY);
 	assert_int_equal(told[ntold - 2].type, IPC_OOM_DISARM);
 	assert_int_equal(told[ntold - 1].type, IPC_OOM_ARM);
-	send_kills(w, 1000, gen, 3); /* stale: before the re-arm */
+	send_report(w, 1000, gen, 3); /* stale: before the re-arm */
 	settle();
 	assert_values(1000, 1, 2);
 	remove_result = 0;
 	assert_int_equal(user_remove(1000), 0);
 	assert_int_equal(told[ntold - 1].type, IPC_OOM_DISARM);
-	send_kills(w, 1000, last_arm(1000)->u.arm.gen, 50); /* user gone */
+	send_report(w, 1000, last_arm(1000)->u.arm.gen, 50); /* user gone */
 	settle();
 	assert_values(1000, 1, 2);
 	/* made again: a new baseline */
-	counter[0] = 0;
+	kernel(0, 0);
 	assert_non_null(user_ensure(1000));
 	send_kills(last_arm(1000)->watcher, 1000, last_arm(1000)->u.arm.gen, 1);
 	settle();
 	assert_int_equal(events_of(1000), 3);
 }
 
+/* A compromised watcher: its figures are wake-ups, the kernel counts. */
+static void test_lying_watcher(void **state)
+{
+	(void)state;
+	assert_non_null(user_ensure(1000));
+	const struct told *a = last_arm(1000);
+	/* more than the kernel counted: a lie, the watcher is cut off */
+	assert_false(report(a->watcher, 1000, a->u.arm.gen, 1000));
+	settle();
+	assert_int_equal(events_of(1000), 0);
+	kernel(0, 1); /* one kill, reported again and again */
+	for (int i = 0; i < 5; i++)
+		send_report(a->watcher, 1000, a->u.arm.gen, 1);
+	settle();
+	assert_values(1000, 1, 1);
+	/* a wake-up with a stale figure: the kernel's count goes out */
+	kernel(0, 3);
+	send_report(a->watcher, 1000, a->u.arm.gen, 1);
+	settle();
+	assert_values(1000, 1, 3);
+}
+
 static void test_counter_back(void **state)
 {
 	(void)state;
-	counter[0] = 4;
+	kernel(0, 4);
 	assert_non_null(user_ensure(1000));
 	const struct told *a = last_arm(1000);
 	send_kills(a->watcher, 1000, a->u.arm.gen, 1);
@@ -733,7 +790,7 @@ static void test_marks_across_restart(void **state)
 	state_load(dir);
 	oom_marks_load();
 	cgid[0] = 77;
-	counter[0] = 5; /* before cgfair ever ran: a baseline */
+	kernel(0, 5); /* before cgfair ever ran: a baseline */
 	assert_non_null(user_ensure(1000));
 	send_kills(last_arm(1000)->watcher, 1000, last_arm(1000)->u.arm.gen, 6);
 	settle();
@@ -741,7 +798,7 @@ static void test_marks_across_restart(void **state)
 	restart();
 	assert_int_equal(oom_marks_find(1000)->cgroup, 77);
 	assert_int_equal(oom_marks_find(1000)->reported, 6);
-	counter[0] = 9; /* three kills while it was down */
+	kernel(0, 9); /* three kills while it was down */
 	assert_non_null(user_ensure(1000));
 	settle();
 	assert_values(1000, 6, 9);
@@ -752,7 +809,7 @@ static void test_marks_across_restart(void **state)
 	/* the cgroup was made anew meanwhile: its own two kills */
 	restart();
 	cgid[0] = 78;
-	counter[0] = 2;
+	kernel(0, 2);
 	assert_non_null(user_ensure(1000));
 	settle();
 	assert_int_equal(events_of(1000), 6);
@@ -793,6 +850,7 @@ int main(void)
 	    COUNTING(test_watcher_restart),
 	    COUNTING(test_remove),
 	    COUNTING(test_counter_back),
+	    COUNTING(test_lying_watcher),
 	    COUNTING(test_victim_detail),
 	    COUNTING(test_victim_late),
 	    COUNTING(test_burst),

@@ -24,13 +24,17 @@
 #define ACCEPT_PAUSE_USEC (1000 * 1000ULL) /* after EMFILE and friends */
 #define ACCEPT_BATCH	  64
 #define IN_INITIAL	  1024
+/* A connection of someone who is not an admin must ask for something
+ * within this (or idle_timeout, if shorter): a connection that never
+ * says anything only holds a slot. */
+#define FIRST_LINE_USEC (10 * 1000 * 1000ULL)
 
 static sd_event *event;
 static int listen_fd = -1;
 static sd_event_source *listen_src, *sweep_src;
 static uint64_t paused_until; /* accepting stopped until then (monotonic) */
 static struct client *clients;
-static unsigned nclients;
+static unsigned nclients, nmembers; /* of which root or admin_group */
 
 static void client_run(struct client *c);
 
@@ -70,6 +74,7 @@ static void client_free(struct client *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	nclients--;
+	nmembers -= c->member;
 	sd_event_source_disable_unref(c->io);
 	close(c->fd);
 	free(c->in);
@@ -123,29 +128,40 @@ static unsigned clients_of(uid_t uid)
 static int on_client_io(sd_event_source *s, int fd, uint32_t revents,
 			void *data);
 
-static bool within_bounds(int fd, const struct ucred *cr)
+/* Room for one more: admins (root, admin_group) may take every slot;
+ * the others share max_clients - admin_reserve and max_clients_per_uid
+ * each, so no set of them can take the reserve. */
+static const char *no_room(const struct ucred *cr, bool member, char *msg,
+			   size_t len)
 {
-	char msg[128];
+	unsigned others = nclients - nmembers;
 
-	if (nclients >= fe_setup.max_clients) {
-		snprintf(msg, sizeof(msg),
+	if (nclients >= fe_setup.max_clients ||
+	    (!member &&
+	     others >= fe_setup.max_clients - fe_setup.admin_reserve))
+		snprintf(msg, len,
 			 "too many clients (max_clients %u); try again later",
 			 fe_setup.max_clients);
-		log_info("refusing uid %u pid %d: %s", (unsigned)cr->uid,
-			 (int)cr->pid, msg);
-		refuse(fd, EBUSY, msg);
-		return false;
-	}
-	if (clients_of(cr->uid) >= fe_setup.max_clients_per_uid) {
-		snprintf(msg, sizeof(msg),
+	else if (!member && clients_of(cr->uid) >= fe_setup.max_clients_per_uid)
+		snprintf(msg, len,
 			 "too many connections from uid %u "
 			 "(max_clients_per_uid %u)",
 			 (unsigned)cr->uid, fe_setup.max_clients_per_uid);
-		log_info("refusing pid %d: %s", (int)cr->pid, msg);
-		refuse(fd, EBUSY, msg);
-		return false;
-	}
-	return true;
+	else
+		return NULL;
+	return msg;
+}
+
+static bool within_bounds(int fd, const struct ucred *cr, bool member)
+{
+	char msg[128];
+
+	if (!no_room(cr, member, msg, sizeof(msg)))
+		return true;
+	log_info("refusing uid %u pid %d: %s", (unsigned)cr->uid, (int)cr->pid,
+		 msg);
+	refuse(fd, EBUSY, msg);
+	return false;
 }
 
 static void client_new(int fd)
@@ -159,7 +175,9 @@ static void client_new(int fd)
 		close(fd);
 		return;
 	}
-	if (!within_bounds(fd, &cr))
+	bool member = is_member(fd, &cr);
+
+	if (!within_bounds(fd, &cr, member))
 		return;
 	c = calloc(1, sizeof(*c));
 	if (!c ||
@@ -172,13 +190,14 @@ static void client_new(int fd)
 	c->uid = cr.uid;
 	c->gid = cr.gid;
 	c->pid = cr.pid;
-	c->member = is_member(fd, &cr);
-	c->last_progress = clients_now();
+	c->member = member;
+	c->since = c->last_progress = clients_now();
 	c->next = clients;
 	if (clients)
 		clients->prev = c;
 	clients = c;
 	nclients++;
+	nmembers += c->member;
 	log_debug("client uid %u pid %d connected", (unsigned)cr.uid,
 		  (int)cr.pid);
 }
@@ -331,6 +350,7 @@ static bool next_line(struct client *c)
 	n = (size_t)(nl - c->in);
 	if (n > 0 && c->in[n - 1] == '\r')
 		n--;
+	c->asked = true;
 	if (n > 0)
 		dispatch_line(c, c->in, n);
 	n = (size_t)(nl - c->in);
@@ -479,6 +499,10 @@ static bool sweep_one(struct client *c, uint64_t now)
 		   now - c->last_progress > idle) {
 		c->close_after = true;
 		client_error(c, ETIMEDOUT, "idle for too long, closing");
+	} else if (!c->member && !c->asked &&
+		   now - c->since > FIRST_LINE_USEC) {
+		c->close_after = true;
+		client_error(c, ETIMEDOUT, "no request, closing");
 	} else {
 		return true;
 	}

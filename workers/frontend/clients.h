@@ -22,15 +22,12 @@ enum client_state {
 	C_SUBSCRIBED, /* following events; input is ignored */
 };
 
-#define CLIENT_MAX_OPS 3 /* supervisor requests one `set cgroup` makes */
-
 struct client {
 	struct client *next, *prev;
 	int fd;
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
-	bool member; /* uid 0 or in the admin group: may see every row */
 	sd_event_source *io;
 	char *in; /* a partial request line */
 	size_t inlen, incap;
@@ -44,12 +41,15 @@ struct client {
 	bool quiet_line;
 	bool hup;	  /* ... and its receiving side */
 	bool close_after; /* close once out is written */
-	/* the outstanding supervisor request(s) */
+	bool member;	  /* uid 0 or in the admin group: may see every row */
+	bool asked;	/* has sent a line (see the sweep's first-line bound) */
+	bool used;	/* has had its one supervisor request (ipc.h) */
+	uint64_t since; /* CLOCK_MONOTONIC usec of the accept */
+	/* the outstanding supervisor request */
 	enum fe_cmd cmd;
 	uint32_t wait_id;
 	uint64_t wait_since;
-	struct ipc_client_request ops[CLIENT_MAX_OPS];
-	int nops, nextop;
+	struct ipc_client_request op;
 	struct fe_buf acc; /* a long answer (the config) being assembled */
 };
 
@@ -65,7 +65,5 @@ void client_error(struct client *c, int err, const char *msg);
 void dispatch_line(struct client *c, const char *line, size_t len);
 /* A supervisor answer for c (c->state == C_WAIT, ids match). */
 void dispatch_reply(struct client *c, const struct ipc_client_reply *r);
-/* Send c's next queued op to the supervisor. */
-void dispatch_send_op(struct client *c);
 
 #endif

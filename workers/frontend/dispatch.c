@@ -113,10 +113,10 @@ static void answer_here(struct client *c, const struct fe_request *req)
 
 /* --- sent to the supervisor ---------------------------------------------- */
 
-static struct ipc_client_request *add_op(struct client *c, uint32_t op,
+static struct ipc_client_request *set_op(struct client *c, uint32_t op,
 					 uint32_t uid)
 {
-	struct ipc_client_request *r = &c->ops[c->nops++];
+	struct ipc_client_request *r = &c->op;
 
 	memset(r, 0, sizeof(*r));
 	r->op = op;
@@ -131,41 +131,38 @@ static struct ipc_client_request *add_op(struct client *c, uint32_t op,
 }
 
 /* The seed's `set cgroup`: clear, then set, then the penalty box; the
- * first failure ends it. */
-static void seed_set_ops(struct client *c, const struct fe_request *req,
-			 uint32_t uid)
+ * first failure ends it. One request, because a connection carries one
+ * (ipc.h): the supervisor does the steps. */
+static void seed_set_op(struct client *c, const struct fe_request *req,
+			uint32_t uid)
 {
-	struct ipc_client_request *r;
+	struct ipc_client_request *r = set_op(c, CLIENT_LIMIT_SET, uid);
 
+	r->cpu_permille = req->cpu_permille;
+	r->mem_bytes = req->mem_bytes;
 	if (req->set_default)
-		add_op(c, CLIENT_LIMIT_CLEAR, uid);
-	if (req->cpu_permille >= 0 || req->mem_bytes >= 0) {
-		r = add_op(c, CLIENT_LIMIT_SET, uid);
-		r->cpu_permille = req->cpu_permille;
-		r->mem_bytes = req->mem_bytes;
-	}
+		r->flags |= REQ_CLEAR_FIRST;
 	if (req->penaltybox >= 0)
-		add_op(c, req->penaltybox ? CLIENT_PENALTY : CLIENT_RELEASE,
-		       uid);
+		r->flags |= req->penaltybox ? REQ_PENALTY : REQ_RELEASE;
 }
 
-static void build_ops(struct client *c, const struct fe_request *req,
-		      uint32_t uid)
+static void build_op(struct client *c, const struct fe_request *req,
+		     uint32_t uid)
 {
 	struct ipc_client_request *r;
 
 	switch (req->cmd) {
 	case FE_PENALTY:
-		add_op(c, CLIENT_PENALTY, uid)->seconds = req->seconds;
+		set_op(c, CLIENT_PENALTY, uid)->seconds = req->seconds;
 		break;
 	case FE_RELEASE:
-		add_op(c, CLIENT_RELEASE, uid);
+		set_op(c, CLIENT_RELEASE, uid);
 		break;
 	case FE_FORGIVE:
-		add_op(c, CLIENT_FORGIVE, uid);
+		set_op(c, CLIENT_FORGIVE, uid);
 		break;
 	case FE_LIMIT:
-		r = add_op(c, CLIENT_LIMIT_SET, uid);
+		r = set_op(c, CLIENT_LIMIT_SET, uid);
 		r->cpu_permille = req->cpu_permille;
 		r->mem_bytes = req->mem_bytes;
 		r->max_tasks = req->max_tasks;
@@ -173,29 +170,29 @@ static void build_ops(struct client *c, const struct fe_request *req,
 		r->io_weight = req->io_weight;
 		break;
 	case FE_LIMIT_CLEAR:
-		add_op(c, CLIENT_LIMIT_CLEAR, uid);
+		set_op(c, CLIENT_LIMIT_CLEAR, uid);
 		break;
 	case FE_RELOAD:
-		add_op(c, CLIENT_RELOAD, 0);
+		set_op(c, CLIENT_RELOAD, 0);
 		break;
 	case FE_CONFIG:
 	case FE_SEED_LIST_CONFIG:
-		add_op(c, CLIENT_CONFIG, 0);
+		set_op(c, CLIENT_CONFIG, 0);
 		break;
 	case FE_SEED_SET_OPTION:
-		r = add_op(c, CLIENT_SET_OPTION, 0);
+		r = set_op(c, CLIENT_SET_OPTION, 0);
 		r->seconds = req->seconds;
 		r->cpu_permille = req->cpu_permille;
 		r->mem_bytes = req->mem_bytes;
 		break;
 	default: /* FE_SEED_SET */
-		seed_set_ops(c, req, uid);
+		seed_set_op(c, req, uid);
 	}
 }
 
-void dispatch_send_op(struct client *c)
+static void send_op(struct client *c)
 {
-	struct ipc_client_request *r = &c->ops[c->nextop++];
+	struct ipc_client_request *r = &c->op;
 
 	if (++last_id == 0)
 		last_id = 1;
@@ -203,6 +200,7 @@ void dispatch_send_op(struct client *c)
 	c->wait_id = r->id;
 	c->wait_since = clients_now();
 	c->state = C_WAIT;
+	c->used = true;
 	/* the supervisor reads SO_PEERCRED from this very socket */
 	worker_send(IPC_CLIENT_REQUEST, r, sizeof(*r), &c->fd, 1);
 }
@@ -211,12 +209,17 @@ static void ask_supervisor(struct client *c, const struct fe_request *req)
 {
 	uint32_t uid = 0;
 
+	if (c->used) {
+		client_error(c, EALREADY,
+			     "one request to the daemon per connection: "
+			     "connect again");
+		return;
+	}
 	if (req->target.given && !resolve(c, &req->target, &uid))
 		return;
-	c->nops = c->nextop = 0;
 	fe_buf_free(&c->acc);
-	build_ops(c, req, uid);
-	dispatch_send_op(c);
+	build_op(c, req, uid);
+	send_op(c);
 }
 
 void dispatch_line(struct client *c, const char *line, size_t len)
@@ -295,9 +298,6 @@ void dispatch_reply(struct client *c, const struct ipc_client_reply *r)
 		int err = r->status < 0 ? -r->status : r->status;
 		client_error(c, err,
 			     r->message[0] ? r->message : strerror(err));
-	} else if (c->nextop < c->nops) {
-		dispatch_send_op(c);
-		return;
 	} else {
 		answer_done(c, r);
 	}

@@ -238,6 +238,7 @@ static json_object *status_row(const struct ipc_user_state *r,
 	put(o, "max_tasks", json_u64_or_null(r->max_tasks, r->max_tasks > 0));
 	put(o, "io_weight", json_u64_or_null(r->io_weight, r->io_weight > 0));
 	put(o, "penalty_until", json_u64_or_null(r->penalty_until, pb));
+	put(o, "oom_kills", json_object_new_uint64(r->oom_kills));
 	put(o, "penalty_left",
 	    json_u64_or_null(left > 0 ? (uint64_t)left : 0, pb));
 	return o;

@@ -6,6 +6,7 @@
  */
 #include "workers/frontend/request.h"
 #include "policy/config.h"
+#include "ipc/ipc.h"
 
 #include <errno.h>
 #include <json.h>
@@ -14,11 +15,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_DEPTH	 4			  /* {"cmd":...} needs 1 */
-#define MAX_CPU_PERMILLE (65536LL * 1000)	  /* 65536 CPUs */
-#define MAX_MEM_BYTES	 (1LL << 60)		  /* 1 EiB */
-#define MIN_MEM_BYTES	 (1LL << 20)		  /* below: surely a typo */
-#define MAX_SECONDS	 (10LL * 365 * 24 * 3600) /* ten years */
+#define MAX_DEPTH 4 /* {"cmd":...} needs 1 */
+/* the supervisor's bounds (ipc.h): what passes here passes there */
+#define MAX_CPU_PERMILLE IPC_CPU_PERMILLE_MAX
+#define MAX_MEM_BYTES	 IPC_MEM_BYTES_MAX
+#define MIN_MEM_BYTES	 IPC_MEM_BYTES_MIN
+#define MAX_SECONDS	 IPC_SECONDS_MAX
 #define MAX_TOKENS	 16
 
 static int fail(char *err, size_t len, const char *fmt, ...)

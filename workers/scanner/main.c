@@ -17,13 +17,15 @@ static struct scanner sc;
  * listing (getdents64: /proc and the user-* cgroups), pread64 (cgroup
  * files are kept open and re-read at offset 0 each cycle) and sysinfo,
  * which glibc's qsort calls (sysconf(_SC_PHYS_PAGES)) before sorting a
- * large array. The proc connector is read with recvmsg, already allowed. */
+ * large array, and recvmsg for the proc connector. */
 static void scanner_allow(scmp_filter_ctx ctx)
 {
 	sandbox_allow_open_readonly(ctx);
 	sandbox_allow(ctx, SCMP_SYS(getdents64));
 	sandbox_allow(ctx, SCMP_SYS(pread64));
 	sandbox_allow(ctx, SCMP_SYS(sysinfo));
+	/* the proc connector, whose fd number the supervisor decides */
+	sandbox_allow(ctx, SCMP_SYS(recvmsg));
 }
 
 static void send_msg(uint32_t type, const void *payload, size_t len)
