@@ -39,8 +39,9 @@ P1=$(fe_pid)
 exe=$(readlink "/proc/$P1/exe")
 t_check "... from the file opened at start, not the one now at its path ($exe)" \
 	sh -c "echo '$exe' | grep -q ' (deleted)\$'"
+# (timeout: the impostor, should it run, would never answer)
 t_check "... which answers as the real frontend" t_wait 5 sh -c \
-	"'$REAL_BUILD/cgfairctl' --socket '$T_TMP/cgfair.sock' version >/dev/null"
+	"timeout 2 '$REAL_BUILD/cgfairctl' --socket '$T_TMP/cgfair.sock' version >/dev/null"
 daemon_stop
 
 # a worker directory anyone may write: refused (there is no installed
