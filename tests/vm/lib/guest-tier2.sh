@@ -1,8 +1,9 @@
 #!/bin/sh
-# Runs in the tier 2 guest as cgfair-vm-test.service once multi-user.target
-# is reached: checks the guest is what the scenarios assume (systemd up,
-# unified cgroup2, the test users' user-UID.slice), runs every systemd
-# scenario, and hands the status to the host. Type=simple, not oneshot:
+# Runs in the systemd guests as cgfair-vm-test.service once
+# multi-user.target is reached: checks the guest is what the scenarios
+# assume (systemd up; unified cgroup2, or with CGFAIR_VM_CGROUP=v1 the
+# legacy hierarchies only; the test users' user-UID.slice), runs every
+# systemd scenario, and hands the status to the host. Type=simple, not oneshot:
 # a oneshot job would keep is-system-running at "starting" forever.
 T=/usr/local/lib/cgfair-tests
 . $T/tests/vm/lib/guest-lib.sh
@@ -22,11 +23,25 @@ wait_for() {
 	done
 }
 booted() { [ "$(systemctl is-system-running)" != starting ]; }
+# systemd's own tree: the unified hierarchy, or v1's name=systemd
+SDCG=/sys/fs/cgroup
+[ "${CGFAIR_VM_CGROUP:-v2}" = v2 ] || SDCG=/sys/fs/cgroup/systemd
 linger_up() {
 	for u in $CGFAIR_TEST_UIDS; do
 		systemctl is-active -q "user@$u.service" &&
-			[ -d "/sys/fs/cgroup/user.slice/user-$u.slice" ] || return 1
+			[ -d "$SDCG/user.slice/user-$u.slice" ] || return 1
 	done
+}
+# v1_layout: legacy only, as on CentOS 7: /sys/fs/cgroup a tmpfs, cpu,
+# cpuacct, memory and name=systemd hierarchies, and no cgroup2 mount
+# (hybrid would have one at /sys/fs/cgroup/unified)
+v1_layout() {
+	[ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] || return 1
+	for c in cpu cpuacct memory name=systemd; do
+		awk -v c="$c" '$3 == "cgroup" && ("," $4 ",") ~ ("," c ",")' \
+			/proc/mounts | grep -q . || return 1
+	done
+	! awk '$3 == "cgroup2"' /proc/mounts | grep -q .
 }
 
 {
@@ -43,20 +58,29 @@ linger_up() {
 	echo "tier2: $(systemd-analyze time 2>&1 | head -1)"
 
 	sc=$(cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null)
-	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] &&
+	if [ "${CGFAIR_VM_CGROUP:-v2}" = v1 ]; then
+		if v1_layout; then
+			echo "PASS: sanity/legacy-cgroup1"
+		else
+			echo "FAIL: sanity/legacy-cgroup1: $(stat -fc %T /sys/fs/cgroup);" \
+				"$(awk '$3 ~ /^cgroup/ { printf "%s %s; ", $2, $4 }' /proc/mounts)"
+			rc=1
+		fi
+	elif [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] &&
 		echo " $sc " | grep -q ' cpu .*memory .*pids '; then
 		echo "PASS: sanity/unified-cgroup2"
 	else
 		echo "FAIL: sanity/unified-cgroup2: $(stat -fc %T /sys/fs/cgroup), subtree_control '$sc'"
 		rc=1
 	fi
+	echo "tier2: systemd $(systemctl --version | awk 'NR == 1 { print $2 }'), kernel $(uname -r)"
 
 	echo "tier2: system checked after $(cut -d' ' -f1 /proc/uptime) s"
 	if wait_for 120 linger_up; then
 		echo "PASS: sanity/user-slices"
 	else
 		echo "FAIL: sanity/user-slices: for uids $CGFAIR_TEST_UIDS:" \
-			"$(ls /sys/fs/cgroup/user.slice 2>&1)"
+			"$(ls $SDCG/user.slice 2>&1)"
 		loginctl list-users --no-pager
 		rc=1
 	fi

@@ -7,7 +7,9 @@
 # lays the freshly built tree over a snapshot of this image. VARIANT
 # selinux (tier 3) adds Debian's reference policy in permissive mode, the
 # policy module PP (cgfair's own, built by `make selinux`) and labels
-# every file, as an installed SELinux system has them.
+# every file, as an installed SELinux system has them. VARIANT trixie
+# (tier 5) is the plain guest from Debian 13 (systemd 257); KDIR holds
+# trixie's kernel.
 #
 # The cache key of the image is a hash of this file (and of
 # tools/ensure-user.sh and the kernel version): change anything that
@@ -15,6 +17,8 @@
 set -eu
 W=$1 KDIR=$2 KVER=$3 MIRROR=$4 TOP=$5 VARIANT=${6:-plain} PP=${7:-}
 R=$W/rootfs
+SUITE=bookworm
+[ "$VARIANT" != trixie ] || SUITE=trixie
 
 # udev and kmod: without them the serial getty waits 90 s for its device
 # and autofs4 does not load. dbus-user-session: systemd --user needs it.
@@ -25,8 +29,8 @@ PKGS=$PKGS,procps,libsystemd0,libseccomp2,libcap-ng0,libinih1,libjson-c5
 	PKGS=$PKGS,selinux-policy-default,policycoreutils,selinux-utils
 USERS="1001 1002 1003"
 
-echo "mkrootfs: debootstrap bookworm from $MIRROR"
-if ! debootstrap --variant=minbase --include="$PKGS" bookworm "$R" \
+echo "mkrootfs: debootstrap $SUITE from $MIRROR"
+if ! debootstrap --variant=minbase --include="$PKGS" "$SUITE" "$R" \
 	"$MIRROR" >"$W/debootstrap.log" 2>&1; then
 	tail -40 "$W/debootstrap.log"
 	tail -40 "$R/debootstrap/debootstrap.log" 2>/dev/null

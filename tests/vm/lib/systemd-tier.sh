@@ -1,9 +1,12 @@
-# The tier 2 guest, shared by tests/vm/tier2-systemd.sh and
-# tests/vm/tier3-selinux.sh (sourced after tests/lib/t.sh and vm.sh):
+# The tier 2 guest, shared by tests/vm/tier2-systemd.sh, tier3-selinux.sh,
+# tier4-systemd-v1.sh and tier5-trixie.sh (sourced after tests/lib/t.sh
+# and vm.sh):
 #   systemd_tier TIER VARIANT APPEND GUEST_BACKEND
 # boots Debian's kernel (extra command line APPEND) on the VARIANT image
 # (see mkrootfs.sh), lays this run's payload over it and runs, in the
 # guest, the scenarios whose "# backends:" line lists GUEST_BACKEND.
+# VARIANT trixie boots trixie's kernel; an APPEND with
+# systemd.unified_cgroup_hierarchy=0 tells the guest to expect cgroup v1.
 systemd_tier() {
 	TIER=$1 VARIANT=$2 APPEND=$3 GUEST_BACKEND=$4
 	TIMEOUT=${CGFAIR_VM_TIMEOUT:-1200}
@@ -17,7 +20,9 @@ systemd_tier() {
 		}
 	done
 	vm_workdir tier2
-	vm_kernel || {
+	SUITE=""
+	[ "$VARIANT" != trixie ] || SUITE=trixie
+	vm_kernel $SUITE || {
 		t_fail "$TIER/kernel" "cannot get Debian's kernel package"
 		exit 1
 	}
@@ -60,6 +65,11 @@ systemd_tier() {
 	}
 	cp "$VM_LIB/guest-tier2.sh" "$G/tests/vm/lib/"
 	echo "CGFAIR_VM_BACKEND='$GUEST_BACKEND'" >>"$G/tests/vm/lib/vm.env"
+	case " $APPEND " in
+	*" systemd.unified_cgroup_hierarchy=0 "*) cg=v1 ;;
+	*) cg=v2 ;;
+	esac
+	echo "CGFAIR_VM_CGROUP='$cg'" >>"$G/tests/vm/lib/vm.env"
 	mkdir -p "$P/etc/systemd/system/multi-user.target.wants"
 	cat >"$P/etc/systemd/system/cgfair-vm-test.service" <<'UNIT'
 [Unit]

@@ -97,22 +97,32 @@ vm_mirror() {
 	echo "${_m:-http://deb.debian.org/debian}"
 }
 
-# vm_kernel: fetch Debian's kernel package once per version into the cache
-# (apt-get download + dpkg-deb -x, never installed on the host; depmod so
-# that modprobe can resolve dependencies for the guests). Sets VM_KVER,
-# VM_KDIR (holds boot/ and lib/modules/) and VM_KERNEL (the bzImage).
+# vm_kernel [SUITE]: fetch Debian's kernel package once per version into
+# the cache (apt-get download + dpkg-deb -x, never installed on the host;
+# depmod so that modprobe can resolve dependencies for the guests). SUITE
+# (default: the host's own apt) names another Debian suite, e.g. trixie:
+# its package lists go to a private apt directory in the cache (vm_apt),
+# the host's sources stay as they are. Sets VM_KVER, VM_KDIR (holds boot/
+# and lib/modules/) and VM_KERNEL (the bzImage).
 vm_kernel() {
+	VM_SUITE=${1:-}
+	# a suite's kernels live apart: one kernel is kept per suite
+	_kpre=$VM_CACHE/kernel-
+	[ -z "$VM_SUITE" ] || _kpre=$VM_CACHE/kernel-$VM_SUITE-
+	[ -z "$VM_SUITE" ] || vm_apt_update "$VM_SUITE" ||
+		vm_log "cannot read the $VM_SUITE package lists"
 	_pkg=${CGFAIR_VM_KERNEL_PKG:-}
+	[ -z "$VM_SUITE" ] || _pkg=""
 	[ -n "$_pkg" ] || _pkg=$(vm_kernel_pkg)
-	if [ -z "$_pkg" ]; then
+	if [ -z "$_pkg" ] && [ -z "$VM_SUITE" ]; then
 		apt-get update -qq >/dev/null 2>&1
 		_pkg=$(vm_kernel_pkg)
 	fi
-	_ver=$(apt-cache policy "$_pkg" 2>/dev/null |
+	_ver=$(vm_apt apt-cache policy "$_pkg" 2>/dev/null |
 		awk '$1 == "Candidate:" { print $2 }')
 	if [ -z "$_pkg" ] || [ -z "$_ver" ] || [ "$_ver" = "(none)" ]; then
 		# Offline: use the newest kernel already in the cache.
-		VM_KDIR=$(ls -d "$VM_CACHE"/kernel-*/ 2>/dev/null | sort -V |
+		VM_KDIR=$(ls -d "$_kpre"linux-*/ 2>/dev/null | sort -V |
 			tail -1)
 		VM_KDIR=${VM_KDIR%/}
 		if [ -z "$VM_KDIR" ] || [ ! -f "$VM_KDIR/.complete" ]; then
@@ -121,11 +131,11 @@ vm_kernel() {
 		fi
 		vm_log "apt has no kernel candidate; using cached $VM_KDIR"
 	else
-		VM_KDIR=$VM_CACHE/kernel-$_pkg-$(echo "$_ver" | tr ':' '_')
+		VM_KDIR=$_kpre$_pkg-$(echo "$_ver" | tr ':' '_')
 		if [ ! -f "$VM_KDIR/.complete" ]; then
 			vm_lock || return 1
 			[ -f "$VM_KDIR/.complete" ] ||
-				vm_kernel_fetch "$_pkg" "$_ver" "$VM_KDIR"
+				vm_kernel_fetch "$_pkg" "$_ver" "$VM_KDIR" "$_kpre"
 			_rc=$?
 			vm_unlock
 			[ $_rc -eq 0 ] || return 1
@@ -137,29 +147,79 @@ vm_kernel() {
 }
 
 vm_kernel_pkg() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
+	vm_apt apt-cache depends linux-image-amd64 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
 }
 
-# vm_kernel_fetch PKG VERSION DIR (called with the cache lock held)
+# vm_apt CMD ARGS...: run the apt command CMD for $VM_SUITE: the host's apt
+# when it is unset, else apt with the private configuration vm_apt_update
+# made (its own sources, lists and caches; the host's trusted keys).
+vm_apt() {
+	if [ -z "${VM_SUITE:-}" ]; then
+		"$@"
+	else
+		APT_CONFIG=$VM_CACHE/apt-$VM_SUITE/apt.conf "$@"
+	fi
+}
+
+# vm_apt_update SUITE: a private apt directory in the cache that knows
+# SUITE main from this machine's mirror; its lists are refreshed at most
+# once an hour (a kernel upload makes the cached ones stale, not wrong).
+vm_apt_update() {
+	_a=$VM_CACHE/apt-$1
+	mkdir -p "$_a/lists/partial" "$_a/cache/archives/partial" \
+		"$_a/apt.conf.d" "$_a/preferences.d" || return 1
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(vm_mirror) $1 main" \
+		>"$_a/sources.list"
+	# the host's apt.conf.d is left out too (its proxy or list settings
+	# are for its own sources)
+	cat >"$_a/apt.conf" <<EOF
+Dir::Etc::sourcelist "$_a/sources.list";
+Dir::Etc::sourceparts "-";
+Dir::Etc::parts "$_a/apt.conf.d";
+Dir::Etc::preferencesparts "$_a/preferences.d";
+Dir::State::lists "$_a/lists";
+Dir::State::status "/var/lib/dpkg/status";
+Dir::Cache "$_a/cache";
+APT::Architecture "amd64";
+Acquire::Languages "none";
+EOF
+	[ -z "$(find "$_a/lists" -maxdepth 1 -name '*_Packages*' -mmin -60)" ] ||
+		return 0
+	APT_CONFIG=$_a/apt.conf apt-get update -qq >"$_a/update.log" 2>&1 || {
+		cat "$_a/update.log"
+		return 1
+	}
+}
+
+# vm_kernel_fetch PKG VERSION DIR PREFIX (called with the cache lock held):
+# the other kernels under PREFIX (the same suite's) are removed.
 vm_kernel_fetch() {
 	_t0=$(date +%s)
 	_tmp=$3.tmp
 	rm -rf "$_tmp" && mkdir -p "$_tmp" || return 1
 	vm_log "downloading $1=$2"
-	(cd "$_tmp" && apt-get download -q "$1=$2" >download.log 2>&1) || {
+	(cd "$_tmp" && vm_apt apt-get download -q "$1=$2" >download.log 2>&1) || {
 		cat "$_tmp/download.log"
 		return 1
 	}
 	dpkg-deb -x "$_tmp"/*.deb "$_tmp/x" || return 1
+	# trixie's packages ship the modules in /usr/lib/modules: one place
+	# for the guests' modprobe -d and mkrootfs.sh
+	if [ ! -d "$_tmp/x/lib/modules" ] && [ -d "$_tmp/x/usr/lib/modules" ]; then
+		mkdir -p "$_tmp/x/lib" &&
+			mv "$_tmp/x/usr/lib/modules" "$_tmp/x/lib/" || return 1
+	fi
 	_kv=$(ls "$_tmp"/x/boot/vmlinuz-* | head -1)
 	_kv=${_kv##*/vmlinuz-}
 	depmod -b "$_tmp/x" "$_kv" || return 1
 	rm -rf "$3" && mv "$_tmp/x" "$3" && rm -rf "$_tmp" || return 1
 	touch "$3/.complete"
-	# Keep one kernel: drop the others (a cached rootfs image that still
-	# needs one is rebuilt, its key holds the kernel version).
-	for _d in "$VM_CACHE"/kernel-*; do
+	# Keep one kernel per suite: drop the others (a cached rootfs image
+	# that still needs one is rebuilt, its key holds the kernel version).
+	# Package names start with linux-, so kernel-linux-* are the host
+	# suite's only.
+	for _d in "$4"linux-*; do
 		[ "$_d" = "$3" ] || rm -rf "$_d"
 	done
 	vm_log "kernel fetched in $(($(date +%s) - _t0)) s"

@@ -1,0 +1,10 @@
+#!/bin/sh
+# VM tier 5: cgfair on Debian 13 (trixie): systemd 257 and kernel 6.12,
+# the newest stable platform. The tier 2 guest built from trixie
+# (debootstrap from this machine's mirror) with trixie's own kernel,
+# fetched into the cache through a private apt configuration. Runs every
+# systemd scenario on the unified hierarchy.
+. "$(dirname "$0")/../lib/t.sh"
+. "$T_TOP/tests/vm/lib/vm.sh"
+. "$T_TOP/tests/vm/lib/systemd-tier.sh"
+systemd_tier vm-trixie trixie "" systemd
