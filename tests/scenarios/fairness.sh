@@ -93,7 +93,12 @@ cg_ticks() {
 	case $SCN_BACKEND in
 	cgroup1) awk '{ printf "%d", $1 / 10000000 }' "/sys/fs/cgroup/cpuacct/$SUB/user-$1/cpuacct.usage" ;;
 	cgroup2) awk '$1 == "usage_usec" { printf "%d", $2 / 10000 }' "/sys/fs/cgroup/$SUB/user-$1/cpu.stat" ;;
-	systemd) awk '$1 == "usage_usec" { printf "%d", $2 / 10000 }' "/sys/fs/cgroup/user.slice/user-$1.slice/cpu.stat" ;;
+	systemd)
+		if [ "$SCN_SD_V1" = 1 ]; then
+			awk '{ printf "%d", $1 / 10000000 }' "$(scn_slice_dir "$1" cpuacct)/cpuacct.usage"
+		else
+			awk '$1 == "usage_usec" { printf "%d", $2 / 10000 }' "$(scn_slice_dir "$1")/cpu.stat"
+		fi ;;
 	esac
 }
 
@@ -103,7 +108,12 @@ throttled_ms() {
 	case $SCN_BACKEND in
 	cgroup1) awk '$1 == "throttled_time" { printf "%d", $2 / 1000000 }' "/sys/fs/cgroup/cpu/$SUB/user-$1/cpu.stat" ;;
 	cgroup2) awk '$1 == "throttled_usec" { printf "%d", $2 / 1000 }' "/sys/fs/cgroup/$SUB/user-$1/cpu.stat" ;;
-	systemd) awk '$1 == "throttled_usec" { printf "%d", $2 / 1000 }' "/sys/fs/cgroup/user.slice/user-$1.slice/cpu.stat" ;;
+	systemd)
+		if [ "$SCN_SD_V1" = 1 ]; then
+			awk '$1 == "throttled_time" { printf "%d", $2 / 1000000 }' "$(scn_slice_dir "$1" cpu)/cpu.stat"
+		else
+			awk '$1 == "throttled_usec" { printf "%d", $2 / 1000 }' "$(scn_slice_dir "$1")/cpu.stat"
+		fi ;;
 	esac
 }
 

@@ -1,11 +1,15 @@
 #!/bin/sh
 # backends: systemd
 # OOM kills under the systemd backend (tests/scenarios/oom.sh covers the
-# direct backends): cgfaird started by its unit sets MemoryMax on logind's
-# user-UID.slice over D-Bus and watches the slice's memory.events.
+# direct backends): cgfaird started by its unit sets MemoryMax (v1:
+# MemoryLimit) on logind's user-UID.slice over D-Bus and watches the
+# slice's memory.events (v1: an eventfd on memory.oom_control).
 #   - a kill: one event, with the victim's pid and comm;
 #   - a kill while cgfaird is stopped (the slice keeps its limit: memory
-#     limits stay on stop): reported once cgfaird runs again, once;
+#     limits stay on stop): reported once cgfaird runs again, once. On v1
+#     the kernel counts a kill in the victim's own cgroup only, so the
+#     kill is made in a scope that outlives the victim (a login session
+#     does): a cgroup removed while cgfaird is down takes its count along;
 #   - another restart: nothing reported twice.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/scenarios/lib/scn.sh"
@@ -18,13 +22,23 @@ U=$1
 OOM_LOG=$T_TMP/events.log
 OOM_BUILD=$(dirname "$SCN_TOOLS")
 OOM_PLACED_RE="^0::/user.slice/user-$U.slice/"
+[ "$SCN_SD_V1" = 0 ] ||
+	OOM_PLACED_RE="^[0-9]+:memory:/user.slice/user-$U.slice(/|\$)"
 OOM_PLACE_WAIT=20 # an adoption is a D-Bus call; slow under emulation
 CONF=/etc/cgfair/cgfair.conf
 t_cleanup "rm -f $CONF"
 oom_write_config "$CONF" "$U" "$U"
 
-memory_max() { systemctl show -p MemoryMax --value "user-$U.slice"; }
-kills() { awk '$1 == "oom_kill" { print $2 }' "/sys/fs/cgroup/user.slice/user-$U.slice/memory.events"; }
+MEMPROP=$(scn_memory_prop)
+memory_max() { systemctl show -p "$MEMPROP" --value "user-$U.slice"; }
+# the slice's kill counter: v2 memory.events, v1 memory.oom_control
+kills() {
+	if [ "$SCN_SD_V1" = 1 ]; then
+		awk '$1 == "oom_kill" { print $2 }' "$(scn_slice_dir "$U" memory)/memory.oom_control"
+	else
+		awk '$1 == "oom_kill" { print $2 }' "$(scn_slice_dir "$U")/memory.events"
+	fi
+}
 # count_is N SECONDS: U has N oom events within SECONDS, and no more
 # after another 1.5 s
 count_is() {
@@ -36,8 +50,8 @@ count_is() {
 scn_start || { t_fail $N/start "cgfaird did not start" "$(scn_log)"; exit 1; }
 "$SCN_TOOLS/t-run-as-uid" "$U" "$(command -v sleep)" 3600 >/dev/null 2>&1 &
 t_cleanup "kill $! 2>/dev/null"
-t_wait 20 sh -c "[ \"\$(systemctl show -p MemoryMax --value user-$U.slice)\" = 67108864 ]"
-t_check "$N/limit: MemoryMax of user-$U.slice is 64 MiB ($(memory_max))" \
+t_wait 20 sh -c "[ \"\$(systemctl show -p $MEMPROP --value user-$U.slice)\" = 67108864 ]"
+t_check "$N/limit: $MEMPROP of user-$U.slice is 64 MiB ($(memory_max))" \
 	[ "$(memory_max)" = 67108864 ]
 
 # --- a kill: one event, with the victim --------------------------------
@@ -58,8 +72,15 @@ fi
 scn_stop
 t_check "$N/stop: the memory limit stays ($(memory_max))" \
 	[ "$(memory_max)" = 67108864 ]
-# nobody places it now: a scope of its own in the user's slice
-systemd-run --quiet --scope --slice="user-$U.slice" \
+# nobody places it now: a scope of its own in the user's slice (v1: kept
+# by a sleeper of the user, as a session is by its shell)
+keep=""
+if [ "$SCN_SD_V1" = 1 ]; then
+	keep="\"$SCN_TOOLS/t-run-as-uid\" $U $(command -v sleep) 600 & "
+	t_cleanup "systemctl stop cgfair-t-oom$$.scope 2>/dev/null"
+fi
+systemd-run --quiet --scope --unit="cgfair-t-oom$$" --slice="user-$U.slice" \
+	sh -c "$keep exec \"\$0\" \"\$@\"" \
 	"$SCN_TOOLS/t-run-as-uid" "$U" "$SCN_TOOLS/t-memhog" -t 32 512 \
 	>/dev/null 2>&1
 rc=$?

@@ -40,7 +40,7 @@ placed() {
 			grep -Eq "^[0-9]+:([^:]*,)?$c(,[^:]*)?:/$SUB/user-$2(/.*)?\$" "/proc/$1/cgroup" || return 1
 		done ;;
 	cgroup2) grep -Eq "^0::/$SUB/user-$2(/.*)?\$" "/proc/$1/cgroup" ;;
-	systemd) grep -Eq "^0::/user.slice/user-$2.slice(/.*)?\$" "/proc/$1/cgroup" ;;
+	systemd) scn_in_slice "$1" "$2" ;;
 	esac
 }
 all_threads_placed() {
@@ -76,7 +76,7 @@ if [ "$SCN_BACKEND" = systemd ]; then
 	t_cleanup "systemctl stop cgfair-t-svc$$.service 2>/dev/null"
 	SP=$(systemctl show -p MainPID --value "cgfair-t-svc$$.service")
 	if t_wait 15 placed "$SP" "$UA"; then
-		t_pass "a User= service's process is adopted into user-$UA.slice ($(grep -m1 '^0::' "/proc/$SP/cgroup"))"
+		t_pass "a User= service's process is adopted into user-$UA.slice ($(grep -m1 "user-$UA.slice" "/proc/$SP/cgroup"))"
 	else
 		t_fail "User= service adopted" "$(tr '\n' ' ' <"/proc/$SP/cgroup")"
 	fi

@@ -9,7 +9,8 @@
 t_need_root unit
 U=cgfaird.service
 prop() { systemctl show -p "$1" --value $U; }
-cg() { echo "/sys/fs/cgroup$(prop ControlGroup)"; }
+# the unit's cgroup in systemd's tree (v1: the name=systemd hierarchy)
+cg() { echo "$(scn_cg_root)$(prop ControlGroup)"; }
 t_check "Type=notify" [ "$(prop Type)" = notify ]
 
 if ! scn_start; then

@@ -13,6 +13,43 @@ SCN_TOOLS=$T_TOP/build/tests
 SCN_UIDS=${CGFAIR_TEST_UIDS:-61001 61002 61003}
 DPID=""
 DLOG=$T_TMP/cgfaird.log
+# systemd on the legacy hierarchies (CentOS 7 style, VM tier 4): one
+# hierarchy per controller, and v1's files and D-Bus properties
+# (MemoryLimit, CPUShares) instead of v2's
+SCN_SD_V1=0
+[ "$SCN_BACKEND" != systemd ] || [ -e /sys/fs/cgroup/cgroup.controllers ] ||
+	SCN_SD_V1=1
+
+# scn_cg_root [CONTROLLER]: the mount of systemd's cgroup tree; on v1,
+# of CONTROLLER's hierarchy (default: systemd's own, name=systemd).
+scn_cg_root() {
+	if [ "$SCN_SD_V1" = 1 ]; then
+		echo "/sys/fs/cgroup/${1:-systemd}"
+	else
+		echo /sys/fs/cgroup
+	fi
+}
+
+# scn_slice_dir UID [CONTROLLER]: user-UID.slice's cgroup directory.
+scn_slice_dir() { echo "$(scn_cg_root "${2:-}")/user.slice/user-$1.slice"; }
+
+# scn_in_slice PID UID: PID is in user-UID.slice or below; on v1 in the
+# cpu, cpuacct and memory hierarchies each (where the limits are).
+scn_in_slice() {
+	if [ "$SCN_SD_V1" = 1 ]; then
+		for _c in cpu cpuacct memory; do
+			grep -Eq "^[0-9]+:([^:]*,)?$_c(,[^:]*)?:/user.slice/user-$2.slice(/.*)?\$" \
+				"/proc/$1/cgroup" || return 1
+		done
+	else
+		grep -Eq "^0::/user.slice/user-$2.slice(/.*)?\$" "/proc/$1/cgroup"
+	fi
+}
+
+# scn_memory_prop: the slice's memory limit property (v1 MemoryLimit)
+scn_memory_prop() {
+	if [ "$SCN_SD_V1" = 1 ]; then echo MemoryLimit; else echo MemoryMax; fi
+}
 
 # scn_status_field PID KEY: the value of "KEY:" in /proc/PID/status.
 scn_status_field() {
