@@ -821,7 +821,15 @@ int backend_arm_oom(uid_t uid, struct oom_source *src)
 	src->fds[0] = src->fds[1] = -1;
 	src->oom_kill = 0;
 	src->has_counter = false;
+	src->tree = false;
 	return CALL(arm_oom, uid, src);
+}
+
+int backend_read_oom_kills(uid_t uid, uint64_t *value)
+{
+	if (ops && !ops->read_oom_kills)
+		return -EOPNOTSUPP;
+	return CALL(read_oom_kills, uid, value);
 }
 
 int backend_remove_user(uid_t uid)

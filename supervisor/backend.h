@@ -65,6 +65,9 @@ struct oom_source {
 			      a cgroup made anew has another one */
 	bool has_counter;  /* false: the kernel has no oom_kill counter (v1
 			      before 4.13): only the eventfd tells */
+	bool tree; /* the user's kills are counted in cgroups below the one
+		      watched (systemd on v1): the watcher only wakes the
+		      supervisor, which reads backend_read_oom_kills */
 };
 
 /* Pick and prepare the backend (auto: systemd when it is PID 1, else the
@@ -89,6 +92,9 @@ int backend_read_limits(uid_t uid, struct cpu_limit *cpu,
  * user-UID.slice with a transient scope cgfair-adopt-UID-PID.scope. */
 int backend_move_pid(uid_t uid, pid_t pid);
 int backend_arm_oom(uid_t uid, struct oom_source *src);
+/* The user's oom_kill count for a tree source, read now: -EOPNOTSUPP when
+ * the watched counter is the whole count. */
+int backend_read_oom_kills(uid_t uid, uint64_t *value);
 /* Remove an empty user cgroup (-EBUSY while it has processes). */
 int backend_remove_user(uid_t uid);
 /* On stop: lift CPU caps; memory limits too unless keep_memory; remove

@@ -53,6 +53,8 @@ struct backend_ops {
 			   struct mem_limit *mem);
 	int (*move_pid)(uid_t uid, pid_t pid);
 	int (*arm_oom)(uid_t uid, struct oom_source *src);
+	/* NULL unless arm_oom sets src->tree */
+	int (*read_oom_kills)(uid_t uid, uint64_t *value);
 	int (*remove_user)(uid_t uid);
 	int (*release_all)(bool keep_memory);
 	void (*scan_setup)(struct ipc_scan_setup *out);

@@ -13,7 +13,9 @@
 #include "common/array.h"
 #include "common/log.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +31,8 @@
 #define USEC_INFINITY	 UINT64_MAX
 
 static sd_bus *bus;
-static bool unified; /* cgroup2 host: CPUWeight, MemoryMax, MemorySwapMax */
+static bool unified;   /* cgroup2 host: CPUWeight, MemoryMax, MemorySwapMax */
+static bool has_zswap; /* systemd 253+ on cgroup2: MemoryZSwapMax */
 static struct cg_dir memroot = CG_DIR_INIT; /* v2 mount or v1 memory */
 static char cpuacct_dir[PATH_MAX];
 static bool said_no_swap;
@@ -85,13 +88,15 @@ static int bus_connect(void)
 }
 
 /* A broken connection is reopened at the next call (systemd
- * re-executed, dbus restarted). */
+ * re-executed, dbus restarted). Success is 0: sd_bus_call() returns 1,
+ * which the backend interface reads as BACKEND_AGAIN (a memory step, a
+ * move not done). */
 static int bus_result(int r)
 {
 	if (r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE ||
 	    r == -ESHUTDOWN)
 		bus_drop();
-	return r;
+	return r < 0 ? r : 0;
 }
 
 static const char *err_text(const sd_bus_error *e, int r)
@@ -225,6 +230,25 @@ static int get_string(const char *path, const char *iface, const char *name,
 	return bus_result(r);
 }
 
+/* Does this systemd know the slice property NAME? Asked of the root slice,
+ * which always exists: an older systemd answers UnknownProperty. */
+static bool slice_has_property(const char *name)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	uint64_t v;
+	int r = bus_connect();
+
+	if (r >= 0)
+		r = sd_bus_get_property_trivial(
+		    bus, SD_DEST, SD_PATH "/unit/_2d_2eslice", SD_SLICE, name,
+		    &error, 't', &v);
+	if (r < 0)
+		log_debug("systemd: no %s: %s", name, err_text(&error, r));
+	sd_bus_error_free(&error);
+	bus_result(r);
+	return r >= 0;
+}
+
 static int sd_init(const struct cg_mounts *m, char *err, size_t errlen)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -261,7 +285,10 @@ static int sd_init(const struct cg_mounts *m, char *err, size_t errlen)
 		bus_drop();
 		return -1;
 	}
-	log_info("systemd %s, cgroup %s", version, unified ? "v2" : "v1");
+	/* zswap is swap kept compressed in RAM: bounded like the swap */
+	has_zswap = unified && slice_has_property("MemoryZSwapMax");
+	log_info("systemd %s, cgroup %s%s", version, unified ? "v2" : "v1",
+		 has_zswap ? ", MemoryZSwapMax" : "");
 	free(version);
 	said_no_swap = false;
 	return 0;
@@ -344,7 +371,7 @@ static int sd_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 {
 	uint64_t cur = LIMIT_NONE, used = 0, mem;
 	struct cg_dir d;
-	struct prop p[2];
+	struct prop p[3];
 	size_t n = 0;
 	int r;
 
@@ -361,7 +388,9 @@ static int sd_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 	p[n++] = (struct prop){unified ? "MemoryMax" : "MemoryLimit", 't', mem};
 	if (unified)
 		p[n++] = (struct prop){"MemorySwapMax", 't', l->swap_max};
-	else if (l->swap_max != LIMIT_NONE && !said_no_swap) {
+	if (has_zswap)
+		p[n++] = (struct prop){"MemoryZSwapMax", 't', l->swap_max};
+	if (!unified && l->swap_max != LIMIT_NONE && !said_no_swap) {
 		log_info("systemd: cgroup v1 host: swap limits are not set");
 		said_no_swap = true;
 	}
@@ -468,6 +497,57 @@ static int sd_move_pid(uid_t uid, pid_t pid)
 	return start_scope(scope, slice, pid);
 }
 
+/* The oom_kill counters of d and every cgroup below it, summed. v1 counts
+ * a kill in the victim's own memory cgroup only (v2 adds it to every
+ * ancestor too), and systemd gives each unit under the slice one of its
+ * own (MemoryAccounting is on by default): the slice's counter alone
+ * stays 0. A cgroup removed since (its scope ended) takes its kills with
+ * it: what v1 cannot tell is not counted twice either (oom.c counts from
+ * a lower value on). Bounded in depth: systemd's tree under a user slice
+ * is scope or service, then what a delegated manager makes. */
+#define OOM_TREE_DEPTH 6
+static uint64_t oom_kills_below(const struct cg_dir *d, int depth)
+{
+	uint64_t sum = 0, v;
+	struct dirent *e;
+	DIR *dir;
+	int fd;
+
+	if (cg_read_key(d, "memory.oom_control", "oom_kill", &v) == 0)
+		sum = v;
+	if (depth >= OOM_TREE_DEPTH ||
+	    (fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return sum;
+	if (!(dir = fdopendir(fd))) {
+		close(fd);
+		return sum;
+	}
+	while ((e = readdir(dir))) {
+		struct cg_dir c;
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		if (cg_open_child(d, e->d_name, false, &c) == 0 && c.fd >= 0)
+			sum += oom_kills_below(&c, depth + 1);
+		cg_close(&c);
+	}
+	closedir(dir);
+	return sum;
+}
+
+static int sd_read_oom_kills(uid_t uid, uint64_t *value)
+{
+	struct cg_dir d;
+	int r;
+
+	if (unified)
+		return -EOPNOTSUPP; /* memory.events counts the subtree */
+	if ((r = open_slice(uid, &d)) < 0)
+		return r;
+	*value = d.fd >= 0 ? oom_kills_below(&d, 0) : 0;
+	cg_close(&d);
+	return 0;
+}
+
 static int sd_arm_oom(uid_t uid, struct oom_source *src)
 {
 	struct cg_dir d;
@@ -482,6 +562,10 @@ static int sd_arm_oom(uid_t uid, struct oom_source *src)
 	}
 	if (!unified) {
 		r = cg1_arm_oom(&d, uid, src);
+		if (r == 0 && src->has_counter) {
+			src->tree = true;
+			src->oom_kill = oom_kills_below(&d, 0);
+		}
 		cg_close(&d);
 		return r;
 	}
@@ -507,11 +591,12 @@ static int sd_remove_user(uid_t uid)
 
 static int sd_release_all(bool keep_memory)
 {
-	const struct prop p[] = {
+	struct prop p[4] = {
 	    {"CPUQuotaPerSecUSec", 't', USEC_INFINITY},
 	    {unified ? "MemoryMax" : "MemoryLimit", 't', USEC_INFINITY},
-	    {"MemorySwapMax", 't', USEC_INFINITY}};
-	size_t n = keep_memory ? 1 : unified ? 3 : 2;
+	    {"MemorySwapMax", 't', USEC_INFINITY},
+	    {"MemoryZSwapMax", 't', USEC_INFINITY}};
+	size_t n = keep_memory ? 1 : !unified ? 2 : has_zswap ? 4 : 3;
 	int r = 0;
 
 	for (size_t i = 0; i < ntouched; i++) {
@@ -543,6 +628,7 @@ const struct backend_ops backend_systemd_ops = {
     .read_limits = sd_read_limits,
     .move_pid = sd_move_pid,
     .arm_oom = sd_arm_oom,
+    .read_oom_kills = sd_read_oom_kills,
     .remove_user = sd_remove_user,
     .release_all = sd_release_all,
     .scan_setup = sd_scan_setup,

@@ -330,11 +330,15 @@ static void account(struct user *u, uint64_t value, uint64_t cgroup,
 	if (!u->oom_counter_known)
 		baseline(u, value, cgroup);
 	if (value < u->oom_reported) {
+		const struct oom_mark *m = oom_marks_find(u->uid);
 		log_warnx("uid %u: oom_kill went back from %llu to %llu (%s): "
 			  "cgroup made again? counting from there",
 			  (unsigned)u->uid, (unsigned long long)u->oom_reported,
 			  (unsigned long long)value, from);
 		u->oom_reported = value;
+		/* the mark too: kills after a restart count from there */
+		if (m)
+			oom_marks_set(u->uid, m->cgroup, value);
 		return;
 	}
 	if (value - u->oom_reported > MAX_PER_REPORT) {
@@ -346,6 +350,47 @@ static void account(struct user *u, uint64_t value, uint64_t cgroup,
 	}
 	while (u->oom_reported < value)
 		kill_counted(u->uid, ++u->oom_reported);
+}
+
+/* --- tree counts ---------------------------------------------------------- */
+
+/* A tree's count (systemd on v1, see backend.h) is re-read every second
+ * besides the watchers' wake-ups: it drops when a cgroup with kills goes,
+ * and the mark must follow before a restart, or a kill made while
+ * cgfaird is down would be taken for one already reported. */
+#define TREE_REREAD_USEC (1000 * 1000ULL)
+static sd_event_source *tree_timer;
+
+static void tree_reread(struct user *u, void *arg)
+{
+	uint64_t value;
+	(void)arg;
+
+	if (u->oom_tree && u->oom_watcher >= 0 && u->oom_counter_known &&
+	    backend_read_oom_kills(u->uid, &value) == 0)
+		account(u, value, 0, "re-read");
+}
+
+static int on_tree_timer(sd_event_source *s, uint64_t usec, void *data)
+{
+	(void)data;
+	users_foreach(tree_reread, NULL);
+	sd_event_source_set_time(s, usec + TREE_REREAD_USEC);
+	return 0;
+}
+
+static void tree_timer_start(void)
+{
+	if (tree_timer)
+		return;
+	if (sd_event_add_time_relative(supervisor_event(), &tree_timer,
+				       CLOCK_MONOTONIC, TREE_REREAD_USEC,
+				       100 * 1000, on_tree_timer, NULL) < 0) {
+		log_warnx("cannot add the OOM re-read timer: tree counts are "
+			  "read at the watchers' wake-ups only");
+		return;
+	}
+	sd_event_source_set_enabled(tree_timer, SD_EVENT_ON);
 }
 
 /* --- arming -------------------------------------------------------------- */
@@ -400,6 +445,9 @@ static void arm(struct user *u)
 	}
 	u->oom_no_counter = !src.has_counter;
 	keep_counter_fd(u, &src);
+	u->oom_tree = src.tree;
+	if (src.tree)
+		tree_timer_start();
 	if (src.has_counter)
 		account(u, src.oom_kill, src.cgroup, "armed");
 	m.kind = (uint32_t)src.kind;
@@ -508,9 +556,11 @@ static bool on_kills(struct worker *w, const struct ipc_oom_kills *m)
 			  (unsigned)m->uid);
 		return true;
 	}
-	/* the watcher's figure is only a wake-up: the kernel's counts */
+	/* the watcher's figure is only a wake-up: the kernel's counts (a
+	 * tree's: the sum below the slice, which the backend reads) */
 	uint64_t value;
-	int r = read_counter(u, &value);
+	int r = u->oom_tree ? backend_read_oom_kills(u->uid, &value)
+			    : read_counter(u, &value);
 	if (r < 0) {
 		log_warnx("uid %u: cannot read the oom_kill counter: %s",
 			  (unsigned)u->uid, strerror(-r));

@@ -49,6 +49,7 @@ struct user {
 	bool oom_counter_known;
 	uint32_t oom_gen; /* of the last arm: older watcher reports are stale */
 	bool oom_no_counter; /* kernel without oom_kill: count kmsg victims */
+	bool oom_tree; /* count read by the backend, the watcher only wakes */
 	int oom_fd; /* the counter's file, read here on a watcher's wake-up */
 
 	/* event records of this user (event_limit.c) */

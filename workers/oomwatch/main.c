@@ -153,7 +153,7 @@ static int on_recheck(sd_event_source *s, uint64_t usec, void *data)
 	struct watch *w = data;
 	(void)usec;
 
-	if (!check(w, false, NULL))
+	if (!check(w, w->kind == OOM_V1_EVENTFD, NULL))
 		return 0;
 	if (++w->step >= RECHECK_STEPS) {
 		sd_event_source_set_enabled(s, SD_EVENT_OFF);
@@ -190,7 +190,10 @@ static int on_eventfd(sd_event_source *s, int fd, uint32_t revents, void *data)
 		watch_stop(w, "eventfd read failed");
 		return 0;
 	}
-	if (check(w, false, NULL))
+	/* v1: reported even unchanged, at every wake and recheck: the
+	 * supervisor may count the kill elsewhere (systemd: in the victim's
+	 * own cgroup below the slice watched here) and reads it then */
+	if (check(w, true, NULL))
 		recheck_start(w);
 	return 0;
 }
