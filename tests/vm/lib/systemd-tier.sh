@@ -13,7 +13,7 @@ systemd_tier() {
 	t0=$(date +%s)
 
 	vm_preflight "$TIER"
-	for c in debootstrap mkfs.ext4 make; do
+	for c in debootstrap mkfs.ext4 make xz; do
 		command -v $c >/dev/null 2>&1 || {
 			t_fail "$TIER/preflight" "missing: $c (run make deps)"
 			exit 1
@@ -94,8 +94,16 @@ UNIT
 	chmod 0755 "$I/init"
 	cp "$VM_LIB/guest-lib.sh" "$I/guest-lib.sh"
 	n=10
+	# trixie's modules are xz-compressed: busybox's insmod takes plain .ko
 	for ko in $(vm_modules_for virtio_pci virtio_blk ext4); do
-		cp "$ko" "$I/mods/$n-${ko##*/}"
+		b=${ko##*/}
+		case $ko in
+		*.ko.xz) xz -dc "$ko" >"$I/mods/$n-${b%.xz}" ;;
+		*) cp "$ko" "$I/mods/$n-$b" ;;
+		esac || {
+			t_fail "$TIER/initrd" "cannot copy $ko"
+			exit 1
+		}
 		n=$((n + 1))
 	done
 	if [ $n -eq 10 ] || ! vm_cpio "$I" "$VM_WORK/initrd.cpio.gz"; then
