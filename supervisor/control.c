@@ -12,6 +12,7 @@
 #include "supervisor/cgfaird.h"
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
+#include "supervisor/oom.h"
 #include "supervisor/oom_marks.h"
 #include "supervisor/placement.h"
 #include "supervisor/state.h"
@@ -534,6 +535,7 @@ void control_stop(void)
 	const struct cgfair_config *cfg = conf();
 
 	timer = sd_event_source_disable_unref(timer);
+	oom_reread_trees();
 	oom_marks_flush();
 	badness_flush();
 	caps_cleanup(true); /* the subtree's parent is read-only without */

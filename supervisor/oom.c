@@ -379,6 +379,11 @@ static int on_tree_timer(sd_event_source *s, uint64_t usec, void *data)
 	return 0;
 }
 
+void oom_reread_trees(void)
+{
+	users_foreach(tree_reread, NULL);
+}
+
 static void tree_timer_start(void)
 {
 	if (tree_timer)

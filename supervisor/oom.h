@@ -23,6 +23,9 @@ struct oom_settings {
  * needs CAP_SYSLOG under dmesg_restrict): call before workers_start() and
  * caps_reduce(). The pool size is fixed from here on. */
 void oom_init(const struct oom_settings *s);
+/* Read the tree counts (systemd on v1) now: on stop, before the marks
+ * are saved, so that they hold the latest drop. */
+void oom_reread_trees(void);
 
 /* The uid whose user cgroup a memcg path is or is below:
  * PREFIX/user-UID (or PREFIX/user-UID.slice with systemd_names), exactly
