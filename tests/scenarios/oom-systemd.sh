@@ -31,10 +31,13 @@ oom_write_config "$CONF" "$U" "$U"
 
 MEMPROP=$(scn_memory_prop)
 memory_max() { systemctl show -p "$MEMPROP" --value "user-$U.slice"; }
-# the slice's kill counter: v2 memory.events, v1 memory.oom_control
+# the slice's kill count: v2 memory.events; v1 counts a kill in the
+# victim's own cgroup only, so the memory.oom_control of the slice and of
+# every cgroup below it, summed
 kills() {
 	if [ "$SCN_SD_V1" = 1 ]; then
-		awk '$1 == "oom_kill" { print $2 }' "$(scn_slice_dir "$U" memory)/memory.oom_control"
+		find "$(scn_slice_dir "$U" memory)" -name memory.oom_control \
+			-exec cat {} + | awk '$1 == "oom_kill" { n += $2 } END { print n + 0 }'
 	else
 		awk '$1 == "oom_kill" { print $2 }' "$(scn_slice_dir "$U")/memory.events"
 	fi
