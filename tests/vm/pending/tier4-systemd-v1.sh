@@ -8,7 +8,8 @@
 # name=systemd tree, no cgroup2 mount at all. Runs every systemd scenario:
 # the backend's v1 paths (CPUShares, MemoryLimit, the OOM eventfd on the
 # slice's memory.oom_control).
-. "$(dirname "$0")/../lib/t.sh"
+TOP=${TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
+. "$TOP/tests/lib/t.sh"
 . "$T_TOP/tests/vm/lib/vm.sh"
 . "$T_TOP/tests/vm/lib/systemd-tier.sh"
 systemd_tier vm-systemd-v1 plain \

@@ -4,7 +4,8 @@
 # (debootstrap from this machine's mirror) with trixie's own kernel,
 # fetched into the cache through a private apt configuration. Runs every
 # systemd scenario on the unified hierarchy.
-. "$(dirname "$0")/../lib/t.sh"
+TOP=${TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
+. "$TOP/tests/lib/t.sh"
 . "$T_TOP/tests/vm/lib/vm.sh"
 . "$T_TOP/tests/vm/lib/systemd-tier.sh"
 systemd_tier vm-trixie trixie "" systemd
