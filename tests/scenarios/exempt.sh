@@ -86,13 +86,14 @@ placed() {
 	case $SCN_BACKEND in
 	cgroup1) grep -Eq "^[0-9]+:([^:]*,)?memory(,[^:]*)?:/$SUB/user-$UA(/.*)?\$" "/proc/$1/cgroup" ;;
 	cgroup2) grep -Eq "^0::/$SUB/user-$UA(/.*)?\$" "/proc/$1/cgroup" ;;
-	systemd) grep -Eq "^0::/user.slice/user-$UA.slice(/.*)?\$" "/proc/$1/cgroup" ;;
+	systemd) scn_in_slice "$1" "$UA" ;;
 	esac
 }
 # in_job PID: still in the job cgroup, in every hierarchy it was put in
 in_job() {
 	if [ "$SCN_BACKEND" = systemd ]; then
-		grep -q "^0::/system.slice/$JOB.scope\$" "/proc/$1/cgroup"
+		# systemd's own tree: the unified one, or v1's name=systemd
+		grep -Eq "^[0-9]+:(name=systemd)?:/system.slice/$JOB.scope\$" "/proc/$1/cgroup"
 		return
 	fi
 	case $SCN_BACKEND in
