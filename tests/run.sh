@@ -114,11 +114,11 @@ for tier in $tiers; do
 			run_scripts tests/integration asan-integration ;;
 	fuzz) run_scripts tests/fuzz fuzz ;;
 	vm) run_scripts tests/vm vm ;;
-	vm-systemd-v1 | vm-trixie)
+	vm-trixie)
 		# not in the vm tier yet (tests/vm/pending/README.md)
 		ONLY=$(cd tests/vm/pending && ls tier*-"${tier#vm-}".sh | sed 's/\.sh$//') \
 			run_scripts tests/vm/pending vm ;;
-	vm-cgroup2 | vm-systemd | vm-selinux)
+	vm-cgroup2 | vm-systemd | vm-selinux | vm-systemd-v1)
 		# one VM tier (tests/vm/tierN-NAME.sh, e.g. vm-systemd-v1);
 		# CGFAIR_VM_SCENARIOS picks its scenarios
 		ONLY=$(cd tests/vm && ls tier*-"${tier#vm-}".sh | sed 's/\.sh$//') \

@@ -13,7 +13,7 @@ check-vm-systemd: tests
 check-vm-selinux: tests
 	sh tests/vm/tier3-selinux.sh
 check-vm-systemd-v1: tests
-	sh tests/vm/pending/tier4-systemd-v1.sh
+	sh tests/vm/tier4-systemd-v1.sh
 check-vm-trixie: tests
 	sh tests/vm/pending/tier5-trixie.sh
 

@@ -8,7 +8,7 @@
 # name=systemd tree, no cgroup2 mount at all. Runs every systemd scenario:
 # the backend's v1 paths (CPUShares, MemoryLimit, the OOM eventfd on the
 # slice's memory.oom_control).
-TOP=${TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/t.sh"
 . "$T_TOP/tests/vm/lib/vm.sh"
 . "$T_TOP/tests/vm/lib/systemd-tier.sh"
