@@ -107,16 +107,21 @@ in_job() {
 # where PID: its cgroup lines, on one line
 where() { tr '\n' ' ' <"/proc/$1/cgroup"; }
 
+# the exempt command, outside any user cgroup, running before cgfaird
+# starts: its start-up sweep judges it by its executable. (One started
+# by a root process that takes the uid and then execs it may be placed in
+# between: the uid change is seen before the exec; docs/architecture.md.)
+"$SCN_TOOLS/t-run-as-uid" "$UA" "$EXD/t-job-cmd" 1 >/dev/null 2>&1 &
+CP=$!
+t_cleanup "kill $CP 2>/dev/null"
+t_wait 5 sh -c "[ \"\$(readlink /proc/$CP/exe)\" = '$EXD/t-job-cmd' ]"
+
 if [ "$SCN_BACKEND" = systemd ]; then scn_start; else scn_start --config "$CONF"; fi ||
 	{ t_fail "cgfaird starts" "$(scn_log | tail -20)"; exit 1; }
 
 # the job: joins its cgroup, then execs as the user (exec events)
 start_job
 t_wait 10 in_job "$JP" || t_fail "the job process is in its job cgroup" "$(where "$JP")"
-# the exempt command, started outside any user cgroup
-"$SCN_TOOLS/t-run-as-uid" "$UA" "$EXD/t-job-cmd" 1 >/dev/null 2>&1 &
-CP=$!
-t_cleanup "kill $CP 2>/dev/null"
 # the same uid's ordinary process: placed, so the daemon did look
 "$SCN_TOOLS/t-run-as-uid" "$UA" sleep 120 >/dev/null 2>&1 &
 OP=$!
