@@ -14,7 +14,7 @@ VERSION     := 0.1.0
 CC          ?= gcc
 BUILD       ?= build
 OBJ         := $(BUILD)/obj
-PKGS        := libsystemd libseccomp libcap-ng inih json-c
+PKGS        := libsystemd libseccomp libcap-ng inih json-c audit
 
 # SANITIZE=1 builds everything with ASan+UBSan (make check uses build-asan/).
 ifeq ($(SANITIZE),1)

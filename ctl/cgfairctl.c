@@ -5,6 +5,8 @@
  * Exit status: 0 ok, 1 the daemon answered with an error, 2 usage,
  * 3 cannot connect (or the connection broke), 4 permission denied.
  */
+#include "ctl/history.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -46,9 +48,13 @@ static const struct cmd_help {
     {"status", "[USER]", "users' CPU, memory, limits",
      "One row per user you may see (all of them for admins, or with\n"
      "status_visibility = all): CPU used, cap, memory, limits, state."},
-    {"events", "", "follow events as they come",
+    {"events", "[--since TIME [--user USER] [--type TYPE]]",
+     "follow events as they come, or read past ones",
      "Limit changes, throttle start and end, OOM kills, penalties, admin\n"
-     "actions, worker restarts, reloads, one line each, until ^C."},
+     "actions, worker restarts, reloads, one line each, until ^C.\n"
+     "With --since: the events since TIME from the journal (no daemon\n"
+     "needed), of one user and one type if asked. TIME: YYYY-MM-DD\n"
+     "[HH:MM[:SS]], @EPOCH, today, yesterday, -90m or '2h ago'."},
     {"penalty", "USER [DURATION]", "put USER in the penalty box",
      "DURATION as in cgfair.conf: 600, 90s, 30m, 1h30m, 2d (default:\n"
      "[penalty] timeout). Admins only."},
@@ -734,10 +740,14 @@ int main(int argc, char **argv)
 		command_help(argc - first, argv + first);
 		return top(argc - first, argv + first);
 	}
-	json_object *req = build_request(argc - first, argv + first);
 	const char *cmd = argv[first];
-	json_object *reply;
+	json_object *reply, *req;
 
+	if (strcmp(cmd, "events") == 0 && argc - first > 1) {
+		command_help(argc - first, argv + first); /* --help */
+		return history_main(argc - first, argv + first, json_out);
+	}
+	req = build_request(argc - first, argv + first);
 	connect_daemon();
 	send_request(req);
 	if (strcmp(cmd, "events") == 0)

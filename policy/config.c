@@ -77,6 +77,7 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 	cfg->socket.subscriber_backlog = 256 * 1024;
 
 	strcpy(cfg->log.event_log, "/var/log/cgfair/events.log");
+	cfg->audit.enabled = true;
 }
 
 void config_free(struct cgfair_config *cfg)

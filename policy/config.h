@@ -187,11 +187,16 @@ struct config_socket {
 	uint64_t subscriber_backlog; /* bytes queued for one subscriber */
 };
 
+struct config_audit {
+	bool enabled; /* Linux audit records of admin actions */
+};
+
 struct config_log {
-	char event_log[CONFIG_PATH_MAX];   /* JSON lines; "" = none */
-	char node_name[CONFIG_NAME_MAX];   /* NODE field; "" = hostname */
-	char system_name[CONFIG_NAME_MAX]; /* human name; "" = node name */
-	uint32_t max_user_events;	   /* records per user and minute */
+	char event_log[CONFIG_PATH_MAX];    /* JSON lines; "" = none */
+	char throttle_log[CONFIG_PATH_MAX]; /* the seed's records; "" = none */
+	char node_name[CONFIG_NAME_MAX];    /* NODE field; "" = hostname */
+	char system_name[CONFIG_NAME_MAX];  /* human name; "" = node name */
+	uint32_t max_user_events;	    /* records per user and minute */
 };
 
 /* Per-user or per-group settings from a [user:NAME] or [group:NAME]
@@ -255,6 +260,7 @@ struct cgfair_config {
 	struct config_oom oom;
 	struct config_socket socket;
 	struct config_log log;
+	struct config_audit audit;
 	struct config_override *overrides;
 	size_t n_overrides;
 	enum config_format format; /* of the main file that was read */

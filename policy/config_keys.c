@@ -119,9 +119,12 @@ const struct key_def config_keys[] = {
 	4096, 256 * MIB, 0),
 
     STR("log", "event_log", KT_PATH, log.event_log, KF_EMPTY_OK),
+    STR("log", "throttle_log", KT_PATH, log.throttle_log, KF_EMPTY_OK),
     STR("log", "node_name", KT_TEXT, log.node_name, KF_EMPTY_OK),
     STR("log", "system_name", KT_TEXT, log.system_name, KF_EMPTY_OK),
     KEY("log", "max_user_events", KT_U32, log.max_user_events, 1, 100000, 0),
+
+    KEY("audit", "enabled", KT_BOOL, audit.enabled, 0, 0, 0),
     {0},
 };
 

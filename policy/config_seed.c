@@ -49,7 +49,7 @@ static const struct seed_key seed_keys[] = {
     {"penaltyTimeout", SC_KEY, "penalty", "timeout", NULL},
     {"pb_cpumode", SC_KEY, "penalty", "mode", NULL},
     {"pb_cpupct", SC_FRACTION, "penalty", "fraction", NULL},
-    {"throttle_log", SC_KEY, "log", "event_log", NULL},
+    {"throttle_log", SC_KEY, "log", "throttle_log", NULL},
     {"system_name", SC_KEY, "log", "system_name", NULL},
     {"forceLegacy", SC_LEGACY, "daemon", "backend", NULL},
     {"cgprefix", SC_NOTICE, NULL, NULL,

@@ -6,6 +6,12 @@
  *     the supervisor's bounding set and need these to chroot and drop;
  *   SETPCAP: so that the workers can clear their own bounding set;
  *   KILL: to stop and restart workers, which run as another uid.
+ * AUDIT_WRITE (audit records, audit.c) is kept in the effective and
+ * permitted sets only: not in the bounding set, so no worker can have it.
+ * SYS_PTRACE is kept in the permitted set only, like DAC_OVERRIDE, and
+ * raised just to read the executable of a client (/proc/<pid>/exe of a
+ * process with more capabilities than ours, or another uid, needs it):
+ * the audit record names it.
  * DAC_OVERRIDE is kept in the permitted set only (not effective, not in the
  * bounding set, so no worker can have it): the top of every cgroup
  * hierarchy is mode 0555, and removing the managed subtree when the daemon
@@ -29,21 +35,33 @@ void caps_reduce(void)
 			  CAP_SETUID, CAP_SETGID, CAP_SYS_CHROOT, CAP_SETPCAP,
 			  CAP_KILL, -1) < 0)
 		fatalx(EXIT_SANDBOX, "capng_updatev failed");
-	if (capng_update(CAPNG_ADD, CAPNG_PERMITTED, CAP_DAC_OVERRIDE) < 0)
+	if (capng_update(CAPNG_ADD, CAPNG_PERMITTED, CAP_DAC_OVERRIDE) < 0 ||
+	    capng_update(CAPNG_ADD, CAPNG_PERMITTED, CAP_SYS_PTRACE) < 0 ||
+	    capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+			 CAP_AUDIT_WRITE) < 0)
 		fatalx(EXIT_SANDBOX, "capng_update failed");
 	if (capng_apply(CAPNG_SELECT_ALL) < 0)
 		fatalx(EXIT_SANDBOX, "capng_apply failed");
 	log_debug("capabilities reduced to setuid setgid sys_chroot "
-		  "setpcap kill");
+		  "setpcap kill audit_write");
+}
+
+static void raise_cap(unsigned cap, const char *name, bool raise)
+{
+	if (capng_update(raise ? CAPNG_ADD : CAPNG_DROP, CAPNG_EFFECTIVE, cap) <
+		0 ||
+	    capng_apply(CAPNG_SELECT_CAPS) < 0)
+		log_warnx("cannot %s %s", raise ? "raise" : "drop", name);
 }
 
 /* Raise (or drop again) CAP_DAC_OVERRIDE in the effective set, for the
  * removal of the managed subtree at stop. */
 void caps_cleanup(bool raise)
 {
-	if (capng_update(raise ? CAPNG_ADD : CAPNG_DROP, CAPNG_EFFECTIVE,
-			 CAP_DAC_OVERRIDE) < 0 ||
-	    capng_apply(CAPNG_SELECT_CAPS) < 0)
-		log_warnx("cannot %s CAP_DAC_OVERRIDE",
-			  raise ? "raise" : "drop");
+	raise_cap(CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE", raise);
+}
+
+void caps_ptrace(bool raise)
+{
+	raise_cap(CAP_SYS_PTRACE, "CAP_SYS_PTRACE", raise);
 }

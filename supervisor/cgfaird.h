@@ -61,6 +61,9 @@ const char *worker_name(const struct worker *w);
 /* caps.c */
 void caps_reduce(void);
 void caps_cleanup(bool raise);
+/* Raise (or drop again) CAP_SYS_PTRACE, for reading a client's
+ * /proc/<pid>/exe (actor.c). */
+void caps_ptrace(bool raise);
 
 /* main.c */
 sd_event *supervisor_event(void);

@@ -7,6 +7,7 @@
  * once.
  */
 #include "supervisor/control.h"
+#include "supervisor/audit.h"
 #include "supervisor/backend.h"
 #include "supervisor/badness.h"
 #include "supervisor/cgfaird.h"
@@ -317,6 +318,45 @@ static void apply(struct user *u, struct policy_user *pu)
 	event_emit(EVENT_LIMIT_CHANGE, &f);
 }
 
+/* --- what an action changed (admin or automatic) ----------------------- */
+
+/* Seconds left in the box: 0 out of it, -1 in it until released. */
+static int64_t penalty_left(const struct runtime_override *o)
+{
+	int64_t left;
+
+	if (!o || !o->penalty.on)
+		return 0;
+	if (o->penalty.expires_ms <= 0)
+		return -1;
+	left = (o->penalty.expires_ms - now_ms() + 999) / 1000;
+	return left > 0 ? left : 0;
+}
+
+/* The admin's values of a user (state.c), as the records show them. */
+static void values(uid_t uid, int64_t *cpu, uint64_t *mem, int64_t *penalty)
+{
+	const struct runtime_override *o = state_find(uid);
+
+	*cpu = o && o->cpu_permille > 0 ? o->cpu_permille : EVENT_NO_CAP;
+	*mem = o && o->mem_bytes > 0 ? (uint64_t)o->mem_bytes : EVENT_NO_LIMIT;
+	*penalty = penalty_left(o);
+}
+
+static void change_begin(uid_t uid, struct change *ch)
+{
+	values(uid, &ch->cpu_old, &ch->mem_old, &ch->penalty_old);
+}
+
+/* The new values; only the pairs that differ count, unless asked for. */
+static void change_end(uid_t uid, struct change *ch)
+{
+	values(uid, &ch->cpu_new, &ch->mem_new, &ch->penalty_new);
+	ch->cpu = ch->cpu || ch->cpu_old != ch->cpu_new;
+	ch->mem = ch->mem || ch->mem_old != ch->mem_new;
+	ch->penalty = ch->penalty || ch->penalty_old != ch->penalty_new;
+}
+
 static void badness_fields(struct event_fields *f,
 			   const struct policy_badness_figures *b)
 {
@@ -336,14 +376,19 @@ static void badness_fields(struct event_fields *f,
 static void auto_penalty(const struct policy_event *ev, struct event_fields *f)
 {
 	struct runtime_override *o = state_get(ev->uid);
+	struct change ch = {.penalty = true};
 
+	change_begin(ev->uid, &ch);
 	policy_penalty_start(&o->penalty, &conf()->penalty, ev->start_ms,
 			     ev->bad.penalty_ms);
 	o->penalty.automatic = true;
 	state_save();
+	change_end(ev->uid, &ch);
 	f->until = (time_t)(o->penalty.expires_ms / 1000);
 	f->reason = "badness";
 	event_emit(EVENT_PENALTY_ON, f);
+	/* a change no admin made: cgfaird is the actor */
+	audit_record("penalty-auto", ev->uid, NULL, &ch, true);
 }
 
 static void on_badness_event(const struct policy_event *ev)
@@ -389,6 +434,7 @@ static void on_policy_event(void *arg, const struct policy_event *ev)
 		}
 		f.reason = "expired";
 		event_emit(EVENT_PENALTY_OFF, &f);
+		audit_record("penalty-end", ev->uid, NULL, NULL, true);
 		break;
 	case POLICY_EV_BADNESS_WARN:
 	case POLICY_EV_AUTO_PENALTY:
@@ -546,16 +592,26 @@ void control_stop(void)
 
 /* --- admin actions --------------------------------------------------- */
 
-static void admin_event(const struct admin *who, uid_t uid, const char *action,
-			int status, const char *msg)
+/* The event and the audit record of an admin action, with the same actor
+ * and values: the one place both are made. */
+static void record(const struct actor *who, uid_t uid, const char *op,
+		   int status, const char *msg, const struct change *ch)
 {
 	struct event_fields f = {.uid = uid,
-				 .client_uid = who->uid,
-				 .client_pid = who->pid,
-				 .action = action,
+				 .actor = who,
+				 .change = ch,
+				 .action = op,
 				 .status = status < 0 ? -status : 0,
 				 .message = msg};
 	event_emit(EVENT_ADMIN_ACTION, &f);
+	audit_record(op, uid, who, ch, status == 0);
+}
+
+void control_refused(const struct actor *who, uid_t uid, const char *op)
+{
+	/* no event: a client looping on refusals must not flood the log;
+	 * the audit trail is where refusals belong */
+	audit_record(op, uid, who, NULL, false);
 }
 
 static int check_managed(uid_t uid, char *msg, size_t len)
@@ -569,8 +625,8 @@ static int check_managed(uid_t uid, char *msg, size_t len)
 	return -EINVAL;
 }
 
-static int finish(const struct admin *who, uid_t uid, const char *action, int r,
-		  char *msg, size_t len)
+static int finish(const struct actor *who, uid_t uid, const char *action, int r,
+		  char *msg, size_t len, struct change *ch)
 {
 	if (r == 0 && state_save() < 0) {
 		snprintf(msg, len,
@@ -579,64 +635,79 @@ static int finish(const struct admin *who, uid_t uid, const char *action, int r,
 			 action);
 		r = -EIO;
 	}
-	admin_event(who, uid, action, r, msg);
+	change_end(uid, ch);
+	record(who, uid, action, r, msg, ch);
 	if (r == 0)
 		cycle_now();
 	return r;
 }
 
-int control_penalty(const struct admin *who, uid_t uid, int64_t seconds,
+int control_penalty(const struct actor *who, uid_t uid, int64_t seconds,
 		    char *msg, size_t len)
 {
 	const struct cgfair_config *cfg = conf();
+	struct change ch = {.penalty = true};
 	int r = check_managed(uid, msg, len);
 
+	change_begin(uid, &ch);
 	if (r == 0) {
 		struct runtime_override *o = state_get(uid);
 		uint64_t ms = seconds > 0 ? (uint64_t)seconds * 1000 : 0;
 		policy_penalty_start(&o->penalty, &cfg->penalty, now_ms(), ms);
+		ch.penalty_new = penalty_left(o);
 		struct event_fields f = {
 		    .uid = uid,
 		    .until = (time_t)(o->penalty.expires_ms / 1000),
-		    .reason = "admin"};
+		    .reason = "admin",
+		    .actor = who,
+		    .change = &ch};
 		event_emit(EVENT_PENALTY_ON, &f);
 		snprintf(msg, len, "uid %u in the penalty box until %lld",
 			 (unsigned)uid,
 			 (long long)(o->penalty.expires_ms / 1000));
 	}
-	return finish(who, uid, "penalty", r, msg, len);
+	return finish(who, uid, "penalty", r, msg, len, &ch);
 }
 
-int control_release(const struct admin *who, uid_t uid, char *msg, size_t len)
+int control_release(const struct actor *who, uid_t uid, char *msg, size_t len)
 {
 	struct runtime_override *o = state_find(uid);
+	struct change ch = {.penalty = true};
 	int r = 0;
 
+	change_begin(uid, &ch);
 	if (!o || !o->penalty.on) {
 		snprintf(msg, len, "uid %u is not in the penalty box",
 			 (unsigned)uid);
 		r = -ENOENT;
 	} else {
 		policy_penalty_end(&o->penalty);
-		struct event_fields f = {.uid = uid, .reason = "released"};
+		struct event_fields f = {.uid = uid,
+					 .reason = "released",
+					 .actor = who,
+					 .change = &ch};
 		event_emit(EVENT_PENALTY_OFF, &f);
 		snprintf(msg, len, "uid %u released", (unsigned)uid);
 	}
-	return finish(who, uid, "release", r, msg, len);
+	return finish(who, uid, "release", r, msg, len, &ch);
 }
 
-int control_forgive(const struct admin *who, uid_t uid, char *msg, size_t len)
+int control_forgive(const struct actor *who, uid_t uid, char *msg, size_t len)
 {
-	bool had = badness_forget(uid);
-	int r = badness_flush() < 0 ? -EIO : 0;
+	struct change ch = {0}; /* the admin's values stay as they are */
+	bool had;
+	int r;
 
+	change_begin(uid, &ch);
+	had = badness_forget(uid);
+	r = badness_flush() < 0 ? -EIO : 0;
 	snprintf(msg, len,
 		 r < 0 ? "uid %u forgiven, but the state file could not be "
 			 "written (see the log)"
 		 : had ? "uid %u: badness score and tier back to 0"
 		       : "uid %u has no badness score or tier",
 		 (unsigned)uid);
-	return finish(who, uid, "forgive", r, msg, len);
+	return finish(who, uid, "forgive", r, msg, len, &ch);
 }
 
 /* -1 unchanged, 0 back to the default (-1 in the state), else set */
@@ -646,13 +717,15 @@ static void set_field(int64_t *field, int64_t v)
 		*field = v ? v : -1;
 }
 
-int control_limit_set(const struct admin *who, uid_t uid,
+int control_limit_set(const struct actor *who, uid_t uid,
 		      const struct ipc_client_request *rq, char *msg,
 		      size_t len)
 {
 	int64_t cpu_permille = rq->cpu_permille, mem_bytes = rq->mem_bytes;
+	struct change ch = {.cpu = cpu_permille >= 0, .mem = mem_bytes >= 0};
 	int r = check_managed(uid, msg, len);
 
+	change_begin(uid, &ch);
 	if (r == 0 && cpu_permille > 0 && cpu_permille < 10) {
 		snprintf(msg, len, "cpu cap %.3f is below 0.01 CPU",
 			 cpu_permille / 1000.0);
@@ -675,14 +748,16 @@ int control_limit_set(const struct admin *who, uid_t uid,
 			 o->mem_high > 0 ? "fixed" : "default",
 			 o->io_weight > 0 ? "fixed" : "default");
 	}
-	return finish(who, uid, "limit set", r, msg, len);
+	return finish(who, uid, "limit", r, msg, len, &ch);
 }
 
-int control_limit_clear(const struct admin *who, uid_t uid, char *msg,
+int control_limit_clear(const struct actor *who, uid_t uid, char *msg,
 			size_t len)
 {
 	struct runtime_override *o = state_find(uid);
+	struct change ch = {.cpu = true, .mem = true};
 
+	change_begin(uid, &ch);
 	if (o) {
 		o->cpu_permille = -1;
 		o->mem_bytes = -1;
@@ -692,10 +767,10 @@ int control_limit_clear(const struct admin *who, uid_t uid, char *msg,
 	}
 	snprintf(msg, len, "uid %u: limits back to the defaults",
 		 (unsigned)uid);
-	return finish(who, uid, "limit clear", 0, msg, len);
+	return finish(who, uid, "limit-clear", 0, msg, len, &ch);
 }
 
-int control_set_option(const struct admin *who,
+int control_set_option(const struct actor *who,
 		       const struct ipc_client_request *rq, char *msg,
 		       size_t len)
 {
@@ -708,16 +783,23 @@ int control_set_option(const struct admin *who,
 		 (unsigned long long)conf()->daemon.interval_ms,
 		 conf()->cpu.max_share * 100,
 		 (unsigned long long)conf()->memory.limit.bytes);
-	return finish(who, 0, "set option", 0, msg, len);
+	struct change ch = {0}; /* no user's values */
+
+	change_begin(0, &ch);
+	return finish(who, 0, "set option", 0, msg, len, &ch);
 }
 
-int control_reload(const struct admin *who, char *msg, size_t len)
+int control_reload(const struct actor *who, bool by_signal, char *msg,
+		   size_t len)
 {
 	int r = conf_reload(msg, len);
-	struct event_fields f = {.failed = r < 0, .reason = r < 0 ? msg : NULL};
+	struct event_fields f = {
+	    .failed = r < 0, .reason = r < 0 ? msg : NULL, .actor = who};
 
 	event_emit(EVENT_CONFIG_RELOAD, &f);
-	if (who) /* NULL: SIGHUP */
-		admin_event(who, 0, "reload", r, msg);
+	if (by_signal) /* a signal is no request: no admin_action event */
+		audit_record("reload", 0, who, NULL, r == 0);
+	else
+		record(who, 0, "reload", r, msg, NULL);
 	return r;
 }

@@ -7,6 +7,9 @@
 #ifndef CGFAIR_CONTROL_H
 #define CGFAIR_CONTROL_H
 
+#include "supervisor/actor.h"
+
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,33 +24,34 @@ void control_stop(void);
 /* Called with every user after each step (the frontend's status rows). */
 void control_set_row_hook(void (*hook)(const struct user *u));
 
-struct admin {
-	uid_t uid; /* who asked (SO_PEERCRED, read by the supervisor) */
-	pid_t pid;
-};
-
+/* Admin actions: who is the client process, as the supervisor read it
+ * (actor.c); each makes one event and one audit record. */
 /* seconds < 0: the configured penalty timeout */
-int control_penalty(const struct admin *who, uid_t uid, int64_t seconds,
+int control_penalty(const struct actor *who, uid_t uid, int64_t seconds,
 		    char *msg, size_t len);
-int control_release(const struct admin *who, uid_t uid, char *msg, size_t len);
+int control_release(const struct actor *who, uid_t uid, char *msg, size_t len);
 /* The automatic penalty box: uid's badness score and tier back to 0 (a
  * penalty in force stays; release ends it). */
-int control_forgive(const struct admin *who, uid_t uid, char *msg, size_t len);
+int control_forgive(const struct actor *who, uid_t uid, char *msg, size_t len);
 /* cpu_permille: fixed cap in 1/1000 of a CPU, 0 removes it, -1 unchanged;
  * mem_bytes: memory limit, 0 back to the default, -1 unchanged */
 /* The seed's `set option`: interval (rq->seconds), the machine's share
  * (rq->cpu_permille), every user's memory limit (rq->mem_bytes); each -1
  * when unchanged. Runtime only: a reload brings the file's back. */
-int control_set_option(const struct admin *who,
+int control_set_option(const struct actor *who,
 		       const struct ipc_client_request *rq, char *msg,
 		       size_t len);
 /* max_tasks, mem_high, io_weight: -1 unchanged, 0 back to the default,
  * IPC_LIMIT_MAX no limit (struct ipc_client_request) */
-int control_limit_set(const struct admin *who, uid_t uid,
+int control_limit_set(const struct actor *who, uid_t uid,
 		      const struct ipc_client_request *rq, char *msg,
 		      size_t len);
-int control_limit_clear(const struct admin *who, uid_t uid, char *msg,
+int control_limit_clear(const struct actor *who, uid_t uid, char *msg,
 			size_t len);
-int control_reload(const struct admin *who, char *msg, size_t len);
+/* by_signal: SIGHUP, who is its sender */
+int control_reload(const struct actor *who, bool by_signal, char *msg,
+		   size_t len);
+/* A request refused for want of rights (op: as in control_*'s records). */
+void control_refused(const struct actor *who, uid_t uid, const char *op);
 
 #endif

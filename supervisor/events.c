@@ -8,7 +8,8 @@
  * in either (TYPE, ID, CGROUP, USERNAME, UID, UNAME, START_TIME, END_TIME,
  * CPU, TIMESTAMP, NODE) beside cgfair's own lower-case keys. The other
  * types have no TYPE key, so that old scripts counting TYPE do not see
- * them.
+ * them. The seed log ([log] throttle_log) gets those two records alone,
+ * with exactly the keys the seed wrote in each (seed_only()).
  *
  * Every string that came from outside (user names, task names, cgroup
  * paths) is made valid UTF-8 without control characters first, so that
@@ -72,20 +73,29 @@ static const struct type_info types[EVENT_TYPE_COUNT] = {
 			  LOG_WARNING, NULL},
 };
 
+/* A JSON-lines file: the event log, or the seed's throttle.log. */
+struct log_file {
+	const char *what;    /* "event log" */
+	char path[PATH_MAX]; /* "" : none */
+	int fd;
+	bool failing;
+	unsigned long lost;
+};
+
 static struct {
 	bool initialized;
-	char path[PATH_MAX]; /* "" : no log */
+	struct log_file log, seed;
 	char node[256];
 	bool journal;
-	int fd;
-	bool log_failing, journal_failing;
-	unsigned long lost, journal_lost;
+	bool journal_failing;
+	unsigned long journal_lost;
 	struct {
 		event_sink fn;
 		void *arg;
 	} sinks[EVENTS_MAX_SINKS];
 	unsigned nsinks;
-} ev = {.fd = -1};
+} ev = {.log = {.what = "event log", .fd = -1},
+	.seed = {.what = "throttle log", .fd = -1}};
 
 const char *event_type_name(enum event_type type)
 {
@@ -316,10 +326,13 @@ static void msg_oom(const struct event_fields *f, const char *who, char *buf,
 static void msg_admin(const struct event_fields *f, const char *who, char *buf,
 		      size_t len)
 {
+	const struct actor none = {.auid = ACTOR_UNSET};
+	const struct actor *a = f->actor ? f->actor : &none;
+
 	snprintf(buf, len, "admin request by uid %u (pid %d): %s%s%s: %s",
-		 (unsigned)f->client_uid, (int)f->client_pid,
-		 f->action ? f->action : "?", f->uid ? " on " : "",
-		 f->uid ? who : "", f->status ? strerror(f->status) : "done");
+		 (unsigned)a->uid, (int)a->pid, f->action ? f->action : "?",
+		 f->uid ? " on " : "", f->uid ? who : "",
+		 f->status ? strerror(f->status) : "done");
 }
 
 /* "CPU 1.80 (threshold 1.00), memory 2.0G (threshold 1.0G) over the
@@ -553,8 +566,6 @@ static void add_type_fields(json_object *o, enum event_type t,
 		add_badness(o, f);
 		break;
 	case EVENT_ADMIN_ACTION:
-		add_int(o, "client_uid", f->client_uid);
-		add_int(o, "client_pid", f->client_pid);
 		add_str(o, "action", f->action);
 		add_int(o, "status", f->status);
 		break;
@@ -579,6 +590,40 @@ static void add_type_fields(json_object *o, enum event_type t,
 		add_str(o, "reason", f->reason);
 }
 
+/* Who asked, as in the audit record: the kernel's facts about the client
+ * process; auid, ses and exe null when it ended before they were read. */
+static void add_actor(json_object *o, const struct actor *a)
+{
+	add_int(o, "client_uid", a->uid);
+	add_int(o, "client_pid", a->pid);
+	if (a->known) {
+		add_int(o, "client_auid", a->auid);
+		add_int(o, "client_ses", a->ses);
+		add_str(o, "client_exe", a->exe[0] ? a->exe : NULL);
+	} else {
+		json_object_object_add(o, "client_auid", NULL);
+		json_object_object_add(o, "client_ses", NULL);
+		json_object_object_add(o, "client_exe", NULL);
+	}
+}
+
+/* What an admin action changed, as in the audit record. */
+static void add_change(json_object *o, const struct change *c)
+{
+	if (c->cpu) {
+		add_cap(o, "cpu_cap_old", c->cpu_old);
+		add_cap(o, "cpu_cap_new", c->cpu_new);
+	}
+	if (c->mem) {
+		add_limit(o, "mem_limit_old", c->mem_old);
+		add_limit(o, "mem_limit_new", c->mem_new);
+	}
+	if (c->penalty) {
+		add_int(o, "penalty_old_s", c->penalty_old);
+		add_int(o, "penalty_new_s", c->penalty_new);
+	}
+}
+
 /* cgfair's own keys; the journal gets these as CGFAIR_* fields. */
 static json_object *own_record(enum event_type t, const struct event_fields *f,
 			       struct timespec now, const char *id)
@@ -590,6 +635,7 @@ static json_object *own_record(enum event_type t, const struct event_fields *f,
 	if (!o)
 		fatalx(EXIT_FATAL, "json_object_new_object failed");
 	add_str(o, "event", types[t].name);
+	add_int(o, "schema", EVENTS_SCHEMA);
 	fmt_iso_time(now, when, sizeof(when));
 	add_str(o, "time", when);
 	/* the same instant for programs: microseconds since the epoch */
@@ -604,6 +650,10 @@ static json_object *own_record(enum event_type t, const struct event_fields *f,
 		add_str(o, "cgroup", cg);
 	}
 	add_type_fields(o, t, f);
+	if (f->actor)
+		add_actor(o, f->actor);
+	if (f->change)
+		add_change(o, f->change);
 	if (!f->message)
 		default_message(t, f, uname, msg, sizeof(msg));
 	add_str(o, "message", f->message ? f->message : msg);
@@ -653,6 +703,35 @@ static json_object *full_record(enum event_type t, json_object *own,
 	return o;
 }
 
+/* What Cgroup Py v.2 wrote in its throttle.log, key for key
+ * (../shared/seed/BEHAVIOUR.md): the seed log gets these and nothing
+ * else, so that a reader that knows only them keeps working. */
+static const char *const seed_throttle_keys[] = {
+    "TYPE",	"ID",  "CGROUP", "USERNAME", "START_TIME",
+    "END_TIME", "CPU", "NODE",	 NULL};
+static const char *const seed_oom_keys[] = {"TYPE",  "ID",   "TIMESTAMP", "UID",
+					    "UNAME", "NODE", NULL};
+
+/* The seed's record of an event out of the full one; NULL: the seed
+ * wrote no such record. */
+static json_object *seed_only(enum event_type t, json_object *all)
+{
+	const char *const *keys = t == EVENT_THROTTLE_END ? seed_throttle_keys
+				  : t == EVENT_OOM	  ? seed_oom_keys
+							  : NULL;
+	json_object *o, *v;
+
+	if (!keys)
+		return NULL;
+	o = json_object_new_object();
+	if (!o)
+		fatalx(EXIT_FATAL, "json_object_new_object failed");
+	for (; *keys; keys++)
+		if (json_object_object_get_ex(all, *keys, &v))
+			json_object_object_add(o, *keys, json_object_get(v));
+	return o;
+}
+
 static const int json_flags =
     JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
 
@@ -674,46 +753,47 @@ char *event_format_json(enum event_type type, const struct event_fields *f,
 
 /* --- sinks --------------------------------------------------------------- */
 
-static void log_failed(const char *what, int err)
+static void log_failed(struct log_file *l, const char *what, int err)
 {
-	ev.lost++;
-	if (ev.log_failing)
+	l->lost++;
+	if (l->failing)
 		return;
-	ev.log_failing = true;
-	log_warnx("event log %s: %s%s%s; events are not logged there until "
-		  "it works again",
-		  ev.path, what, err ? ": " : "", err ? strerror(err) : "");
+	l->failing = true;
+	log_warnx("%s %s: %s%s%s; events are not logged there until it "
+		  "works again",
+		  l->what, l->path, what, err ? ": " : "",
+		  err ? strerror(err) : "");
 }
 
-static void log_recovered(void)
+static void log_recovered(struct log_file *l)
 {
-	if (!ev.log_failing)
+	if (!l->failing)
 		return;
-	log_info("event log %s: written again (%lu events lost)", ev.path,
-		 ev.lost);
-	ev.log_failing = false;
-	ev.lost = 0;
+	log_info("%s %s: written again (%lu events lost)", l->what, l->path,
+		 l->lost);
+	l->failing = false;
+	l->lost = 0;
 }
 
 /* One write per line, O_APPEND. A partial line is cut off again, so that
  * the log stays one JSON object per line. */
-static void write_log(const char *json)
+static void write_log(struct log_file *l, const char *json)
 {
 	size_t len = strlen(json), done = 0;
 	int err = EIO; /* a write of 0 bytes */
 	char *line;
 
-	if (!ev.path[0])
+	if (!l->path[0])
 		return;
-	if (ev.fd < 0) {
-		log_failed("not open", 0);
+	if (l->fd < 0) {
+		log_failed(l, "not open", 0);
 		return;
 	}
 	if (asprintf(&line, "%s\n", json) < 0)
 		fatal(EXIT_FATAL, "asprintf");
 	len++;
 	while (done < len) {
-		ssize_t n = write(ev.fd, line + done, len - done);
+		ssize_t n = write(l->fd, line + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -724,13 +804,13 @@ static void write_log(const char *json)
 	}
 	free(line);
 	if (done == len) {
-		log_recovered();
+		log_recovered(l);
 		return;
 	}
 	struct stat st;
-	if (done > 0 && fstat(ev.fd, &st) == 0 && st.st_size >= (off_t)done)
-		(void)!ftruncate(ev.fd, st.st_size - (off_t)done);
-	log_failed("write failed", err);
+	if (done > 0 && fstat(l->fd, &st) == 0 && st.st_size >= (off_t)done)
+		(void)!ftruncate(l->fd, st.st_size - (off_t)done);
+	log_failed(l, "write failed", err);
 }
 
 /* "event" -> "CGFAIR_EVENT=oom"; null values are left out. */
@@ -814,7 +894,13 @@ void event_emit(enum event_type type, const struct event_fields *f)
 	json_object *all = full_record(type, own, f, now, id);
 	const char *json = json_object_to_json_string_ext(all, json_flags);
 
-	write_log(json);
+	write_log(&ev.log, json);
+	json_object *seed = ev.seed.path[0] ? seed_only(type, all) : NULL;
+	if (seed) {
+		write_log(&ev.seed,
+			  json_object_to_json_string_ext(seed, json_flags));
+		json_object_put(seed);
+	}
 	if (ev.journal)
 		send_journal(type, own);
 	for (unsigned i = 0; i < ev.nsinks; i++)
@@ -867,51 +953,59 @@ static int log_dir(const char *path)
 	return 0;
 }
 
-static void open_log(void)
+static void open_log(struct log_file *l)
 {
 	struct stat st;
 	int fd;
 
-	if (!ev.path[0])
+	if (!l->path[0])
 		return;
-	if (log_dir(ev.path) < 0) {
-		log_warn("event log %s: its directory is unusable (it must "
-			 "be writable by root alone)",
-			 ev.path);
+	if (log_dir(l->path) < 0) {
+		log_warn("%s %s: its directory is unusable (it must be "
+			 "writable by root alone)",
+			 l->what, l->path);
 		return;
 	}
-	fd = open(ev.path,
+	fd = open(l->path,
 		  O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY |
 		      O_CLOEXEC,
 		  0640);
 	if (fd < 0) {
-		log_warn("event log %s", ev.path);
+		log_warn("%s %s", l->what, l->path);
 		return;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
 	    st.st_uid != geteuid()) {
-		log_warnx("event log %s: not a regular file of ours; not "
-			  "writing to it",
-			  ev.path);
+		log_warnx("%s %s: not a regular file of ours; not writing to "
+			  "it",
+			  l->what, l->path);
 		close(fd);
 		return;
 	}
-	ev.fd = fd;
-	log_debug("event log %s open", ev.path);
+	l->fd = fd;
+	log_debug("%s %s open", l->what, l->path);
+}
+
+static void close_log(struct log_file *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
 }
 
 void events_close(void)
 {
-	if (ev.fd >= 0)
-		close(ev.fd);
-	ev.fd = -1;
+	close_log(&ev.log);
+	close_log(&ev.seed);
 }
 
 void events_reopen(void)
 {
 	events_close();
-	ev.log_failing = false; /* a new file: report a new failure */
-	open_log();
+	/* new files: report a new failure */
+	ev.log.failing = ev.seed.failing = false;
+	open_log(&ev.log);
+	open_log(&ev.seed);
 }
 
 void events_init(const struct event_settings *s)
@@ -929,6 +1023,8 @@ void events_init(const struct event_settings *s)
 		snprintf(ev.node, sizeof(ev.node), "localhost");
 	ev.node[sizeof(ev.node) - 1] = '\0';
 	event_sanitize(ev.node);
-	snprintf(ev.path, sizeof(ev.path), "%s", path);
+	snprintf(ev.log.path, sizeof(ev.log.path), "%s", path);
+	snprintf(ev.seed.path, sizeof(ev.seed.path), "%s",
+		 s->seed_log_path ? s->seed_log_path : "");
 	events_reopen();
 }

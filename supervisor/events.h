@@ -16,6 +16,8 @@
 #include <time.h>
 #include <sys/types.h>
 
+#include "supervisor/actor.h"
+
 enum event_type {
 	EVENT_LIMIT_CHANGE = 0, /* a user's CPU cap or memory limit changed */
 	EVENT_THROTTLE_START,	/* use reached upper x cap */
@@ -31,6 +33,12 @@ enum event_type {
 	EVENT_SUPPRESSED,      /* a user's records beyond the bound, counted */
 	EVENT_TYPE_COUNT
 };
+
+/* The version of the records' keys and their meaning (docs/events.md):
+ * the "schema" key of every record, CGFAIR_SCHEMA in the journal. A new
+ * key is added within a version; a key renamed, retyped, or given another
+ * meaning or unit makes a new one. */
+#define EVENTS_SCHEMA 1
 
 /* "No cap" / "no limit" in the limit fields. */
 #define EVENT_NO_CAP   (-1)
@@ -85,10 +93,13 @@ struct event_fields {
 	uint64_t penalty_ms;  /* PENALTY_ON: its length */
 
 	/* EVENT_ADMIN_ACTION (uid: the target, 0 when none) */
-	uid_t client_uid;
-	pid_t client_pid;
-	const char *action; /* "penalty", "limit set", "reload", ... */
+	const char *action; /* "penalty", "limit", "reload", ... */
 	int status;	    /* 0 or the errno value the client got */
+
+	/* Any event an admin action made: who asked (client_* keys) and what
+	 * changed (the *_old / *_new keys), as in its audit record. */
+	const struct actor *actor;
+	const struct change *change;
 
 	/* EVENT_WORKER_RESTART (reason: how it ended) */
 	const char *worker; /* "oomwatch/1" */
@@ -107,7 +118,10 @@ struct event_fields {
 
 /* Where events go; the lead fills it from the configuration. */
 struct event_settings {
-	const char *log_path;	  /* JSON lines; NULL: the default, "": none */
+	const char *log_path; /* JSON lines; NULL: the default, "": none */
+	/* the seed's throttle.log: its throttleCPU and OOM records with
+	 * exactly its keys, nothing else; NULL or "": none */
+	const char *seed_log_path;
 	const char *node;	  /* NODE; NULL or "": the host name */
 	bool journal;		  /* send to the journal */
 	uint64_t max_user_events; /* per user and minute; 0: the default */

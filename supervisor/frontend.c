@@ -622,6 +622,13 @@ static bool may_change(int fd, const struct ucred *cr)
 	       (cr->gid == admin_gid || peer_in_group(fd, admin_gid));
 }
 
+/* The client process behind fd, read by the supervisor (actor.c). */
+static void client_actor(int fd, const struct ucred *cr, struct actor *a)
+{
+	if (actor_from_socket(fd, a) < 0)
+		actor_from_pid(cr->pid, cr->uid, a);
+}
+
 static const char *op_name(uint32_t op)
 {
 	static const char *const names[] = {
@@ -659,9 +666,10 @@ static void log_denial(const struct ipc_client_request *rq,
 		hidden++;
 }
 
-static int denied(const struct ipc_client_request *rq, const struct ucred *cr,
-		  char *msg, size_t len)
+static int denied(int fd, const struct ipc_client_request *rq,
+		  const struct ucred *cr, char *msg, size_t len)
 {
+	struct actor who;
 	if (rq->op == CLIENT_CONFIG)
 		snprintf(msg, len,
 			 "permission denied: the configuration is for admins "
@@ -677,12 +685,16 @@ static int denied(const struct ipc_client_request *rq, const struct ucred *cr,
 			 "permission denied: %s needs root (you are uid %u)",
 			 op_name(rq->op), (unsigned)cr->uid);
 	log_denial(rq, cr);
+	if (rq->op != CLIENT_CONFIG) {
+		client_actor(fd, cr, &who);
+		control_refused(&who, rq->uid, op_name(rq->op));
+	}
 	return EPERM;
 }
 
 /* CLIENT_LIMIT_SET, with the seed's `set cgroup` steps its flags ask for:
  * clear, set, penalty box; the first failure ends it. */
-static int seed_steps(const struct admin *who,
+static int seed_steps(const struct actor *who,
 		      const struct ipc_client_request *rq, char *msg,
 		      size_t len)
 {
@@ -702,12 +714,13 @@ static int seed_steps(const struct admin *who,
 }
 
 /* The control loop's answer, as a positive errno. */
-static int decide(const struct ipc_client_request *rq, const struct ucred *cr,
-		  char *msg, size_t len)
+static int decide(int fd, const struct ipc_client_request *rq,
+		  const struct ucred *cr, char *msg, size_t len)
 {
-	struct admin who = {.uid = cr->uid, .pid = cr->pid};
+	struct actor who;
 	int r = -EINVAL;
 
+	client_actor(fd, cr, &who);
 	switch (rq->op) {
 	case CLIENT_PENALTY:
 		r = control_penalty(&who, rq->uid, rq->seconds, msg, len);
@@ -722,7 +735,7 @@ static int decide(const struct ipc_client_request *rq, const struct ucred *cr,
 		r = control_limit_clear(&who, rq->uid, msg, len);
 		break;
 	case CLIENT_RELOAD:
-		r = control_reload(&who, msg, len);
+		r = control_reload(&who, false, msg, len);
 		break;
 	case CLIENT_FORGIVE:
 		r = control_forgive(&who, rq->uid, msg, len);
@@ -811,9 +824,11 @@ static bool on_request(struct worker *w, struct ipc_msg *msg)
 		return true;
 	}
 	if (rq->op != CLIENT_CONFIG && may_change(fd, &cr))
-		rep.status = decide(rq, &cr, rep.message, sizeof(rep.message));
+		rep.status =
+		    decide(fd, rq, &cr, rep.message, sizeof(rep.message));
 	else
-		rep.status = denied(rq, &cr, rep.message, sizeof(rep.message));
+		rep.status =
+		    denied(fd, rq, &cr, rep.message, sizeof(rep.message));
 	ipc_close_fds(msg);
 	worker_tell(w, IPC_CLIENT_REPLY, &rep, sizeof(rep), NULL, 0);
 	return true;

@@ -4,6 +4,7 @@
  * sd-event loop. It is the only process that writes cgroup files.
  */
 #include "supervisor/cgfaird.h"
+#include "supervisor/audit.h"
 #include "supervisor/backend.h"
 #include "supervisor/conf.h"
 #include "supervisor/control.h"
@@ -155,6 +156,7 @@ static void on_stopped(void)
 {
 	/* nobody stays throttled while the daemon is down */
 	control_stop();
+	audit_record("stop", 0, NULL, NULL, true);
 	log_info("stopped");
 	sd_event_exit(event, EXIT_OK);
 }
@@ -174,14 +176,15 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
 		  void *data)
 {
 	(void)s;
-	(void)si;
 	(void)data;
 	char msg[256];
+	struct actor sender;
 
 	sd_notify(0, "RELOADING=1");
-	log_info("SIGHUP: reloading");
+	log_info("SIGHUP from pid %u: reloading", si->ssi_pid);
 	events_reopen(); /* logrotate moved the event log */
-	control_reload(NULL, msg, sizeof(msg));
+	actor_from_pid((pid_t)si->ssi_pid, (uid_t)si->ssi_uid, &sender);
+	control_reload(&sender, true, msg, sizeof(msg));
 	sd_notify(0, "READY=1");
 	return 0;
 }
@@ -286,6 +289,7 @@ static void on_reload(const struct cgfair_config *cfg)
 	users_set_max(cfg->users.max_users);
 	settings_events(cfg, &es);
 	events_init(&es);
+	audit_configure(cfg->audit.enabled);
 }
 
 int main(int argc, char **argv)
@@ -317,6 +321,7 @@ int main(int argc, char **argv)
 	start_frontend();
 	start_backend();
 	start_placement();
+	audit_init(conf()->audit.enabled); /* as root: it asks the kernel */
 	caps_reduce();
 	conf_add_reload_hook(on_reload);
 	sd_event_set_watchdog(event, true);
@@ -324,6 +329,7 @@ int main(int argc, char **argv)
 	control_start();
 	if (sd_event_add_post(event, &ready_check, check_ready, NULL) < 0)
 		fatalx(EXIT_FATAL, "cannot add the readiness check");
+	audit_record("start", 0, NULL, NULL, true);
 	log_info("cgfaird %s started%s", CGFAIR_VERSION,
 		 opts.dry_run ? " (dry run: no cgroup file is written)" : "");
 	r = sd_event_loop(event);

@@ -164,6 +164,7 @@ void settings_events(const struct cgfair_config *c, struct event_settings *out)
 {
 	*out = (struct event_settings){
 	    .log_path = c->log.event_log,
+	    .seed_log_path = c->log.throttle_log,
 	    .node = c->log.node_name,
 	    .journal = true,
 	    .max_user_events = c->log.max_user_events,

@@ -45,7 +45,8 @@ t_check "seed activityThreshold 10 (percent) -> active_threshold = 10%" has "act
 t_check "seed lower_ThrottleThresh 85 -> throttle_lower = 85%" has "throttle_lower = 85%"
 t_check "seed penaltyTimeout 1800 -> timeout = 30m" sh -c "printf '%s\n' \"\$1\" | grep -Eqx 'timeout = (30m|1800s)'" _ "$out"
 t_check "seed pb_cpumode locked, pb_cpupct 0.30 -> mode = locked, fraction = 30%" sh -c "has() { printf '%s\n' \"\$1\" | grep -qx \"\$2\"; }; has \"\$1\" 'mode = locked' && has \"\$1\" 'fraction = 30%'" _ "$out"
-t_check "seed throttle_log -> event_log" has "event_log = /tmp/cgroup_py/throttle.log"
+t_check "seed throttle_log -> throttle_log" has "throttle_log = /tmp/cgroup_py/throttle.log"
+t_check "seed throttle_log: events.log stays" has "event_log = /var/log/cgfair/events.log"
 t_check "keys the seed never used are accepted with a notice" grep -q "reservedCores" "$T_TMP/err"
 
 # one message per error, naming file:line and key; exit status 3

@@ -11,6 +11,7 @@
 OOM_BUILD=${CGFAIR_BUILD:-$T_TOP/build}
 OOM_SUB=$T_ID # our own cgroup subtree, removed at exit
 OOM_LOG=$T_TMP/log/events.log
+OOM_SEEDLOG=$T_TMP/log/throttle.log # the seed's records alone
 OOM_CONF=$T_TMP/cgfair.conf
 OOM_DLOG=$T_TMP/cgfaird.log
 OOM_LIMIT=67108864 # 64 MiB
@@ -70,6 +71,7 @@ max_uid = $3
 watchers = 2
 [log]
 event_log = $OOM_LOG
+throttle_log = $OOM_SEEDLOG
 [socket]
 path = $T_TMP/cgfair.sock
 EOF

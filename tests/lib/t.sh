@@ -72,3 +72,24 @@ path = $T_SOCK
 event_log = $T_TMP/events.log
 ${5:-}" >"$1"
 }
+
+# Every event log a test made ($T_TMP/**/events*.log) is checked against
+# the schema in docs/events.md at exit, after the daemons stopped and
+# before $T_TMP goes; the result on fd 3, the script's own output (the
+# cleanup's is discarded). The VM guests have no python3: no check there.
+exec 3>&1
+t_events_check() {
+	command -v python3 >/dev/null 2>&1 || return 0
+	_logs=$(find "$T_TMP" -type f -name 'events*.log' -size +0 2>/dev/null)
+	[ -n "$_logs" ] || return 0
+	# shellcheck disable=SC2086
+	if _out=$(python3 "$T_TOP/tests/lib/events-check.py" \
+		"$T_TOP/docs/events.md" $_logs 2>&1); then
+		echo "PASS: $(basename "$0" .sh)/events-schema: $(echo "$_out" |
+			sed "s|^$T_TMP/||" | tr '\n' ' ')" >&3
+	else
+		echo "FAIL: $(basename "$0" .sh)/events-schema: $(echo "$_out" |
+			tr '\n' ' ')" >&3
+	fi
+}
+t_cleanup "t_events_check"

@@ -13,7 +13,8 @@
 #   - cgfaird killed, a kill while it is down, cgfaird started again: that
 #     kill is reported after the start, once, and nothing else again;
 #   - every line of the event log valid JSON, every seed key in OOM
-#     records;
+#     records; the seed's throttle_log has those OOM records alone, with
+#     exactly the seed's keys (tests/lib/seedlog.sh);
 #   - the journal, when one runs here (CGFAIR_UID=..., MESSAGE_ID).
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/lib/oom.sh"
@@ -228,6 +229,19 @@ else
 	[ "$bad" = 0 ] && [ "$miss" = 0 ] &&
 		t_pass "$N/json: one object a line, every seed key in each OOM record (no python3: by pattern)" ||
 		t_fail $N/json "$bad lines not an object, $miss OOM records without the seed keys"
+fi
+
+# --- the seed's throttle.log: its OOM records, exactly ------------------
+. "$T_TOP/tests/lib/seedlog.sh"
+bad=$(seed_log_bad "$OOM_SEEDLOG" | head -3)
+full=$(grep -c '"TYPE":"OOM"' "$OOM_LOG")
+seed=$(grep -c . "$OOM_SEEDLOG")
+if [ -n "$bad" ]; then
+	t_fail $N/seed-log "not a seed record: $bad"
+elif [ "$seed" != "$full" ] || [ "$seed" = 0 ]; then
+	t_fail $N/seed-log "$seed lines for $full OOM records in the event log"
+else
+	t_pass "$N/seed-log: $seed OOM records in throttle_log, exactly the seed's keys, nothing else"
 fi
 
 # --- the journal --------------------------------------------------------

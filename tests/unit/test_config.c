@@ -825,7 +825,8 @@ static void test_seed_format(void **state)
 	assert_int_equal(c.penalty.timeout_ms, 3600000);
 	assert_int_equal(c.penalty.mode, CONFIG_PENALTY_LOCKED);
 	assert_near(c.penalty.fraction, 0.30, 1e-12);
-	assert_string_equal(c.log.event_log, "/tmp/cgroup_py/throttle.log");
+	assert_string_equal(c.log.throttle_log, "/tmp/cgroup_py/throttle.log");
+	assert_string_equal(c.log.event_log, "/var/log/cgfair/events.log");
 	assert_string_equal(c.log.system_name, "A System");
 	assert_int_equal(c.daemon.backend, CONFIG_BACKEND_AUTO);
 	config_free(&c);

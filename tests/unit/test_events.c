@@ -320,19 +320,25 @@ static void test_badness_records(void **state)
 
 static void test_every_type(void **state)
 {
-	struct event_fields f = {.uid = 1000,
-				 .cpu_old = EVENT_NO_CAP,
-				 .cpu_new = 2000,
-				 .mem_old = EVENT_NO_LIMIT,
-				 .mem_new = 1 << 30,
-				 .client_uid = 0,
-				 .client_pid = 77,
-				 .action = "penalty",
-				 .worker = "oomwatch/1",
-				 .worker_pid = 99,
-				 .reason = "killed by signal KILL",
-				 .config = "/etc/cgfair/cgfair.conf",
-				 .until = 1700003600};
+	struct event_fields f = {
+	    .uid = 1000,
+	    .cpu_old = EVENT_NO_CAP,
+	    .cpu_new = 2000,
+	    .mem_old = EVENT_NO_LIMIT,
+	    .mem_new = 1 << 30,
+	    .actor = &(struct actor){.uid = 0,
+				     .pid = 77,
+				     .known = true,
+				     .auid = 1000,
+				     .ses = 3,
+				     .exe = "/usr/bin/x"},
+	    .change = &(struct change){.penalty = true, .penalty_new = 60},
+	    .action = "penalty",
+	    .worker = "oomwatch/1",
+	    .worker_pid = 99,
+	    .reason = "killed by signal KILL",
+	    .config = "/etc/cgfair/cgfair.conf",
+	    .until = 1700003600};
 	(void)state;
 	for (int t = 0; t < EVENT_TYPE_COUNT; t++) {
 		char *s = event_format_json((enum event_type)t, &f, t0);
@@ -389,6 +395,87 @@ static void test_log_file(void **state)
 	assert_int_equal(st.st_mode & 07777, 0750);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
+}
+
+/* A strict reader of the seed's throttle.log, as a script written for
+ * Cgroup Py v.2 would read it: exactly its keys, each of its type. */
+static void assert_strict_seed(json_object *o)
+{
+	static const char *const throttle[] = {
+	    "TYPE",	"ID",  "CGROUP", "USERNAME", "START_TIME",
+	    "END_TIME", "CPU", "NODE",	 NULL};
+	static const char *const oom[] = {"TYPE",  "ID",   "TIMESTAMP", "UID",
+					  "UNAME", "NODE", NULL};
+	const char *type = str(o, "TYPE");
+	const char *const *keys = strcmp(type, "OOM") == 0 ? oom : throttle;
+	size_t n = 0;
+
+	assert_true(strcmp(type, "OOM") == 0 ||
+		    strcmp(type, "throttleCPU") == 0);
+	for (; keys[n]; n++) {
+		json_object *v;
+		if (!json_object_object_get_ex(o, keys[n], &v))
+			fail_msg("%s record: key %s missing", type, keys[n]);
+		if (strcmp(keys[n], "CPU") == 0)
+			assert_true(json_object_is_type(v, json_type_double) ||
+				    json_object_is_type(v, json_type_int));
+		else
+			assert_true(json_object_is_type(v, json_type_string));
+	}
+	json_object_object_foreach(o, key, val)
+	{
+		bool known = false;
+		(void)val;
+		for (size_t i = 0; i < n; i++)
+			known = known || strcmp(keys[i], key) == 0;
+		if (!known)
+			fail_msg("%s record: unknown key %s", type, key);
+	}
+	assert_int_equal(strlen(str(o, "ID")), 16);
+	assert_string_equal(str(o, "NODE"), "node1");
+	if (strcmp(type, "OOM") == 0) {
+		assert_string_equal(str(o, "UID"), "1000");
+		assert_seed_time(str(o, "TIMESTAMP"));
+	} else {
+		assert_seed_time(str(o, "START_TIME"));
+		assert_seed_time(str(o, "END_TIME"));
+	}
+}
+
+/* [log] throttle_log: the seed's two records with exactly its keys, and
+ * nothing else; the event log keeps everything. */
+static void test_seed_log(void **state)
+{
+	json_object *objs[16];
+	char seed[160];
+	struct event_fields f = {.uid = 1000,
+				 .user = "alice",
+				 .start = 1700000000,
+				 .end = 1700000090,
+				 .cpu_new = 1500,
+				 .cpu_percent = 42.25,
+				 .pid = 5,
+				 .comm = "hog",
+				 .action = "penalty"};
+	(void)state;
+	snprintf(seed, sizeof(seed), "%s/seed/throttle.log", dir);
+	events_init(&(struct event_settings){
+	    .log_path = path, .seed_log_path = seed, .node = "node1"});
+	for (int t = 0; t < EVENT_TYPE_COUNT; t++)
+		event_emit((enum event_type)t, &f);
+	f.pid = 0; /* an OOM kill without the kernel's detail */
+	event_emit(EVENT_OOM, &f);
+	int n = read_log(seed, objs, 16);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < n; i++)
+		assert_strict_seed(objs[i]);
+	assert_string_equal(str(objs[0], "TYPE"), "throttleCPU");
+	assert_string_equal(str(objs[0], "USERNAME"), "alice");
+	assert_string_equal(str(objs[1], "UNAME"), "alice");
+	put_all(objs, n);
+	n = read_log(path, objs, 16);
+	assert_int_equal(n, EVENT_TYPE_COUNT + 1);
+	put_all(objs, n);
 }
 
 /* logrotate moves the file, then SIGHUP: the next event is in a new one */
@@ -558,6 +645,7 @@ int main(void)
 	    cmocka_unit_test(test_sanitize),
 	    cmocka_unit_test(test_user_table_name),
 	    cmocka_unit_test_setup_teardown(test_log_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seed_log, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unsafe_dir, setup, teardown),
