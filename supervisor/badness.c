@@ -32,8 +32,8 @@ struct entry {
 
 static struct entry *table;
 static size_t count, alloc;
-static sd_event_source *save_source;
-static bool dirty;
+static int save(void);
+static struct state_saver saver = {.write = save};
 static int64_t last_save_ms;
 
 static int cmp_entry(const void *a, const void *b)
@@ -83,7 +83,7 @@ void badness_put(uid_t uid, const struct policy_badness *b)
 	 * (score, tier) makes a write worth it */
 	if (e->b.score != b->score || e->b.tier != b->tier ||
 	    e->b.warned != b->warned)
-		dirty = true;
+		saver.dirty = true;
 	e->b = *b;
 }
 
@@ -95,7 +95,7 @@ bool badness_forget(uid_t uid)
 		return false;
 	memmove(e, e + 1, (size_t)(table + count - (e + 1)) * sizeof(*e));
 	count--;
-	dirty = true;
+	saver.dirty = true;
 	return true;
 }
 
@@ -145,38 +145,17 @@ static int save(void)
 	json_object_object_add(root, "users", a);
 	r = state_write_file(BADNESS_FILE, root);
 	json_object_put(root);
-	if (save_source)
-		sd_event_source_set_enabled(save_source, SD_EVENT_OFF);
-	dirty = r < 0;
 	return r;
 }
 
 int badness_flush(void)
 {
-	return dirty ? save() : 0;
-}
-
-static int on_save(sd_event_source *s, void *data)
-{
-	(void)s;
-	(void)data;
-	save(); /* a failure is logged; the next change or the stop retries */
-	return 0;
+	return state_saver_flush(&saver);
 }
 
 void badness_save_soon(void)
 {
-	sd_event *e = supervisor_event();
-
-	dirty = true;
-	if (!save_source && e &&
-	    sd_event_add_defer(e, &save_source, on_save, NULL) < 0) {
-		save_source = NULL;
-		save();
-		return;
-	}
-	if (save_source)
-		sd_event_source_set_enabled(save_source, SD_EVENT_ONESHOT);
+	state_saver_soon(&saver, supervisor_event());
 }
 
 /* Nothing to keep: no score, no tier, and the window's last sample is
@@ -196,11 +175,11 @@ void badness_tick(int64_t now_ms, uint64_t window_ms)
 		if (!empty(&table[i].b, now_ms, window_ms))
 			table[j++] = table[i];
 	if (j != count)
-		dirty = true;
+		saver.dirty = true;
 	count = j;
-	if (dirty && now_ms - last_save_ms >= SAVE_EVERY_MS) {
+	if (saver.dirty && now_ms - last_save_ms >= SAVE_EVERY_MS) {
 		last_save_ms = now_ms;
-		save();
+		state_saver_write(&saver);
 	}
 }
 

@@ -29,8 +29,8 @@
 /* Sorted by uid; a user is armed or killed rarely, a lookup is a bsearch. */
 static struct oom_mark *marks;
 static size_t nmarks, alloc;
-static sd_event_source *save_source;
-static bool dirty;
+static int save(void);
+static struct state_saver saver = {.write = save};
 
 static int cmp_mark(const void *a, const void *b)
 {
@@ -91,39 +91,18 @@ static int save(void)
 	int r = state_write_file(MARKS_FILE, root);
 
 	json_object_put(root);
-	if (save_source)
-		sd_event_source_set_enabled(save_source, SD_EVENT_OFF);
-	dirty = r < 0;
 	return r;
 }
 
 int oom_marks_flush(void)
 {
-	return dirty ? save() : 0;
-}
-
-static int on_save(sd_event_source *s, void *data)
-{
-	(void)s;
-	(void)data;
-	save(); /* a failure is logged; the next change or the stop retries */
-	return 0;
+	return state_saver_flush(&saver);
 }
 
 /* Save at the end of this loop iteration (once, however many changes). */
 static void schedule_save(void)
 {
-	sd_event *e = supervisor_event();
-
-	dirty = true;
-	if (!save_source && e &&
-	    sd_event_add_defer(e, &save_source, on_save, NULL) < 0) {
-		save_source = NULL;
-		save();
-		return;
-	}
-	if (save_source)
-		sd_event_source_set_enabled(save_source, SD_EVENT_ONESHOT);
+	state_saver_soon(&saver, supervisor_event());
 }
 
 void oom_marks_set(uid_t uid, uint64_t cgroup, uint64_t reported)

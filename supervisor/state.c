@@ -326,3 +326,41 @@ int state_save(void)
 	json_object_put(root);
 	return r;
 }
+
+/* --- deferred writes of the other state files ---------------------------- */
+
+int state_saver_write(struct state_saver *s)
+{
+	int r = s->write();
+
+	if (s->source)
+		sd_event_source_set_enabled(s->source, SD_EVENT_OFF);
+	s->dirty = r < 0;
+	return r;
+}
+
+int state_saver_flush(struct state_saver *s)
+{
+	return s->dirty ? state_saver_write(s) : 0;
+}
+
+static int on_saver(sd_event_source *src, void *data)
+{
+	(void)src;
+	state_saver_write(data); /* a failure is logged; retried later */
+	return 0;
+}
+
+void state_saver_soon(struct state_saver *s, sd_event *e)
+{
+	s->dirty = true;
+	if (!s->source && e &&
+	    sd_event_add_defer(e, &s->source, on_saver, s) < 0) {
+		s->source = NULL;
+		state_saver_write(s);
+		return;
+	}
+	/* no loop yet (start-up): the flush writes it */
+	if (s->source)
+		sd_event_source_set_enabled(s->source, SD_EVENT_ONESHOT);
+}

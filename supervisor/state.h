@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <json-c/json.h>
+#include <systemd/sd-event.h>
 
 #include "policy/policy.h"
 
@@ -49,5 +50,22 @@ json_object *state_read_file(const char *name, int version, const char *array,
 			     const char *lost);
 void state_file_damaged(const char *name, const char *lost);
 int state_write_file(const char *name, json_object *root);
+
+/* A state file written at the end of the loop iteration in which it
+ * changed: once, however many changes came in that iteration. `write`
+ * writes the file (0 or -errno, logged); a failed write leaves it dirty,
+ * so the next change or the flush at stop tries again. */
+struct state_saver {
+	int (*write)(void);
+	sd_event_source *source;
+	bool dirty;
+};
+/* Mark dirty; write at the end of this iteration of `e`'s loop (with no
+ * loop yet, at the next flush). */
+void state_saver_soon(struct state_saver *s, sd_event *e);
+/* Write now (and cancel a pending write). */
+int state_saver_write(struct state_saver *s);
+/* Write now if dirty. */
+int state_saver_flush(struct state_saver *s);
 
 #endif

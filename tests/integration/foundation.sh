@@ -53,11 +53,15 @@ for name in cgfair-scanner cgfair-oomwatch cgfair-frontend; do
 done
 
 # --- the supervisor: uid 0 with only the documented capabilities
-# SETUID(7) SETGID(6) KILL(5) SETPCAP(8) SYS_CHROOT(18) = 0x401e0
+# SETUID(7) SETGID(6) KILL(5) SETPCAP(8) SYS_CHROOT(18) = 0x401e0, what the
+# workers it execs need; AUDIT_WRITE(29) effective for its audit records;
+# DAC_OVERRIDE(1) and SYS_PTRACE(19) permitted only, raised for one step
 eff=$(status_field "$DPID" CapEff)
+prm=$(status_field "$DPID" CapPrm)
 bnd=$(status_field "$DPID" CapBnd)
-t_check "supervisor CapEff is setuid,setgid,kill,setpcap,sys_chroot" [ "$eff" = 00000000000401e0 ]
-t_check "supervisor CapBnd reduced to the same set" [ "$bnd" = 00000000000401e0 ]
+t_check "supervisor CapEff is setuid,setgid,kill,setpcap,sys_chroot,audit_write" [ "$eff" = 00000000200401e0 ]
+t_check "supervisor CapPrm adds only dac_override,sys_ptrace" [ "$prm" = 00000000200c01e2 ]
+t_check "supervisor CapBnd reduced to the workers' set" [ "$bnd" = 00000000000401e0 ]
 
 # --- forbidden calls: each worker is killed by the kernel (SIGSYS) and
 # restarted; the supervisor carries on
