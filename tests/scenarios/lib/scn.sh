@@ -90,9 +90,13 @@ scn_start() {
 		[ -n "$DPID" ] && [ "$DPID" != 0 ]
 		return
 	fi
+	# the log is appended to: wait for this start's own ready line, not
+	# an earlier start's (a stop sent before the signal handlers are set
+	# up would kill it)
+	_ready=$(grep -c "ready: all workers answered" "$DLOG" 2>/dev/null)
 	"$CGFAIR_BUILD/cgfaird" --foreground "$@" >>"$DLOG" 2>&1 &
 	DPID=$!
-	if ! t_wait 20 grep -q "ready: all workers answered" "$DLOG"; then
+	if ! t_wait 20 sh -c "[ \$(grep -c 'ready: all workers answered' '$DLOG') -gt ${_ready:-0} ]"; then
 		echo "cgfaird did not become ready; its log:"
 		cat "$DLOG"
 		return 1
