@@ -9,6 +9,7 @@
 # and max_uid), so that nothing else on the host is touched; everything
 # made is removed on exit, even on failure.
 . "$(dirname "$0")/../lib/t.sh"
+. "$T_TOP/tests/lib/cgv1.sh"
 t_need_root placement
 
 B=$CGFAIR_BUILD
@@ -53,12 +54,7 @@ stop_all() {
 		t_wait 10 sh -c "! kill -0 $DPID" || kill -KILL "$DPID"
 		wait "$DPID" 2>/dev/null
 	fi
-	for c in cpu cpuacct memory; do
-		d=/sys/fs/cgroup/$c/$SUB
-		[ -d "$d" ] || continue
-		find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
-		rmdir "$d" 2>/dev/null
-	done
+	cgv1_remove "$SUB"
 }
 t_cleanup stop_all
 

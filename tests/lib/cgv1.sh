@@ -1,6 +1,7 @@
 # A cgroup v1 subtree of the test's own on this host (source after t.sh):
 # cgv1_need NAME skips the test without v1 cpu, cpuacct and memory;
-# cgv1_remove SUB removes what a daemon left under SUB (processes gone).
+# cgv1_remove SUB removes what a daemon left under SUB, in every v1
+# hierarchy (processes gone).
 cgv1_need() {
 	for _c in cpu cpuacct memory; do
 		grep -q " /sys/fs/cgroup/$_c cgroup " /proc/mounts && continue
@@ -10,8 +11,8 @@ cgv1_need() {
 }
 
 cgv1_remove() {
-	for _c in cpu cpuacct memory; do
-		_d=/sys/fs/cgroup/$_c/$1
+	# every hierarchy: the daemon also makes SUB in pids (max_tasks)
+	for _d in /sys/fs/cgroup/*/"$1"; do
 		[ -d "$_d" ] || continue
 		find "$_d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
 		rmdir "$_d" 2>/dev/null
