@@ -14,7 +14,7 @@ VERSION     := 0.1.0
 CC          ?= gcc
 BUILD       ?= build
 OBJ         := $(BUILD)/obj
-PKGS        := libsystemd libseccomp libcap-ng inih json-c audit
+PKGS        := libsystemd libseccomp libcap-ng inih json-c audit libmicrohttpd
 
 # SANITIZE=1 builds everything with ASan+UBSan (make check uses build-asan/).
 ifeq ($(SANITIZE),1)
@@ -113,7 +113,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
 	install -m 0755 $(BUILD)/cgfaird $(DESTDIR)$(SBINDIR)/cgfaird
 	install -m 0755 $(BUILD)/cgfair-scanner $(BUILD)/cgfair-oomwatch \
-		$(BUILD)/cgfair-frontend $(DESTDIR)$(LIBEXECDIR)/
+		$(BUILD)/cgfair-frontend $(BUILD)/cgfair-metrics \
+		$(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/cgfairctl $(DESTDIR)$(BINDIR)/cgfairctl
 	install -m 0644 docs/man/cgfairctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/cgfair.conf.5 $(DESTDIR)$(MANDIR)/man5/
@@ -139,6 +140,10 @@ install: all
 		etc/cgfair-metrics.service \
 		>$(DESTDIR)$(UNITDIR)/cgfair-metrics.service
 	install -m 0644 etc/cgfair-metrics.timer $(DESTDIR)$(UNITDIR)/
+	@# the listener's drop-in is documentation until an admin copies it
+	install -d $(DESTDIR)$(PREFIX)/share/doc/cgfair
+	install -m 0644 etc/cgfaird.service.d/metrics-listen.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/cgfair/metrics-listen.conf
 	install -m 0644 etc/sysusers.d-cgfair.conf \
 		$(DESTDIR)/usr/lib/sysusers.d/cgfair.conf
 	install -m 0644 etc/tmpfiles.d-cgfair.conf \

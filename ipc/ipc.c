@@ -12,7 +12,8 @@
 #define SCANNER	 BIT(ROLE_SCANNER)
 #define WATCHER	 BIT(ROLE_OOMWATCH)
 #define FRONTEND BIT(ROLE_FRONTEND)
-#define WORKERS	 (SCANNER | WATCHER | FRONTEND)
+#define METRICS	 BIT(ROLE_METRICS)
+#define WORKERS	 (SCANNER | WATCHER | FRONTEND | METRICS)
 
 bool ipc_str_ok(const char *s, size_t size)
 {
@@ -139,6 +140,18 @@ static bool valid_scan_exempt(const void *p, int nfds)
 	       ipc_str_ok(m->pattern, sizeof(m->pattern));
 }
 
+static bool valid_daemon_state(const void *p, int nfds)
+{
+	const struct ipc_daemon_state *m = p;
+	(void)nfds;
+	if (m->reload_ok > 1 || m->nworkers > IPC_WORKERS_MAX)
+		return false;
+	for (uint32_t i = 0; i < m->nworkers; i++)
+		if (!ipc_str_ok(m->worker[i].name, sizeof(m->worker[i].name)))
+			return false;
+	return true;
+}
+
 #define RULE(t, s, from, nfds, check)                                          \
 	[t] = {.name = #t,                                                     \
 	       .size = sizeof(s),                                              \
@@ -179,6 +192,9 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
     RULE(IPC_SCAN_EXEMPT, struct ipc_scan_exempt, SUP, FDS_NONE,
 	 valid_scan_exempt),
     RULE(IPC_STRAY_EXEMPT, struct ipc_stray_exempt, SUP, FDS_NONE, NULL),
+    RULE(IPC_METRICS_LISTEN, struct ipc_metrics_listen, SUP, FDS_ONE, NULL),
+    RULE(IPC_DAEMON_STATE, struct ipc_daemon_state, SUP, FDS_NONE,
+	 valid_daemon_state),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");
@@ -189,8 +205,8 @@ _Static_assert(sizeof(struct ipc_scan_setup) <= IPC_MAX_PAYLOAD, "setup");
 
 const char *ipc_role_name(enum ipc_role role)
 {
-	static const char *const names[ROLE_COUNT] = {"supervisor", "scanner",
-						      "oomwatch", "frontend"};
+	static const char *const names[ROLE_COUNT] = {
+	    "supervisor", "scanner", "oomwatch", "frontend", "metrics"};
 	return (unsigned)role < ROLE_COUNT ? names[role] : "unknown";
 }
 

@@ -38,6 +38,7 @@ enum ipc_role {
 	ROLE_SCANNER,
 	ROLE_OOMWATCH,
 	ROLE_FRONTEND,
+	ROLE_METRICS, /* the HTTP metrics listener ([metrics] listen) */
 	ROLE_COUNT
 };
 
@@ -73,6 +74,9 @@ enum ipc_type {
 	/* scanner, exemptions */
 	IPC_SCAN_EXEMPT,  /* sup -> scanner: one exempt cgroup pattern */
 	IPC_STRAY_EXEMPT, /* sup -> scanner: this stray stays where it is */
+	/* metrics */
+	IPC_METRICS_LISTEN, /* sup -> metrics: the listening TCP socket */
+	IPC_DAEMON_STATE,   /* sup -> frontend, metrics: daemon-wide figures */
 	IPC_TYPE_COUNT
 };
 
@@ -384,6 +388,30 @@ struct ipc_event {
 	char json[IPC_MAX_PAYLOAD - 8];
 };
 
+/* IPC_METRICS_LISTEN: the listening TCP socket ([metrics] listen), made
+ * and bound by the supervisor; the worker only accepts on it. */
+struct ipc_metrics_listen {
+	uint32_t reserved;
+};
+
+/* Daemon-wide figures for the metrics (IPC_DAEMON_STATE), sent to the
+ * frontend and the metrics worker at their start and whenever a worker
+ * restarts or the configuration is reloaded. */
+#define IPC_WORKERS_MAX 16
+
+struct ipc_worker_count {
+	uint64_t restarts; /* since cgfaird started */
+	char name[24];	   /* "scanner", "oomwatch/0" */
+};
+
+struct ipc_daemon_state {
+	uint32_t reload_ok;	 /* the last (re)load succeeded: 1, else 0 */
+	uint32_t nworkers;	 /* valid entries of worker */
+	uint64_t reload_time;	 /* CLOCK_REALTIME seconds of that load */
+	uint64_t reload_ok_time; /* of the last successful one */
+	struct ipc_worker_count worker[IPC_WORKERS_MAX];
+};
+
 /* --- rules and framing --------------------------------------------------- */
 
 enum ipc_fd_rule { FDS_NONE = 0, FDS_ONE = 1, FDS_TWO = 2, FDS_ONE_OR_TWO };
@@ -427,6 +455,8 @@ struct ipc_msg {
 		struct ipc_event event;
 		struct ipc_scan_exempt scan_exempt;
 		struct ipc_stray_exempt stray_exempt;
+		struct ipc_metrics_listen metrics_listen;
+		struct ipc_daemon_state daemon_state;
 	} u;
 	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */
 	int nfds;

@@ -191,6 +191,14 @@ struct config_audit {
 	bool enabled; /* Linux audit records of admin actions */
 };
 
+#define CONFIG_ADDR_MAX 64 /* "[v6 address]:port", incl. the NUL */
+
+struct config_metrics {
+	/* "127.0.0.1:9747" or "[::1]:9747": the HTTP metrics listener;
+	 * "": none (the default) */
+	char listen[CONFIG_ADDR_MAX];
+};
+
 struct config_log {
 	char event_log[CONFIG_PATH_MAX];    /* JSON lines; "" = none */
 	char throttle_log[CONFIG_PATH_MAX]; /* the seed's records; "" = none */
@@ -261,6 +269,7 @@ struct cgfair_config {
 	struct config_socket socket;
 	struct config_log log;
 	struct config_audit audit;
+	struct config_metrics metrics;
 	struct config_override *overrides;
 	size_t n_overrides;
 	enum config_format format; /* of the main file that was read */
@@ -273,7 +282,11 @@ typedef void (*config_report_fn)(void *arg, enum config_level level,
 				 const char *msg);
 
 struct config_source {
-	const char *main;   /* NULL: built-in defaults only */
+	const char *main; /* NULL: built-in defaults only */
+	/* The seed's file, read before main when both exist: its values
+	 * stand for the keys main does not set (each said in a notice).
+	 * NULL: none. */
+	const char *seed_base;
 	bool main_optional; /* a missing main file is not an error */
 	enum config_format format;
 	/* users.d directories, highest priority first, NULL-terminated; a
@@ -344,5 +357,10 @@ const char *config_parse_size(const char *s, unsigned flags, uint64_t mem_total,
 const char *config_parse_count(const char *s, uint64_t *out);
 /* CPUs: "1.5" or "150%" (of one CPU, as systemd's CPUQuota=). */
 const char *config_parse_cpus(const char *s, double *out);
+/* A numeric listening address, "192.0.2.1:9747" or "[2001:db8::1]:9747"
+ * (no names: nothing is looked up), port 1..65535. */
+struct sockaddr_storage;
+const char *config_parse_address(const char *s, struct sockaddr_storage *out,
+				 unsigned *len);
 
 #endif

@@ -29,6 +29,7 @@ enum key_type {
 	KT_MEM_LEVEL, /* struct config_threshold: "80%" of the limit, "4G" */
 	KT_TIERS,     /* struct config_tiers: "30m, 1h, 2h" */
 	KT_COUNT,     /* uint64_t count, or "max" (CONFIG_UNLIMITED) */
+	KT_ADDRESS,   /* char[size]: numeric "address:port" */
 };
 
 #define KF_EMPTY_OK 1u /* a string may be empty */
@@ -85,6 +86,8 @@ void config_list_free(struct config_list *l);
 int config_list_copy(struct config_list *dst, const struct config_list *src);
 
 /* The parse state of one config_load(). */
+#define CONFIG_KEY_WORDS 4 /* bits for up to 256 keys in config_keys[] */
+
 struct config_parse {
 	struct cgfair_config *cfg;
 	const struct config_source *src;
@@ -102,6 +105,8 @@ struct config_parse {
 	char upper_key[32], lower_key[32], clients_key[32], per_uid_key[32];
 	int min_uid_line, max_uid_line;
 	char min_uid_key[32], max_uid_key[32];
+	/* bit i: config_keys[i] was set by a cgfair-format file */
+	uint64_t main_set[CONFIG_KEY_WORDS];
 };
 
 void config_report(struct config_parse *ps, enum config_level level,

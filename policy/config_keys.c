@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "policy/config_internal.h"
 
@@ -125,6 +126,8 @@ const struct key_def config_keys[] = {
     KEY("log", "max_user_events", KT_U32, log.max_user_events, 1, 100000, 0),
 
     KEY("audit", "enabled", KT_BOOL, audit.enabled, 0, 0, 0),
+
+    STR("metrics", "listen", KT_ADDRESS, metrics.listen, KF_EMPTY_OK),
     {0},
 };
 
@@ -322,6 +325,13 @@ static const char *set_string(const struct key_def *k, char *field,
 		return "invalid name (letters, digits, . _ - @ $)";
 	if (k->type == KT_PATH && value[0] != '/')
 		return "must be an absolute path";
+	if (k->type == KT_ADDRESS) {
+		struct sockaddr_storage ss;
+		unsigned len;
+		const char *why = config_parse_address(value, &ss, &len);
+		if (why)
+			return why;
+	}
 	if (!valid_text(value))
 		return "control characters are not allowed";
 	strcpy(field, value);
@@ -585,6 +595,7 @@ const char *config_key_set(const struct key_def *k, void *base,
 	case KT_NAME:
 	case KT_TEXT:
 	case KT_PATH:
+	case KT_ADDRESS:
 		return set_string(k, field, value);
 	case KT_LIST:
 	case KT_GLOBS:
@@ -770,6 +781,7 @@ void config_key_print(const struct key_def *k, const void *base, char *buf,
 	case KT_NAME:
 	case KT_TEXT:
 	case KT_PATH:
+	case KT_ADDRESS:
 		snprintf(buf, len, "%s", (const char *)field);
 		return;
 	case KT_LIST:

@@ -268,10 +268,47 @@ static void cgfair_key(struct config_parse *ps, const char *section,
 	}
 	err = config_key_set(k, ps->cfg, value, ps->cfg->mem_total, why,
 			     sizeof(why));
-	if (err != NULL)
+	if (err != NULL) {
 		config_key_error(ps, section, name, err);
-	else
-		config_note_origin(ps, (char *)ps->cfg + k->offset, name);
+		return;
+	}
+	config_note_origin(ps, (char *)ps->cfg + k->offset, name);
+	size_t i = (size_t)(k - config_keys);
+	if (i < 64 * CONFIG_KEY_WORDS)
+		ps->main_set[i / 64] |= 1ull << (i % 64);
+}
+
+static bool set_by_main(const struct config_parse *ps, const char *section,
+			const char *key)
+{
+	const struct key_def *k = config_find_key(config_keys, section, key);
+	size_t i = k ? (size_t)(k - config_keys) : 64 * CONFIG_KEY_WORDS;
+
+	return i < 64 * CONFIG_KEY_WORDS &&
+	       (ps->main_set[i / 64] & (1ull << (i % 64)));
+}
+
+/* Both files: say, per seed key, whether its value is the one in force. */
+static void report_seed_base(struct config_parse *ps)
+{
+	const struct cgfair_config *c = ps->cfg;
+
+	for (size_t i = 0; i < c->nseed; i++) {
+		const struct config_seed_line *l = &c->seed[i];
+		if (!l->section)
+			continue; /* ignored, said when it was read */
+		if (set_by_main(ps, l->section, l->key))
+			config_report(ps, CONFIG_NOTICE,
+				      "%s: %s = %s not used: %s sets [%s] %s",
+				      ps->src->seed_base, l->name, l->value,
+				      ps->src->main, l->section, l->key);
+		else
+			config_report(ps, CONFIG_NOTICE,
+				      "%s: %s = %s used as [%s] %s (%s does "
+				      "not set it)",
+				      ps->src->seed_base, l->name, l->value,
+				      l->section, l->key, ps->src->main);
+	}
 }
 
 static int handler(void *user, const char *section, const char *name,
@@ -520,10 +557,17 @@ int config_load(struct cgfair_config *cfg, const struct config_source *src)
 	struct config_parse ps;
 
 	parse_init(&ps, cfg, src);
+	if (src->seed_base != NULL && src->main != NULL) {
+		ps.format = CONFIG_FORMAT_SEED;
+		parse_file(&ps, src->seed_base, true);
+		ps.format = src->format;
+	}
 	if (src->main != NULL) {
 		parse_file(&ps, src->main, src->main_optional);
 		cross_check(&ps);
 	}
+	if (src->seed_base != NULL && src->main != NULL)
+		report_seed_base(&ps);
 	return finish(&ps, ps.format);
 }
 

@@ -116,6 +116,8 @@ static void parse_mount_line(char *line, const char *under, struct cg_mounts *m)
 			keep_first(m->memory, mnt);
 		if (has_option(super, "pids"))
 			keep_first(m->pids, mnt);
+		if (has_option(super, "blkio"))
+			keep_first(m->blkio, mnt);
 	}
 }
 
@@ -782,6 +784,12 @@ const char *backend_name(void)
 
 /* The calls below are only valid after a successful backend_init. */
 #define CALL(fn, ...) (ops ? ops->fn(__VA_ARGS__) : -ENXIO)
+
+void backend_clean_seed(const char *prefix)
+{
+	if (ops && ops->clean_seed)
+		ops->clean_seed(prefix);
+}
 
 int backend_ensure_user(uid_t uid)
 {

@@ -78,6 +78,13 @@ void backend_fini(void);
 enum backend_kind backend_kind(void);
 const char *backend_name(void);
 
+/* Cgroup Py's cgroups (PREFIX + uid, e.g. cg_1001, directly under each
+ * v1 hierarchy): their processes go to the hierarchy's root (out of the
+ * stale limits; placement then moves a managed user's into its cgroup),
+ * and the emptied cgroups are removed. Before caps_reduce() (the top
+ * directories are mode 0555). Nothing on other backends. */
+void backend_clean_seed(const char *prefix);
+
 int backend_ensure_user(uid_t uid);
 int backend_set_cpu(uid_t uid, const struct cpu_limit *l);
 /* usage: bytes charged now (the backend also reads the cgroup's own

@@ -1,8 +1,8 @@
 /*
  * cgroup v1 backend: user cgroups <ctrl>/<subtree>/user-UID in the cpu,
  * cpuacct and memory hierarchies, co-mounted or not, and in the pids
- * hierarchy when there is one ([users] max_tasks). A hierarchy that
- * carries several of them (cpu,cpuacct) is handled once.
+ * and blkio hierarchies when there are ([users] max_tasks, [io] weight).
+ * A hierarchy that carries several of them (cpu,cpuacct) is handled once.
  */
 #include "supervisor/backend_impl.h"
 #include "common/log.h"
@@ -12,16 +12,21 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/eventfd.h>
 
-enum { H_CPU, H_CPUACCT, H_MEMORY, H_PIDS, H_COUNT };
+enum { H_CPU, H_CPUACCT, H_MEMORY, H_PIDS, H_BLKIO, H_COUNT };
 
-static const char *const hname[H_COUNT] = {"cpu", "cpuacct", "memory", "pids"};
+static const char *const hname[H_COUNT] = {"cpu", "cpuacct", "memory", "pids",
+					   "blkio"};
 
 static struct cg_dir mnt[H_COUNT];
-/* co-mounted with a lower index, or absent (pids only may be): skipped */
+/* co-mounted with a lower index, or absent (pids and blkio may be):
+ * skipped */
 static bool same_as_earlier[H_COUNT];
+/* the weight file of the I/O scheduler in use, NULL: none */
+static const char *io_file;
 static bool has_memsw;
 static bool said_no_memsw;
 static bool said_no_counter;
@@ -37,16 +42,18 @@ static void v1_fini(void)
 
 static int open_hierarchies(const struct cg_mounts *m, char *err, size_t errlen)
 {
-	const char *where[H_COUNT] = {m->cpu, m->cpuacct, m->memory, m->pids};
+	const char *where[H_COUNT] = {m->cpu, m->cpuacct, m->memory, m->pids,
+				      m->blkio};
 
 	for (int i = 0; i < H_COUNT; i++) {
 		mnt[i] = (struct cg_dir)CG_DIR_INIT;
 		same_as_earlier[i] = false;
 	}
 	for (int i = 0; i < H_COUNT; i++) {
-		if (!where[i][0] && i == H_PIDS) {
-			log_info("cgroup1: no pids hierarchy: max_tasks is "
-				 "not set");
+		if (!where[i][0] && (i == H_PIDS || i == H_BLKIO)) {
+			log_info("cgroup1: no %s hierarchy: %s is not set",
+				 hname[i],
+				 i == H_PIDS ? "max_tasks" : "io weight");
 			same_as_earlier[i] = true;
 			continue;
 		}
@@ -69,6 +76,42 @@ static int open_hierarchies(const struct cg_mounts *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* v1 weighs I/O only through the CFQ scheduler (blkio.weight, gone with
+ * the legacy block layer in 5.0) or BFQ (blkio.bfq.weight); the files are
+ * in every cgroup but the root, so the subtree tells. */
+static void find_io_file(void)
+{
+	static const char *const files[] = {"blkio.bfq.weight", "blkio.weight"};
+	struct cg_dir sub;
+
+	io_file = NULL;
+	if (same_as_earlier[H_BLKIO] || mnt[H_BLKIO].fd < 0 ||
+	    cg_open_subtree(&mnt[H_BLKIO], false, &sub) < 0)
+		return;
+	for (size_t i = 0; i < 2 && !io_file; i++)
+		if (cg_has_file(&sub, files[i]))
+			io_file = files[i];
+	cg_close(&sub);
+	if (!io_file && !bk.dry_run)
+		log_warnx("cgroup1: %s has no blkio.weight (CFQ) nor "
+			  "blkio.bfq.weight (BFQ): the kernel cannot weigh I/O "
+			  "here, [io] weight is not set (use the bfq I/O "
+			  "scheduler, or cgroup v2)",
+			  mnt[H_BLKIO].path);
+}
+
+/* [io] weight (1..10000, default 100, cgroup v2's scale) on v1's, as
+ * systemd maps IOWeight=: BFQ 1..1000 (default 100: the same below it,
+ * stretched above), CFQ 10..1000 (default 500: five times). */
+uint64_t cg1_io_weight(const char *file, uint64_t w)
+{
+	if (strcmp(file, "blkio.bfq.weight") == 0)
+		return w <= 100 ? (w ? w : 1)
+				: 100 + ((uint64_t)w - 100) * 900 / 9900;
+	uint64_t v = (uint64_t)w * 5;
+	return v < 10 ? 10 : v > 1000 ? 1000 : v;
+}
+
 /* Make the managed subtree in each hierarchy now, so that a tree we may
  * not write shows at start rather than at the first user. */
 static int v1_init(const struct cg_mounts *m, char *err, size_t errlen)
@@ -79,7 +122,7 @@ static int v1_init(const struct cg_mounts *m, char *err, size_t errlen)
 		goto fail;
 	for (int i = 0; i < H_COUNT; i++) {
 		if (mnt[i].fd < 0 && same_as_earlier[i])
-			continue; /* no pids hierarchy */
+			continue; /* no pids or blkio hierarchy */
 		int r = cg_open_subtree(&mnt[i], true, &sub);
 		if (r < 0) {
 			snprintf(err, errlen, "cgroup1: cannot make %s/%s: %s",
@@ -88,6 +131,7 @@ static int v1_init(const struct cg_mounts *m, char *err, size_t errlen)
 		}
 		cg_close(&sub);
 	}
+	find_io_file();
 	has_memsw = cg_has_file(&mnt[H_MEMORY], "memory.memsw.limit_in_bytes");
 	said_no_memsw = said_no_counter = false;
 	if (!has_memsw)
@@ -265,11 +309,10 @@ static int read_mem(uid_t uid, struct mem_limit *mem)
 }
 
 /* memory.high has no v1 twin; soft_limit_in_bytes is the closest (reclaim
- * towards it under global pressure). v1 has no io weight without CFQ or
- * BFQ: not set, said once. */
+ * towards it under global pressure). The io weight goes to the I/O
+ * scheduler's weight file, when there is one (said at start when not). */
 static int v1_set_extra(uid_t uid, const struct extra_limit *l)
 {
-	static bool said_io;
 	struct cg_dir d;
 	int r;
 
@@ -283,9 +326,12 @@ static int v1_set_extra(uid_t uid, const struct extra_limit *l)
 		r = cg_write_u64(&d, "pids.max", l->max_tasks, "max");
 		cg_close(&d);
 	}
-	if (!said_io && l->io_weight != 100 && !bk.dry_run) {
-		log_info("cgroup1: io weight is not set on cgroup v1");
-		said_io = true;
+	if (r == 0 && io_file && l->io_weight) {
+		if ((r = open_user(H_BLKIO, uid, &d)) < 0)
+			return r;
+		r = cg_write_u64(&d, io_file,
+				 cg1_io_weight(io_file, l->io_weight), NULL);
+		cg_close(&d);
 	}
 	return r;
 }
@@ -557,6 +603,95 @@ static int v1_release_all(bool keep_memory)
 	return 0;
 }
 
+/* A seed cgroup's name: prefix, then digits only. */
+static bool seed_name(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(name, prefix, n) == 0 && name[n] &&
+	       strspn(name + n, "0123456789") == strlen(name + n);
+}
+
+/* Move every process of one seed cgroup to the hierarchy's root; how
+ * many. A few passes: what forks meanwhile lands in it too. */
+static int empty_seed(int h, const char *name)
+{
+	char path[PATH_MAX + 64];
+	int moved = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", name);
+	for (int pass = 0; pass < 5; pass++) {
+		int fd =
+		    openat(mnt[h].fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+		int pid, n = 0;
+
+		if (!f) {
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		/* the kernel's list of pids, one per line */
+		while (fscanf(f, "%d", &pid) == 1) {
+			char buf[16];
+			snprintf(buf, sizeof(buf), "%d", pid);
+			if (pid > 0 &&
+			    cg_write(&mnt[h], "cgroup.procs", buf) == 0)
+				n++;
+		}
+		fclose(f);
+		moved += n;
+		if (n == 0 || bk.dry_run)
+			break;
+	}
+	return moved;
+}
+
+static void clean_one(int h, const char *name)
+{
+	char path[PATH_MAX + 64];
+	int moved = empty_seed(h, name);
+
+	snprintf(path, sizeof(path), "%s/%s", mnt[h].path, name);
+	if (bk.dry_run) {
+		log_info("dry-run: would empty and remove the seed's %s", path);
+		return;
+	}
+	if (unlinkat(mnt[h].fd, name, AT_REMOVEDIR) < 0)
+		log_warnx("cgroup1: the seed's %s: %d processes moved out, but "
+			  "it cannot be removed: %s",
+			  path, moved, strerror(errno));
+	else
+		log_info("cgroup1: the seed's %s: %d processes moved out of "
+			 "its limits, removed",
+			 path, moved);
+}
+
+/* Cgroup Py made PREFIX<uid> directly under each hierarchy: nothing of
+ * it may keep holding processes under its stale limits. */
+static void v1_clean_seed(const char *prefix)
+{
+	for (int h = 0; h < H_COUNT; h++) {
+		int fd;
+		DIR *dir;
+		struct dirent *e;
+
+		if (same_as_earlier[h] || mnt[h].fd < 0)
+			continue;
+		fd = openat(mnt[h].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		dir = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!dir) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		while ((e = readdir(dir)))
+			if (e->d_type == DT_DIR && seed_name(e->d_name, prefix))
+				clean_one(h, e->d_name);
+		closedir(dir);
+	}
+}
+
 static void v1_scan_setup(struct ipc_scan_setup *out)
 {
 	out->hierarchy = HIER_V1;
@@ -583,4 +718,5 @@ const struct backend_ops backend_cgroup1_ops = {
     .remove_user = v1_remove_user,
     .release_all = v1_release_all,
     .scan_setup = v1_scan_setup,
+    .clean_seed = v1_clean_seed,
 };

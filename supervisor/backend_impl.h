@@ -24,6 +24,7 @@ struct cg_mounts {
 	char cpuacct[PATH_MAX];
 	char memory[PATH_MAX];
 	char pids[PATH_MAX];
+	char blkio[PATH_MAX];
 };
 
 /* An open directory of a cgroup tree and its path, for messages. In a dry
@@ -58,6 +59,8 @@ struct backend_ops {
 	int (*remove_user)(uid_t uid);
 	int (*release_all)(bool keep_memory);
 	void (*scan_setup)(struct ipc_scan_setup *out);
+	/* NULL but on cgroup v1: the seed's cgroups (see backend.h) */
+	void (*clean_seed)(const char *prefix);
 };
 
 extern const struct backend_ops backend_cgroup1_ops;
@@ -85,6 +88,9 @@ extern int (*cg_test_hook)(enum cg_op op, const char *path, const char *value);
 /* Fill m from a mountinfo file, keeping mount points at or below under. */
 int cg_parse_mountinfo(const char *file, const char *under,
 		       struct cg_mounts *m);
+/* backend_cgroup1.c: [io] weight (cgroup v2's scale) on the scale of v1's
+ * weight file (blkio.bfq.weight or blkio.weight). */
+uint64_t cg1_io_weight(const char *file, uint64_t w);
 /* The cgroup2 mount mnt lists ctrl in its cgroup.controllers. */
 bool cg_v2_has(const char *mnt, const char *ctrl);
 /* A subtree is one or more plain names ([A-Za-z0-9._-], not . or ..)

@@ -56,6 +56,8 @@ struct worker *worker_get(enum ipc_role role, unsigned index);
 unsigned worker_index(const struct worker *w);
 pid_t worker_pid(const struct worker *w);
 bool workers_all_ready(void);
+/* Each worker's restarts since start, at most max of them; how many. */
+unsigned workers_restart_counts(struct ipc_worker_count *out, unsigned max);
 const char *worker_name(const struct worker *w);
 
 /* caps.c */

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/sysinfo.h>
 
 #define MAX_HOOKS 8
@@ -17,9 +19,12 @@
 static struct cgfair_config current;
 static char main_path[CONFIG_PATH_MAX]; /* "" when only defaults */
 static char dropin_dir[CONFIG_PATH_MAX];
+/* the seed's file when cgfair.conf is read too: its keys fill the gaps */
+static char seed_base[CONFIG_PATH_MAX];
 static const char *cli_config; /* --config, kept for reloads */
 static void (*hooks[MAX_HOOKS])(const struct cgfair_config *cfg);
 static unsigned nhooks;
+static struct conf_load_status load_status;
 
 struct report_ctx {
 	char *first; /* the first error, for the admin's reply */
@@ -30,6 +35,22 @@ struct report_ctx {
 const struct cgfair_config *conf(void)
 {
 	return &current;
+}
+
+const struct conf_load_status *conf_load_status(void)
+{
+	return &load_status;
+}
+
+static void note_load(bool ok)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	load_status.ok = ok;
+	load_status.when = (uint64_t)ts.tv_sec;
+	if (ok)
+		load_status.ok_when = load_status.when;
 }
 
 void conf_add_reload_hook(void (*hook)(const struct cgfair_config *cfg))
@@ -69,6 +90,12 @@ static void pick_paths(const char *explicit_path)
 	    config_pick_main(explicit_path, CONFIG_MAIN_PATH, CONFIG_SEED_PATH);
 	snprintf(main_path, sizeof(main_path), "%s", m ? m : "");
 	snprintf(dropin_dir, sizeof(dropin_dir), "%s", CONFIG_DROPIN_PATH);
+	/* a host moving from Cgroup Py: cgfair.conf wins key by key, the
+	 * seed's file is not silently dropped (issue 15) */
+	seed_base[0] = '\0';
+	if (!explicit_path && m && strcmp(m, CONFIG_MAIN_PATH) == 0 &&
+	    access(CONFIG_SEED_PATH, F_OK) == 0)
+		snprintf(seed_base, sizeof(seed_base), "%s", CONFIG_SEED_PATH);
 	if (m && strcmp(m, CONFIG_SEED_PATH) != 0) {
 		char tmp[CONFIG_PATH_MAX];
 		snprintf(tmp, sizeof(tmp), "%s", m);
@@ -83,6 +110,7 @@ static int load(struct cgfair_config *cfg, struct report_ctx *ctx,
 	const char *dirs[] = {dropin_dir, NULL};
 	struct config_source src = {
 	    .main = main_path[0] ? main_path : NULL,
+	    .seed_base = seed_base[0] ? seed_base : NULL,
 	    .main_optional = !explicit_main,
 	    .format = CONFIG_FORMAT_AUTO,
 	    .dropin_dirs = dirs,
@@ -104,8 +132,10 @@ void conf_load_initial(const char *explicit_path)
 		       "the configuration has %u error(s); "
 		       "not starting",
 		       ctx.errors);
-	log_info("configuration: %s",
-		 main_path[0] ? main_path : "built-in defaults");
+	note_load(true);
+	log_info("configuration: %s%s%s",
+		 main_path[0] ? main_path : "built-in defaults",
+		 seed_base[0] ? ", over " : "", seed_base);
 }
 
 /* The seed's file (or --config), whatever else exists: the output is
@@ -172,10 +202,12 @@ int conf_reload(char *msg, size_t len)
 		log_warnx("reload: %u error(s); keeping the configuration in "
 			  "force",
 			  ctx.errors);
+		note_load(false);
 		return -22; /* -EINVAL; msg holds the first error */
 	}
 	config_free(&current);
 	current = next;
+	note_load(true);
 	snprintf(msg, len, "configuration reloaded from %s",
 		 main_path[0] ? main_path : "built-in defaults");
 	log_info("%s", msg);

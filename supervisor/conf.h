@@ -3,12 +3,22 @@
 #ifndef CGFAIR_CONF_H
 #define CGFAIR_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy/config.h"
 
 /* The configuration in force. */
 const struct cgfair_config *conf(void);
+
+/* How the last load (start or reload) went, for the metrics. */
+struct conf_load_status {
+	bool ok;	  /* the last load succeeded */
+	uint64_t when;	  /* CLOCK_REALTIME seconds of the last load */
+	uint64_t ok_when; /* of the last successful one */
+};
+const struct conf_load_status *conf_load_status(void);
 /* Load at start; exits with EXIT_CONFIG after logging every error. */
 void conf_load_initial(const char *explicit_path);
 /* --check-config: print the effective configuration; exit 0 or 3. */

@@ -20,6 +20,7 @@
 #include "supervisor/cgfaird.h"
 #include "supervisor/conf.h"
 #include "supervisor/control.h"
+#include "supervisor/daemon_state.h"
 #include "supervisor/events.h"
 #include "supervisor/state.h"
 #include "supervisor/users.h"
@@ -45,9 +46,15 @@
 #define EVENT_QUEUE	  512		 /* events waiting for the pacer */
 #define CONFIG_MAX_CHUNKS 256		 /* 256 KiB of configuration text */
 
+/* The workers that keep a copy of the rows: the frontend, and the metrics
+ * listener when there is one. A row is dirty for each of them until sent. */
+#define CONSUMERS 2
+static const enum ipc_role consumer_role[CONSUMERS] = {ROLE_FRONTEND,
+						       ROLE_METRICS};
+
 struct cached_row {
 	struct ipc_user_state row;
-	bool dirty; /* not yet sent to the frontend */
+	uint8_t dirty; /* bit k: not yet sent to consumer k */
 };
 
 static struct frontend_settings cfg;
@@ -58,7 +65,8 @@ static bool have_admin_gid;
 static gid_t admin_gid;
 
 static struct cached_row *rows;
-static size_t nrows, rows_cap, ndirty;
+static size_t nrows, rows_cap, ndirty[CONSUMERS];
+static uint8_t consumers; /* bit k: consumer k is registered */
 static char *events[EVENT_QUEUE];
 static size_t ev_head, ev_count, ev_dropped;
 static sd_event_source *flush_src;
@@ -87,9 +95,10 @@ void frontend_settings_from_config(struct frontend_settings *s,
 	frontend_settings_default(s);
 	snprintf(s->path, sizeof(s->path), "%s", k->path);
 	snprintf(s->seed_path, sizeof(s->seed_path), "%s",
-		 k->seed_path[0]		   ? k->seed_path
-		 : c->format == CONFIG_FORMAT_SEED ? CONFIG_SEED_SOCKET
-						   : "");
+		 k->seed_path[0] ? k->seed_path
+		 : c->format == CONFIG_FORMAT_SEED || c->nseed > 0
+		     ? CONFIG_SEED_SOCKET
+		     : "");
 	snprintf(s->admin_group, sizeof(s->admin_group), "%s", k->admin_group);
 	s->status_all = k->status_visibility == CONFIG_STATUS_ALL;
 	s->max_clients = k->max_clients;
@@ -325,12 +334,14 @@ void frontend_row(const struct ipc_user_state *row)
 		return; /* the frontend never had it */
 	c = row_get(row->uid);
 
-	if (memcmp(&c->row, row, sizeof(*row)) == 0 && !c->dirty)
+	if (memcmp(&c->row, row, sizeof(*row)) == 0)
 		return; /* nothing new to say */
 	c->row = *row;
-	if (!c->dirty)
-		ndirty++;
-	c->dirty = true;
+	for (unsigned k = 0; k < CONSUMERS; k++)
+		if ((consumers & (1u << k)) && !(c->dirty & (1u << k))) {
+			ndirty[k]++;
+			c->dirty |= (uint8_t)(1u << k);
+		}
 	schedule_flush();
 }
 
@@ -468,27 +479,65 @@ static void drop_events(void)
 
 /* --- the pacer ----------------------------------------------------------- */
 
-/* Send up to *budget messages of dirty rows. false: the worker failed. */
-static bool flush_rows(struct worker *w, int *budget)
+static struct worker *consumer_worker(unsigned k)
 {
+	struct worker *w = worker_get(consumer_role[k], 0);
+	return w && worker_pid(w) > 0 ? w : NULL;
+}
+
+/* Send up to *budget messages of rows dirty for consumer k. false: the
+ * worker failed. */
+static bool flush_rows(unsigned k, struct worker *w, int *budget)
+{
+	const uint8_t bit = (uint8_t)(1u << k);
 	struct ipc_user_states m;
 	size_t i = 0;
 
-	while (ndirty && *budget > 0) {
+	while (ndirty[k] && *budget > 0) {
 		memset(&m, 0, sizeof(m));
 		for (; i < nrows && m.count < IPC_ROW_BATCH; i++)
-			if (rows[i].dirty)
+			if (rows[i].dirty & bit)
 				m.row[m.count++] = rows[i].row;
 		if (worker_tell(w, IPC_USER_STATE, &m, sizeof(m), NULL, 0) < 0)
 			return false;
 		(*budget)--;
-		for (uint32_t k = 0; k < m.count; k++) {
-			struct cached_row *c = &rows[row_index(m.row[k].uid)];
-			c->dirty = false;
-			ndirty--;
+		for (uint32_t j = 0; j < m.count; j++) {
+			struct cached_row *c = &rows[row_index(m.row[j].uid)];
+			c->dirty &= (uint8_t)~bit;
+			ndirty[k]--;
 		}
 	}
 	return true;
+}
+
+/* A fresh consumer has no rows: all of them are dirty for it. */
+static void mark_all_dirty(unsigned k)
+{
+	const uint8_t bit = (uint8_t)(1u << k);
+
+	ndirty[k] = 0;
+	for (size_t i = 0; i < nrows; i++) {
+		rows[i].dirty &= (uint8_t)~bit;
+		if (!(rows[i].row.flags & STATE_GONE)) {
+			rows[i].dirty |= bit;
+			ndirty[k]++;
+		}
+	}
+}
+
+void frontend_add_row_consumer(enum ipc_role role)
+{
+	for (unsigned k = 0; k < CONSUMERS; k++)
+		if (consumer_role[k] == role)
+			consumers |= (uint8_t)(1u << k);
+}
+
+void frontend_resend_rows(enum ipc_role role)
+{
+	for (unsigned k = 0; k < CONSUMERS; k++)
+		if (consumer_role[k] == role)
+			mark_all_dirty(k);
+	schedule_flush();
 }
 
 /* Rows of removed users were sent with STATE_GONE: forget them. */
@@ -528,19 +577,25 @@ static int on_flush(sd_event_source *s, uint64_t usec, void *data)
 {
 	struct worker *w = frontend_worker();
 	int budget = FLUSH_MAX_MSGS;
+	bool more = false;
 	(void)s;
 	(void)usec;
 	(void)data;
 
 	flush_src = sd_event_source_disable_unref(flush_src);
-	if (!w) {
-		drop_events(); /* on_start sends every row again */
-		return 0;
+	/* a consumer not running gets every row again at its start */
+	for (unsigned k = 0; k < CONSUMERS; k++) {
+		struct worker *c = consumer_worker(k);
+		if (c && !flush_rows(k, c, &budget))
+			return 0; /* the worker is being restarted */
+		more |= c && ndirty[k];
 	}
-	if (!flush_rows(w, &budget) || !flush_events(w, &budget))
-		return 0; /* the worker is being restarted */
+	if (!w)
+		drop_events(); /* no subscribers without a frontend */
+	else if (!flush_events(w, &budget))
+		return 0;
 	forget_gone();
-	if (ndirty || ev_count)
+	if (more || (w && ev_count))
 		sd_event_add_time_relative(supervisor_event(), &flush_src,
 					   CLOCK_MONOTONIC, FLUSH_PAUSE_USEC, 1,
 					   on_flush, NULL);
@@ -840,14 +895,10 @@ static void on_start(struct worker *w)
 {
 	send_listen(w);
 	/* a fresh frontend has no rows and no subscribers */
-	ndirty = 0;
-	for (size_t i = 0; i < nrows; i++) {
-		rows[i].dirty = !(rows[i].row.flags & STATE_GONE);
-		ndirty += rows[i].dirty;
-	}
+	frontend_resend_rows(ROLE_FRONTEND);
 	forget_gone();
 	drop_events();
-	schedule_flush();
+	daemon_state_send(w);
 }
 
 static bool on_message(struct worker *w, struct ipc_msg *msg)
@@ -899,6 +950,7 @@ void frontend_register(const struct frontend_settings *s)
 	resolve_admin_group();
 	make_socket();
 	workers_add_class(&frontend_class);
+	frontend_add_row_consumer(ROLE_FRONTEND);
 	users_add_hook(frontend_users_hook);
 	control_set_row_hook(frontend_user_changed);
 	conf_add_reload_hook(on_reload);

@@ -52,6 +52,10 @@ void frontend_user_changed(const struct user *u);
 void frontend_row(const struct ipc_user_state *row);
 /* users_add_hook's signature: rows of removed users go away. */
 void frontend_users_hook(struct user *u, bool added);
+/* The metrics worker keeps a copy of the rows too: register it (once),
+ * and have every row sent to it again (at its start). */
+void frontend_add_row_consumer(enum ipc_role role);
+void frontend_resend_rows(enum ipc_role role);
 /* One event (a JSON object, no newline) for the subscribers. */
 void frontend_event(const char *json);
 

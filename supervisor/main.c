@@ -8,9 +8,11 @@
 #include "supervisor/backend.h"
 #include "supervisor/conf.h"
 #include "supervisor/control.h"
+#include "supervisor/daemon_state.h"
 #include "supervisor/events.h"
 #include "supervisor/exes.h"
 #include "supervisor/frontend.h"
+#include "supervisor/metrics.h"
 #include "supervisor/oom.h"
 #include "supervisor/placement.h"
 #include "supervisor/settings.h"
@@ -246,6 +248,17 @@ static void start_frontend(void)
 	frontend_register(&fs);
 }
 
+/* Before caps_reduce(), like the socket; the daemon-wide figures go to
+ * whichever workers render metrics. */
+static void start_metrics(void)
+{
+	struct metrics_settings ms;
+
+	daemon_state_init();
+	settings_metrics(conf(), &ms);
+	metrics_register(&ms);
+}
+
 static void start_backend(void)
 {
 	struct backend_params bp;
@@ -255,6 +268,8 @@ static void start_backend(void)
 	bp.event = event;
 	if (backend_init(&bp, err, sizeof(err)) < 0)
 		fatalx(EXIT_BACKEND, "%s", err);
+	/* Cgroup Py's cgroups, before the placement's first sweep */
+	backend_clean_seed(settings_seed_prefix(conf()));
 }
 
 /* Before caps_reduce(): the proc connector needs CAP_NET_ADMIN. */
@@ -319,6 +334,7 @@ int main(int argc, char **argv)
 	placement_add_workers();
 	start_events_and_oom();
 	start_frontend();
+	start_metrics();
 	start_backend();
 	start_placement();
 	audit_init(conf()->audit.enabled); /* as root: it asks the kernel */

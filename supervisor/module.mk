@@ -12,7 +12,8 @@ CGFAIRD_SRCS += supervisor/events.c supervisor/event_limit.c supervisor/oom.c \
 CGFAIRD_SRCS += supervisor/conf.c supervisor/state.c supervisor/control.c \
 	supervisor/badness.c \
 	supervisor/settings.c $(POLICY_SRCS)
-CGFAIRD_SRCS += supervisor/frontend.c supervisor/actor.c supervisor/audit.c
+CGFAIRD_SRCS += supervisor/frontend.c supervisor/actor.c supervisor/audit.c \
+	supervisor/metrics.c supervisor/daemon_state.c
 
 PROGRAMS += cgfaird
 $(eval $(call program,cgfaird,$(CGFAIRD_SRCS)))

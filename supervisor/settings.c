@@ -12,6 +12,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void settings_backend(const struct cgfair_config *c, bool dry_run,
 		      struct backend_params *out)
@@ -169,4 +170,26 @@ void settings_events(const struct cgfair_config *c, struct event_settings *out)
 	    .journal = true,
 	    .max_user_events = c->log.max_user_events,
 	};
+}
+
+void settings_metrics(const struct cgfair_config *c,
+		      struct metrics_settings *out)
+{
+	snprintf(out->listen, sizeof(out->listen), "%s", c->metrics.listen);
+}
+
+const char *settings_seed_prefix(const struct cgfair_config *c)
+{
+	/* a plain name: it is looked for by name directly under each
+	 * hierarchy, never as a path */
+	static const char ok[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-";
+	for (size_t i = 0; i < c->nseed; i++) {
+		const char *v = c->seed[i].value;
+		if (strcasecmp(c->seed[i].name, "cgprefix") == 0 && v[0] &&
+		    v[0] != '.' && strspn(v, ok) == strlen(v))
+			return v;
+	}
+	return "cg_";
 }

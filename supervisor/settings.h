@@ -6,6 +6,7 @@
 #include "policy/config.h"
 #include "supervisor/backend.h"
 #include "supervisor/events.h"
+#include "supervisor/metrics.h"
 #include "supervisor/oom.h"
 #include "supervisor/placement.h"
 
@@ -15,5 +16,10 @@ void settings_placement(const struct cgfair_config *c,
 			struct placement_params *out);
 void settings_oom(const struct cgfair_config *c, struct oom_settings *out);
 void settings_events(const struct cgfair_config *c, struct event_settings *out);
+void settings_metrics(const struct cgfair_config *c,
+		      struct metrics_settings *out);
+/* The prefix of Cgroup Py's cgroups: the seed file's cgprefix when it was
+ * read and is a plain name, else its default "cg_". */
+const char *settings_seed_prefix(const struct cgfair_config *c);
 
 #endif

@@ -44,7 +44,8 @@ struct worker {
 	uint64_t ping_sent; /* 0: no ping outstanding */
 	uint64_t started;
 	unsigned failures;
-	bool ready; /* answered its first ping since it started */
+	uint64_t restarts; /* since cgfaird started (the metrics' counter) */
+	bool ready;	   /* answered its first ping since it started */
 	char name[48];
 };
 
@@ -85,6 +86,18 @@ struct worker *worker_get(enum ipc_role role, unsigned index)
 		if (table[i].wc->role == role && table[i].index == index)
 			return &table[i];
 	return NULL;
+}
+
+unsigned workers_restart_counts(struct ipc_worker_count *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nworkers && n < max; i++, n++) {
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].restarts = table[i].restarts;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", table[i].name);
+	}
+	return n;
 }
 
 bool workers_all_ready(void)
@@ -319,6 +332,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *data)
 	if (now - w->started > STABLE_USEC)
 		w->failures = 0;
 	w->failures++;
+	w->restarts++;
 	uint64_t delay = backoff(w->failures);
 	log_warnx("worker %s (pid %d) %s; restarting in %llu ms", w->name,
 		  (int)si->si_pid, how, (unsigned long long)(delay / 1000));

@@ -7,19 +7,20 @@
 set -eu
 # build and run: the compiler, the libraries, useradd for the cgfair user
 RUN="make gcc pkg-config libc6-dev libsystemd-dev libseccomp-dev
-libcap-ng-dev libinih-dev libjson-c-dev libaudit-dev passwd"
+libcap-ng-dev libinih-dev libjson-c-dev libaudit-dev libmicrohttpd-dev passwd"
 # tests: cmocka, fuzzing (clang), the integration tools, the VM rigs
 # (qemu, busybox, debootstrap, xz), formatting, the SELinux module and its
 # neverallow check (the policy store of selinux-policy-default), the unit's
 # offline analysis (systemd-analyze), the Debian packages (debhelper,
 # dpkg-dev, lintian), bash and zsh for the completions' test, promtool
-# (prometheus) for contrib/'s rules and the metrics' format, auditd (the
-# audit records' test)
+# (prometheus) for contrib/'s rules and the metrics' format and the
+# prometheus server the HTTP listener's test starts, curl (its scrapes),
+# auditd (the audit records' test)
 TEST="libcmocka-dev clang libclang-rt-14-dev python3 stress-ng cgroup-tools
 qemu-system-x86 busybox-static cpio debootstrap e2fsprogs kmod procps xz-utils
 psmisc util-linux clang-format selinux-policy-dev checkpolicy
 semodule-utils policycoreutils selinux-policy-default systemd debhelper
-dpkg-dev lintian bash zsh prometheus auditd"
+dpkg-dev lintian bash zsh prometheus curl auditd"
 case ${1:-all} in
 run) PKGS=$RUN ;;
 all) PKGS="$RUN $TEST" ;;

@@ -32,6 +32,30 @@ t_check "each translated key has its comment" sh -c \
 	grep -v '^#' >"$T_TMP/migrated.eff"
 t_check "the migrated cgfair.conf is the seed's configuration, key for key" \
 	cmp -s "$T_TMP/seed.eff" "$T_TMP/migrated.eff"
+# Both files on the installed tree: cgfaird fills the keys cgfair.conf
+# does not set from the seed's file, and says so for each. The installed
+# cgfaird reads /etc: it runs in a mount namespace whose /etc is a copy
+# of the host's with the installed tree's cgfair.conf and a seed file.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	E=$T_TMP/etc-view
+	cp -a /etc "$E" 2>/dev/null
+	rm -rf "$E/cgfair" "$E/cgroup_py"
+	cp -a "$D/etc/cgfair" "$E/cgfair"
+	mkdir "$E/cgroup_py"
+	printf '[main]\nminUID = 4321\ninterval = 7\n' >"$E/cgroup_py/cgroup_py.conf"
+	printf '[daemon]\ninterval = 3s\n' >>"$E/cgfair/cgfair.conf"
+	unshare -m sh -c "mount --bind '$E' /etc && '$D/usr/sbin/cgfaird' --check-config" \
+		>"$T_TMP/both.eff" 2>"$T_TMP/both.err"
+	t_check "both files: --check-config of the installed cgfaird succeeds" [ $? = 0 ]
+	t_check "both files: the seed's minUID fills [users] min_uid" \
+		grep -qx 'min_uid = 4321' "$T_TMP/both.eff"
+	t_check "both files: cgfair.conf's interval wins over the seed's" \
+		grep -qx 'interval = 3s' "$T_TMP/both.eff"
+	t_check "both files: each seed key is said, used or not" sh -c \
+		"grep -q 'cgroup_py.conf: minUID = 4321 used as \[users\] min_uid' '$T_TMP/both.err' && grep -q 'cgroup_py.conf: interval = 7 not used: /etc/cgfair/cgfair.conf sets \[daemon\] interval' '$T_TMP/both.err'"
+else
+	t_fail "both files (installed tree)" "needs root and unshare"
+fi
 BASHC=$D/usr/share/bash-completion/completions/cgfairctl
 ZSHC=$D/usr/share/zsh/vendor-completions/_cgfairctl
 t_check "make install puts the bash completion" test -s "$BASHC"
@@ -76,39 +100,9 @@ else
 	t_fail "zsh completion" "no zsh (tools/deps.sh installs it)"
 fi
 
-# cgfairctl top against a stand-in daemon: frames until q, busiest first;
-# ^C ends it too
-FS=$T_TMP/fake.sock
-python3 "$T_TOP/tests/lib/fake-status.py" "$FS" &
-FP=$!
-t_cleanup "kill $FP 2>/dev/null"
-t_wait 5 test -S "$FS"
-(sleep 2.5; printf q) | timeout 20 "$CTL" --socket "$FS" top --interval 1 >"$T_TMP/top.out" 2>&1
-rc=$?
-frames=$(grep -c '^cgfair top - ' "$T_TMP/top.out")
-t_check "top: q ends it (status $rc), after $frames frames" [ "$rc" = 0 ] && [ "$frames" -ge 2 ]
-first=$(grep -m1 -A3 '^USER' "$T_TMP/top.out" | sed -n 2p | awk '{print $1}')
-t_check "top: the busiest user first ($first)" [ "$first" = heavy ]
-timeout 20 "$CTL" --socket "$FS" top --interval 1 </dev/null >"$T_TMP/top2.out" 2>&1 &
-TP=$!
-t_wait 10 grep -q '^USER' "$T_TMP/top2.out"
-kill -INT "$TP"
-wait "$TP"
-rc=$?
-t_check "top: ^C ends it with status 0 (got $rc)" [ "$rc" = 0 ]
-
-# metrics --textfile: node_exporter's collector file, replaced whole
-TF=$T_TMP/textfile
-mkdir -p "$TF"
-"$CTL" --socket "$FS" metrics --textfile "$TF" &&
-	"$CTL" --socket "$FS" metrics --textfile "$TF"
-t_check "metrics --textfile writes DIR/cgfair.prom, and only that" \
-	[ "$(ls -A "$TF")" = cgfair.prom ]
-t_check "... replaced by the second run, mode 0644" sh -c \
-	"[ \$(stat -c %a '$TF/cgfair.prom') = 644 ] && grep -qx 'cgfair_users [0-9]*' '$TF/cgfair.prom' && [ \$(grep -c '^cgfair_users ' '$TF/cgfair.prom') = 1 ]"
-if command -v promtool >/dev/null; then
-	t_check "... which promtool check metrics reads" sh -c "promtool check metrics <'$TF/cgfair.prom'"
-fi
+# top and metrics --textfile: against the real daemon, in metrics.sh
+t_check "make install puts the HTTP listener's systemd drop-in in the docs" \
+	grep -qx 'IPAddressAllow=localhost' "$D/usr/share/doc/cgfair/metrics-listen.conf"
 t_check "make install puts cgfair-metrics.service and .timer" sh -c \
 	"grep -q '^ExecStart=/usr/bin/cgfairctl metrics --textfile ' '$D/lib/systemd/system/cgfair-metrics.service' && grep -q '^OnUnitActiveSec=30s' '$D/lib/systemd/system/cgfair-metrics.timer'"
 exit 0

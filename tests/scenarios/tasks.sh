@@ -3,7 +3,9 @@
 # Per-user limits beyond CPU and memory (issue 15): [users] max_tasks is
 # the user cgroup's pids.max (TasksMax of user-UID.slice under systemd),
 # [memory] high its memory.high (soft_limit_in_bytes on v1, MemoryHigh
-# under systemd), [io] weight its io.weight where the io controller is.
+# under systemd), [io] weight its io.weight where the io controller is
+# (on v1 blkio.bfq.weight or blkio.weight where the I/O scheduler weighs
+# I/O, else a clear word at start).
 # A bounded fork bomb of a test uid stops at the limit while root's shell
 # still forks; a users.d override replaces the limit at a reload.
 . "$(dirname "$0")/../lib/t.sh"
@@ -57,6 +59,7 @@ limit() {
 	systemd:io.weight) systemctl show -p IOWeight --value "user-$UA.slice" ;;
 	cgroup1:pids.max) cat "/sys/fs/cgroup/pids/$SUB/user-$UA/pids.max" ;;
 	cgroup1:memory.high) cat "/sys/fs/cgroup/memory/$SUB/user-$UA/memory.soft_limit_in_bytes" ;;
+	cgroup1:io.weight) sed 's/^default //' "/sys/fs/cgroup/blkio/$SUB/user-$UA/$V1IO" | head -1 ;;
 	cgroup2:io.weight) sed -n 's/^default //p' "/sys/fs/cgroup/$SUB/user-$UA/io.weight" ;;
 	*) cat "/sys/fs/cgroup/$SUB/user-$UA/$1" ;;
 	esac 2>/dev/null
@@ -79,8 +82,25 @@ if [ "$SCN_SD_V1" = 1 ]; then
 else
 	t_check "[memory] high 512M is the user's soft limit" is memory.high 536870912
 	if [ "$SCN_BACKEND" = cgroup1 ]; then
-		t_check "cgroup1: the log says io weight is not set on v1" \
-			grep -q "io weight is not set on cgroup v1" "$DLOG"
+		# [io] weight 300 on v1's scales: BFQ 118, CFQ 1000
+		V1IO=blkio.bfq.weight
+		want=118
+		if [ ! -e "/sys/fs/cgroup/blkio/$SUB/$V1IO" ]; then
+			V1IO=blkio.weight
+			want=1000
+		fi
+		if [ ! -d /sys/fs/cgroup/blkio ]; then
+			t_check "cgroup1: the log says there is no blkio hierarchy" \
+				grep -q "no blkio hierarchy: io weight is not set" "$DLOG"
+		elif [ ! -e "/sys/fs/cgroup/blkio/$SUB/$V1IO" ]; then
+			t_check "cgroup1: the log says the kernel cannot weigh I/O" \
+				grep -q "the kernel cannot weigh I/O here" "$DLOG"
+		else
+			t_check "cgroup1: [io] weight 300 is the user's $V1IO ($want)" \
+				t_wait 15 is io.weight $want
+			t_check "cgroup1: the user's process is in its blkio cgroup" \
+				t_wait 15 sh -c "pgrep -u $UA -x sleep | while read -r p; do grep -qx '[0-9]*:blkio:/$SUB/user-$UA' /proc/\$p/cgroup || exit 1; done"
+		fi
 	elif [ "$SCN_BACKEND" = cgroup2 ] && [ ! -e "/sys/fs/cgroup/$SUB/user-$UA/io.weight" ]; then
 		t_skip "io weight" "no io.weight in this guest (no io controller or io.cost)"
 	else

@@ -458,6 +458,16 @@ static void test_arithmetic(void **state)
 	assert_int_equal(weight_to_shares(0), 2);
 	assert_int_equal(shares_to_weight(1024), 100);
 	assert_int_equal(shares_to_weight(262144), 10000);
+	/* io weight on v1, as systemd maps it: BFQ and CFQ */
+	assert_int_equal(cg1_io_weight("blkio.bfq.weight", 100), 100);
+	assert_int_equal(cg1_io_weight("blkio.bfq.weight", 1), 1);
+	assert_int_equal(cg1_io_weight("blkio.bfq.weight", 50), 50);
+	assert_int_equal(cg1_io_weight("blkio.bfq.weight", 10000), 1000);
+	assert_int_equal(cg1_io_weight("blkio.bfq.weight", 1090), 190);
+	assert_int_equal(cg1_io_weight("blkio.weight", 100), 500);
+	assert_int_equal(cg1_io_weight("blkio.weight", 1), 10);
+	assert_int_equal(cg1_io_weight("blkio.weight", 200), 1000);
+	assert_int_equal(cg1_io_weight("blkio.weight", 10000), 1000);
 	/* above usage: the target at once */
 	assert_int_equal(mem_step(100 * MIB, 50 * MIB, LIMIT_NONE), 100 * MIB);
 	/* below usage: usage rounded up to a MiB */

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "policy/config.h"
@@ -793,6 +795,41 @@ static const char seed_config[] = "[main]\n"
 				  "pb_limitMemory = False\n"
 				  "pb_memoryBytes = 1073741824\n";
 
+/* Both files: the seed's values stand where cgfair.conf sets nothing,
+ * and each seed key says which way it went. */
+static void test_seed_base(void **state)
+{
+	struct cgfair_config c;
+	struct config_source src;
+	struct msgs m;
+	(void)state;
+
+	write_file("cgroup_py.conf", "[main]\nminUID = 500\ninterval = 7\n"
+				     "cpu_pct_max = 90\n");
+	write_file("cgfair.conf", "[daemon]\ninterval = 3s\n");
+	src = source(&m);
+	src.main = path_of("cgfair.conf");
+	src.seed_base = path_of("cgroup_py.conf");
+	assert_int_equal(config_load(&c, &src), 0);
+	dump(&m);
+	assert_int_equal(c.daemon.interval_ms, 3000);	 /* cgfair.conf's */
+	assert_int_equal(c.users.min_uid, 500);		 /* the seed's */
+	assert_true(fabs(c.cpu.max_share - 0.9) < 1e-9); /* the seed's */
+	assert_int_equal(c.format, CONFIG_FORMAT_CGFAIR);
+	assert_true(has_msg(&m, "cgroup_py.conf: minUID = 500 used as [users] "
+				"min_uid"));
+	assert_true(has_msg(&m, "cgroup_py.conf: interval = 7 not used: "));
+	assert_int_equal(m.errors, 0);
+	config_free(&c);
+
+	/* without it, the defaults */
+	src = source(&m);
+	src.main = path_of("cgfair.conf");
+	assert_int_equal(config_load(&c, &src), 0);
+	assert_int_equal(c.users.min_uid, 1000);
+	config_free(&c);
+}
+
 static void test_seed_format(void **state)
 {
 	struct cgfair_config c;
@@ -1162,6 +1199,31 @@ static void test_parse_size(void **state)
 	assert_int_equal(v.bytes, CONFIG_UNLIMITED);
 }
 
+/* [metrics] listen: numeric address and port only, nothing looked up. */
+static void test_parse_address(void **state)
+{
+	struct sockaddr_storage ss;
+	unsigned len;
+	(void)state;
+
+	assert_null(config_parse_address("127.0.0.1:9747", &ss, &len));
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9747);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_null(config_parse_address("[::1]:80", &ss, &len));
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 80);
+	assert_non_null(config_parse_address("localhost:9747", &ss, &len));
+	assert_non_null(config_parse_address("127.0.0.1", &ss, &len));
+	assert_non_null(config_parse_address("127.0.0.1:0", &ss, &len));
+	assert_non_null(config_parse_address("127.0.0.1:65536", &ss, &len));
+	assert_non_null(config_parse_address("127.0.0.1:97x", &ss, &len));
+	assert_non_null(config_parse_address("::1:9747", &ss, &len));
+	assert_non_null(config_parse_address("[127.0.0.1]:9747", &ss, &len));
+	assert_non_null(config_parse_address("[::1:9747", &ss, &len));
+	assert_non_null(config_parse_address(":9747", &ss, &len));
+}
+
 static void test_parse_numbers(void **state)
 {
 	double d;
@@ -1229,6 +1291,9 @@ int main(void)
 	    cmocka_unit_test(test_parse_duration),
 	    cmocka_unit_test(test_parse_size),
 	    cmocka_unit_test(test_parse_numbers),
+	    cmocka_unit_test(test_parse_address),
+	    cmocka_unit_test_setup_teardown(test_seed_base, setup_tmp,
+					    teardown_tmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -622,6 +622,31 @@ static void test_metrics(void **state)
 	fe_reply_metrics(&b, &t, &all);
 	json_object_put(parse_reply(&b));
 	fe_buf_free(&b);
+
+	/* the daemon's counters: only once the supervisor sent them */
+	fe_metrics_text(&b, &t, &all);
+	assert_null(strstr(b.p, "cgfair_worker_restarts_total"));
+	fe_buf_free(&b);
+	t.have_daemon = true;
+	t.daemon.nworkers = 2;
+	snprintf(t.daemon.worker[0].name, sizeof(t.daemon.worker[0].name),
+		 "scanner");
+	t.daemon.worker[0].restarts = 3;
+	snprintf(t.daemon.worker[1].name, sizeof(t.daemon.worker[1].name),
+		 "oomwatch/1");
+	t.daemon.reload_ok = 0;
+	t.daemon.reload_ok_time = 1700000000;
+	fe_metrics_text(&b, &t, &own);
+	assert_non_null(
+	    strstr(b.p, "# TYPE cgfair_worker_restarts_total counter\n"));
+	assert_non_null(strstr(
+	    b.p, "\ncgfair_worker_restarts_total{worker=\"scanner\"} 3\n"));
+	assert_non_null(strstr(
+	    b.p, "\ncgfair_worker_restarts_total{worker=\"oomwatch/1\"} 0\n"));
+	assert_non_null(strstr(b.p, "\ncgfair_config_last_reload_success 0\n"));
+	assert_non_null(strstr(b.p, "\ncgfair_config_last_reload_success_"
+				    "timestamp_seconds 1700000000\n"));
+	fe_buf_free(&b);
 	fe_rows_clear(&t);
 }
 

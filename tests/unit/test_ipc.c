@@ -283,6 +283,18 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 		m->u.stray_exempt.pid = 4242;
 		m->u.stray_exempt.start_time = 77;
 		break;
+	case IPC_METRICS_LISTEN:
+		break;
+	case IPC_DAEMON_STATE:
+		m->u.daemon_state.reload_ok = 1;
+		m->u.daemon_state.reload_time = 1700000000;
+		m->u.daemon_state.nworkers = IPC_WORKERS_MAX;
+		for (uint32_t i = 0; i < IPC_WORKERS_MAX; i++) {
+			fill_str(m->u.daemon_state.worker[i].name,
+				 sizeof(m->u.daemon_state.worker[i].name), 'w');
+			m->u.daemon_state.worker[i].restarts = i;
+		}
+		break;
 	default:
 		fail_msg("no sample payload for message type %u (%s): add one",
 			 type, ipc_type_name(type));
@@ -296,7 +308,8 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 #define BY(r) (1u << (r))
 static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_PING] = BY(ROLE_SUPERVISOR),
-    [IPC_PONG] = BY(ROLE_SCANNER) | BY(ROLE_OOMWATCH) | BY(ROLE_FRONTEND),
+    [IPC_PONG] = BY(ROLE_SCANNER) | BY(ROLE_OOMWATCH) | BY(ROLE_FRONTEND) |
+		 BY(ROLE_METRICS),
     [IPC_TEST_SYSCALL] = BY(ROLE_SUPERVISOR),
     [IPC_SCAN_SETUP] = BY(ROLE_SUPERVISOR),
     [IPC_PROC_CONNECTOR] = BY(ROLE_SUPERVISOR),
@@ -318,6 +331,8 @@ static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_EVENT] = BY(ROLE_SUPERVISOR),
     [IPC_SCAN_EXEMPT] = BY(ROLE_SUPERVISOR),
     [IPC_STRAY_EXEMPT] = BY(ROLE_SUPERVISOR),
+    [IPC_METRICS_LISTEN] = BY(ROLE_SUPERVISOR),
+    [IPC_DAEMON_STATE] = BY(ROLE_SUPERVISOR),
 };
 
 static bool may_send(uint32_t type, int role)
@@ -883,6 +898,13 @@ static void test_invalid_values(void **state)
 	BAD(IPC_SCAN_SETUP, scan_setup.nexempt, IPC_EXEMPT_MAX + 1);
 	BAD(IPC_SCAN_SETUP, scan_setup.nexempt, UINT32_MAX);
 	GOOD(IPC_SCAN_SETUP, scan_setup.nexempt, 0);
+
+	BAD(IPC_DAEMON_STATE, daemon_state.reload_ok, 2);
+	BAD(IPC_DAEMON_STATE, daemon_state.nworkers, IPC_WORKERS_MAX + 1);
+	BAD(IPC_DAEMON_STATE, daemon_state.worker[0].name[23], 'x');
+	BAD(IPC_DAEMON_STATE, daemon_state.worker[15].name[23], 'x');
+	GOOD(IPC_DAEMON_STATE, daemon_state.worker[3].name[0], 0);
+	GOOD(IPC_DAEMON_STATE, daemon_state.reload_ok, 0);
 
 	BAD(IPC_SCAN_EXEMPT, scan_exempt.index, IPC_CGPATTERN_MAX);
 	BAD(IPC_SCAN_EXEMPT, scan_exempt.index, UINT32_MAX);

@@ -70,6 +70,10 @@ static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 	case IPC_EVENT:
 		clients_event(msg->u.event.json);
 		return true;
+	case IPC_DAEMON_STATE:
+		fe_rows.daemon = msg->u.daemon_state;
+		fe_rows.have_daemon = true;
+		return true;
 	default:
 		return false;
 	}

@@ -453,6 +453,31 @@ static void metric_sample(struct fe_buf *b, const struct metric *m,
 	fe_buf_printf(b, "\"} %s\n", s);
 }
 
+/* The daemon's own counters: restarts per worker, the last reload. */
+static void daemon_metrics(struct fe_buf *b, const struct ipc_daemon_state *d)
+{
+	fe_buf_puts(b, "# HELP cgfair_worker_restarts_total Restarts of the "
+		       "worker since cgfaird started.\n"
+		       "# TYPE cgfair_worker_restarts_total counter\n");
+	for (uint32_t i = 0; i < d->nworkers && i < IPC_WORKERS_MAX; i++) {
+		const struct ipc_worker_count *w = &d->worker[i];
+		fe_buf_puts(b, "cgfair_worker_restarts_total{worker=\"");
+		label_value(b, w->name);
+		fe_buf_printf(b, "\"} %" PRIu64 "\n", w->restarts);
+	}
+	fe_buf_printf(
+	    b,
+	    "# HELP cgfair_config_last_reload_success 1 when the last load of "
+	    "the configuration succeeded.\n"
+	    "# TYPE cgfair_config_last_reload_success gauge\n"
+	    "cgfair_config_last_reload_success %u\n"
+	    "# HELP cgfair_config_last_reload_success_timestamp_seconds When "
+	    "the configuration was last loaded successfully.\n"
+	    "# TYPE cgfair_config_last_reload_success_timestamp_seconds gauge\n"
+	    "cgfair_config_last_reload_success_timestamp_seconds %" PRIu64 "\n",
+	    d->reload_ok, d->reload_ok_time);
+}
+
 void fe_metrics_text(struct fe_buf *b, const struct fe_rows *rows,
 		     const struct fe_view *view)
 {
@@ -483,6 +508,8 @@ void fe_metrics_text(struct fe_buf *b, const struct fe_rows *rows,
 		      "# TYPE cgfair_info gauge\n"
 		      "cgfair_info{version=\"%s\"} 1\n",
 		      users, active, CGFAIR_VERSION);
+	if (rows->have_daemon)
+		daemon_metrics(b, &rows->daemon);
 }
 
 void fe_reply_metrics(struct fe_buf *b, const struct fe_rows *rows,

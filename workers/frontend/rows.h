@@ -6,6 +6,7 @@
 #ifndef CGFAIR_FRONTEND_ROWS_H
 #define CGFAIR_FRONTEND_ROWS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,9 @@
 struct fe_rows {
 	struct ipc_user_state *v;
 	size_t n, cap;
+	/* the daemon-wide figures, as last sent (IPC_DAEMON_STATE) */
+	struct ipc_daemon_state daemon;
+	bool have_daemon;
 };
 
 /* Insert or replace the row of row->uid; STATE_GONE removes it. 0, or -1

@@ -40,7 +40,7 @@ vm_preflight() {
 		t_fail "$1/preflight" "missing:$_missing (run make deps)"
 		exit 1
 	fi
-	for _p in cgfaird cgfair-scanner cgfair-oomwatch cgfair-frontend \
+	for _p in cgfaird cgfair-scanner cgfair-oomwatch cgfair-frontend cgfair-metrics \
 		tests/t-run-as-uid tests/t-spin tests/t-memhog; do
 		if [ ! -x "$CGFAIR_BUILD/$_p" ]; then
 			t_fail "$1/preflight" "$CGFAIR_BUILD/$_p missing (run make tests)"

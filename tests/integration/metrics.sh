@@ -1,0 +1,181 @@
+#!/bin/sh
+# The HTTP metrics listener ([metrics] listen, issue 15) and the daemon's
+# own counters: a real Prometheus server (Debian's package), started here
+# on 127.0.0.1 with a throwaway config and storage in $T_TMP, scrapes the
+# cgfair-metrics worker; its query API must then return cgfair's series
+# with the values the daemon has (a managed user's memory limit, the
+# worker restart counter, the last reload). The text passes `promtool
+# check metrics`; only GET /metrics is served (other paths 404, other
+# methods 405), an oversized request is refused, a burst is rate-limited
+# (429). A killed worker increments cgfair_worker_restarts_total and a bad
+# reload sets cgfair_config_last_reload_success to 0, over HTTP and over
+# the socket (`cgfairctl metrics`). `cgfairctl top` and `cgfairctl
+# metrics --textfile` run against the same daemon.
+#
+# The daemon runs with --dry-run: it decides but writes no cgroup file.
+. "$(dirname "$0")/../lib/t.sh"
+t_need_root metrics
+sh "$T_TOP/tools/ensure-user.sh"
+. "$T_TOP/tests/lib/daemon.sh"
+for c in prometheus promtool curl; do
+	command -v $c >/dev/null ||
+		{ t_fail "metrics setup" "$c missing (tools/deps.sh installs it)"; exit 1; }
+done
+CTL="$CGFAIR_BUILD/cgfairctl"
+RUNAS="$CGFAIR_BUILD/tests/t-run-as-uid"
+U1=59891 # sleeps
+U2=59892 # spins: the busiest
+# two free ports on 127.0.0.1 (the kernel's choice, then released)
+ports=$(python3 -c 'import socket
+ss=[socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+MPORT=${ports% *}
+PPORT=${ports#* }
+URL=http://127.0.0.1:$MPORT/metrics
+PROM=http://127.0.0.1:$PPORT
+
+t_config "$T_TMP/cgfair.conf" "$T_ID" $U1 $U2 "[daemon]
+interval = 1s
+[memory]
+limit = 768M
+[metrics]
+listen = 127.0.0.1:$MPORT"
+
+"$RUNAS" $U1 sleep 600 &
+P1=$!
+"$RUNAS" $U2 "$CGFAIR_BUILD/tests/t-spin" -s 60 &
+P2=$!
+t_cleanup "kill $P1 $P2"
+daemon_start --dry-run --config "$T_TMP/cgfair.conf" ||
+	{ t_fail "metrics: daemon starts" "see its log above"; exit 1; }
+
+get() { curl -s -m 5 "$@"; }
+code() { curl -s -m 5 -o /dev/null -w '%{http_code}' "$@"; }
+# sample NAME_AND_LABELS: the value of that exact series in a scrape
+sample() { get "$URL" | awk -v k="$1" '$1 == k { print $2 }'; }
+ctl_sample() { "$CTL" --socket "$T_SOCK" metrics | awk -v k="$1" '$1 == k { print $2 }'; }
+has_row() { [ "$(sample "cgfair_user_memory_limit_bytes{uid=\"$U1\",user=\"$U1\"}")" = 805306368 ] ||
+	get "$URL" | grep -q "^cgfair_user_memory_limit_bytes{uid=\"$U1\",.*} 805306368$"; }
+
+t_check "GET /metrics answers 200 with the text format" sh -c \
+	"curl -s -m 5 -D - -o /dev/null '$URL' | grep -qi '^content-type: text/plain; version=0.0.4'"
+t_check "the managed user's row is there (memory limit 768M)" t_wait 10 has_row
+get "$URL" >"$T_TMP/scrape.txt"
+t_check "promtool check metrics: the scraped text is clean" \
+	sh -c "promtool check metrics <'$T_TMP/scrape.txt'"
+t_check "GET /other is 404" [ "$(code "http://127.0.0.1:$MPORT/other")" = 404 ]
+t_check "GET / is 404" [ "$(code "http://127.0.0.1:$MPORT/")" = 404 ]
+t_check "POST /metrics is 405" [ "$(code -X POST "$URL")" = 405 ]
+big=$(head -c 40000 /dev/zero | tr '\0' a)
+c=$(code -H "X-Big: $big" "$URL")
+t_check "a 40 kB header is refused (got $c)" [ "$c" != 200 ]
+# a burst: the bucket holds 20 and refills at 10/s, 60 requests cannot all pass
+burst=$(python3 -c 'import sys, http.client
+codes = []
+for _ in range(60):
+    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+    c.request("GET", "/metrics"); r = c.getresponse(); r.read(); codes.append(r.status); c.close()
+print(codes.count(200), codes.count(429))' "$MPORT")
+t_check "a burst of 60 requests is rate-limited (200s, 429s: $burst)" \
+	[ "${burst#* }" -gt 0 ]
+t_wait 3 sh -c "[ \"\$(curl -s -m 5 -o /dev/null -w '%{http_code}' '$URL')\" = 200 ]"
+
+# --- the daemon's own counters
+t_check "no scanner restart yet" [ "$(sample 'cgfair_worker_restarts_total{worker="scanner"}')" = 0 ]
+t_check "last reload succeeded" [ "$(sample cgfair_config_last_reload_success)" = 1 ]
+ts=$(sample cgfair_config_last_reload_success_timestamp_seconds)
+now=$(date +%s)
+t_check "its timestamp is the start's ($ts)" [ "$ts" -le "$now" ] && [ "$ts" -gt $((now - 600)) ]
+scanner=$(pgrep -P "$DPID" -x cgfair-scanner | head -1)
+kill -KILL "$scanner"
+t_check "a killed scanner counts 1 restart (HTTP)" t_wait 10 sh -c \
+	"curl -s -m 5 '$URL' | grep -qx 'cgfair_worker_restarts_total{worker=\"scanner\"} 1'"
+t_check "... and over the socket (cgfairctl metrics)" \
+	[ "$(ctl_sample 'cgfair_worker_restarts_total{worker="scanner"}')" = 1 ]
+mpid=$(pgrep -P "$DPID" -x cgfair-metrics | head -1)
+kill -KILL "$mpid"
+t_check "the killed metrics worker is back and counts its restart" t_wait 10 sh -c \
+	"curl -s -m 5 '$URL' | grep -qx 'cgfair_worker_restarts_total{worker=\"metrics\"} 1'"
+cp "$T_TMP/cgfair.conf" "$T_TMP/good.conf"
+echo "[cpu]
+max_percent = lots" >>"$T_TMP/cgfair.conf"
+kill -HUP "$DPID"
+t_check "a bad reload sets cgfair_config_last_reload_success 0 (HTTP)" \
+	t_wait 10 sh -c "curl -s -m 5 '$URL' | grep -qx 'cgfair_config_last_reload_success 0'"
+t_check "... and over the socket" [ "$(ctl_sample cgfair_config_last_reload_success)" = 0 ]
+t_check "the success timestamp stays the last good load's" \
+	[ "$(sample cgfair_config_last_reload_success_timestamp_seconds)" = "$ts" ]
+cp "$T_TMP/good.conf" "$T_TMP/cgfair.conf"
+kill -HUP "$DPID"
+t_check "a good reload sets it back to 1" t_wait 10 sh -c \
+	"curl -s -m 5 '$URL' | grep -qx 'cgfair_config_last_reload_success 1'"
+
+# --- cgfairctl top and metrics --textfile against this daemon
+ctl() { "$CTL" --socket "$T_SOCK" "$@"; }
+(sleep 2.5; printf q) | timeout 20 "$CTL" --socket "$T_SOCK" top --interval 1 >"$T_TMP/top.out" 2>&1
+rc=$?
+frames=$(grep -c '^cgfair top - ' "$T_TMP/top.out")
+t_check "top: q ends it (status $rc), after $frames frames" [ "$rc" = 0 ] && [ "$frames" -ge 2 ]
+first=$(grep -m1 -A3 '^USER' "$T_TMP/top.out" | sed -n 2p | awk '{print $1}')
+second=$(grep -m1 -A3 '^USER' "$T_TMP/top.out" | sed -n 3p | awk '{print $1}')
+t_check "top: the busiest user (the spinner, $U2) first, then $U1 ($first, $second)" \
+	[ "$first" = $U2 ] && [ "$second" = $U1 ]
+timeout 20 "$CTL" --socket "$T_SOCK" top --interval 1 </dev/null >"$T_TMP/top2.out" 2>&1 &
+TP=$!
+t_wait 10 grep -q '^USER' "$T_TMP/top2.out"
+kill -INT "$TP"
+wait "$TP"
+rc=$?
+t_check "top: ^C ends it with status 0 (got $rc)" [ "$rc" = 0 ]
+TF=$T_TMP/textfile
+mkdir -p "$TF"
+ctl metrics --textfile "$TF" && cp "$TF/cgfair.prom" "$T_TMP/first.prom" &&
+	kill -KILL "$(pgrep -P "$DPID" -x cgfair-scanner | head -1)" &&
+	t_wait 10 sh -c "'$CTL' --socket '$T_SOCK' metrics | grep -qx 'cgfair_worker_restarts_total{worker=\"scanner\"} 2'" &&
+	ctl metrics --textfile "$TF"
+t_check "metrics --textfile writes DIR/cgfair.prom, and only that" \
+	[ "$(ls -A "$TF")" = cgfair.prom ]
+t_check "... with the daemon's rows (both users, 2 in cgfair_users)" sh -c \
+	"grep -q '^cgfair_user_memory_limit_bytes{uid=\"$U2\",' '$TF/cgfair.prom' && grep -qx 'cgfair_users 2' '$TF/cgfair.prom'"
+t_check "... replaced by the second run (the new restart count), mode 0644" sh -c \
+	"[ \$(stat -c %a '$TF/cgfair.prom') = 644 ] && grep -qx 'cgfair_worker_restarts_total{worker=\"scanner\"} 1' '$T_TMP/first.prom' && grep -qx 'cgfair_worker_restarts_total{worker=\"scanner\"} 2' '$TF/cgfair.prom'"
+t_check "... which promtool check metrics reads" sh -c "promtool check metrics <'$TF/cgfair.prom'"
+
+# --- a real Prometheus scrapes the listener
+mkdir -p "$T_TMP/prom"
+cat >"$T_TMP/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: cgfair
+    static_configs:
+      - targets: ['127.0.0.1:$MPORT']
+EOF
+prometheus --config.file="$T_TMP/prometheus.yml" \
+	--storage.tsdb.path="$T_TMP/prom" \
+	--web.listen-address="127.0.0.1:$PPORT" >"$T_TMP/prometheus.log" 2>&1 &
+PP=$!
+t_cleanup "kill $PP; wait $PP"
+# query EXPR: the value of the single series EXPR returns ("" when none)
+query() {
+	curl -s -m 5 -G "$PROM/api/v1/query" --data-urlencode "query=$1" |
+		python3 -c 'import json,sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if len(r) == 1 else "")' 2>/dev/null
+}
+is() { [ "$(query "$1")" = "$2" ]; }
+if ! t_wait 60 is 'up{job="cgfair"}' 1; then
+	t_fail "prometheus scrapes cgfair" "up is not 1; $(tail -5 "$T_TMP/prometheus.log")"
+	exit 1
+fi
+t_pass "prometheus scrapes cgfair (up 1)"
+t_check "prometheus has the user's memory limit (768M)" \
+	t_wait 10 is "cgfair_user_memory_limit_bytes{uid=\"$U1\"}" 805306368
+t_check "prometheus has the scanner's restarts" \
+	is 'cgfair_worker_restarts_total{worker="scanner"}' 2
+t_check "prometheus has the last reload's success" \
+	is cgfair_config_last_reload_success 1
+t_check "prometheus has cgfair_users" is cgfair_users 2
+exit 0
