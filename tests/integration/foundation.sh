@@ -10,7 +10,11 @@ CGUID=$(id -u cgfair)
 
 # our own subtree and a uid range no process has: the host's own cgfair
 # and its users are left alone
-t_config "$T_TMP/cgfair.conf" "$T_ID" 3902000 3902009
+# with the HTTP metrics listener on a free loopback port: its worker is
+# sandboxed like the others
+MPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+t_config "$T_TMP/cgfair.conf" "$T_ID" 3902000 3902009 "[metrics]
+listen = 127.0.0.1:$MPORT"
 
 # live workers of our daemon (children of its pid, zombies left out), as
 # "pid name" lines
@@ -28,12 +32,12 @@ NPID=$!
 t_cleanup "kill $NPID"
 t_wait 5 test -S "$NOTIFY"
 NOTIFY_SOCKET=$NOTIFY daemon_start --debug --config "$T_TMP/cgfair.conf"
-t_check "starts: supervisor and 4 workers" t_wait 5 sh -c "[ \$(ps --ppid $DPID -o pid= | wc -l) -eq 4 ]"
+t_check "starts: supervisor and 5 workers" t_wait 5 sh -c "[ \$(ps --ppid $DPID -o pid= | wc -l) -eq 5 ]"
 t_check "sd_notify READY=1 once every worker answered" t_wait 5 grep -q '^READY=1' "$T_TMP/notify.log"
 t_check "sd_notify STATUS= line" grep -q '^STATUS=' "$T_TMP/notify.log"
 
 # --- every worker: cgfair uid, no capabilities in any set, NNP, seccomp
-for name in cgfair-scanner cgfair-oomwatch cgfair-frontend; do
+for name in cgfair-scanner cgfair-oomwatch cgfair-frontend cgfair-metrics; do
 	pid=$(worker_pid "$name")
 	if [ -z "$pid" ]; then t_fail "$name sandboxed" "not running"; continue; fi
 	uids=$(status_field "$pid" Uid)
@@ -70,8 +74,8 @@ for call in "open for writing" "socket" "execve" "fcntl O_ASYNC" "sendmsg on std
 	n0=$(grep -c 'killed by signal SYS' "$DLOG")
 	r0=$(nready)
 	kill -USR2 "$DPID"
-	if t_wait 10 sh -c "[ \$(grep -c 'killed by signal SYS' '$DLOG') -ge $((n0 + 4)) ]" &&
-		t_wait 10 sh -c "[ \$(grep -c ') ready\$' '$DLOG') -ge $((r0 + 4)) ]"; then
+	if t_wait 10 sh -c "[ \$(grep -c 'killed by signal SYS' '$DLOG') -ge $((n0 + 5)) ]" &&
+		t_wait 10 sh -c "[ \$(grep -c ') ready\$' '$DLOG') -ge $((r0 + 5)) ]"; then
 		after=$(workers | awk '{ print $1 }' | sort | tr '\n' ' ')
 		if [ "$before" != "$after" ] && kill -0 "$DPID"; then
 			t_pass "forbidden $call: workers killed by SIGSYS and restarted"
