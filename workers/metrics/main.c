@@ -96,8 +96,8 @@ static enum MHD_Result serve_metrics(struct MHD_Connection *c)
 	if (b.oom)
 		ret = text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
 	else
-		ret = reply(c, MHD_HTTP_OK, CONTENT_TYPE, b.p ? b.p : "",
-			    b.len);
+		ret =
+		    reply(c, MHD_HTTP_OK, CONTENT_TYPE, b.p ? b.p : "", b.len);
 	fe_buf_free(&b);
 	return ret;
 }
@@ -164,8 +164,8 @@ static void start_httpd(sd_event *event, int fd)
 	if (!httpd)
 		fatalx(EXIT_FATAL, "libmicrohttpd would not start");
 	info = MHD_get_daemon_info(httpd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!info || sd_event_add_io(event, &epoll_src, info->epoll_fd,
-				     EPOLLIN, on_epoll, NULL) < 0)
+	if (!info || sd_event_add_io(event, &epoll_src, info->epoll_fd, EPOLLIN,
+				     on_epoll, NULL) < 0)
 		fatalx(EXIT_FATAL, "cannot watch libmicrohttpd's epoll fd");
 }
 
