@@ -85,6 +85,11 @@ const char *backend_name(void);
  * directories are mode 0555). Nothing on other backends. */
 void backend_clean_seed(const char *prefix);
 
+/* --check-config: why this host's cgroup v1 (under root, e.g.
+ * /sys/fs/cgroup) cannot weigh I/O, or NULL when it can (or is v2). A
+ * weighing file in a disk's cgroups still needs bfq as its scheduler. */
+const char *cg1_io_weight_note(const char *root);
+
 int backend_ensure_user(uid_t uid);
 int backend_set_cpu(uid_t uid, const struct cpu_limit *l);
 /* usage: bytes charged now (the backend also reads the cgroup's own

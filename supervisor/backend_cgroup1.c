@@ -112,6 +112,33 @@ uint64_t cg1_io_weight(const char *file, uint64_t w)
 	return v < 10 ? 10 : v > 1000 ? 1000 : v;
 }
 
+const char *cg1_io_weight_note(const char *root)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	const char *note = NULL;
+	int b;
+
+	if (fd < 0 || faccessat(fd, "cgroup.controllers", F_OK, 0) == 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL; /* cgroup v2: io.weight, said at start if absent */
+	}
+	b = openat(fd, "blkio", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (b < 0)
+		note = "cgroup v1 without a blkio hierarchy: [io] weight will "
+		       "not be set";
+	else if (faccessat(b, "blkio.weight", F_OK, 0) < 0 &&
+		 faccessat(b, "blkio.bfq.io_service_bytes", F_OK, 0) < 0)
+		note = "cgroup v1's blkio cannot weigh I/O on this kernel "
+		       "(neither CFQ's blkio.weight nor BFQ's blkio.bfq.*): "
+		       "[io] weight will not be set (load the bfq I/O "
+		       "scheduler, or use cgroup v2)";
+	if (b >= 0)
+		close(b);
+	close(fd);
+	return note;
+}
+
 /* Make the managed subtree in each hierarchy now, so that a tree we may
  * not write shows at start rather than at the first user. */
 static int v1_init(const struct cg_mounts *m, char *err, size_t errlen)

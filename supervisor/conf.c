@@ -4,6 +4,7 @@
  * and the result is swapped in only when the whole load succeeded.
  */
 #include "supervisor/conf.h"
+#include "supervisor/backend.h"
 #include "common/log.h"
 
 #include <libgen.h>
@@ -175,6 +176,19 @@ void conf_set_runtime(uint64_t interval_ms, double max_share,
 		 (unsigned long long)current.memory.limit.bytes);
 }
 
+/* [io] weight asked for (globally or for someone) on a host whose kernel
+ * cannot weigh I/O: said at the check, not only at start. */
+static void note_io_weight(void)
+{
+	bool asked = current.io.weight != 100;
+	const char *why;
+
+	for (size_t i = 0; i < current.n_overrides && !asked; i++)
+		asked = current.overrides[i].set & (1u << CONFIG_OVR_IO_WEIGHT);
+	if (asked && (why = cg1_io_weight_note("/sys/fs/cgroup")))
+		fprintf(stderr, "note: %s\n", why);
+}
+
 void conf_check_and_exit(const char *explicit_path)
 {
 	struct report_ctx ctx = {0};
@@ -187,6 +201,7 @@ void conf_check_and_exit(const char *explicit_path)
 	}
 	fprintf(stderr, "configuration valid: %s\n",
 		main_path[0] ? main_path : "built-in defaults");
+	note_io_weight();
 	exit(config_print(&current, stdout) == 0 ? EXIT_OK : EXIT_FATAL);
 }
 

@@ -400,6 +400,40 @@ static int teardown(void **state)
 /* --- pure parts ------------------------------------------------------------
  */
 
+/* --check-config's word on v1 io weight, on fake roots. */
+static void test_io_weight_note(void **state)
+{
+	char root[] = "/tmp/cgfair-test-ionote-XXXXXX", p[PATH_MAX];
+	(void)state;
+
+	assert_non_null(mkdtemp(root));
+	/* v1 without blkio */
+	assert_non_null(cg1_io_weight_note(root));
+	assert_non_null(strstr(cg1_io_weight_note(root), "without a blkio"));
+	/* blkio, but no scheduler that weighs */
+	snprintf(p, sizeof(p), "%s/blkio", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_non_null(strstr(cg1_io_weight_note(root), "cannot weigh I/O"));
+	/* BFQ's files: it can */
+	snprintf(p, sizeof(p), "%s/blkio/blkio.bfq.io_service_bytes", root);
+	put(p, "");
+	assert_null(cg1_io_weight_note(root));
+	unlink(p);
+	/* CFQ's */
+	snprintf(p, sizeof(p), "%s/blkio/blkio.weight", root);
+	put(p, "500");
+	assert_null(cg1_io_weight_note(root));
+	unlink(p);
+	/* cgroup v2: not this check's business */
+	snprintf(p, sizeof(p), "%s/cgroup.controllers", root);
+	put(p, "cpu io memory");
+	assert_null(cg1_io_weight_note(root));
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/blkio", root);
+	rmdir(p);
+	rmdir(root);
+}
+
 static void test_mountinfo(void **state)
 {
 	struct cg_mounts m;
@@ -1091,25 +1125,16 @@ static void drop_dac(void)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_mountinfo),
-	    T(test_subtree_names),
-	    T(test_arithmetic),
-	    T(test_select_v1),
-	    T(test_select_missing_memory),
-	    T(test_select_v2),
-	    T(test_v1_ensure),
-	    T(test_v1_cpu),
-	    T(test_v1_memory_order),
-	    T(test_v1_memory_steps),
-	    T(test_v1_no_memsw),
-	    T(test_v1_errors),
-	    T(test_v1_move_and_oom),
-	    T(test_symlinks),
-	    T(test_v1_release),
-	    T(test_dry_run),
-	    T(test_v2_subtree_control),
-	    T(test_v2_limits),
-	    T(test_v2_swap),
+	    T(test_mountinfo),	     T(test_io_weight_note),
+	    T(test_subtree_names),   T(test_arithmetic),
+	    T(test_select_v1),	     T(test_select_missing_memory),
+	    T(test_select_v2),	     T(test_v1_ensure),
+	    T(test_v1_cpu),	     T(test_v1_memory_order),
+	    T(test_v1_memory_steps), T(test_v1_no_memsw),
+	    T(test_v1_errors),	     T(test_v1_move_and_oom),
+	    T(test_symlinks),	     T(test_v1_release),
+	    T(test_dry_run),	     T(test_v2_subtree_control),
+	    T(test_v2_limits),	     T(test_v2_swap),
 	    T(test_v1_scan_setup),
 	};
 
