@@ -202,6 +202,7 @@ _Static_assert(sizeof(struct ipc_scan_users) <= IPC_MAX_PAYLOAD, "batch");
 _Static_assert(sizeof(struct ipc_user_states) <= IPC_MAX_PAYLOAD, "rows");
 _Static_assert(sizeof(struct ipc_listen_setup) <= IPC_MAX_PAYLOAD, "listen");
 _Static_assert(sizeof(struct ipc_scan_setup) <= IPC_MAX_PAYLOAD, "setup");
+_Static_assert(sizeof(struct ipc_daemon_state) <= IPC_MAX_PAYLOAD, "daemon");
 
 const char *ipc_role_name(enum ipc_role role)
 {

@@ -180,8 +180,9 @@ static void metrics_allow(scmp_filter_ctx ctx)
 	sandbox_allow(ctx, SCMP_SYS(shutdown));
 	sandbox_allow(ctx, SCMP_SYS(getsockname));
 	sandbox_allow(ctx, SCMP_SYS(getsockopt)); /* SO_DOMAIN, SO_ERROR */
-	/* headers and body in one sendmsg, on a client's socket: never on
-	 * stdin..stderr nor the IPC socket (the common rule's fd 3) */
+	/* headers and body in one sendmsg, on a client's socket (any fd
+	 * above the IPC socket, which the common rule has), never on
+	 * stdin..stderr */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
 			     SCMP_A0(SCMP_CMP_GT, IPC_FD)) < 0 ||
 	    /* TCP_NODELAY and TCP_CORK on a client's socket, nothing else */
