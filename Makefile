@@ -40,17 +40,24 @@ LDLIBS      += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 PROGRAMS    :=
 TEST_PROGRAMS :=
 
-# $(call program,NAME,SOURCES): build $(BUILD)/NAME from SOURCES.
+# Each module.mk adds its programs to PROGRAMS or TEST_PROGRAMS and sets
+# NAME_SRCS with `=` (expanded late, so a list may name lists of a
+# module.mk read after it); the link rules are made below, once every
+# module.mk has been read: the order make reads them in does not matter.
+# $(call program,NAME): build $(BUILD)/NAME from NAME_SRCS (a source named
+# twice, through two lists, is linked once).
 define program
-$(BUILD)/$(1): $(patsubst %.c,$(OBJ)/%.o,$(2))
+$(BUILD)/$(1): $(sort $(patsubst %.c,$(OBJ)/%.o,$($(1)_SRCS)))
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 
-include $(sort $(wildcard */module.mk */*/module.mk))
+include $(wildcard */module.mk */*/module.mk)
+$(foreach p,$(PROGRAMS) $(TEST_PROGRAMS),$(eval $(call program,$(p))))
+$(foreach p,$(FUZZ_PROGRAMS),$(eval $(call fuzz_program,$(p))))
 
-.PHONY: all deps user run check check-unit check-integration check-asan \
-        check-fuzz check-vm install clean format format-check bench
+.PHONY: all deps user run check check-unit check-vm install clean format \
+        format-check
 
 all: $(addprefix $(BUILD)/,$(PROGRAMS))
 

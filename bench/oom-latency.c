@@ -10,6 +10,8 @@
  * that differs is reported. Prints one line per kill, then
  * "kills=N median_ms=M p99_ms=P max_ms=X detail=D". Needs root (kmsg).
  */
+#include "common/clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,13 +35,6 @@ struct kill {
 static struct kill kills[MAX_KILLS];
 static int nkilled, nlogged, want;
 static long uid;
-
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void usage(void)
 {
@@ -72,7 +67,7 @@ static void read_kmsg(int fd)
 		if (n <= 0)
 			continue;
 		buf[n] = '\0';
-		on_kmsg_record(buf, now_usec());
+		on_kmsg_record(buf, clock_mono_usec());
 	}
 }
 
@@ -99,7 +94,7 @@ static void read_log(int fd)
 	static char buf[1 << 16];
 	static size_t len;
 	ssize_t n;
-	uint64_t t = now_usec();
+	uint64_t t = clock_mono_usec();
 
 	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
 		len += (size_t)n;
@@ -200,8 +195,9 @@ int main(int argc, char **argv)
 	lseek(lfd, 0, SEEK_END);
 	printf("ready\n");
 	fflush(stdout);
-	uint64_t deadline = now_usec() + (uint64_t)timeout * 1000000u;
-	while ((nkilled < want || nlogged < want) && now_usec() < deadline) {
+	uint64_t deadline = clock_mono_usec() + (uint64_t)timeout * 1000000u;
+	while ((nkilled < want || nlogged < want) &&
+	       clock_mono_usec() < deadline) {
 		struct pollfd pfd[2] = {{kfd, POLLIN, 0}, {ifd, POLLIN, 0}};
 		if (poll(pfd, 2, 200) < 0 && errno != EINTR)
 			break;

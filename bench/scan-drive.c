@@ -19,6 +19,7 @@
  * that bench/cycle.sh can put the scanner's cost per cycle next to the
  * seed's way of scanning. Also a handy tool to watch placement decisions.
  */
+#include "common/clock.h"
 #include "ipc/ipc.h"
 
 #include <errno.h>
@@ -43,13 +44,6 @@ static bool verbose_users;
 /* what cgfaird asks with its defaults: 1% of a CPU over 5 s */
 static uint64_t quiet_usec = 50000;
 static unsigned pause_ms; /* between two cycles */
-
-static uint64_t now_usec(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static void die(const char *what)
 {
@@ -147,7 +141,7 @@ static void print_msg(const struct ipc_msg *m)
 		printf("STRAY %u %u %llu %llu\n", m->u.stray_proc.pid,
 		       m->u.stray_proc.uid,
 		       (unsigned long long)m->u.stray_proc.start_time,
-		       (unsigned long long)now_usec(CLOCK_MONOTONIC));
+		       (unsigned long long)clock_usec(CLOCK_MONOTONIC));
 	} else if (m->hdr.type == IPC_SCAN_USERS && verbose_users) {
 		for (uint32_t i = 0; i < m->u.scan_users.count; i++) {
 			const struct ipc_user_usage *u =
@@ -171,8 +165,8 @@ static void cycle(uint64_t n)
 
 	if (pause_ms && n > 1)
 		usleep(pause_ms * 1000);
-	uint64_t w0 = now_usec(CLOCK_MONOTONIC);
-	uint64_t c0 = now_usec(CLOCK_PROCESS_CPUTIME_ID);
+	uint64_t w0 = clock_usec(CLOCK_MONOTONIC);
+	uint64_t c0 = clock_usec(CLOCK_PROCESS_CPUTIME_ID);
 	uint64_t procs = 0;
 
 	tell(IPC_SCAN_REQUEST, &r, sizeof(r), NULL, 0);
@@ -191,18 +185,20 @@ static void cycle(uint64_t n)
 	    (unsigned long long)n, (unsigned long long)m.u.scan_done.scan_usec,
 	    m.u.scan_done.nusers, (unsigned long long)procs,
 	    m.u.scan_done.ncpus,
-	    (unsigned long long)(now_usec(CLOCK_MONOTONIC) - w0),
-	    (unsigned long long)(now_usec(CLOCK_PROCESS_CPUTIME_ID) - c0),
+	    (unsigned long long)(clock_usec(CLOCK_MONOTONIC) - w0),
+	    (unsigned long long)(clock_usec(CLOCK_PROCESS_CPUTIME_ID) - c0),
 	    (unsigned long long)m.u.scan_done.mem_total, m.u.scan_done.nread);
 }
 
 static void watch(int seconds)
 {
 	struct ipc_msg m;
-	uint64_t end = now_usec(CLOCK_MONOTONIC) + (uint64_t)seconds * 1000000;
+	uint64_t end =
+	    clock_usec(CLOCK_MONOTONIC) + (uint64_t)seconds * 1000000;
 
-	while (now_usec(CLOCK_MONOTONIC) < end) {
-		int left = (int)((end - now_usec(CLOCK_MONOTONIC)) / 1000) + 1;
+	while (clock_usec(CLOCK_MONOTONIC) < end) {
+		int left =
+		    (int)((end - clock_usec(CLOCK_MONOTONIC)) / 1000) + 1;
 		if (next_msg(&m, left))
 			print_msg(&m);
 		fflush(stdout);

@@ -6,6 +6,7 @@
  * 3 cannot connect (or the connection broke), 4 permission denied.
  */
 #include "ctl/history.h"
+#include "common/num.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -247,13 +248,9 @@ static json_object *request(const char *cmd)
 static void add_user(json_object *req, const char *user)
 {
 	struct passwd *pw;
-	char *end;
-	unsigned long uid;
+	uint32_t uid;
 
-	errno = 0;
-	uid = strtoul(user, &end, 10);
-	if (*user >= '0' && *user <= '9' && !*end && errno == 0 &&
-	    uid < 0xffffffffUL) {
+	if (num_parse_uid(user, &uid) == NULL) {
 		json_object_object_add(req, "uid",
 				       json_object_new_int64((int64_t)uid));
 		return;
@@ -288,7 +285,7 @@ static json_object *limit_request(int argc, char **argv)
 	    {NULL, 0, NULL, 0}};
 	json_object *req = request("limit");
 	bool any = false;
-	char *end;
+	uint64_t n;
 	int c;
 
 	/* options before or after USER: let getopt move USER to the end */
@@ -300,17 +297,17 @@ static json_object *limit_request(int argc, char **argv)
 				  : c == 'H' ? "memory_high"
 				  : c == 'i' ? "io_weight"
 					     : NULL;
-		long long n = strtoll(optarg, &end, 10);
 		if (!key) {
 			usage(stderr);
 			exit(CTL_USAGE);
 		}
 		/* tasks and io_weight are numbers on the wire (or "max") */
-		json_object_object_add(req, key,
-				       (c == 'i' || c == 't') && !*end &&
-					       end != optarg
-					   ? json_object_new_int64(n)
-					   : json_object_new_string(optarg));
+		json_object_object_add(
+		    req, key,
+		    (c == 'i' || c == 't') &&
+			    !num_parse_uint_max(optarg, INT64_MAX, &n)
+			? json_object_new_int64((int64_t)n)
+			: json_object_new_string(optarg));
 		any = true;
 	}
 	if (optind != argc - 1 || !any)
@@ -324,17 +321,14 @@ static json_object *limit_request(int argc, char **argv)
 static json_object *penalty_request(int argc, char **argv)
 {
 	json_object *req = request("penalty");
-	char *end;
-	long long s;
+	uint64_t s;
 
 	need_args(argc, 1, 2, "penalty");
 	add_user(req, argv[1]);
 	if (argc == 3) {
-		errno = 0;
-		s = strtoll(argv[2], &end, 10);
-		if (!*end && errno == 0 && argv[2][0] != '\0')
-			json_object_object_add(req, "seconds",
-					       json_object_new_int64(s));
+		if (!num_parse_uint_max(argv[2], INT64_MAX, &s))
+			json_object_object_add(
+			    req, "seconds", json_object_new_int64((int64_t)s));
 		else /* "30m", "2h": the daemon parses durations */
 			json_object_object_add(req, "seconds",
 					       json_object_new_string(argv[2]));
@@ -552,14 +546,18 @@ static int top(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = top_signal};
 	bool watch_stdin = true, tty = isatty(STDOUT_FILENO);
 	long interval = 2;
+	uint64_t ms = 0;
 	char when[16];
 
-	if (argc == 3 && strcmp(argv[1], "--interval") == 0)
-		interval = strtol(argv[2], NULL, 10);
-	else if (argc != 1)
+	if (argc == 3 && strcmp(argv[1], "--interval") == 0) {
+		if (num_parse_duration(argv[2], &ms) != NULL)
+			die(CTL_USAGE, "top: --interval: not a duration "
+				       "(\"2\", \"5s\", \"1m\")");
+		interval = (long)(ms / 1000);
+	} else if (argc != 1)
 		die(CTL_USAGE, "usage: top [--interval SECONDS]");
-	if (interval < 1 || interval > 3600)
-		die(CTL_USAGE, "top: --interval is 1 to 3600 seconds");
+	if (interval < 1 || interval > 3600 || ms % 1000)
+		die(CTL_USAGE, "top: --interval is 1 to 3600 whole seconds");
 	connect_daemon();
 	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: poll returns */
 	sigaction(SIGTERM, &sa, NULL);

@@ -7,6 +7,7 @@
  * groups see the system journal.
  */
 #include "ctl/history.h"
+#include "common/num.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -34,29 +35,32 @@ static int bad(const char *what, const char *value, const char *why)
 	return 2;
 }
 
-/* "-90m", "2h ago": seconds back from now; -1 when not that form. */
+/* "-90m", "2h ago", "-1h30m": seconds back from now (the durations of
+ * cgfair.conf); -1 when not that form. */
 static long long relative(const char *s)
 {
-	static const struct {
-		char c;
-		long long s;
-	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
-	char *end;
-	long long n;
+	char num[64];
+	size_t n = strlen(s);
+	const char *body = s;
+	uint64_t ms;
 
-	errno = 0;
-	n = strtoll(s[0] == '-' ? s + 1 : s, &end, 10);
-	if (errno || n < 0 || end == s || !*end)
+	if (s[0] == '-') {
+		body = s + 1;
+		n--;
+	} else if (n > 4 && strcmp(s + n - 4, " ago") == 0) {
+		n -= 4;
+	} else {
 		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
-		if (*end != units[i].c)
-			continue;
-		end++;
-		if ((s[0] == '-' && !*end) ||
-		    (s[0] != '-' && strcmp(end, " ago") == 0))
-			return n * units[i].s;
 	}
-	return -1;
+	/* a bare number is no relative time ("2024" is not 2024 s ago) */
+	if (n == 0 || n >= sizeof(num) || body[n - 1] < 'a' || body[0] < '0' ||
+	    body[0] > '9')
+		return -1;
+	memcpy(num, body, n);
+	num[n] = '\0';
+	if (num_parse_duration(num, &ms) != NULL)
+		return -1;
+	return (long long)(ms / 1000);
 }
 
 /* TIME as microseconds since the epoch; -1 when it is none of the forms.
@@ -74,8 +78,10 @@ static long long parse_since(const char *s)
 	if (back >= 0)
 		return (now - back) * 1000000LL;
 	if (s[0] == '@') {
-		long long e = strtoll(s + 1, &end, 10);
-		return end != s + 1 && !*end && e >= 0 ? e * 1000000LL : -1;
+		uint64_t e;
+		return num_parse_uint_max(s + 1, INT64_MAX / 1000000, &e)
+			   ? -1
+			   : (long long)e * 1000000LL;
 	}
 	localtime_r(&now, &tm);
 	if (strcmp(s, "today") == 0 || strcmp(s, "yesterday") == 0) {
@@ -234,9 +240,8 @@ int history_main(int argc, char **argv, bool json)
 			   "not an event type (see docs/events.md)");
 	if (user) {
 		struct passwd *pw = getpwnam(user);
-		char *end;
-		unsigned long v = strtoul(user, &end, 10);
-		if (!pw && (!*user || *end || v == 0 || v >= 4294967295UL))
+		uint32_t v = 0;
+		if (!pw && (num_parse_uid(user, &v) != NULL || v == 0))
 			return bad("--user", user, "unknown user");
 		snprintf(uid, sizeof(uid), "%u",
 			 pw ? (unsigned)pw->pw_uid : (unsigned)v);

@@ -1,3 +1,3 @@
 # cgfairctl: the admin and monitoring client of cgfaird's socket.
 PROGRAMS += cgfairctl
-$(eval $(call program,cgfairctl,ctl/cgfairctl.c ctl/history.c))
+cgfairctl_SRCS = ctl/cgfairctl.c ctl/history.c common/num.c

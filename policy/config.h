@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/num.h"
+
 #ifndef CGFAIR_SYSCONFDIR
 #define CGFAIR_SYSCONFDIR "/etc"
 #endif
@@ -31,8 +33,8 @@
 #define CONFIG_NAME_MAX	  64  /* user, group, node names, incl. the NUL */
 #define CONFIG_PATH_MAX	  256 /* file paths, incl. the NUL */
 #define CONFIG_SOCK_MAX	  108 /* sizeof(sun_path) */
-#define CONFIG_UNLIMITED  UINT64_MAX /* a size without limit ("max") */
-#define CONFIG_UID_NOBODY 65534u     /* always exempt */
+#define CONFIG_UNLIMITED  NUM_UNLIMITED /* a size without limit ("max") */
+#define CONFIG_UID_NOBODY 65534u	/* always exempt */
 /* [users] exempt_cgroups by default: Slurm's job cgroups (cgroup v1 and
  * v2, with and without systemd) and container scopes */
 #define CONFIG_EXEMPT_CGROUPS                                                  \
@@ -75,13 +77,6 @@ enum config_level {
 	CONFIG_NOTICE, /* accepted, but the admin should know */
 };
 
-/* A size that may be a share of RAM: bytes is always resolved (against
- * MemTotal at load time); share > 0 remembers that it was given as "25%". */
-struct config_size {
-	uint64_t bytes; /* CONFIG_UNLIMITED for "max" */
-	double share;	/* of MemTotal, 0 when given in bytes */
-};
-
 struct config_list {
 	char **v;
 	size_t n;
@@ -110,10 +105,10 @@ struct config_cpu {
 };
 
 struct config_memory {
-	struct config_size limit;      /* per user; default 25% of RAM */
-	struct config_size swap_limit; /* swap beyond limit; 0 = none */
-	struct config_size high; /* soft limit (memory.high); default max */
-	bool release_on_stop;	 /* default: limits stay */
+	struct num_size limit;	    /* per user; default 25% of RAM */
+	struct num_size swap_limit; /* swap beyond limit; 0 = none */
+	struct num_size high;	    /* soft limit (memory.high); default max */
+	bool release_on_stop;	    /* default: limits stay */
 };
 
 struct config_users {
@@ -237,10 +232,10 @@ struct config_override {
 	unsigned seq[CONFIG_OVR_N];
 	double cpu_cap; /* CPUs; INFINITY = explicitly no fixed cap */
 	uint32_t cpu_weight;
-	struct config_size memory_limit;
-	struct config_size swap_limit;
+	struct num_size memory_limit;
+	struct num_size swap_limit;
 	uint64_t max_tasks;
-	struct config_size memory_high;
+	struct num_size memory_high;
 	uint32_t io_weight;
 	bool exempt;
 	bool auto_penalty;
@@ -337,28 +332,9 @@ const char *config_backend_name(enum config_backend b);
 const char *config_cpu_mode_name(enum config_cpu_mode m);
 const char *config_penalty_mode_name(enum config_penalty_mode m);
 
-/* The value parsers, exported for the socket ("limit set ... 2G") and the
- * tests. Each returns NULL on success or a short reason. */
-const char *config_parse_bool(const char *s, bool *out);
-const char *config_parse_uint(const char *s, uint64_t *out);
-const char *config_parse_number(const char *s, double *out);
-/* "90%" or "0.9"; a bare number must be a fraction. */
-const char *config_parse_share(const char *s, double *out);
-/* "5", "5s", "500ms", "1h30m", "2d"; a bare number is seconds. */
-const char *config_parse_duration(const char *s, uint64_t *ms);
-/* "512M", "2G", "1.5G", "1048576": binary units, a bare number is bytes;
- * with CONFIG_SIZE_MAX also "max"/"unlimited"/"infinity"; with
- * CONFIG_SIZE_SHARE also "25%" of mem_total. */
-#define CONFIG_SIZE_MAX	  1u
-#define CONFIG_SIZE_SHARE 2u
-const char *config_parse_size(const char *s, unsigned flags, uint64_t mem_total,
-			      struct config_size *out);
-/* A count: digits, or "max"/"unlimited"/"infinity" (CONFIG_UNLIMITED). */
-const char *config_parse_count(const char *s, uint64_t *out);
-/* CPUs: "1.5" or "150%" (of one CPU, as systemd's CPUQuota=). */
-const char *config_parse_cpus(const char *s, double *out);
 /* A numeric listening address, "192.0.2.1:9747" or "[2001:db8::1]:9747"
- * (no names: nothing is looked up), port 1..65535. */
+ * (no names: nothing is looked up), port 1..65535 (config_address.c; the
+ * other values are read with common/num.h). */
 struct sockaddr_storage;
 const char *config_parse_address(const char *s, struct sockaddr_storage *out,
 				 unsigned *len);

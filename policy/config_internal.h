@@ -12,7 +12,7 @@ enum key_type {
 	KT_SHARE,     /* double fraction; "90%" or 0.9 */
 	KT_DURATION,  /* uint64_t ms */
 	KT_PERIOD,    /* uint32_t us, written as a duration */
-	KT_SIZE,      /* struct config_size */
+	KT_SIZE,      /* struct num_size */
 	KT_BYTES,     /* uint64_t */
 	KT_ENUM,      /* an enum, names in key_def.enums */
 	KT_NAME,      /* char[size]: a user, group or cgroup name */

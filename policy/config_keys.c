@@ -366,7 +366,7 @@ static const char *set_threshold(const struct key_def *k, void *base,
 	double v;
 
 	if (strpbrk(value, "cC") != NULL) {
-		err = config_parse_cpus(value, &v);
+		err = num_parse_cpus(value, &v);
 		if (err == NULL && (v <= 0 || v > 1024)) {
 			snprintf(why, whylen,
 				 "value %s out of range (0.001 cpus..1024 "
@@ -380,7 +380,7 @@ static const char *set_threshold(const struct key_def *k, void *base,
 		}
 		return err;
 	}
-	err = config_parse_share(value, &v);
+	err = num_parse_share(value, &v);
 	if (err == NULL)
 		err = config_key_range(k, v, value, why, whylen);
 	if (err == NULL) {
@@ -406,8 +406,8 @@ static const char *set_cpu_level(struct config_threshold *field,
 	if (!is_none(value)) {
 		bool cpus = strpbrk(value, "cC") != NULL;
 
-		err = cpus ? config_parse_cpus(value, &v)
-			   : config_parse_share(value, &v);
+		err = cpus ? num_parse_cpus(value, &v)
+			   : num_parse_share(value, &v);
 		if (err == NULL && !(v > 0 && v <= (cpus ? 65536 : 1))) {
 			snprintf(why, whylen,
 				 "value %s out of range (%s, or none)", value,
@@ -426,11 +426,11 @@ static const char *set_mem_level(struct config_threshold *field,
 				 const char *value, char *why, size_t whylen)
 {
 	struct config_threshold t = {0, 0};
-	struct config_size sz;
+	struct num_size sz;
 	const char *err = NULL;
 
 	if (strchr(value, '%') != NULL) {
-		err = config_parse_share(value, &t.share);
+		err = num_parse_share(value, &t.share);
 		if (err == NULL && !(t.share > 0 && t.share <= 1)) {
 			snprintf(why, whylen,
 				 "value %s out of range (1%%..100%%, a size, "
@@ -439,7 +439,7 @@ static const char *set_mem_level(struct config_threshold *field,
 			err = why;
 		}
 	} else if (!is_none(value)) {
-		err = config_parse_size(value, 0, 0, &sz);
+		err = num_parse_size(value, 0, 0, &sz);
 		if (err == NULL && sz.bytes < MIB) {
 			snprintf(why, whylen, "value %s is below 1M", value);
 			err = why;
@@ -468,7 +468,7 @@ static const char *set_tiers(const struct key_def *k,
 			err = "at most 8 tiers";
 			break;
 		}
-		err = config_parse_duration(s, &t.ms[t.n]);
+		err = num_parse_duration(s, &t.ms[t.n]);
 		if (err == NULL)
 			err = config_key_range(k, (double)t.ms[t.n], s, why,
 					       whylen);
@@ -493,7 +493,7 @@ static const char *set_cap(const struct key_def *k, double *field,
 		*field = INFINITY;
 		return NULL;
 	}
-	err = config_parse_cpus(value, &v);
+	err = num_parse_cpus(value, &v);
 	if (err == NULL)
 		err = config_key_range(k, v, value, why, whylen);
 	if (err == NULL)
@@ -501,14 +501,14 @@ static const char *set_cap(const struct key_def *k, double *field,
 	return err;
 }
 
-static const char *set_size(const struct key_def *k, struct config_size *field,
+static const char *set_size(const struct key_def *k, struct num_size *field,
 			    const char *value, uint64_t mem_total, char *why,
 			    size_t whylen)
 {
-	unsigned flags = ((k->flags & KF_MAX) ? CONFIG_SIZE_MAX : 0) |
-			 ((k->flags & KF_SHARE) ? CONFIG_SIZE_SHARE : 0);
-	struct config_size v;
-	const char *err = config_parse_size(value, flags, mem_total, &v);
+	unsigned flags = ((k->flags & KF_MAX) ? NUM_SIZE_MAX : 0) |
+			 ((k->flags & KF_SHARE) ? NUM_SIZE_SHARE : 0);
+	struct num_size v;
+	const char *err = num_parse_size(value, flags, mem_total, &v);
 
 	/* A share is checked as a share (above): its bytes depend on RAM. */
 	if (err == NULL && v.share == 0 && v.bytes != CONFIG_UNLIMITED)
@@ -528,30 +528,30 @@ static const char *parse_numeric(const struct key_def *k, const char *value,
 
 	switch (k->type) {
 	case KT_COUNT:
-		err = config_parse_count(value, &u);
+		err = num_parse_count(value, &u);
 		*v = u == CONFIG_UNLIMITED ? INFINITY : (double)u;
 		return err;
 	case KT_U32:
 	case KT_BYTES:
 		if (k->type == KT_BYTES) {
-			struct config_size sz;
+			struct num_size sz;
 
-			err = config_parse_size(value, 0, 0, &sz);
+			err = num_parse_size(value, 0, 0, &sz);
 			u = sz.bytes;
 		} else {
-			err = config_parse_uint(value, &u);
+			err = num_parse_uint(value, &u);
 		}
 		*v = (double)u;
 		return err;
 	case KT_SHARE:
-		return config_parse_share(value, v);
+		return num_parse_share(value, v);
 	case KT_CPUS:
-		return config_parse_cpus(value, v);
+		return num_parse_cpus(value, v);
 	case KT_NUMBER:
-		return config_parse_number(value, v);
+		return num_parse_number(value, v);
 	case KT_DURATION:
 	case KT_PERIOD:
-		err = config_parse_duration(value, &u);
+		err = num_parse_duration(value, &u);
 		*v = (double)u * (k->type == KT_PERIOD ? 1000 : 1);
 		return err;
 	default:
@@ -589,7 +589,7 @@ const char *config_key_set(const struct key_def *k, void *base,
 
 	switch (k->type) {
 	case KT_BOOL:
-		return config_parse_bool(value, field);
+		return num_parse_bool(value, field);
 	case KT_ENUM:
 		return set_enum(k, field, value, why, whylen);
 	case KT_NAME:
@@ -767,7 +767,7 @@ void config_key_print(const struct key_def *k, const void *base, char *buf,
 		      size_t len)
 {
 	const void *field = (const char *)base + k->offset;
-	const struct config_size *sz = field;
+	const struct num_size *sz = field;
 	const struct config_cpu *cpu =
 	    &((const struct cgfair_config *)base)->cpu;
 

@@ -128,7 +128,7 @@ static const char *seed_number(struct config_parse *ps,
 	const char *err;
 	double v;
 
-	err = config_parse_number(value, &v);
+	err = num_parse_number(value, &v);
 	if (err != NULL)
 		return err;
 	if (s->conv == SC_PCT || (s->conv == SC_PCT_IF_GT1 && v > 1))
@@ -138,7 +138,7 @@ static const char *seed_number(struct config_parse *ps,
 	if (v < k->min || v > k->max)
 		return seed_range(s, k, value, why, len);
 	if (s->conv == SC_GIGS)
-		ps->cfg->memory.limit = (struct config_size){(uint64_t)v, 0};
+		ps->cfg->memory.limit = (struct num_size){(uint64_t)v, 0};
 	else
 		store_share(ps->cfg, k, v);
 	return NULL;
@@ -166,7 +166,7 @@ static const char *seed_mode(struct config_parse *ps, const char *section,
 static const char *seed_legacy(struct config_parse *ps, const char *value)
 {
 	bool legacy;
-	const char *err = config_parse_bool(value, &legacy);
+	const char *err = num_parse_bool(value, &legacy);
 
 	if (err == NULL)
 		ps->cfg->daemon.backend =

@@ -8,21 +8,15 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "common/num.h"
 
 /* "1234" -> 1234; false when s is not all digits or too large. */
 static bool parse_id(const char *s, uint32_t *id)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (*s == '\0')
+	if (num_parse_uint_max(s, UINT32_MAX, &v) != NULL)
 		return false;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > UINT32_MAX)
-			return false;
-	}
 	*id = (uint32_t)v;
 	return true;
 }

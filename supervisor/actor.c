@@ -12,6 +12,7 @@
  */
 #include "supervisor/actor.h"
 #include "supervisor/cgfaird.h"
+#include "common/num.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,10 +46,13 @@ static bool read_small(int dir, const char *name, char *buf, size_t len)
 static uint32_t read_u32(int dir, const char *name)
 {
 	char buf[32];
+	uint64_t v;
 
 	if (!read_small(dir, name, buf, sizeof(buf)))
 		return ACTOR_UNSET;
-	return (uint32_t)strtoul(buf, NULL, 10);
+	if (num_scan_uint(buf, sizeof(buf), UINT32_MAX, &v) == 0)
+		return ACTOR_UNSET;
+	return (uint32_t)v;
 }
 
 /* The effective uid, from the Uid: line of status; -1 when unreadable. */

@@ -10,6 +10,7 @@
  */
 #include "supervisor/backend_impl.h"
 #include "common/log.h"
+#include "common/num.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -316,20 +317,15 @@ bool cg_parse_user_name(const char *name, const char *prefix,
 			const char *suffix, uid_t *uid)
 {
 	size_t np = strlen(prefix), ns = strlen(suffix), n = strlen(name);
-	unsigned long long v = 0;
-	size_t i;
+	uint64_t v;
 
 	if (n <= np + ns || strncmp(name, prefix, np) != 0 ||
 	    strcmp(name + n - ns, suffix) != 0)
 		return false;
 	if (name[np] == '0' && n - ns - np > 1)
 		return false;
-	for (i = np; i < n - ns; i++) {
-		if (name[i] < '0' || name[i] > '9' || i - np >= 10)
-			return false;
-		v = v * 10 + (unsigned)(name[i] - '0');
-	}
-	if (v >= UINT32_MAX)
+	if (num_scan_uint(name + np, n - ns - np, UINT32_MAX - 1u, &v) !=
+	    n - ns - np)
 		return false;
 	*uid = (uid_t)v;
 	return true;
@@ -412,8 +408,8 @@ int cg_read(const struct cg_dir *d, const char *file, char *buf, size_t len)
 
 int cg_parse_u64(const char *s, uint64_t *v)
 {
-	unsigned long long x;
-	char *end;
+	uint64_t x;
+	size_t n;
 
 	while (*s == ' ')
 		s++;
@@ -421,11 +417,8 @@ int cg_parse_u64(const char *s, uint64_t *v)
 		*v = LIMIT_NONE;
 		return 0;
 	}
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno || (*end && *end != '\n' && *end != ' '))
+	n = num_scan_uint(s, SIZE_MAX, UINT64_MAX, &x);
+	if (n == 0 || (s[n] && s[n] != '\n' && s[n] != ' '))
 		return -EINVAL;
 	/* v1 shows "no limit" as PAGE_COUNTER_MAX pages in bytes */
 	*v = x >= (UINT64_C(1) << 62) ? LIMIT_NONE : x;

@@ -168,7 +168,7 @@ void conf_set_runtime(uint64_t interval_ms, double max_share,
 	if (max_share > 0)
 		current.cpu.max_share = max_share;
 	if (mem_limit)
-		current.memory.limit = (struct config_size){mem_limit, 0};
+		current.memory.limit = (struct num_size){mem_limit, 0};
 	log_info("set option: interval %llu ms, max_percent %.1f%%, memory "
 		 "limit %llu bytes (until the next reload)",
 		 (unsigned long long)current.daemon.interval_ms,

@@ -13,6 +13,7 @@
 #include "supervisor/event_limit.h"
 #include "supervisor/cgfaird.h"
 #include "supervisor/users.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <stdio.h>
@@ -20,14 +21,6 @@
 static sd_event_source *timer;
 static uint64_t budget = EVENT_USER_BUDGET;
 static uint64_t window = EVENT_WINDOW_USEC;
-
-static uint64_t now_usec(void)
-{
-	uint64_t t = 0;
-
-	sd_event_now(supervisor_event(), CLOCK_MONOTONIC, &t);
-	return t;
-}
 
 static bool bounded(enum event_type type, uid_t uid)
 {
@@ -58,7 +51,7 @@ static void arm_timer(void);
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 {
-	uint64_t now = now_usec();
+	uint64_t now = clock_loop_usec(supervisor_event());
 	(void)s;
 	(void)usec;
 	(void)data;
@@ -96,7 +89,7 @@ bool event_limit_admit(enum event_type type, uid_t uid)
 
 	if (!bounded(type, uid) || !(u = user_find(uid)))
 		return true;
-	now = now_usec();
+	now = clock_loop_usec(supervisor_event());
 	if (now - u->ev_window >= window) {
 		if (u->ev_any_dropped)
 			summarise(u, &now);

@@ -32,7 +32,9 @@
 #include "supervisor/cgfaird.h"
 #include "supervisor/events.h"
 #include "supervisor/users.h"
+#include "common/clock.h"
 #include "common/log.h"
+#include "common/num.h"
 #include "workers/oomwatch/oomparse.h"
 
 #include <errno.h>
@@ -91,13 +93,6 @@ static struct worker_class oomwatch_class = {
     .on_message = on_message,
 };
 
-static uint64_t now_usec(void)
-{
-	uint64_t t = 0;
-	sd_event_now(supervisor_event(), CLOCK_MONOTONIC, &t);
-	return t;
-}
-
 unsigned oom_pending_count(void)
 {
 	return npending;
@@ -116,10 +111,9 @@ bool oom_path_uid(const char *path, const char *prefix, bool systemd_names,
 	if (strncmp(path, prefix, pl) != 0 || strncmp(path + pl, "/user-", 6))
 		return false;
 	p = path + pl + 6;
-	while (p[n] >= '0' && p[n] <= '9' && n < 11)
-		v = v * 10 + (uint64_t)(p[n++] - '0');
+	n = num_scan_uint(p, SIZE_MAX, UINT32_MAX - 1u, &v);
 	/* no empty number, no leading zero, a real uid */
-	if (n == 0 || n > 10 || (p[0] == '0') || v >= UINT32_MAX)
+	if (n == 0 || p[0] == '0')
 		return false;
 	p += n;
 	if (systemd_names) {
@@ -292,10 +286,11 @@ static void kill_counted(uid_t uid, uint64_t value)
 		emit(uid, value, NULL);
 		return;
 	}
-	pending[npending++] = (struct pending){
-	    .uid = uid,
-	    .value = value,
-	    .deadline = now_usec() + cfg.detail_wait_ms * 1000ULL};
+	pending[npending++] =
+	    (struct pending){.uid = uid,
+			     .value = value,
+			     .deadline = clock_loop_usec(supervisor_event()) +
+					 cfg.detail_wait_ms * 1000ULL};
 	timer_update();
 }
 
@@ -615,7 +610,9 @@ static void on_victim(const struct ipc_oom_victim *v)
 	if (nvictims == MAX_VICTIMS)
 		drop_victim(0);
 	victims[nvictims++] =
-	    (struct victim){.uid = u->uid, .received = now_usec(), .v = *v};
+	    (struct victim){.uid = u->uid,
+			    .received = clock_loop_usec(supervisor_event()),
+			    .v = *v};
 	timer_update();
 }
 

@@ -37,7 +37,9 @@
 #include "supervisor/exe.h"
 #include "supervisor/cgfaird.h"
 #include "supervisor/users.h"
+#include "common/clock.h"
 #include "common/log.h"
+#include "common/num.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -171,13 +173,6 @@ void placement_init(const struct placement_params *p)
 
 /* --- moving a stray ------------------------------------------------------- */
 
-static uint64_t mono_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static bool pidfd_alive(int pidfd)
 {
 	struct pollfd p = {.fd = pidfd, .events = POLLIN};
@@ -193,9 +188,9 @@ static bool pidfd_alive(int pidfd)
  * its newlines escaped (proc_task_name), so "\nUid:\t" is the kernel's. */
 static int status_ruid(pid_t pid, uid_t *uid)
 {
-	char path[48], buf[4096], *p, *end;
+	char path[48], buf[4096], *p;
 	ssize_t n;
-	unsigned long v;
+	uint64_t v;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
@@ -210,9 +205,8 @@ static int status_ruid(pid_t pid, uid_t *uid)
 	p = strstr(buf, "\nUid:\t");
 	if (!p)
 		return -ENODATA;
-	errno = 0;
-	v = strtoul(p + 6, &end, 10);
-	if (errno || end == p + 6 || *end != '\t' || v > UINT32_MAX)
+	n = (ssize_t)num_scan_uint(p + 6, SIZE_MAX, UINT32_MAX, &v);
+	if (n == 0 || p[6 + n] != '\t')
 		return -ENODATA;
 	*uid = (uid_t)v;
 	return 0;
@@ -266,7 +260,7 @@ static void tell_exempt(const struct ipc_stray_proc *m)
 static void move_stray(const struct ipc_stray_proc *m)
 {
 	pid_t pid = (pid_t)m->pid;
-	uint64_t t0 = mono_usec();
+	uint64_t t0 = clock_mono_usec();
 	uid_t uid = (uid_t)-1;
 	int pidfd, r;
 
@@ -295,7 +289,7 @@ static void move_stray(const struct ipc_stray_proc *m)
 		u->moved++;
 		log_debug("pid %d (uid %u) placed in %llu us", (int)pid,
 			  (unsigned)uid,
-			  (unsigned long long)(mono_usec() - t0));
+			  (unsigned long long)(clock_mono_usec() - t0));
 	} else if (r < 0 && r != -ESRCH && pidfd_alive(pidfd)) {
 		log_warnx("pid %d (uid %u): could not move it: %s", (int)pid,
 			  (unsigned)uid, strerror(-r));

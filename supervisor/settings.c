@@ -6,6 +6,7 @@
  */
 #include "supervisor/settings.h"
 #include "common/log.h"
+#include "common/num.h"
 
 #include <grp.h>
 #include <stdio.h>
@@ -35,14 +36,12 @@ void settings_backend(const struct cgfair_config *c, bool dry_run,
 /* A list entry: digits are an id, anything else a name. */
 static bool parse_id(const char *s, uint32_t *id)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (!*s || strspn(s, "0123456789") != strlen(s))
+	if (num_parse_uint_max(s, UINT32_MAX, &v) != NULL)
 		return false;
-	v = strtoul(s, &end, 10);
 	*id = (uint32_t)v;
-	return v <= UINT32_MAX;
+	return true;
 }
 
 static void add_uid(struct placement_params *p, uid_t uid)

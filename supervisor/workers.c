@@ -9,6 +9,7 @@
 #include "supervisor/cgfaird.h"
 #include "supervisor/events.h"
 #include "supervisor/exes.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -57,13 +58,6 @@ static bool stopping;
 static void (*stop_done)(void);
 
 static void spawn(struct worker *w);
-
-static uint64_t now_usec(void)
-{
-	uint64_t t = 0;
-	sd_event_now(event, CLOCK_MONOTONIC, &t);
-	return t;
-}
 
 const char *worker_name(const struct worker *w)
 {
@@ -312,7 +306,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *data)
 {
 	struct worker *w = data;
 	char how[64];
-	uint64_t now = now_usec();
+	uint64_t now = clock_loop_usec(event);
 	(void)s;
 
 	describe_exit(si, how, sizeof(how));
@@ -439,7 +433,7 @@ static void spawn(struct worker *w)
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	w->pid = pid;
 	w->fd = sv[0];
-	w->started = now_usec();
+	w->started = clock_loop_usec(event);
 	w->ping_sent = 0;
 	if (sd_event_add_io(event, &w->io, w->fd, EPOLLIN, on_ipc, w) < 0 ||
 	    sd_event_add_child(event, &w->child, pid, WEXITED, on_child, w) < 0)

@@ -1,41 +1,40 @@
-# libFuzzer target for the IPC receive and decode path. Built only on
-# request (`make fuzz`, which tests/fuzz/run.sh calls) and with clang alone,
-# so that a plain `make` never needs clang.
+# libFuzzer targets for every parser of untrusted input: IPC receive and
+# decode, the frontend's request parser (client text), the OOM watcher's
+# kernel-log and counter parsers, the scanner's /proc and cgroup parsers,
+# and the configuration loader (main file, seed format, users.d). Built
+# only on request (`make fuzz`, which tests/fuzz/*.sh call) and with clang
+# alone, so that a plain `make` never needs clang.
 FUZZ_CC     ?= clang
 FUZZ_CFLAGS ?= -g -O1 -fno-omit-frame-pointer
-FUZZ_FLAGS  := $(FUZZ_CFLAGS) -std=gnu11 -Wall -Wextra -Werror -I. \
+FUZZ_FLAGS   = $(FUZZ_CFLAGS) -std=gnu11 -Wall -Wextra -Werror -I. \
 	-D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
-FUZZ_IPC_SRCS := tests/fuzz/fuzz_ipc.c ipc/ipc.c
+
+FUZZ_PROGRAMS += fuzz-ipc fuzz-frontend fuzz-oomparse fuzz-scanparse \
+	fuzz-config
+fuzz-ipc_SRCS = tests/fuzz/fuzz_ipc.c ipc/ipc.c
+fuzz-frontend_SRCS = tests/fuzz/fuzz_frontend.c $(FRONTEND_PURE_SRCS)
+fuzz-frontend_PKGS = json-c
+fuzz-oomparse_SRCS = tests/fuzz/fuzz_oomparse.c workers/oomwatch/oomparse.c \
+	common/num.c
+fuzz-scanparse_SRCS = tests/fuzz/fuzz_scanparse.c workers/scanner/parse.c \
+	common/num.c
+fuzz-config_SRCS = tests/fuzz/fuzz_config.c $(POLICY_SRCS)
+fuzz-config_PKGS = inih
+
+# $(call fuzz_program,NAME): $(BUILD)/fuzz/NAME from NAME_SRCS, relinked
+# when a source or any header changes (the Makefile evaluates it once
+# every module.mk has been read).
+define fuzz_program
+fuzz: $(BUILD)/fuzz/$(1)
+$(BUILD)/fuzz/$(1): $($(1)_SRCS) $(wildcard */*.h */*/*.h)
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) $$(FUZZ_FLAGS) -DCGFAIR_VERSION='"$$(VERSION)"' \
+		$(if $($(1)_PKGS),$$(shell pkg-config --cflags $($(1)_PKGS))) \
+		-o $$@ $($(1)_SRCS) \
+		$(if $($(1)_PKGS),$$(shell pkg-config --libs $($(1)_PKGS))) -lm
+endef
 
 .PHONY: fuzz check-fuzz
-fuzz: $(BUILD)/fuzz/fuzz-ipc
-
-$(BUILD)/fuzz/fuzz-ipc: $(FUZZ_IPC_SRCS) ipc/ipc.h
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_IPC_SRCS)
-
 check-fuzz:
 	sh tests/run.sh fuzz
-
-# The parsers of untrusted input beside IPC and requests: the OOM watcher's
-# kernel-log and counter parsers, the scanner's /proc and cgroup parsers,
-# and the configuration loader (main file, seed format, users.d).
-FUZZ_OOMPARSE_SRCS := tests/fuzz/fuzz_oomparse.c workers/oomwatch/oomparse.c
-FUZZ_SCANPARSE_SRCS := tests/fuzz/fuzz_scanparse.c workers/scanner/parse.c
-FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c $(POLICY_SRCS)
-fuzz: $(BUILD)/fuzz/fuzz-oomparse $(BUILD)/fuzz/fuzz-scanparse \
-	$(BUILD)/fuzz/fuzz-config
-
-$(BUILD)/fuzz/fuzz-oomparse: $(FUZZ_OOMPARSE_SRCS) workers/oomwatch/oomparse.h
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_OOMPARSE_SRCS)
-
-$(BUILD)/fuzz/fuzz-scanparse: $(FUZZ_SCANPARSE_SRCS) workers/scanner/scanner.h
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_SCANPARSE_SRCS)
-
-$(BUILD)/fuzz/fuzz-config: $(FUZZ_CONFIG_SRCS) policy/config.h
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(shell pkg-config --cflags inih) -o $@ \
-		$(FUZZ_CONFIG_SRCS) $(shell pkg-config --libs inih) -lm

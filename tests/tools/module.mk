@@ -1,11 +1,14 @@
 # Small helper programs for the shell tests (integration, scenarios, vm).
 # They land in build/tests/ next to the unit tests; the VM rigs copy them
 # into the guests.
-TEST_PROGRAMS += tests/t-run-as-uid tests/t-spin tests/t-memhog
-$(eval $(call program,tests/t-run-as-uid,tests/tools/run-as-uid.c))
-$(eval $(call program,tests/t-spin,tests/tools/spin.c))
-$(eval $(call program,tests/t-memhog,tests/tools/memhog.c))
-TEST_PROGRAMS += tests/t-duty
-$(eval $(call program,tests/t-duty,tests/tools/duty.c))
-TEST_PROGRAMS += tests/t-forkbomb
-$(eval $(call program,tests/t-forkbomb,tests/tools/forkbomb.c))
+TEST_PROGRAMS += tests/t-run-as-uid tests/t-spin tests/t-memhog \
+	tests/t-duty tests/t-forkbomb tests/t-backend-cli
+tests/t-run-as-uid_SRCS = tests/tools/run-as-uid.c
+tests/t-spin_SRCS = tests/tools/spin.c
+tests/t-memhog_SRCS = tests/tools/memhog.c
+tests/t-duty_SRCS = tests/tools/duty.c
+tests/t-forkbomb_SRCS = tests/tools/forkbomb.c
+# drives the real backend (integration test, VM scenarios: the VM rigs
+# stage build/tests/t-*)
+tests/t-backend-cli_SRCS = tests/tools/backend-cli.c supervisor/caps.c \
+	$(BACKEND_SRCS) $(COMMON_SRCS)

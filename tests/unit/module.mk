@@ -1,25 +1,50 @@
 # Unit tests (cmocka): build/tests/unit-*, run by tests/run.sh (tiers unit
 # and asan).
 TEST_PROGRAMS += tests/unit-ipc
-$(eval $(call program,tests/unit-ipc,tests/unit/test_ipc.c ipc/ipc.c $(COMMON_SRCS)))
-$(BUILD)/tests/unit-ipc: LDLIBS += -lcmocka
+tests/unit-ipc_SRCS = tests/unit/test_ipc.c ipc/ipc.c $(COMMON_SRCS)
+
+# The one grammar for numbers, sizes and durations (common/num.c).
+TEST_PROGRAMS += tests/unit-num
+tests/unit-num_SRCS = tests/unit/test_num.c common/num.c
+
+# policy/: the limit decisions, the automatic penalty box, the config.
+TEST_PROGRAMS += tests/unit-policy tests/unit-policy-props tests/unit-config \
+	tests/unit-badness
+tests/unit-policy_SRCS = tests/unit/test_policy.c $(POLICY_SRCS)
+tests/unit-policy-props_SRCS = tests/unit/test_policy_props.c $(POLICY_SRCS)
+tests/unit-badness_SRCS = tests/unit/test_badness.c $(POLICY_SRCS)
+tests/unit-config_SRCS = tests/unit/test_config.c $(POLICY_SRCS)
 
 # OOM reporting: the watcher's parsers and the supervisor's counting (with
 # stubs for the worker table, the backend and event_emit); the events.
 TEST_PROGRAMS += tests/unit-oom tests/unit-events
-$(eval $(call program,tests/unit-oom,tests/unit/test_oom.c supervisor/oom.c \
+tests/unit-oom_SRCS = tests/unit/test_oom.c supervisor/oom.c \
 	supervisor/oom_marks.c supervisor/state.c supervisor/users.c \
-	workers/oomwatch/oomparse.c $(COMMON_SRCS)))
-$(BUILD)/tests/unit-oom: LDLIBS += -lcmocka -ljson-c
-$(eval $(call program,tests/unit-events,tests/unit/test_events.c \
-	supervisor/events.c supervisor/event_limit.c supervisor/users.c \
-	$(COMMON_SRCS)))
-$(BUILD)/tests/unit-events: LDLIBS += -lcmocka
+	workers/oomwatch/oomparse.c $(COMMON_SRCS)
+$(BUILD)/tests/unit-oom: LDLIBS += -ljson-c
+tests/unit-events_SRCS = tests/unit/test_events.c supervisor/events.c \
+	supervisor/event_limit.c supervisor/users.c $(COMMON_SRCS)
 
 # Placement's check before a move: reports against real processes of other
 # uids (with stubs for the worker table and the backend).
 TEST_PROGRAMS += tests/unit-placement
-$(eval $(call program,tests/unit-placement,tests/unit/test_placement.c \
+tests/unit-placement_SRCS = tests/unit/test_placement.c \
 	supervisor/placement.c supervisor/users.c supervisor/exe.c \
-	supervisor/caps.c $(COMMON_SRCS)))
-$(BUILD)/tests/unit-placement: LDLIBS += -lcmocka
+	supervisor/caps.c $(COMMON_SRCS)
+
+# The backends on a fake cgroup tree.
+TEST_PROGRAMS += tests/unit-backend
+tests/unit-backend_SRCS = tests/unit/test_backend.c $(BACKEND_SRCS) \
+	$(COMMON_SRCS)
+
+# The scanner's parsers, readers and cycle on a fake /proc and cgroup tree.
+TEST_PROGRAMS += tests/unit-scanner
+tests/unit-scanner_SRCS = tests/unit/test_scanner.c $(SCANNER_CORE_SRCS) \
+	$(COMMON_SRCS)
+
+# The frontend's request parser, answers and rows table.
+TEST_PROGRAMS += tests/unit-frontend
+tests/unit-frontend_SRCS = tests/unit/test_frontend.c $(FRONTEND_PURE_SRCS)
+
+$(addprefix $(BUILD)/,$(filter tests/unit-%,$(TEST_PROGRAMS))): \
+	LDLIBS += -lcmocka

@@ -1,8 +1,8 @@
 /*
  * Unit tests of the configuration loader: defaults, every key, every error
  * class (one message naming file:line and key), users.d ordering,
- * overrides and masking, the seed's format, the value parsers, and the
- * printed configuration reading back to itself.
+ * overrides and masking, the seed's format, and the printed
+ * configuration reading back to itself.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1132,73 +1132,6 @@ static void test_manual(void **state)
 	free(man);
 }
 
-/* --- value parsers --- */
-
-static void test_parse_duration(void **state)
-{
-	static const struct {
-		const char *s;
-		uint64_t ms;
-	} ok[] = {
-	    {"5", 5000},	  {"5s", 5000},	     {"2.5", 2500},
-	    {"500ms", 500},	  {"10m", 600000},   {"1h", 3600000},
-	    {"1h30m", 5400000},	  {"1d", 86400000},  {"1 min", 60000},
-	    {"2 hours", 7200000}, {"1w", 604800000}, {"0", 0},
-	};
-	static const char *const bad[] = {"",	  "s",	 "5x",	"-5",
-					  "1h30", "1e3", "5 5", "0x10"};
-	uint64_t v;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		assert_null(config_parse_duration(ok[i].s, &v));
-		assert_int_equal(v, ok[i].ms);
-	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_non_null(config_parse_duration(bad[i], &v));
-}
-
-static void test_parse_size(void **state)
-{
-	static const struct {
-		const char *s;
-		uint64_t bytes;
-	} ok[] = {
-	    {"0", 0},
-	    {"4096", 4096},
-	    {"512M", 512ull << 20},
-	    {"2G", 2 * GIB},
-	    {"1.5G", 3 * GIB / 2},
-	    {"2GiB", 2 * GIB},
-	    {"2gb", 2 * GIB},
-	    {"1 T", 1024 * GIB},
-	    {"100b", 100},
-	    {"max", CONFIG_UNLIMITED},
-	    {"25%", MEM_TOTAL / 4},
-	};
-	static const char *const bad[] = {"",	 "G",	"2X",	  "-1G",
-					  "2GG", "1e9", "25% ram"};
-	struct config_size v;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		assert_null(config_parse_size(
-		    ok[i].s, CONFIG_SIZE_MAX | CONFIG_SIZE_SHARE, MEM_TOTAL,
-		    &v));
-		assert_int_equal(v.bytes, ok[i].bytes);
-	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_non_null(config_parse_size(
-		    bad[i], CONFIG_SIZE_MAX | CONFIG_SIZE_SHARE, MEM_TOTAL,
-		    &v));
-	/* without the flags, "max" and "25%" are errors */
-	assert_non_null(config_parse_size("max", 0, MEM_TOTAL, &v));
-	assert_non_null(config_parse_size("25%", 0, MEM_TOTAL, &v));
-	/* RAM unknown: a share means no limit */
-	assert_null(config_parse_size("25%", CONFIG_SIZE_SHARE, 0, &v));
-	assert_int_equal(v.bytes, CONFIG_UNLIMITED);
-}
-
 /* [metrics] listen: numeric address and port only, nothing looked up. */
 static void test_parse_address(void **state)
 {
@@ -1222,40 +1155,6 @@ static void test_parse_address(void **state)
 	assert_non_null(config_parse_address("[127.0.0.1]:9747", &ss, &len));
 	assert_non_null(config_parse_address("[::1:9747", &ss, &len));
 	assert_non_null(config_parse_address(":9747", &ss, &len));
-}
-
-static void test_parse_numbers(void **state)
-{
-	double d;
-	uint64_t u;
-	bool b;
-
-	(void)state;
-	assert_null(config_parse_share("90%", &d));
-	assert_near(d, 0.9, 1e-12);
-	assert_null(config_parse_share("0.9", &d));
-	assert_near(d, 0.9, 1e-12);
-	assert_null(config_parse_share(" 12.5 % ", &d));
-	assert_near(d, 0.125, 1e-12);
-	assert_non_null(config_parse_share("90%%", &d));
-	assert_non_null(config_parse_share("nan", &d));
-	assert_non_null(config_parse_share("inf", &d));
-	assert_null(config_parse_cpus("150%", &d));
-	assert_near(d, 1.5, 1e-12);
-	assert_null(config_parse_cpus("2 cpus", &d));
-	assert_near(d, 2, 1e-12);
-	assert_non_null(config_parse_cpus("2 cores", &d));
-	assert_null(config_parse_uint("4294967295", &u));
-	assert_int_equal(u, 4294967295u);
-	assert_non_null(config_parse_uint("99999999999999999999999", &u));
-	assert_non_null(config_parse_uint("1.5", &u));
-	assert_null(config_parse_number("0.25", &d));
-	assert_non_null(config_parse_number("1,5", &d));
-	assert_null(config_parse_bool("On", &b));
-	assert_true(b);
-	assert_null(config_parse_bool("FALSE", &b));
-	assert_false(b);
-	assert_non_null(config_parse_bool("2", &b));
 }
 
 int main(void)
@@ -1288,9 +1187,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shipped_example, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test(test_manual),
-	    cmocka_unit_test(test_parse_duration),
-	    cmocka_unit_test(test_parse_size),
-	    cmocka_unit_test(test_parse_numbers),
 	    cmocka_unit_test(test_parse_address),
 	    cmocka_unit_test_setup_teardown(test_seed_base, setup_tmp,
 					    teardown_tmp),

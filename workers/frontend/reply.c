@@ -1,5 +1,6 @@
 /* Formatting of the frontend's answers: rows in, text out, no I/O. */
 #include "workers/frontend/reply.h"
+#include "common/num.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -650,7 +651,7 @@ static int uid_of(json_object *v, uint32_t *uid)
 		return 0;
 	}
 	if (json_object_is_type(v, json_type_string))
-		return fe_parse_uid(json_object_get_string(v), uid) ? -1 : 0;
+		return num_parse_uid(json_object_get_string(v), uid) ? -1 : 0;
 	return -1;
 }
 

@@ -5,7 +5,7 @@
  * typo in a script fails loudly instead of doing something else.
  */
 #include "workers/frontend/request.h"
-#include "policy/config.h"
+#include "common/num.h"
 #include "ipc/ipc.h"
 
 #include <errno.h>
@@ -38,45 +38,6 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 
 /* --- values -------------------------------------------------------------- */
 
-/* Parse "D[.D]" into value x 10^decimals, digits beyond dropped. *end is
- * where parsing stopped; *nonzero tells whether any digit was not 0 (so
- * that "0.0001" is "too small", not silently 0). */
-static const char *parse_fixed(const char *s, int decimals, uint64_t max,
-			       uint64_t *out, bool *nonzero, const char **end,
-			       const char *form)
-{
-	uint64_t v = 0;
-	int digits = 0, frac = -1;
-
-	*nonzero = false;
-	for (; *s; s++) {
-		if (*s == '.' && frac < 0) {
-			frac = 0;
-			continue;
-		}
-		if (*s < '0' || *s > '9')
-			break;
-		digits++;
-		if (*s != '0')
-			*nonzero = true;
-		if (frac >= 0 && frac++ >= decimals)
-			continue; /* beyond our precision */
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return "too large";
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (digits == 0)
-		return form; /* what a value should look like */
-	for (int f = frac < 0 ? 0 : frac; f < decimals; f++) {
-		if (v > max / 10)
-			return "too large";
-		v *= 10;
-	}
-	*out = v;
-	*end = s;
-	return NULL;
-}
-
 static uint64_t mem_total;
 
 void fe_set_mem_total(uint64_t bytes)
@@ -94,7 +55,7 @@ const char *fe_parse_cpu(const char *s, int64_t *permille)
 		*permille = 0;
 		return NULL;
 	}
-	if (*s == ' ' || (why = config_parse_cpus(s, &v)) != NULL)
+	if (*s == ' ' || (why = num_parse_cpus(s, &v)) != NULL)
 		return "not a number of CPUs (\"1.5\" or \"150%\")";
 	if (v * 1000 > (double)MAX_CPU_PERMILLE)
 		return "too large";
@@ -104,26 +65,27 @@ const char *fe_parse_cpu(const char *s, int64_t *permille)
 	return NULL;
 }
 
+/* The seed's --cpulimit: "50" or "50%" of one CPU, in tenths of a percent
+ * (permille); digits beyond are dropped. */
 const char *fe_parse_cpu_percent(const char *s, int64_t *permille)
 {
-	uint64_t v;
-	bool nonzero;
-	const char *end, *why;
+	char num[32];
+	size_t n = strlen(s);
+	double v;
 
-	/* tenths of a percent of one CPU are permille */
-	why = parse_fixed(s, 1, (uint64_t)MAX_CPU_PERMILLE * 10, &v, &nonzero,
-			  &end, "not a percentage of one CPU");
-	if (why)
-		return why;
-	if (*end == '%')
-		end++;
-	if (*end)
+	if (n > 0 && s[n - 1] == '%')
+		n--;
+	if (n == 0 || n >= sizeof(num) || *s == ' ')
 		return "not a percentage of one CPU";
-	if (v > (uint64_t)MAX_CPU_PERMILLE)
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (num_parse_number(num, &v) != NULL)
+		return "not a percentage of one CPU";
+	if (v * 10 > (double)MAX_CPU_PERMILLE)
 		return "too large";
-	if (v == 0 && nonzero)
+	*permille = llround(floor(v * 10 + 1e-9));
+	if (*permille == 0 && v > 0)
 		return "too small (at least 0.1%)";
-	*permille = (int64_t)v;
 	return NULL;
 }
 
@@ -131,14 +93,14 @@ const char *fe_parse_cpu_percent(const char *s, int64_t *permille)
  * or 0: back to the configured limit */
 const char *fe_parse_size(const char *s, int64_t *bytes)
 {
-	struct config_size sz;
+	struct num_size sz;
 
 	if (strcmp(s, "default") == 0) {
 		*bytes = 0;
 		return NULL;
 	}
 	if (*s == ' ' ||
-	    config_parse_size(s, CONFIG_SIZE_SHARE, mem_total, &sz) != NULL)
+	    num_parse_size(s, NUM_SIZE_SHARE, mem_total, &sz) != NULL)
 		return "not a size (\"2G\", \"512M\", bytes, \"10%\" of RAM)";
 	if (sz.share > 0 && !mem_total)
 		return "a share of RAM: the daemon has not said how much RAM "
@@ -160,7 +122,7 @@ const char *fe_parse_seconds(const char *s, int64_t *seconds)
 {
 	uint64_t ms;
 
-	if (*s == ' ' || config_parse_duration(s, &ms) != NULL)
+	if (*s == ' ' || num_parse_duration(s, &ms) != NULL)
 		return "not a duration (\"600\", \"90s\", \"30m\", "
 		       "\"1h30m\", \"1d\")";
 	if (ms < 1000)
@@ -168,22 +130,6 @@ const char *fe_parse_seconds(const char *s, int64_t *seconds)
 	if (ms / 1000 > (uint64_t)MAX_SECONDS)
 		return "too long (at most ten years)";
 	*seconds = (int64_t)(ms / 1000);
-	return NULL;
-}
-
-const char *fe_parse_uid(const char *s, uint32_t *uid)
-{
-	uint64_t v = 0;
-	const char *p = s;
-
-	for (; *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (uint64_t)(*p - '0');
-		if (v >= UINT32_MAX)
-			return "not a valid uid";
-	}
-	if (p == s || *p)
-		return "not a uid";
-	*uid = (uint32_t)v;
 	return NULL;
 }
 
@@ -199,7 +145,7 @@ static bool ident_form(const char *s, const char *pre, const char *suf,
 		return false;
 	memcpy(num, s + lp, n - lp - ls);
 	num[n - lp - ls] = '\0';
-	return fe_parse_uid(num, uid) == NULL;
+	return num_parse_uid(num, uid) == NULL;
 }
 
 const char *fe_parse_ident(const char *s, uint32_t *uid)
@@ -218,7 +164,7 @@ static const char *parse_name(const char *s, struct fe_target *t)
 {
 	size_t n = strlen(s);
 
-	if (fe_parse_uid(s, &t->uid) == NULL) {
+	if (num_parse_uid(s, &t->uid) == NULL) {
 		t->by_name = false;
 		return NULL;
 	}
@@ -797,7 +743,7 @@ static int text_set_option(struct tokens *t, struct fe_request *req, char *err,
 		if ((v = opt_value(t, &i, "--interval"))) {
 			why = fe_parse_seconds(v, &req->seconds);
 		} else if ((v = opt_value(t, &i, "--cpulimit"))) {
-			why = config_parse_number(v, &share);
+			why = num_parse_number(v, &share);
 			if (!why && share > 1)
 				share /= 100;
 			if (!why && (share < 0.01 || share > 1))

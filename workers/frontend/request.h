@@ -82,7 +82,7 @@ int fe_parse_text(const char *line, size_t len, struct fe_request *req,
 /* Value parsers: NULL on success, else a short reason. */
 /* CPUs: "1.5" or "150%" (of one CPU, as systemd's CPUQuota=); "0" and
  * "none" remove a cap (0). */
-/* The values below are the configuration's (policy/config_value.c): one
+/* The values below are the configuration's (common/num.c): one
  * syntax for cgfair.conf and the command line. A size may be a share of
  * RAM ("10%") once the supervisor said how much RAM there is. */
 void fe_set_mem_total(uint64_t bytes);
@@ -96,8 +96,6 @@ const char *fe_parse_size(const char *s, int64_t *bytes);
 const char *fe_parse_seconds(const char *s, int64_t *seconds);
 /* The seed's cgroup idents: user-UID.slice, user-UID, cg_UID, UID. */
 const char *fe_parse_ident(const char *s, uint32_t *uid);
-/* A uid as text: digits only, below (uid_t)-1. */
-const char *fe_parse_uid(const char *s, uint32_t *uid);
 
 const char *fe_cmd_name(enum fe_cmd cmd);
 /* Does the command change state (sent to the supervisor for a decision)? */

@@ -14,6 +14,7 @@
  */
 #include "workers/worker.h"
 #include "workers/oomwatch/oomparse.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -46,13 +47,6 @@ static void *watches;
 static int kmsg_fd = -1;
 static sd_event_source *kmsg_src;
 static struct oom_kmsg_state kmsg_state;
-
-static uint64_t mono_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static int cmp_watch(const void *a, const void *b)
 {
@@ -117,7 +111,7 @@ static void report(struct watch *w, uint64_t value)
 	struct ipc_oom_kills m = {.uid = w->uid,
 				  .gen = w->gen,
 				  .oom_kill = value,
-				  .mono_usec = mono_usec()};
+				  .mono_usec = clock_mono_usec()};
 	worker_send(IPC_OOM_KILLS, &m, sizeof(m), NULL, 0);
 	w->sent = value;
 	w->have_sent = true;
@@ -277,7 +271,7 @@ static void kmsg_record(const char *buf, size_t n)
 		return;
 	if (!oom_kmsg_feed(&kmsg_state, &r, &v))
 		return;
-	v.mono_usec = mono_usec();
+	v.mono_usec = clock_mono_usec();
 	worker_send(IPC_OOM_VICTIM, &v, sizeof(v), NULL, 0);
 }
 

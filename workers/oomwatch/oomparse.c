@@ -19,6 +19,7 @@
  * that appears twice makes the memcg paths unknown rather than guessed.
  */
 #include "workers/oomwatch/oomparse.h"
+#include "common/num.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -72,20 +73,7 @@ static unsigned count(const char *s, size_t n, const char *needle)
 /* Decimal digits only, at least one, no overflow. */
 static bool parse_u64(const char *s, size_t n, uint64_t *out)
 {
-	uint64_t v = 0;
-
-	if (n == 0 || n > 20)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		uint64_t d = (uint64_t)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
+	return n > 0 && num_scan_uint(s, n, UINT64_MAX, out) == n;
 }
 
 /* Length of the run of digits at s (at most n). */

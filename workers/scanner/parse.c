@@ -6,6 +6,7 @@
  * malformed file is an error for that file only.
  */
 #include "workers/scanner/scanner.h"
+#include "common/num.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -13,23 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A decimal number with no sign, no leading blanks, no overflow. */
+/* A decimal number with no sign, no leading blanks, no overflow (the
+ * common grammar's reader, with the scanner's error codes). */
 int parse_u64(const char *s, char **end, uint64_t *v)
 {
-	uint64_t x = 0;
-	const char *p = s;
+	size_t n = num_scan_uint(s, SIZE_MAX, UINT64_MAX, v);
 
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		x = x * 10 + d;
-	}
-	*v = x;
+	if (n == 0)
+		return *s >= '0' && *s <= '9' ? -ERANGE : -EINVAL;
 	if (end)
-		*end = (char *)p;
+		*end = (char *)s + n;
 	return 0;
 }
 

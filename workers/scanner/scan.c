@@ -4,6 +4,7 @@
  * that finds strays, and the check of one pid the connector named.
  */
 #include "workers/scanner/scanner.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <dirent.h>
@@ -25,15 +26,6 @@ struct cycle {
 	size_t nusers;
 	size_t nread; /* users whose cgroups were read */
 };
-
-static uint64_t clock_usec(clockid_t id)
-{
-	struct timespec ts;
-
-	if (clock_gettime(id, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
-}
 
 void scanner_init(struct scanner *s, int procfd, const char *cpu_online,
 		  scan_send_fn send)

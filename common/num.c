@@ -1,18 +1,17 @@
 /*
- * Value parsers for the configuration: numbers with units. They are strict
+ * The one grammar for numbers with units (num.h), for the configuration,
+ * the admin socket and cgfairctl. They are strict
  * on purpose: no hex, no exponents, no negative numbers, no trailing junk,
  * so that a typo is an error and not a surprising value. Numbers are read
  * by hand, not with strtod(), so that the locale cannot change the decimal
  * point.
  */
-#include <arpa/inet.h>
 #include <math.h>
-#include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
-#include "policy/config.h"
+#include "common/num.h"
 
 /* Values beyond 2^53 lose integer precision in a double; nothing the
  * configuration holds comes near it. */
@@ -47,7 +46,7 @@ static bool scan_decimal(const char **p, double *out)
 	return true;
 }
 
-const char *config_parse_number(const char *s, double *out)
+const char *num_parse_number(const char *s, double *out)
 {
 	const char *p = skip_space(s);
 
@@ -58,25 +57,65 @@ const char *config_parse_number(const char *s, double *out)
 	return NULL;
 }
 
-const char *config_parse_uint(const char *s, uint64_t *out)
+const char *num_parse_uint(const char *s, uint64_t *out)
 {
 	const char *p = skip_space(s);
-	uint64_t v = 0;
+	uint64_t v;
+	size_t n = num_scan_uint(p, SIZE_MAX, UINT64_MAX, &v);
 
-	if (*p < '0' || *p > '9')
-		return "expected a whole number";
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return "number too large";
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (*skip_space(p) != '\0')
+	if (n == 0 && *p >= '0' && *p <= '9')
+		return "number too large";
+	if (n == 0 || *skip_space(p + n) != '\0')
 		return "expected a whole number";
 	*out = v;
 	return NULL;
 }
 
-const char *config_parse_bool(const char *s, bool *out)
+/* Hand-written rather than strtoul(): that one takes a sign, spaces and
+ * "0x", wraps "-1" to ULONG_MAX, and needs a NUL-terminated string (a
+ * kernel log record is not one). */
+size_t num_scan_uint(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+		uint64_t d = (uint64_t)(s[i] - '0');
+
+		if (v > (max - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	if (i > 0)
+		*out = v;
+	return i;
+}
+
+const char *num_parse_uint_max(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+	size_t n = num_scan_uint(s, SIZE_MAX, max, &v);
+
+	if (n == 0 && *s >= '0' && *s <= '9')
+		return "number too large";
+	if (n == 0 || s[n] != '\0')
+		return "expected a whole number";
+	*out = v;
+	return NULL;
+}
+
+/* (uid_t)-1 is "no uid" to the kernel: never a user's */
+const char *num_parse_uid(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (num_parse_uint_max(s, UINT32_MAX - 1u, &v) != NULL)
+		return "not a uid";
+	*out = (uint32_t)v;
+	return NULL;
+}
+
+const char *num_parse_bool(const char *s, bool *out)
 {
 	static const char *const yes[] = {"yes", "true", "on", "1"};
 	static const char *const no[] = {"no", "false", "off", "0"};
@@ -114,14 +153,14 @@ static const char *parse_percentish(const char *s, double *out, bool *percent)
 	return NULL;
 }
 
-const char *config_parse_share(const char *s, double *out)
+const char *num_parse_share(const char *s, double *out)
 {
 	bool percent;
 
 	return parse_percentish(s, out, &percent);
 }
 
-const char *config_parse_cpus(const char *s, double *out)
+const char *num_parse_cpus(const char *s, double *out)
 {
 	const char *p = skip_space(s);
 	double v;
@@ -171,7 +210,7 @@ static const struct unit *match_unit(const char **p, const struct unit *u,
 	return NULL;
 }
 
-const char *config_parse_duration(const char *s, uint64_t *ms)
+const char *num_parse_duration(const char *s, uint64_t *ms)
 {
 	const char *p = skip_space(s);
 	const size_t nunits =
@@ -227,32 +266,32 @@ static const char *skip_byte_suffix(const char *p)
 }
 
 static const char *size_share(double v, uint64_t mem_total,
-			      struct config_size *out)
+			      struct num_size *out)
 {
 	if (v <= 0 || v > 1)
 		return "a share of RAM must be above 0% and at most 100%";
 	out->share = v;
-	out->bytes = mem_total == 0 ? CONFIG_UNLIMITED
-				    : (uint64_t)(v * (double)mem_total);
+	out->bytes =
+	    mem_total == 0 ? NUM_UNLIMITED : (uint64_t)(v * (double)mem_total);
 	return NULL;
 }
 
-const char *config_parse_size(const char *s, unsigned flags, uint64_t mem_total,
-			      struct config_size *out)
+const char *num_parse_size(const char *s, unsigned flags, uint64_t mem_total,
+			   struct num_size *out)
 {
 	const char *p = skip_space(s);
 	const struct unit *u;
 	double v;
 
-	if ((flags & CONFIG_SIZE_MAX) && is_unlimited_word(p)) {
-		out->bytes = CONFIG_UNLIMITED;
+	if ((flags & NUM_SIZE_MAX) && is_unlimited_word(p)) {
+		out->bytes = NUM_UNLIMITED;
 		out->share = 0;
 		return NULL;
 	}
 	if (!scan_decimal(&p, &v))
 		return "expected a size like 512M or 2G";
 	p = skip_space(p);
-	if (*p == '%' && (flags & CONFIG_SIZE_SHARE)) {
+	if (*p == '%' && (flags & NUM_SIZE_SHARE)) {
 		if (*skip_space(p + 1) != '\0')
 			return "expected a size like 512M, 2G or 25%";
 		return size_share(v / 100, mem_total, out);
@@ -273,7 +312,7 @@ const char *config_parse_size(const char *s, unsigned flags, uint64_t mem_total,
 	return NULL;
 }
 
-const char *config_parse_count(const char *s, uint64_t *out)
+const char *num_parse_count(const char *s, uint64_t *out)
 {
 	const char *p = skip_space(s);
 
@@ -285,52 +324,8 @@ const char *config_parse_count(const char *s, uint64_t *out)
 							: 8;
 		if (*skip_space(p + n) != '\0')
 			return "expected a number or max";
-		*out = CONFIG_UNLIMITED;
+		*out = NUM_UNLIMITED;
 		return NULL;
 	}
-	return config_parse_uint(s, out) ? "expected a number or max" : NULL;
-}
-
-/* inet_pton, not getaddrinfo: a listening address in the configuration is
- * numeric, so loading it never waits for a resolver. */
-const char *config_parse_address(const char *s, struct sockaddr_storage *out,
-				 unsigned *len)
-{
-	char host[CONFIG_ADDR_MAX];
-	const char *colon, *h = s;
-	size_t hlen;
-	uint64_t port;
-
-	memset(out, 0, sizeof(*out));
-	colon = strrchr(s, ':');
-	if (!colon)
-		return "expected address:port, e.g. 127.0.0.1:9747";
-	hlen = (size_t)(colon - s);
-	if (s[0] == '[') { /* [v6]:port */
-		if (hlen < 2 || s[hlen - 1] != ']')
-			return "expected [IPv6 address]:port";
-		h = s + 1;
-		hlen -= 2;
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return "expected address:port, e.g. 127.0.0.1:9747";
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (config_parse_uint(colon + 1, &port) || port < 1 || port > 65535)
-		return "port must be 1..65535";
-	struct sockaddr_in *v4 = (struct sockaddr_in *)out;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
-	if (h == s && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*v4);
-		return NULL;
-	}
-	if (h != s && inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*v6);
-		return NULL;
-	}
-	return "not a numeric IPv4 address or [IPv6] address";
+	return num_parse_uint(s, out) ? "expected a number or max" : NULL;
 }
