@@ -11,7 +11,7 @@
  * (audit_getloginuid() is the caller's own), hence the few lines here.
  */
 #include "supervisor/actor.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/caps.h"
 #include "common/num.h"
 
 #include <errno.h>

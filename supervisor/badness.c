@@ -11,7 +11,6 @@
  * figure is checked on load and a damaged file never stops the daemon.
  */
 #include "supervisor/badness.h"
-#include "supervisor/cgfaird.h"
 #include "supervisor/state.h"
 #include "common/array.h"
 #include "common/log.h"
@@ -155,7 +154,7 @@ int badness_flush(void)
 
 void badness_save_soon(void)
 {
-	state_saver_soon(&saver, supervisor_event());
+	state_saver_soon(&saver);
 }
 
 /* Nothing to keep: no score, no tier, and the window's last sample is
@@ -263,10 +262,11 @@ static bool load_entry(json_object *o)
 	return true;
 }
 
-void badness_load(void)
+void badness_load(sd_event *e)
 {
 	json_object *root, *a;
 
+	saver.event = e;
 	count = 0;
 	root = state_read_file(BADNESS_FILE, BADNESS_VERSION, "users",
 			       NOTHING_KEPT);

@@ -10,13 +10,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 
 #include "policy/policy.h"
 
 /* Read <state_dir>/badness.json (after state_load named the directory).
  * A missing file is a clean slate; a damaged one is logged and moved
  * aside. */
-void badness_load(void);
+void badness_load(sd_event *e);
 /* NULL when the uid has none. */
 const struct policy_badness *badness_find(uid_t uid);
 /* After a policy step: the user's new state. */

@@ -20,7 +20,7 @@
  * open fds, which happens before this is called; those fds are kept and
  * handed out again on every worker restart.
  */
-#include "supervisor/cgfaird.h"
+#include "supervisor/caps.h"
 #include "common/log.h"
 
 #include <cap-ng.h>

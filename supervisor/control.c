@@ -10,7 +10,7 @@
 #include "supervisor/audit.h"
 #include "supervisor/backend.h"
 #include "supervisor/badness.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/caps.h"
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
 #include "supervisor/oom.h"
@@ -18,6 +18,7 @@
 #include "supervisor/placement.h"
 #include "supervisor/state.h"
 #include "supervisor/users.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -35,6 +36,8 @@
 /* see quiet_usec() */
 #define QUIET_CPUS 0.01
 
+static sd_event *event;
+static void (*status_line)(const char *text); /* systemd's STATUS= */
 static sd_event_source *timer;
 static uint64_t cycle;	   /* the last cycle requested */
 static uint64_t last_mono; /* CLOCK_MONOTONIC of the last finished scan */
@@ -450,6 +453,7 @@ static void step(uint64_t wall_usec, uint64_t scan_cycle)
 	struct step s = {.wall_usec = wall_usec, .scan_cycle = scan_cycle};
 	unsigned n = users_count();
 	struct policy_machine m = {.ncpu = ncpu, .now_ms = now_ms()};
+	char line[64];
 
 	s.pu = calloc(n ? n : 1, sizeof(*s.pu));
 	s.u = calloc(n ? n : 1, sizeof(*s.u));
@@ -467,8 +471,9 @@ static void step(uint64_t wall_usec, uint64_t scan_cycle)
 	badness_tick(m.now_ms, cfg->penalty.window_ms);
 	for (size_t i = 0; i < s.nidle; i++)
 		user_remove(s.idle[i]); /* -EBUSY: kept, tried again */
-	supervisor_status("%u users, scan cycle %llu", users_count(),
-			  (unsigned long long)scan_cycle);
+	snprintf(line, sizeof(line), "%u users, scan cycle %llu", users_count(),
+		 (unsigned long long)scan_cycle);
+	status_line(line);
 }
 
 /* The wall time between two scans is the scanner's (when it read the
@@ -479,9 +484,8 @@ static void step(uint64_t wall_usec, uint64_t scan_cycle)
 static uint64_t wall_usec(const struct ipc_scan_done *d)
 {
 	static uint64_t own_last;
-	uint64_t now = 0, own, theirs;
+	uint64_t now = clock_loop_usec(event), own, theirs;
 
-	sd_event_now(supervisor_event(), CLOCK_MONOTONIC, &now);
 	own = own_last && now > own_last ? now - own_last : 0;
 	theirs = last_mono && d->mono_usec > last_mono
 		     ? d->mono_usec - last_mono
@@ -543,9 +547,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 /* Run a cycle now (an admin changed something), then keep the rhythm. */
 static void cycle_now(void)
 {
-	uint64_t now;
-	sd_event_now(supervisor_event(), CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(timer, now);
+	sd_event_source_set_time(timer, clock_loop_usec(event));
 }
 
 static void unresolve(struct user *u, void *arg)
@@ -562,15 +564,16 @@ static void on_reload(const struct cgfair_config *cfg)
 	cycle_now();
 }
 
-void control_start(void)
+void control_start(sd_event *e, void (*status_fn)(const char *text))
 {
+	event = e;
+	status_line = status_fn;
 	placement_set_usage_handler(on_users, on_done);
 	state_load(conf()->daemon.state_dir);
-	badness_load();
-	oom_marks_load(); /* before the first user is armed */
-	if (sd_event_add_time_relative(supervisor_event(), &timer,
-				       CLOCK_MONOTONIC, 0, 0, on_timer,
-				       NULL) < 0 ||
+	badness_load(e);
+	oom_marks_load(e); /* before the first user is armed */
+	if (sd_event_add_time_relative(event, &timer, CLOCK_MONOTONIC, 0, 0,
+				       on_timer, NULL) < 0 ||
 	    sd_event_source_set_enabled(timer, SD_EVENT_ON) < 0)
 		fatalx(EXIT_FATAL, "cannot start the control timer");
 	conf_add_reload_hook(on_reload);

@@ -19,7 +19,10 @@ struct ipc_client_request;
 
 /* Start the loop (after the workers are registered and the config is
  * loaded); control_stop lifts the caps as configured. */
-void control_start(void);
+#include <systemd/sd-event.h>
+
+/* status: where a line for systemctl status goes after each cycle */
+void control_start(sd_event *e, void (*status)(const char *text));
 void control_stop(void);
 /* Called with every user after each step (the frontend's status rows). */
 void control_set_row_hook(void (*hook)(const struct user *u));

@@ -1,6 +1,6 @@
 /* The daemon-wide figures of the metrics; see daemon_state.h. */
 #include "supervisor/daemon_state.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/workers.h"
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
 #include "common/log.h"

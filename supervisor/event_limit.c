@@ -11,13 +11,14 @@
  * admin actions, which come from root and admin_group.
  */
 #include "supervisor/event_limit.h"
-#include "supervisor/cgfaird.h"
 #include "supervisor/users.h"
 #include "common/clock.h"
 #include "common/log.h"
 
 #include <stdio.h>
 
+static sd_event *event;
+static event_emit_fn *emit;
 static sd_event_source *timer;
 static uint64_t budget = EVENT_USER_BUDGET;
 static uint64_t window = EVENT_WINDOW_USEC;
@@ -42,7 +43,7 @@ static void summarise(struct user *u, void *arg)
 					 .suppressed_type = (enum event_type)t,
 					 .window_s = window / 1000000};
 		u->ev_dropped[t] = 0;
-		event_emit(EVENT_SUPPRESSED, &f);
+		emit(EVENT_SUPPRESSED, &f);
 	}
 	u->ev_any_dropped = false;
 }
@@ -51,7 +52,7 @@ static void arm_timer(void);
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 {
-	uint64_t now = clock_loop_usec(supervisor_event());
+	uint64_t now = clock_loop_usec(event);
 	(void)s;
 	(void)usec;
 	(void)data;
@@ -73,12 +74,12 @@ static void arm_timer(void)
 {
 	bool any = false;
 
-	if (timer || !supervisor_event())
+	if (timer || !event)
 		return;
 	users_foreach(any_left, &any);
-	if (any && sd_event_add_time_relative(supervisor_event(), &timer,
-					      CLOCK_MONOTONIC, 1000 * 1000,
-					      100 * 1000, on_timer, NULL) < 0)
+	if (any && sd_event_add_time_relative(event, &timer, CLOCK_MONOTONIC,
+					      1000 * 1000, 100 * 1000, on_timer,
+					      NULL) < 0)
 		log_warnx("cannot schedule the suppressed-events summary");
 }
 
@@ -89,7 +90,7 @@ bool event_limit_admit(enum event_type type, uid_t uid)
 
 	if (!bounded(type, uid) || !(u = user_find(uid)))
 		return true;
-	now = clock_loop_usec(supervisor_event());
+	now = clock_loop_usec(event);
 	if (now - u->ev_window >= window) {
 		if (u->ev_any_dropped)
 			summarise(u, &now);
@@ -115,10 +116,13 @@ static void user_hook_fn(struct user *u, bool added)
 		summarise(u, &end);
 }
 
-void event_limit_configure(uint64_t n, uint64_t window_usec)
+void event_limit_configure(sd_event *e, event_emit_fn *emit_fn, uint64_t n,
+			   uint64_t window_usec)
 {
 	static bool hooked;
 
+	event = e;
+	emit = emit_fn;
 	if (!hooked)
 		users_add_hook(user_hook_fn);
 	hooked = true;

@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "supervisor/events.h"
+#include <systemd/sd-event.h>
+
+#include "supervisor/event_types.h"
 
 #define EVENT_USER_BUDGET 20 /* records per user and window */
 #define EVENT_WINDOW_USEC (60 * 1000 * 1000ULL) /* one minute */
@@ -18,6 +20,12 @@
 /* May this record go out? false: it is counted instead. */
 bool event_limit_admit(enum event_type type, uid_t uid);
 /* [log] max_user_events, and the window (tests shorten it). */
-void event_limit_configure(uint64_t budget, uint64_t window_usec);
+/* The sink the window's summaries (EVENT_SUPPRESSED) go to: events.c's
+ * event_emit, given at configure so that this file calls nothing above. */
+typedef void event_emit_fn(enum event_type type, const struct event_fields *f);
+/* e: the loop of the summary timer (NULL: summaries only when a user's
+ * next record or removal comes); window_usec 0: EVENT_WINDOW_USEC */
+void event_limit_configure(sd_event *e, event_emit_fn *emit, uint64_t budget,
+			   uint64_t window_usec);
 
 #endif

@@ -1015,6 +1015,7 @@ void events_init(const struct event_settings *s)
 	tzset();
 	ev.initialized = true;
 	event_limit_configure(
+	    s->event, event_emit,
 	    s->max_user_events ? s->max_user_events : EVENT_USER_BUDGET, 0);
 	ev.journal = s->journal;
 	if (s->node && s->node[0])

@@ -16,7 +16,7 @@
  * (capabilities(7), "Effect of user ID changes"): they are dropped at once.
  */
 #include "supervisor/exe.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/caps.h"
 #include "common/log.h"
 
 #include <errno.h>

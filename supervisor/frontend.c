@@ -17,7 +17,7 @@
 #include "supervisor/frontend.h"
 #include "supervisor/badness.h"
 #include "supervisor/backend.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/workers.h"
 #include "supervisor/conf.h"
 #include "supervisor/control.h"
 #include "supervisor/daemon_state.h"
@@ -25,6 +25,7 @@
 #include "supervisor/state.h"
 #include "supervisor/users.h"
 #include "common/array.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -349,9 +350,8 @@ static unsigned online_cpus(void)
 {
 	static unsigned n;
 	static uint64_t when;
-	uint64_t now = 0;
+	uint64_t now = clock_loop_usec(cfg.event);
 
-	sd_event_now(supervisor_event(), CLOCK_MONOTONIC, &now);
 	if (!n || now - when > 1000 * 1000) {
 		long r = sysconf(_SC_NPROCESSORS_ONLN);
 		n = r > 0 ? (unsigned)r : 1;
@@ -596,7 +596,7 @@ static int on_flush(sd_event_source *s, uint64_t usec, void *data)
 		return 0;
 	forget_gone();
 	if (more || (w && ev_count))
-		sd_event_add_time_relative(supervisor_event(), &flush_src,
+		sd_event_add_time_relative(cfg.event, &flush_src,
 					   CLOCK_MONOTONIC, FLUSH_PAUSE_USEC, 1,
 					   on_flush, NULL);
 	return 0;
@@ -604,12 +604,12 @@ static int on_flush(sd_event_source *s, uint64_t usec, void *data)
 
 static void schedule_flush(void)
 {
-	if (flush_src || !supervisor_event())
+	if (flush_src || !cfg.event)
 		return;
 	/* at the next loop turn: changes made together go together (an
 	 * accuracy of 0 would mean sd-event's default, 250 ms) */
-	if (sd_event_add_time(supervisor_event(), &flush_src, CLOCK_MONOTONIC,
-			      0, 1, on_flush, NULL) < 0)
+	if (sd_event_add_time(cfg.event, &flush_src, CLOCK_MONOTONIC, 0, 1,
+			      on_flush, NULL) < 0)
 		log_warnx("cannot schedule sending rows to the frontend");
 }
 
@@ -704,9 +704,8 @@ static void log_denial(const struct ipc_client_request *rq,
 {
 	static uint64_t window;
 	static unsigned logged, hidden;
-	uint64_t now = 0;
+	uint64_t now = clock_loop_usec(cfg.event);
 
-	sd_event_now(supervisor_event(), CLOCK_MONOTONIC, &now);
 	if (now - window > 60 * 1000 * 1000ULL) {
 		if (hidden)
 			log_warnx("%u more denied requests not logged", hidden);
@@ -925,9 +924,11 @@ void frontend_configure(const struct frontend_settings *s)
 		log_warnx("the socket stays %s until cgfaird restarts",
 			  cfg.path);
 	char path[sizeof(cfg.path)];
+	sd_event *e = cfg.event; /* not configuration: kept */
 	memcpy(path, cfg.path, sizeof(path));
 	cfg = *s;
 	memcpy(cfg.path, path, sizeof(path));
+	cfg.event = e;
 	resolve_admin_group();
 	if (w)
 		send_listen(w);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 #include "ipc/ipc.h"
 
@@ -29,6 +30,7 @@ struct frontend_settings {
 	uint32_t max_line;
 	uint64_t subscriber_backlog;
 	uint64_t mem_total; /* bytes of RAM: "--memory 10%" in requests */
+	sd_event *event;    /* the loop (main.c's; not configuration) */
 };
 
 /* Built-in defaults: /run/cgfair/cgfair.sock, 64 clients, 8 per uid, 60 s

@@ -3,7 +3,8 @@
  * reduces its capabilities, starts the sandboxed workers and runs the
  * sd-event loop. It is the only process that writes cgroup files.
  */
-#include "supervisor/cgfaird.h"
+#include "supervisor/caps.h"
+#include "supervisor/workers.h"
 #include "supervisor/audit.h"
 #include "supervisor/backend.h"
 #include "supervisor/conf.h"
@@ -32,25 +33,25 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
-struct options opts = {.worker_user = "cgfair"};
+/* The command line; main.c alone reads it and hands each module what it
+ * needs at init. */
+static struct options {
+	const char *config_path; /* NULL: the default search */
+	bool foreground;
+	bool debug;
+	bool dry_run; /* decide and log, write no cgroup file */
+	bool check_config;
+	bool migrate_config; /* print the seed's config as cgfair.conf */
+	char libexec_dir[4096];
+} opts;
 
 static sd_event *event;
 static sd_event_source *ready_check;
 
-sd_event *supervisor_event(void)
+/* the control loop's one line for systemctl status */
+static void notify_status(const char *text)
 {
-	return event;
-}
-
-void supervisor_status(const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sd_notifyf(0, "STATUS=%s", buf);
+	sd_notifyf(0, "STATUS=%s", text);
 }
 
 static void usage(FILE *f)
@@ -245,6 +246,7 @@ static void start_frontend(void)
 	struct frontend_settings fs;
 
 	frontend_settings_from_config(&fs, conf());
+	fs.event = event;
 	frontend_register(&fs);
 }
 
@@ -278,6 +280,7 @@ static void start_placement(void)
 	struct placement_params pp;
 
 	settings_placement(conf(), &pp);
+	pp.event = event;
 	placement_init(&pp);
 	users_set_max(conf()->users.max_users);
 }
@@ -289,8 +292,10 @@ static void start_events_and_oom(void)
 	struct oom_settings os;
 
 	settings_events(conf(), &es);
+	es.event = event;
 	events_init(&es);
 	settings_oom(conf(), &os);
+	os.event = event;
 	oom_init(&os);
 }
 
@@ -300,9 +305,11 @@ static void on_reload(const struct cgfair_config *cfg)
 	struct event_settings es;
 
 	settings_placement(cfg, &pp);
+	pp.event = event;
 	placement_reconfigure(&pp);
 	users_set_max(cfg->users.max_users);
 	settings_events(cfg, &es);
+	es.event = event;
 	events_init(&es);
 	audit_configure(cfg->audit.enabled);
 }
@@ -322,7 +329,6 @@ int main(int argc, char **argv)
 	if (geteuid() != 0)
 		fatalx(EXIT_NOTROOT, "cgfaird must be started as root");
 	conf_load_initial(opts.config_path);
-	opts.worker_user = conf()->daemon.worker_user;
 	if (!opts.foreground && daemon(0, 0) < 0)
 		fatal(EXIT_FATAL, "daemon");
 	find_libexec();
@@ -330,7 +336,7 @@ int main(int argc, char **argv)
 	if (sd_event_default(&event) < 0)
 		fatalx(EXIT_FATAL, "sd_event_default failed");
 	setup_signals();
-	workers_init(event);
+	workers_init(event, conf()->daemon.worker_user, opts.debug);
 	placement_add_workers();
 	start_events_and_oom();
 	start_frontend();
@@ -342,7 +348,7 @@ int main(int argc, char **argv)
 	conf_add_reload_hook(on_reload);
 	sd_event_set_watchdog(event, true);
 	workers_start();
-	control_start();
+	control_start(event, notify_status);
 	if (sd_event_add_post(event, &ready_check, check_ready, NULL) < 0)
 		fatalx(EXIT_FATAL, "cannot add the readiness check");
 	audit_record("start", 0, NULL, NULL, true);

@@ -1,6 +1,6 @@
 /* The HTTP metrics listener's supervisor side; see metrics.h. */
 #include "supervisor/metrics.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/workers.h"
 #include "supervisor/conf.h"
 #include "supervisor/daemon_state.h"
 #include "supervisor/frontend.h"

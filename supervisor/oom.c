@@ -29,7 +29,7 @@
 #include "supervisor/oom.h"
 #include "supervisor/oom_marks.h"
 #include "supervisor/backend.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/workers.h"
 #include "supervisor/events.h"
 #include "supervisor/users.h"
 #include "common/clock.h"
@@ -261,9 +261,8 @@ static void timer_update(void)
 		return;
 	}
 	if (!timer) {
-		if (sd_event_add_time(supervisor_event(), &timer,
-				      CLOCK_MONOTONIC, next, TIMER_ACCURACY,
-				      on_timer, NULL) < 0)
+		if (sd_event_add_time(cfg.event, &timer, CLOCK_MONOTONIC, next,
+				      TIMER_ACCURACY, on_timer, NULL) < 0)
 			fatalx(EXIT_FATAL, "cannot add the OOM detail timer");
 		return;
 	}
@@ -289,7 +288,7 @@ static void kill_counted(uid_t uid, uint64_t value)
 	pending[npending++] =
 	    (struct pending){.uid = uid,
 			     .value = value,
-			     .deadline = clock_loop_usec(supervisor_event()) +
+			     .deadline = clock_loop_usec(cfg.event) +
 					 cfg.detail_wait_ms * 1000ULL};
 	timer_update();
 }
@@ -383,9 +382,9 @@ static void tree_timer_start(void)
 {
 	if (tree_timer)
 		return;
-	if (sd_event_add_time_relative(supervisor_event(), &tree_timer,
-				       CLOCK_MONOTONIC, TREE_REREAD_USEC,
-				       100 * 1000, on_tree_timer, NULL) < 0) {
+	if (sd_event_add_time_relative(cfg.event, &tree_timer, CLOCK_MONOTONIC,
+				       TREE_REREAD_USEC, 100 * 1000,
+				       on_tree_timer, NULL) < 0) {
 		log_warnx("cannot add the OOM re-read timer: tree counts are "
 			  "read at the watchers' wake-ups only");
 		return;
@@ -609,10 +608,8 @@ static void on_victim(const struct ipc_oom_victim *v)
 	}
 	if (nvictims == MAX_VICTIMS)
 		drop_victim(0);
-	victims[nvictims++] =
-	    (struct victim){.uid = u->uid,
-			    .received = clock_loop_usec(supervisor_event()),
-			    .v = *v};
+	victims[nvictims++] = (struct victim){
+	    .uid = u->uid, .received = clock_loop_usec(cfg.event), .v = *v};
 	timer_update();
 }
 

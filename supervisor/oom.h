@@ -11,12 +11,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 
 struct oom_settings {
 	unsigned watchers;	 /* K processes; 0: the default, 2 */
 	bool no_kmsg;		 /* do not read the kernel log for victims */
 	unsigned detail_wait_ms; /* wait this long for the victim after the
 				    counter moved; 0: the default, 250 */
+	sd_event *event;	 /* the loop (main.c's; not configuration) */
 };
 
 /* Register the watcher class and the user hook, and open /dev/kmsg (it

@@ -15,7 +15,6 @@
  * being another, has every kill of the new one reported.
  */
 #include "supervisor/oom_marks.h"
-#include "supervisor/cgfaird.h"
 #include "supervisor/state.h"
 #include "common/array.h"
 #include "common/log.h"
@@ -102,7 +101,7 @@ int oom_marks_flush(void)
 /* Save at the end of this loop iteration (once, however many changes). */
 static void schedule_save(void)
 {
-	state_saver_soon(&saver, supervisor_event());
+	state_saver_soon(&saver);
 }
 
 void oom_marks_set(uid_t uid, uint64_t cgroup, uint64_t reported)
@@ -157,10 +156,11 @@ static bool load_mark(json_object *e)
 	return true;
 }
 
-void oom_marks_load(void)
+void oom_marks_load(sd_event *e)
 {
 	json_object *root, *a;
 
+	saver.event = e;
 	nmarks = 0;
 	root =
 	    state_read_file(MARKS_FILE, MARKS_VERSION, "marks", NOTHING_KEPT);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 
 struct oom_mark {
 	uid_t uid;
@@ -18,7 +19,7 @@ struct oom_mark {
 
 /* Read <state_dir>/oom.json (after state_load named the directory). A
  * missing file is no marks; a damaged one is logged and moved aside. */
-void oom_marks_load(void);
+void oom_marks_load(sd_event *e);
 const struct oom_mark *oom_marks_find(uid_t uid);
 /* A user armed for the first time since the start: its cgroup and mark.
  * Saved at the end of the event loop's iteration. */

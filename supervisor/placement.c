@@ -35,7 +35,7 @@
 #include "supervisor/placement.h"
 #include "supervisor/backend.h"
 #include "supervisor/exe.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/workers.h"
 #include "supervisor/users.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -342,7 +342,7 @@ static void start_sweep_timer(void)
 	if (sweep_timer)
 		return;
 	if (sd_event_add_time_relative(
-		supervisor_event(), &sweep_timer, CLOCK_MONOTONIC,
+		params.event, &sweep_timer, CLOCK_MONOTONIC,
 		params.sweep_interval_usec, 0, on_sweep_timer, NULL) < 0 ||
 	    sd_event_source_set_enabled(sweep_timer, SD_EVENT_ON) < 0)
 		fatalx(EXIT_FATAL, "cannot start the sweep timer");

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 
 #include "ipc/ipc.h"
 
@@ -36,6 +37,7 @@ struct placement_params {
 	/* [users] exempt_commands: judged here, on the pinned process */
 	size_t nexe_paths;
 	char exe_paths[PLACEMENT_COMMANDS_MAX][PLACEMENT_COMMAND_LEN];
+	sd_event *event; /* the loop (main.c's; not configuration) */
 };
 
 void placement_defaults(struct placement_params *p);

@@ -351,11 +351,11 @@ static int on_saver(sd_event_source *src, void *data)
 	return 0;
 }
 
-void state_saver_soon(struct state_saver *s, sd_event *e)
+void state_saver_soon(struct state_saver *s)
 {
 	s->dirty = true;
-	if (!s->source && e &&
-	    sd_event_add_defer(e, &s->source, on_saver, s) < 0) {
+	if (!s->source && s->event &&
+	    sd_event_add_defer(s->event, &s->source, on_saver, s) < 0) {
 		s->source = NULL;
 		state_saver_write(s);
 		return;

@@ -57,12 +57,13 @@ int state_write_file(const char *name, json_object *root);
  * so the next change or the flush at stop tries again. */
 struct state_saver {
 	int (*write)(void);
+	sd_event *event; /* the loop; NULL: the flush at stop writes it */
 	sd_event_source *source;
 	bool dirty;
 };
-/* Mark dirty; write at the end of this iteration of `e`'s loop (with no
- * loop yet, at the next flush). */
-void state_saver_soon(struct state_saver *s, sd_event *e);
+/* Mark dirty; write at the end of this iteration of s->event's loop
+ * (with no loop, at the next flush). */
+void state_saver_soon(struct state_saver *s);
 /* Write now (and cancel a pending write). */
 int state_saver_write(struct state_saver *s);
 /* Write now if dirty. */

@@ -12,7 +12,7 @@
 
 #include "ipc/ipc.h"
 #include "policy/policy.h"
-#include "supervisor/events.h"
+#include "supervisor/event_types.h"
 
 struct user {
 	uid_t uid;

@@ -6,7 +6,7 @@
  * exponential backoff, then handed its fds and state again by its class's
  * on_start hook.
  */
-#include "supervisor/cgfaird.h"
+#include "supervisor/workers.h"
 #include "supervisor/events.h"
 #include "supervisor/exes.h"
 #include "common/clock.h"
@@ -51,6 +51,8 @@ struct worker {
 };
 
 static sd_event *event;
+static char worker_user[64]; /* the user name the workers run as */
+static bool debug;	     /* workers take IPC_TEST_SYSCALL */
 static struct worker table[MAX_WORKERS];
 static unsigned nworkers;
 static sd_event_source *ping_timer, *stop_timer;
@@ -371,12 +373,12 @@ static void exec_worker(struct worker *w, int sock, int err)
 	int argc = 0;
 	argv[argc++] = (char *)w->wc->exe;
 	argv[argc++] = "--user";
-	argv[argc++] = (char *)opts.worker_user;
+	argv[argc++] = worker_user;
 	if (w->wc->chroot) {
 		argv[argc++] = "--chroot";
 		argv[argc++] = CGFAIR_EMPTYDIR;
 	}
-	if (opts.debug)
+	if (debug)
 		argv[argc++] = "--debug";
 	argv[argc] = NULL;
 	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL, NULL};
@@ -478,9 +480,11 @@ static int on_ping_timer(sd_event_source *s, uint64_t usec, void *data)
 	return 0;
 }
 
-void workers_init(sd_event *e)
+void workers_init(sd_event *e, const char *user, bool debug_mode)
 {
 	event = e;
+	snprintf(worker_user, sizeof(worker_user), "%s", user);
+	debug = debug_mode;
 }
 
 void workers_start(void)

@@ -22,7 +22,7 @@
  * Exit: 0, 1 a command failed (16 for EBUSY), 2 usage, 6 no backend.
  */
 #include "supervisor/backend.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/caps.h"
 #include "common/log.h"
 
 #include <errno.h>

@@ -52,11 +52,6 @@ void backend_scan_setup(struct ipc_scan_setup *out)
 
 static sd_event *loop;
 
-sd_event *supervisor_event(void)
-{
-	return loop;
-}
-
 /* --- helpers -------------------------------------------------------------- */
 
 static char dir[64];
@@ -590,7 +585,8 @@ static void test_flood_bound(void **state)
 	json_object *objs[64];
 	(void)state;
 	assert_int_equal(sd_event_new(&loop), 0);
-	event_limit_configure(5, 300 * 1000); /* 5 records per 300 ms */
+	event_limit_configure(loop, event_emit, 5,
+			      300 * 1000); /* 5 records per 300 ms */
 	assert_non_null(user_ensure(1000));
 	assert_non_null(user_ensure(1001));
 	for (int i = 1; i <= 40; i++)
@@ -623,7 +619,7 @@ static void test_flood_bound(void **state)
 	put_all(objs, 9);
 	user_remove(1000);
 	user_remove(1001);
-	event_limit_configure(EVENT_USER_BUDGET, 0);
+	event_limit_configure(NULL, event_emit, EVENT_USER_BUDGET, 0);
 	loop = sd_event_unref(loop);
 }
 

@@ -23,7 +23,7 @@
 #include <sys/mman.h>
 
 #include "supervisor/backend.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/workers.h"
 #include "supervisor/events.h"
 #include "supervisor/oom.h"
 #include "supervisor/oom_marks.h"
@@ -97,11 +97,6 @@ int worker_tell(struct worker *w, uint32_t type, const void *payload,
 		ntold++;
 	}
 	return 0;
-}
-
-sd_event *supervisor_event(void)
-{
-	return loop;
 }
 
 /* --- stubs: the backend ------------------------------------------------- */
@@ -573,8 +568,10 @@ static int setup_counting(void **state)
 	(void)state;
 	if (!once) {
 		assert_int_equal(sd_event_new(&loop), 0);
-		oom_init(&(struct oom_settings){
-		    .watchers = 2, .no_kmsg = true, .detail_wait_ms = 30});
+		oom_init(&(struct oom_settings){.watchers = 2,
+						.no_kmsg = true,
+						.detail_wait_ms = 30,
+						.event = loop});
 		once = true;
 	}
 	ntold = nout = 0;
@@ -814,7 +811,7 @@ static void restart(void)
 	user_remove(1000);
 	settle();
 	sd_event_run(loop, 0); /* the deferred save */
-	oom_marks_load();
+	oom_marks_load(loop);
 }
 
 static void assert_last(uid_t uid, uint64_t value)
@@ -837,7 +834,7 @@ static void test_marks_across_restart(void **state)
 
 	assert_non_null(mkdtemp(dir));
 	state_load(dir);
-	oom_marks_load();
+	oom_marks_load(loop);
 	cgid[0] = 77;
 	kernel(0, 5); /* before cgfair ever ran: a baseline */
 	assert_non_null(user_ensure(1000));
@@ -871,7 +868,7 @@ static void test_marks_across_restart(void **state)
 	assert_non_null(f);
 	fputs("{\"version\": 1, \"marks\": [{\"uid\": -4}]}\n", f);
 	fclose(f);
-	oom_marks_load();
+	oom_marks_load(loop);
 	assert_null(oom_marks_find(1000));
 	snprintf(path, sizeof(path), "%s/oom.json.bad", dir);
 	assert_int_equal(access(path, F_OK), 0);

@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 
 #include "supervisor/backend.h"
-#include "supervisor/cgfaird.h"
+#include "supervisor/workers.h"
 #include "supervisor/placement.h"
 #include "supervisor/users.h"
 
@@ -61,11 +61,6 @@ int worker_tell(struct worker *w, uint32_t type, const void *payload,
 {
 	(void)w, (void)type, (void)payload, (void)len, (void)fds, (void)nfds;
 	return -1;
-}
-
-sd_event *supervisor_event(void)
-{
-	return NULL;
 }
 
 /* --- stubs: the backend ------------------------------------------------- */

@@ -1,9 +1,9 @@
 /*
- * cgfaird, the supervisor: shared state and the prototypes of its files,
- * grouped by file (OpenNTPD's ntpd.h style).
+ * The worker table (workers.c): fork + exec of the sandboxed workers,
+ * pings, restarts with backoff, messages to and from them.
  */
-#ifndef CGFAIRD_H
-#define CGFAIRD_H
+#ifndef CGFAIR_WORKERS_H
+#define CGFAIR_WORKERS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,22 +13,8 @@
 #include "ipc/ipc.h"
 
 #define CGFAIR_RUNDIR	"/run/cgfair"
-#define CGFAIR_EMPTYDIR CGFAIR_RUNDIR "/empty"
+#define CGFAIR_EMPTYDIR CGFAIR_RUNDIR "/empty" /* chrooted workers' root */
 
-struct options {
-	const char *config_path; /* NULL: the default search */
-	bool foreground;
-	bool debug;
-	bool dry_run; /* decide and log, write no cgroup file */
-	bool check_config;
-	bool migrate_config; /* print the seed's config as cgfair.conf */
-	const char *worker_user;
-	char libexec_dir[4096];
-};
-
-extern struct options opts;
-
-/* workers.c: the worker table */
 struct worker;
 
 struct worker_class {
@@ -43,7 +29,8 @@ struct worker_class {
 	bool (*on_message)(struct worker *w, struct ipc_msg *msg);
 };
 
-void workers_init(sd_event *event);
+/* user: the workers' uid's name; debug: workers take IPC_TEST_SYSCALL */
+void workers_init(sd_event *event, const char *user, bool debug);
 void workers_add_class(const struct worker_class *wc);
 void workers_start(void);
 void workers_stop(void (*done)(void));
@@ -59,17 +46,5 @@ bool workers_all_ready(void);
 /* Each worker's restarts since start, at most max of them; how many. */
 unsigned workers_restart_counts(struct ipc_worker_count *out, unsigned max);
 const char *worker_name(const struct worker *w);
-
-/* caps.c */
-void caps_reduce(void);
-void caps_cleanup(bool raise);
-/* Raise (or drop again) CAP_SYS_PTRACE, for reading a client's
- * /proc/<pid>/exe (actor.c). */
-void caps_ptrace(bool raise);
-
-/* main.c */
-sd_event *supervisor_event(void);
-void supervisor_status(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
 
 #endif
