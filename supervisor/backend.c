@@ -25,7 +25,6 @@
 #include <systemd/sd-daemon.h>
 
 struct bk_config bk;
-int (*cg_test_hook)(enum cg_op op, const char *path, const char *value);
 
 static const struct backend_ops *ops;
 
@@ -189,23 +188,13 @@ int cg_open_mount(const char *path, struct cg_dir *out)
 	return dir_from_fd(fd, path, out);
 }
 
-static int hook(enum cg_op op, const char *path, const char *value)
-{
-	return cg_test_hook ? cg_test_hook(op, path, value) : 0;
-}
-
 static int make_dir(const struct cg_dir *parent, const char *name,
 		    const char *path)
 {
-	int r;
-
 	if (bk.dry_run) {
 		log_info("dry-run: would create %s", path);
 		return 0;
 	}
-	r = hook(CG_MKDIR, path, NULL);
-	if (r != 0)
-		return r < 0 ? r : 0;
 	if (mkdirat(parent->fd, name, 0755) == 0)
 		log_debug("created %s", path);
 	else if (errno != EEXIST)
@@ -351,19 +340,13 @@ int cg_write(const struct cg_dir *d, const char *file, const char *value)
 		log_info("dry-run: would write %s to %s", value, path);
 		return 0;
 	}
-	r = hook(CG_WRITE, path, value);
-	if (r > 0)
-		return 0;
-	if (r == 0) {
-		/* never O_CREAT: a missing control file is an error */
-		fd = openat(d->fd, file,
-			    O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			r = -errno;
-		} else {
-			r = write_all(fd, value);
-			close(fd);
-		}
+	/* never O_CREAT: a missing control file is an error */
+	fd = openat(d->fd, file, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+	} else {
+		r = write_all(fd, value);
+		close(fd);
 	}
 	if (r < 0)
 		log_warnx("write %s to %s: %s", value, path, strerror(-r));
@@ -488,12 +471,8 @@ static int remove_dir(const struct cg_dir *parent, const char *name)
 		log_info("dry-run: would remove %s", path);
 		return 0;
 	}
-	r = hook(CG_RMDIR, path, NULL);
-	if (r > 0)
-		return 0;
 	/* AT_REMOVEDIR on a symlink fails (ENOTDIR): nothing followed */
-	if (r == 0 && unlinkat(parent->fd, name, AT_REMOVEDIR) < 0)
-		r = -errno;
+	r = unlinkat(parent->fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
 	if (r == 0)
 		log_debug("removed %s", path);
 	return r;

@@ -76,13 +76,6 @@ struct bk_config {
 };
 extern struct bk_config bk;
 
-/* Test hook: a fake kernel for the unit tests. Called before each mkdir,
- * write and rmdir of the managed tree with the full path (and the value
- * written). < 0: the operation fails with that errno; 0: it goes on;
- * > 0: the hook did it. NULL outside the tests. */
-enum cg_op { CG_MKDIR = 1, CG_WRITE, CG_RMDIR };
-extern int (*cg_test_hook)(enum cg_op op, const char *path, const char *value);
-
 /* --- backend.c: mounts --------------------------------------------------- */
 
 /* Fill m from a mountinfo file, keeping mount points at or below under. */

@@ -32,10 +32,13 @@ tests/unit-placement_SRCS = tests/unit/test_placement.c \
 	supervisor/placement.c supervisor/users.c supervisor/exe.c \
 	supervisor/caps.c $(COMMON_SRCS)
 
-# The backends on a fake cgroup tree.
+# The backends on a fake cgroup tree: the fake kernel wraps the real
+# system calls at link time, so the backends' code is the shipped one.
 TEST_PROGRAMS += tests/unit-backend
 tests/unit-backend_SRCS = tests/unit/test_backend.c $(BACKEND_SRCS) \
 	$(COMMON_SRCS)
+$(BUILD)/tests/unit-backend: LDFLAGS += \
+	-Wl,--wrap=mkdirat,--wrap=openat,--wrap=write,--wrap=unlinkat
 
 # The scanner's parsers, readers and cycle on a fake /proc and cgroup tree.
 TEST_PROGRAMS += tests/unit-scanner

@@ -1,11 +1,14 @@
 /*
  * Unit tests of the cgroup backends on a fake cgroup tree in a temporary
  * directory, through the same openat code as on the kernel's mounts. A
- * small fake kernel (cg_test_hook) fills new directories with control
- * files, keeps v1's memory <= memsw rule, refuses rmdir while
- * cgroup.procs lists a pid, and logs every write by path in order. A v1
- * move goes through the kept-open cgroup.procs fds, which no hook sees:
- * the tests read the files.
+ * small fake kernel wraps the real system calls (the test is linked with
+ * -Wl,--wrap: the backends' code is the shipped one, with no test hook):
+ * after a real mkdirat it fills the new directory with control files; a
+ * write through cg_write's O_TRUNC open keeps v1's memory <= memsw rule
+ * and is logged by path in order; a real rmdir (unlinkat AT_REMOVEDIR) is
+ * refused while cgroup.procs lists a pid. A v1 move goes through the
+ * kept-open cgroup.procs fds (opened without O_TRUNC), not logged: the
+ * tests read the files.
  *
  * The test drops CAP_DAC_OVERRIDE (as cgfaird's supervisor has none), so
  * that a read-only file fails as it would for the daemon.
@@ -236,31 +239,107 @@ static int rmdir_rule(const char *path)
 	return 0;
 }
 
-static int fake_kernel(enum cg_op op, const char *path, const char *value)
-{
-	const char *rel = path + strlen(mnt) + 1;
-	const char *base = strrchr(path, '/') + 1;
+/* --- the fake kernel around the real calls -------------------------------- */
 
-	assert_true(strncmp(path, mnt, strlen(mnt)) == 0);
-	switch (op) {
-	case CG_MKDIR:
-		if (mkdir(path, 0755) < 0)
-			return errno == EEXIST ? 1 : -errno;
+int __real_mkdirat(int dirfd, const char *name, mode_t mode);
+int __real_openat(int dirfd, const char *name, int flags, ...);
+ssize_t __real_write(int fd, const void *buf, size_t n);
+int __real_unlinkat(int dirfd, const char *name, int flags);
+int __wrap_mkdirat(int dirfd, const char *name, mode_t mode);
+int __wrap_openat(int dirfd, const char *name, int flags, ...);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+int __wrap_unlinkat(int dirfd, const char *name, int flags);
+
+static bool kernel_on;		    /* between setup and teardown */
+static char written[256][PATH_MAX]; /* cg_write's fds: their paths */
+
+/* dirfd/name as a path under the fake mount, or false */
+static bool in_tree(int dirfd, const char *name, char *path, size_t len)
+{
+	char link[64], dir[PATH_MAX];
+	ssize_t n;
+
+	if (!kernel_on || name[0] == '/')
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+	n = readlink(link, dir, sizeof(dir) - 1);
+	if (n <= 0)
+		return false;
+	dir[n] = '\0';
+	snprintf(path, len, "%s/%s", dir, name);
+	return strncmp(path, mnt, strlen(mnt)) == 0;
+}
+
+int __wrap_mkdirat(int dirfd, const char *name, mode_t mode)
+{
+	char path[PATH_MAX * 2];
+	int r = __real_mkdirat(dirfd, name, mode);
+
+	if (r == 0 && in_tree(dirfd, name, path, sizeof(path))) {
 		mkdirs++;
 		populate(path);
-		return 1;
-	case CG_WRITE:
-		if (fail_file && strcmp(base, fail_file) == 0)
-			return -fail_errno;
-		if (!fake_v2 && v1_rule(path, value) < 0)
-			return -EINVAL;
-		assert_true(nlog < LOG_MAX);
-		snprintf(wlog[nlog++], sizeof(wlog[0]), "%s=%s", rel, value);
-		return 0;
-	case CG_RMDIR:
-		return rmdir_rule(path);
 	}
-	return 0;
+	return r;
+}
+
+/* cg_write opens with O_TRUNC: the truncation waits for the rules, so
+ * that a refused write leaves the old value, as the kernel does. */
+int __wrap_openat(int dirfd, const char *name, int flags, ...)
+{
+	char path[PATH_MAX * 2];
+	bool ours =
+	    (flags & O_TRUNC) && in_tree(dirfd, name, path, sizeof(path));
+	va_list ap;
+	mode_t mode;
+	int fd;
+
+	va_start(ap, flags);
+	mode = (flags & O_CREAT) ? va_arg(ap, mode_t) : 0;
+	va_end(ap);
+	fd = __real_openat(dirfd, name, ours ? flags & ~O_TRUNC : flags, mode);
+	if (fd >= 0 && fd < 256)
+		snprintf(written[fd], sizeof(written[fd]), "%s",
+			 ours ? path : "");
+	return fd;
+}
+
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+	char value[256];
+	const char *path = fd >= 0 && fd < 256 ? written[fd] : "";
+	const char *base;
+
+	if (!path[0])
+		return __real_write(fd, buf, n);
+	base = strrchr(path, '/') + 1;
+	snprintf(value, sizeof(value), "%.*s", (int)n, (const char *)buf);
+	if (fail_file && strcmp(base, fail_file) == 0) {
+		errno = fail_errno;
+		return -1;
+	}
+	if (!fake_v2 && v1_rule(path, value) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	assert_true(nlog < LOG_MAX);
+	snprintf(wlog[nlog++], sizeof(wlog[0]), "%s=%s", path + strlen(mnt) + 1,
+		 value);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	return __real_write(fd, buf, n);
+}
+
+int __wrap_unlinkat(int dirfd, const char *name, int flags)
+{
+	char path[PATH_MAX * 2];
+	int r;
+
+	if ((flags & AT_REMOVEDIR) &&
+	    in_tree(dirfd, name, path, sizeof(path)) &&
+	    (r = rmdir_rule(path)) < 0) {
+		errno = -r;
+		return -1;
+	}
+	return __real_unlinkat(dirfd, name, flags);
 }
 
 static void clear_log(void)
@@ -374,7 +453,7 @@ static int setup(void **state)
 	fake_swap = false;
 	fail_file = NULL;
 	mkdirs = 0;
-	cg_test_hook = fake_kernel;
+	kernel_on = true;
 	clear_log();
 	return 0;
 }
@@ -392,7 +471,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	backend_fini();
-	cg_test_hook = NULL;
+	kernel_on = false;
 	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }
