@@ -37,6 +37,8 @@
 #define QUIET_CPUS 0.01
 
 static sd_event *event;
+/* the configuration in force (conf.c's, which a reload refills) */
+static const struct cgfair_config *config;
 static void (*status_line)(const char *text); /* systemd's STATUS= */
 static sd_event_source *timer;
 static uint64_t cycle;	   /* the last cycle requested */
@@ -60,7 +62,7 @@ void control_set_row_hook(void (*hook)(const struct user *u))
 
 static void resolve_config_overrides(struct user *u)
 {
-	const struct cgfair_config *cfg = conf();
+	const struct cgfair_config *cfg = config;
 	struct policy_ident user = {.id = u->uid, .name = u->name};
 	struct policy_ident ids[MAX_GROUPS];
 	char names[MAX_GROUPS][IPC_NAME_MAX];
@@ -219,7 +221,7 @@ static uint64_t mem_or_none(bool has, uint64_t v)
 
 static void write_cpu(struct user *u, struct policy_state *st)
 {
-	const struct config_cpu *c = &conf()->cpu;
+	const struct config_cpu *c = &config->cpu;
 	struct cpu_limit l = {
 	    .quota_usec = isfinite(st->cap)
 			      ? (uint64_t)llround(st->cap * c->period_us)
@@ -382,7 +384,7 @@ static void auto_penalty(const struct policy_event *ev, struct event_fields *f)
 	struct change ch = {.penalty = true};
 
 	change_begin(ev->uid, &ch);
-	policy_penalty_start(&o->penalty, &conf()->penalty, ev->start_ms,
+	policy_penalty_start(&o->penalty, &config->penalty, ev->start_ms,
 			     ev->bad.penalty_ms);
 	o->penalty.automatic = true;
 	state_save();
@@ -449,7 +451,7 @@ static void on_policy_event(void *arg, const struct policy_event *ev)
 
 static void step(uint64_t wall_usec, uint64_t scan_cycle)
 {
-	const struct cgfair_config *cfg = conf();
+	const struct cgfair_config *cfg = config;
 	struct step s = {.wall_usec = wall_usec, .scan_cycle = scan_cycle};
 	unsigned n = users_count();
 	struct policy_machine m = {.ncpu = ncpu, .now_ms = now_ms()};
@@ -527,7 +529,7 @@ static void on_done(const struct ipc_scan_done *d)
  * is charged to the last interval; both err by less than this bound. */
 static uint64_t quiet_usec(void)
 {
-	const struct cgfair_config *cfg = conf();
+	const struct cgfair_config *cfg = config;
 	double cpus = policy_active_threshold(&cfg->cpu, ncpu) / 4;
 
 	if (!(cpus < QUIET_CPUS))
@@ -540,7 +542,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 	(void)data;
 	/* not running: skipped, logged */
 	scanner_request_scan(++cycle, quiet_usec());
-	sd_event_source_set_time(s, usec + conf()->daemon.interval_ms * 1000);
+	sd_event_source_set_time(s, usec + config->daemon.interval_ms * 1000);
 	return 0;
 }
 
@@ -564,12 +566,14 @@ static void on_reload(const struct cgfair_config *cfg)
 	cycle_now();
 }
 
-void control_start(sd_event *e, void (*status_fn)(const char *text))
+void control_start(sd_event *e, const struct cgfair_config *cfg,
+		   void (*status_fn)(const char *text))
 {
 	event = e;
+	config = cfg;
 	status_line = status_fn;
 	placement_set_usage_handler(on_users, on_done);
-	state_load(conf()->daemon.state_dir);
+	state_load(config->daemon.state_dir);
 	badness_load(e);
 	oom_marks_load(e); /* before the first user is armed */
 	if (sd_event_add_time_relative(event, &timer, CLOCK_MONOTONIC, 0, 0,
@@ -581,7 +585,7 @@ void control_start(sd_event *e, void (*status_fn)(const char *text))
 
 void control_stop(void)
 {
-	const struct cgfair_config *cfg = conf();
+	const struct cgfair_config *cfg = config;
 
 	timer = sd_event_source_disable_unref(timer);
 	oom_reread_trees();
@@ -648,7 +652,7 @@ static int finish(const struct actor *who, uid_t uid, const char *action, int r,
 int control_penalty(const struct actor *who, uid_t uid, int64_t seconds,
 		    char *msg, size_t len)
 {
-	const struct cgfair_config *cfg = conf();
+	const struct cgfair_config *cfg = config;
 	struct change ch = {.penalty = true};
 	int r = check_managed(uid, msg, len);
 
@@ -783,13 +787,18 @@ int control_set_option(const struct actor *who,
 	snprintf(msg, len,
 		 "interval %llu ms, max_percent %.1f%%, memory limit %llu "
 		 "bytes, until the next reload",
-		 (unsigned long long)conf()->daemon.interval_ms,
-		 conf()->cpu.max_share * 100,
-		 (unsigned long long)conf()->memory.limit.bytes);
+		 (unsigned long long)config->daemon.interval_ms,
+		 config->cpu.max_share * 100,
+		 (unsigned long long)config->memory.limit.bytes);
 	struct change ch = {0}; /* no user's values */
 
 	change_begin(0, &ch);
 	return finish(who, 0, "set option", 0, msg, len, &ch);
+}
+
+int control_print_config(FILE *f)
+{
+	return config_print(config, f);
 }
 
 int control_reload(const struct actor *who, bool by_signal, char *msg,

@@ -8,8 +8,10 @@
 #define CGFAIR_CONTROL_H
 
 #include "supervisor/actor.h"
+#include "policy/config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,8 +23,10 @@ struct ipc_client_request;
  * loaded); control_stop lifts the caps as configured. */
 #include <systemd/sd-event.h>
 
-/* status: where a line for systemctl status goes after each cycle */
-void control_start(sd_event *e, void (*status)(const char *text));
+/* cfg: the configuration in force (conf.c's; a reload refills it);
+ * status: where a line for systemctl status goes after each cycle */
+void control_start(sd_event *e, const struct cgfair_config *cfg,
+		   void (*status)(const char *text));
 void control_stop(void);
 /* Called with every user after each step (the frontend's status rows). */
 void control_set_row_hook(void (*hook)(const struct user *u));
@@ -55,6 +59,8 @@ int control_limit_clear(const struct actor *who, uid_t uid, char *msg,
 int control_reload(const struct actor *who, bool by_signal, char *msg,
 		   size_t len);
 /* A request refused for want of rights (op: as in control_*'s records). */
+/* "show config": the configuration in force, as cgfair.conf */
+int control_print_config(FILE *f);
 void control_refused(const struct actor *who, uid_t uid, const char *op);
 
 #endif

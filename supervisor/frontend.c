@@ -18,7 +18,6 @@
 #include "supervisor/badness.h"
 #include "supervisor/backend.h"
 #include "supervisor/workers.h"
-#include "supervisor/conf.h"
 #include "supervisor/control.h"
 #include "supervisor/daemon_state.h"
 #include "supervisor/events.h"
@@ -73,43 +72,6 @@ static size_t ev_head, ev_count, ev_dropped;
 static sd_event_source *flush_src;
 
 static void schedule_flush(void);
-
-/* --- settings ------------------------------------------------------------ */
-
-void frontend_settings_default(struct frontend_settings *s)
-{
-	memset(s, 0, sizeof(*s));
-	snprintf(s->path, sizeof(s->path), "%s/cgfair.sock", CGFAIR_RUNDIR);
-	s->max_clients = 64;
-	s->max_clients_per_uid = 8;
-	s->admin_reserve = 8;
-	s->idle_timeout_ms = 60 * 1000;
-	s->max_line = 4096;
-	s->subscriber_backlog = 256 * 1024;
-}
-
-void frontend_settings_from_config(struct frontend_settings *s,
-				   const struct cgfair_config *c)
-{
-	const struct config_socket *k = &c->socket;
-
-	frontend_settings_default(s);
-	snprintf(s->path, sizeof(s->path), "%s", k->path);
-	snprintf(s->seed_path, sizeof(s->seed_path), "%s",
-		 k->seed_path[0] ? k->seed_path
-		 : c->format == CONFIG_FORMAT_SEED || c->nseed > 0
-		     ? CONFIG_SEED_SOCKET
-		     : "");
-	snprintf(s->admin_group, sizeof(s->admin_group), "%s", k->admin_group);
-	s->status_all = k->status_visibility == CONFIG_STATUS_ALL;
-	s->max_clients = k->max_clients;
-	s->max_clients_per_uid = k->max_clients_per_uid;
-	s->admin_reserve = k->admin_reserve;
-	s->idle_timeout_ms = k->idle_timeout_ms;
-	s->max_line = k->max_line;
-	s->subscriber_backlog = k->subscriber_backlog;
-	s->mem_total = c->mem_total;
-}
 
 static void resolve_admin_group(void)
 {
@@ -812,7 +774,7 @@ static void send_config(struct worker *w, uint32_t id)
 	size_t len = 0, off = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	if (!f || config_print(conf(), f) < 0 || fclose(f) != 0 ||
+	if (!f || control_print_config(f) < 0 || fclose(f) != 0 ||
 	    len > chunk * CONFIG_MAX_CHUNKS) {
 		rep.status = EIO;
 		snprintf(rep.message, sizeof(rep.message),
@@ -934,27 +896,15 @@ void frontend_configure(const struct frontend_settings *s)
 		send_listen(w);
 }
 
-static void on_reload(const struct cgfair_config *c)
-{
-	struct frontend_settings s;
-
-	frontend_settings_from_config(&s, c);
-	frontend_configure(&s);
-}
-
 void frontend_register(const struct frontend_settings *s)
 {
-	if (s)
-		cfg = *s;
-	else
-		frontend_settings_default(&cfg);
+	cfg = *s;
 	resolve_admin_group();
 	make_socket();
 	workers_add_class(&frontend_class);
 	frontend_add_row_consumer(ROLE_FRONTEND);
 	users_add_hook(frontend_users_hook);
 	control_set_row_hook(frontend_user_changed);
-	conf_add_reload_hook(on_reload);
 	if (events_add_sink(to_subscribers, NULL) < 0)
 		log_warnx("no room for the subscribers' event sink");
 }

@@ -33,17 +33,9 @@ struct frontend_settings {
 	sd_event *event;    /* the loop (main.c's; not configuration) */
 };
 
-/* Built-in defaults: /run/cgfair/cgfair.sock, 64 clients, 8 per uid, 60 s
- * idle, 4096-byte lines, 256 KiB per subscriber, own rows only. */
-void frontend_settings_default(struct frontend_settings *s);
-/* The [socket] section of cfg over the defaults. */
-void frontend_settings_from_config(struct frontend_settings *s,
-				   const struct cgfair_config *cfg);
-
 /* Create the socket (fatal when another cgfaird answers on it), register
  * the frontend worker class, and hook into the user table, the control
- * loop's rows, the events and config reloads. Call before caps_reduce().
- * s NULL: the defaults. */
+ * loop's rows and the events. Call before caps_reduce(). */
 void frontend_register(const struct frontend_settings *s);
 /* New bounds (a reload); the socket path changes only on restart. */
 void frontend_configure(const struct frontend_settings *s);

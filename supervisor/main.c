@@ -245,7 +245,7 @@ static void start_frontend(void)
 {
 	struct frontend_settings fs;
 
-	frontend_settings_from_config(&fs, conf());
+	settings_frontend(conf(), &fs);
 	fs.event = event;
 	frontend_register(&fs);
 }
@@ -303,6 +303,7 @@ static void on_reload(const struct cgfair_config *cfg)
 {
 	struct placement_params pp;
 	struct event_settings es;
+	struct frontend_settings fs;
 
 	settings_placement(cfg, &pp);
 	pp.event = event;
@@ -311,6 +312,8 @@ static void on_reload(const struct cgfair_config *cfg)
 	settings_events(cfg, &es);
 	es.event = event;
 	events_init(&es);
+	settings_frontend(cfg, &fs);
+	frontend_configure(&fs);
 	audit_configure(cfg->audit.enabled);
 }
 
@@ -348,7 +351,7 @@ int main(int argc, char **argv)
 	conf_add_reload_hook(on_reload);
 	sd_event_set_watchdog(event, true);
 	workers_start();
-	control_start(event, notify_status);
+	control_start(event, conf(), notify_status);
 	if (sd_event_add_post(event, &ready_check, check_ready, NULL) < 0)
 		fatalx(EXIT_FATAL, "cannot add the readiness check");
 	audit_record("start", 0, NULL, NULL, true);

@@ -646,8 +646,8 @@ static void open_kmsg(void)
 void oom_init(const struct oom_settings *s)
 {
 	cfg = *s;
-	if (cfg.watchers == 0)
-		cfg.watchers = 2;
+	if (cfg.watchers == 0) /* the default is the configuration's */
+		fatalx(EXIT_FATAL, "no OOM watcher asked for");
 	if (cfg.watchers > MAX_WATCHERS) {
 		log_warnx("%u OOM watchers asked for; using %u", cfg.watchers,
 			  MAX_WATCHERS);

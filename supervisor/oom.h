@@ -14,7 +14,7 @@
 #include <systemd/sd-event.h>
 
 struct oom_settings {
-	unsigned watchers;	 /* K processes; 0: the default, 2 */
+	unsigned watchers;	 /* K processes, at least 1 */
 	bool no_kmsg;		 /* do not read the kernel log for victims */
 	unsigned detail_wait_ms; /* wait this long for the victim after the
 				    counter moved; 0: the default, 250 */

@@ -192,3 +192,28 @@ const char *settings_seed_prefix(const struct cgfair_config *c)
 	}
 	return "cg_";
 }
+
+/* [socket]; with the seed's file in use, the seed's socket path is a
+ * link to cgfair's socket */
+void settings_frontend(const struct cgfair_config *c,
+		       struct frontend_settings *s)
+{
+	const struct config_socket *k = &c->socket;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s", k->path);
+	snprintf(s->seed_path, sizeof(s->seed_path), "%s",
+		 k->seed_path[0] ? k->seed_path
+		 : c->format == CONFIG_FORMAT_SEED || c->nseed > 0
+		     ? CONFIG_SEED_SOCKET
+		     : "");
+	snprintf(s->admin_group, sizeof(s->admin_group), "%s", k->admin_group);
+	s->status_all = k->status_visibility == CONFIG_STATUS_ALL;
+	s->max_clients = k->max_clients;
+	s->max_clients_per_uid = k->max_clients_per_uid;
+	s->admin_reserve = k->admin_reserve;
+	s->idle_timeout_ms = k->idle_timeout_ms;
+	s->max_line = k->max_line;
+	s->subscriber_backlog = k->subscriber_backlog;
+	s->mem_total = c->mem_total;
+}

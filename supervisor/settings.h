@@ -7,6 +7,7 @@
 #include "supervisor/backend.h"
 #include "supervisor/events.h"
 #include "supervisor/metrics.h"
+#include "supervisor/frontend.h"
 #include "supervisor/oom.h"
 #include "supervisor/placement.h"
 
@@ -21,5 +22,7 @@ void settings_metrics(const struct cgfair_config *c,
 /* The prefix of Cgroup Py's cgroups: the seed file's cgprefix when it was
  * read and is a plain name, else its default "cg_". */
 const char *settings_seed_prefix(const struct cgfair_config *c);
+void settings_frontend(const struct cgfair_config *c,
+		       struct frontend_settings *out);
 
 #endif
