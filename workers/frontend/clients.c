@@ -8,9 +8,10 @@
  * supervisor reads the credentials itself.
  */
 #include "common/peer.h"
-#include "workers/frontend/frontend.h"
 #include "workers/frontend/clients.h"
+#include "workers/frontend/dispatch.h"
 #include "workers/worker.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -30,6 +31,7 @@
 #define FIRST_LINE_USEC (10 * 1000 * 1000ULL)
 
 static sd_event *event;
+static const struct ipc_listen_setup *setup;
 static int listen_fd = -1;
 static sd_event_source *listen_src, *sweep_src;
 static uint64_t paused_until; /* accepting stopped until then (monotonic) */
@@ -38,29 +40,9 @@ static unsigned nclients, nmembers; /* of which root or admin_group */
 
 static void client_run(struct client *c);
 
-uint64_t clients_now(void)
+static uint64_t clients_now(void)
 {
-	uint64_t t = 0;
-	sd_event_now(event, CLOCK_MONOTONIC, &t);
-	return t;
-}
-
-bool client_sees_all(const struct client *c)
-{
-	return c->member || (fe_setup.flags & LISTEN_STATUS_ALL);
-}
-
-void client_view(const struct client *c, struct fe_view *view)
-{
-	struct timespec ts = {0};
-
-	/* clock_gettime, not time(): no syscall outside the allowlist even
-	 * where the vDSO is missing */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	view->uid = c->uid;
-	view->see_all = client_sees_all(c);
-	view->now = ts.tv_sec;
-	view->setup = &fe_setup;
+	return clock_loop_usec(event);
 }
 
 /* --- lifetime ------------------------------------------------------------ */
@@ -96,10 +78,10 @@ static bool is_member(int fd, const struct ucred *cr)
 {
 	if (cr->uid == 0)
 		return true;
-	if (!(fe_setup.flags & LISTEN_ADMIN_GID))
+	if (!(setup->flags & LISTEN_ADMIN_GID))
 		return false;
-	return cr->gid == fe_setup.admin_gid ||
-	       peer_in_group(fd, fe_setup.admin_gid);
+	return cr->gid == setup->admin_gid ||
+	       peer_in_group(fd, setup->admin_gid);
 }
 
 /* --- accepting ----------------------------------------------------------- */
@@ -136,17 +118,16 @@ static const char *no_room(const struct ucred *cr, bool member, char *msg,
 {
 	unsigned others = nclients - nmembers;
 
-	if (nclients >= fe_setup.max_clients ||
-	    (!member &&
-	     others >= fe_setup.max_clients - fe_setup.admin_reserve))
+	if (nclients >= setup->max_clients ||
+	    (!member && others >= setup->max_clients - setup->admin_reserve))
 		snprintf(msg, len,
 			 "too many clients (max_clients %u); try again later",
-			 fe_setup.max_clients);
-	else if (!member && clients_of(cr->uid) >= fe_setup.max_clients_per_uid)
+			 setup->max_clients);
+	else if (!member && clients_of(cr->uid) >= setup->max_clients_per_uid)
 		snprintf(msg, len,
 			 "too many connections from uid %u "
 			 "(max_clients_per_uid %u)",
-			 (unsigned)cr->uid, fe_setup.max_clients_per_uid);
+			 (unsigned)cr->uid, setup->max_clients_per_uid);
 	else
 		return NULL;
 	return msg;
@@ -248,8 +229,8 @@ void clients_listen(int fd)
 	if (paused_until)
 		sd_event_source_set_enabled(listen_src, SD_EVENT_OFF);
 	log_debug("listening: max_clients %u, per uid %u, max_line %u",
-		  fe_setup.max_clients, fe_setup.max_clients_per_uid,
-		  fe_setup.max_line);
+		  setup->max_clients, setup->max_clients_per_uid,
+		  setup->max_line);
 }
 
 /* --- moving bytes -------------------------------------------------------- */
@@ -291,7 +272,7 @@ static bool drain_in(struct client *c)
 
 static bool fill_in(struct client *c)
 {
-	size_t limit = (size_t)fe_setup.max_line + 1; /* + the newline */
+	size_t limit = (size_t)setup->max_line + 1; /* + the newline */
 
 	if (c->inlen == c->incap && c->incap < limit) {
 		size_t cap = c->incap ? c->incap * 2 : IN_INITIAL;
@@ -326,11 +307,11 @@ static bool next_line(struct client *c)
 	size_t n;
 
 	if (!nl) {
-		if (c->inlen > fe_setup.max_line) {
+		if (c->inlen > setup->max_line) {
 			char msg[96];
 			snprintf(msg, sizeof(msg),
 				 "request line longer than %u bytes (max_line)",
-				 fe_setup.max_line);
+				 setup->max_line);
 			c->text = c->in[0] != '{';
 			client_error(c, EMSGSIZE, msg);
 			c->close_after = true;
@@ -453,7 +434,7 @@ void clients_event(const char *json)
 		next = c->next;
 		if (c->state != C_SUBSCRIBED || !event_for(c, has_uid, uid))
 			continue;
-		if (c->out.len + len + 1 > fe_setup.subscriber_backlog) {
+		if (c->out.len + len + 1 > setup->subscriber_backlog) {
 			client_drop(c, "subscriber too slow (backlog full)");
 			continue;
 		}
@@ -479,7 +460,7 @@ void clients_event(const char *json)
 /* false: c was freed */
 static bool sweep_one(struct client *c, uint64_t now)
 {
-	uint64_t idle = fe_setup.idle_timeout_ms * 1000;
+	uint64_t idle = setup->idle_timeout_ms * 1000;
 
 	if (c->out.len && now - c->last_progress > idle) {
 		client_drop(c, "not reading its answer");
@@ -534,12 +515,13 @@ static int on_sweep(sd_event_source *s, int fd, uint32_t revents, void *data)
 /* A plain timerfd, not an sd-event timer: sd-event spreads its timers
  * with a value read from /proc/sys/kernel/random/boot_id on first use,
  * an open() the sandbox forbids. */
-void clients_init(sd_event *e)
+void clients_init(sd_event *e, const struct ipc_listen_setup *s)
 {
 	struct itimerspec every_second = {{1, 0}, {1, 0}};
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 
 	event = e;
+	setup = s;
 	if (fd < 0 || timerfd_settime(fd, 0, &every_second, NULL) < 0 ||
 	    sd_event_add_io(event, &sweep_src, fd, EPOLLIN, on_sweep, NULL) < 0)
 		fatal(EXIT_FATAL, "cannot start the client timer");

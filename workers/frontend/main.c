@@ -4,7 +4,8 @@
  * sockets: it may only accept on the socket it was given. Client input is
  * parsed here, never in the supervisor.
  */
-#include "workers/frontend/frontend.h"
+#include "workers/frontend/clients.h"
+#include "workers/frontend/dispatch.h"
 #include "workers/frontend/request.h"
 #include "workers/worker.h"
 #include "common/log.h"
@@ -13,8 +14,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
-struct ipc_listen_setup fe_setup;
-struct fe_rows fe_rows;
+/* the bounds and the rows, as the supervisor last sent them: this
+ * file's, lent to clients.c and dispatch.c at init */
+static struct ipc_listen_setup setup;
+static struct fe_rows rows;
 
 static void frontend_allow(scmp_filter_ctx ctx)
 {
@@ -41,13 +44,14 @@ static void frontend_init(sd_event *event)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	clients_init(event);
+	clients_init(event, &setup);
+	dispatch_init(event, &setup, &rows);
 }
 
 static void take_rows(const struct ipc_user_states *m)
 {
 	for (uint32_t i = 0; i < m->count; i++)
-		if (fe_rows_update(&fe_rows, &m->row[i]) < 0)
+		if (fe_rows_update(&rows, &m->row[i]) < 0)
 			log_warnx("out of memory for the row of uid %u",
 				  m->row[i].uid);
 }
@@ -57,8 +61,8 @@ static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 	(void)event;
 	switch (msg->hdr.type) {
 	case IPC_LISTEN:
-		fe_setup = msg->u.listen_setup;
-		fe_set_mem_total(fe_setup.mem_total);
+		setup = msg->u.listen_setup;
+		fe_set_mem_total(setup.mem_total);
 		clients_listen(msg->fds[0]);
 		return true;
 	case IPC_USER_STATE:
