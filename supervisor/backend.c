@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
-struct bk_config bk;
+static struct bk_config bk;
 
 static const struct backend_ops *ops;
 
@@ -729,7 +729,7 @@ int backend_init(const struct backend_params *p, char *err, size_t errlen)
 	o = pick(p->which, &m, err, errlen);
 	if (!o)
 		return -ENOENT;
-	if (o->init(&m, err, errlen) < 0)
+	if (o->init(&bk, &m, err, errlen) < 0)
 		return -ENOENT;
 	ops = o;
 	log_info("cgroup backend: %s%s", o->name,

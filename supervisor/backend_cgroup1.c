@@ -18,6 +18,9 @@
 
 enum { H_CPU, H_CPUACCT, H_MEMORY, H_PIDS, H_BLKIO, H_COUNT };
 
+/* backend.c's settings, lent at init */
+static const struct bk_config *bk;
+
 static const char *const hname[H_COUNT] = {"cpu", "cpuacct", "memory", "pids",
 					   "blkio"};
 
@@ -60,7 +63,7 @@ static int open_hierarchies(const struct cg_mounts *m, char *err, size_t errlen)
 		if (!where[i][0]) {
 			snprintf(err, errlen,
 				 "cgroup1: no %s controller mounted under %s",
-				 hname[i], bk.mount);
+				 hname[i], bk->mount);
 			return -1;
 		}
 		for (int j = 0; j < i; j++)
@@ -92,7 +95,7 @@ static void find_io_file(void)
 		if (cg_has_file(&sub, files[i]))
 			io_file = files[i];
 	cg_close(&sub);
-	if (!io_file && !bk.dry_run)
+	if (!io_file && !bk->dry_run)
 		log_warnx("cgroup1: %s has no blkio.weight (CFQ) nor "
 			  "blkio.bfq.weight (BFQ): the kernel cannot weigh I/O "
 			  "here, [io] weight is not set (use the bfq I/O "
@@ -141,10 +144,12 @@ const char *cg1_io_weight_note(const char *root)
 
 /* Make the managed subtree in each hierarchy now, so that a tree we may
  * not write shows at start rather than at the first user. */
-static int v1_init(const struct cg_mounts *m, char *err, size_t errlen)
+static int v1_init(const struct bk_config *cfg, const struct cg_mounts *m,
+		   char *err, size_t errlen)
 {
 	struct cg_dir sub;
 
+	bk = cfg;
 	if (open_hierarchies(m, err, errlen) < 0)
 		goto fail;
 	for (int i = 0; i < H_COUNT; i++) {
@@ -153,7 +158,7 @@ static int v1_init(const struct cg_mounts *m, char *err, size_t errlen)
 		int r = cg_open_subtree(&mnt[i], true, &sub);
 		if (r < 0) {
 			snprintf(err, errlen, "cgroup1: cannot make %s/%s: %s",
-				 mnt[i].path, bk.subtree, strerror(-r));
+				 mnt[i].path, bk->subtree, strerror(-r));
 			goto fail;
 		}
 		cg_close(&sub);
@@ -182,7 +187,7 @@ static int v1_ensure_user(uid_t uid)
 			log_warnx("cgroup1: uid %u: cannot make its %s cgroup "
 				  "under %s/%s: %s",
 				  (unsigned)uid, hname[i], mnt[i].path,
-				  bk.subtree, strerror(-r));
+				  bk->subtree, strerror(-r));
 			return r;
 		}
 		cg_close(&d);
@@ -482,7 +487,7 @@ static int v1_move_pid(uid_t uid, pid_t pid)
 	if (pid <= 0) /* "0" would move the supervisor itself */
 		return -EINVAL;
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (bk.dry_run)
+	if (bk->dry_run)
 		return move_by_path(uid, buf);
 	c = procs_find(uid);
 	if (c) {
@@ -508,7 +513,7 @@ int cg1_arm_oom(const struct cg_dir *memdir, uid_t uid, struct oom_source *src)
 	char buf[64];
 	int efd, ofd, r;
 
-	if (bk.dry_run) {
+	if (bk->dry_run) {
 		log_info("dry-run: would arm an OOM eventfd on %s",
 			 memdir->path);
 		return -EROFS;
@@ -668,7 +673,7 @@ static int empty_seed(int h, const char *name)
 		}
 		fclose(f);
 		moved += n;
-		if (n == 0 || bk.dry_run)
+		if (n == 0 || bk->dry_run)
 			break;
 	}
 	return moved;
@@ -680,7 +685,7 @@ static void clean_one(int h, const char *name)
 	int moved = empty_seed(h, name);
 
 	snprintf(path, sizeof(path), "%s/%s", mnt[h].path, name);
-	if (bk.dry_run) {
+	if (bk->dry_run) {
 		log_info("dry-run: would empty and remove the seed's %s", path);
 		return;
 	}
@@ -724,7 +729,7 @@ static void v1_scan_setup(struct ipc_scan_setup *out)
 	out->hierarchy = HIER_V1;
 	out->systemd_names = 0;
 	out->prefix[0] = '/';
-	cg_copy(out->prefix + 1, sizeof(out->prefix) - 1, bk.subtree);
+	cg_copy(out->prefix + 1, sizeof(out->prefix) - 1, bk->subtree);
 	cg_copy(out->cpuacct_dir, sizeof(out->cpuacct_dir),
 		mnt[H_CPUACCT].path);
 	cg_copy(out->memory_dir, sizeof(out->memory_dir), mnt[H_MEMORY].path);

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* backend.c's settings, lent at init */
+static const struct bk_config *bk;
+
 static struct cg_dir root = CG_DIR_INIT;
 static bool has_swap;
 static bool said_no_swap;
@@ -95,17 +98,19 @@ static int controllers(const char **want, char *err, size_t errlen)
 	return 0;
 }
 
-static int v2_init(const struct cg_mounts *m, char *err, size_t errlen)
+static int v2_init(const struct bk_config *cfg, const struct cg_mounts *m,
+		   char *err, size_t errlen)
 {
 	const char *want[5];
 	struct cg_dir sub;
 	int r;
 
+	bk = cfg;
 	if (!m->v2[0]) {
 		snprintf(err, errlen,
 			 "cgroup2: no cgroup2 file system mounted "
 			 "under %s",
-			 bk.mount);
+			 bk->mount);
 		return -1;
 	}
 	if ((r = cg_open_mount(m->v2, &root)) < 0) {
@@ -117,7 +122,7 @@ static int v2_init(const struct cg_mounts *m, char *err, size_t errlen)
 		goto fail;
 	if ((r = cg_open_subtree(&root, true, &sub)) < 0) {
 		snprintf(err, errlen, "cgroup2: cannot make %s/%s: %s",
-			 root.path, bk.subtree, strerror(-r));
+			 root.path, bk->subtree, strerror(-r));
 		goto fail;
 	}
 	r = enable_controllers(&sub, want, err, errlen);
@@ -151,7 +156,7 @@ static int v2_ensure_user(uid_t uid)
 	if (r < 0)
 		log_warnx("cgroup2: uid %u: cannot make its cgroup under "
 			  "%s/%s: %s",
-			  (unsigned)uid, root.path, bk.subtree, strerror(-r));
+			  (unsigned)uid, root.path, bk->subtree, strerror(-r));
 	else if (!has_swap && d.fd >= 0)
 		has_swap = cg_has_file(&d, "memory.swap.max");
 	cg_close(&d);
@@ -196,7 +201,7 @@ static int v2_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 	r = mem == cur ? 0 : cg_write_u64(&d, "memory.max", mem, "max");
 	if (r == 0 && has_swap)
 		r = cg_write_u64(&d, "memory.swap.max", l->swap_max, "max");
-	else if (r == 0 && !said_no_swap && !bk.dry_run) {
+	else if (r == 0 && !said_no_swap && !bk->dry_run) {
 		log_info("cgroup2: no memory.swap.max (swap accounting off): "
 			 "swap limits are not set");
 		said_no_swap = true;
@@ -218,7 +223,7 @@ static bool lacks(const struct cg_dir *d, const char *file, bool *said)
 {
 	if (cg_has_file(d, file))
 		return false;
-	if (!*said && !bk.dry_run)
+	if (!*said && !bk->dry_run)
 		log_info("cgroup2: no %s (controller off): not set", file);
 	*said = true;
 	return true;
@@ -348,7 +353,7 @@ static void v2_scan_setup(struct ipc_scan_setup *out)
 	out->hierarchy = HIER_V2;
 	out->systemd_names = 0;
 	out->prefix[0] = '/';
-	cg_copy(out->prefix + 1, sizeof(out->prefix) - 1, bk.subtree);
+	cg_copy(out->prefix + 1, sizeof(out->prefix) - 1, bk->subtree);
 	cg_copy(out->cpuacct_dir, sizeof(out->cpuacct_dir), root.path);
 	cg_copy(out->memory_dir, sizeof(out->memory_dir), root.path);
 }

@@ -40,11 +40,20 @@ struct cg_dir {
 		.fd = -1                                                       \
 	}
 
+/* What backend_init was given, lent to the implementation's init. */
+struct bk_config {
+	char subtree[PATH_MAX];
+	char mount[PATH_MAX];
+	bool dry_run;
+	sd_event *event;
+};
+
 struct backend_ops {
 	const char *name;
 	enum backend_kind kind;
 	/* 0, or -1 with err filled (what is missing) */
-	int (*init)(const struct cg_mounts *m, char *err, size_t errlen);
+	int (*init)(const struct bk_config *cfg, const struct cg_mounts *m,
+		    char *err, size_t errlen);
 	void (*fini)(void);
 	int (*ensure_user)(uid_t uid);
 	int (*set_cpu)(uid_t uid, const struct cpu_limit *l);
@@ -68,13 +77,6 @@ extern const struct backend_ops backend_cgroup2_ops;
 extern const struct backend_ops backend_systemd_ops;
 
 /* The parameters in force (strings copied). */
-struct bk_config {
-	char subtree[PATH_MAX];
-	char mount[PATH_MAX];
-	bool dry_run;
-	sd_event *event;
-};
-extern struct bk_config bk;
 
 /* --- backend.c: mounts --------------------------------------------------- */
 

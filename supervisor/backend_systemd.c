@@ -30,6 +30,9 @@
 #define BUS_TIMEOUT_USEC (2 * 1000 * 1000)
 #define USEC_INFINITY	 UINT64_MAX
 
+/* backend.c's settings, lent at init */
+static const struct bk_config *bk;
+
 static sd_bus *bus;
 static bool unified;   /* cgroup2 host: CPUWeight, MemoryMax, MemorySwapMax */
 static bool has_zswap; /* systemd 253+ on cgroup2: MemoryZSwapMax */
@@ -79,7 +82,7 @@ static int bus_connect(void)
 	}
 	(void)sd_bus_set_method_call_timeout(b, BUS_TIMEOUT_USEC);
 	/* let the loop drain anything systemd sends unasked */
-	if (bk.event && (r = sd_bus_attach_event(b, bk.event, 0)) < 0) {
+	if (bk->event && (r = sd_bus_attach_event(b, bk->event, 0)) < 0) {
 		sd_bus_unref(b);
 		return r;
 	}
@@ -169,7 +172,7 @@ static int set_props(uid_t uid, const struct prop *p, size_t n)
 
 	slice_name(uid, unit, sizeof(unit));
 	describe(p, n, what, sizeof(what));
-	if (bk.dry_run) {
+	if (bk->dry_run) {
 		log_info("dry-run: would set %s on %s", what, unit);
 		return 0;
 	}
@@ -249,19 +252,21 @@ static bool slice_has_property(const char *name)
 	return r >= 0;
 }
 
-static int sd_init(const struct cg_mounts *m, char *err, size_t errlen)
+static int sd_init(const struct bk_config *cfg, const struct cg_mounts *m,
+		   char *err, size_t errlen)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
 	char *version = NULL;
 	int r;
 
+	bk = cfg;
 	unified = cg_v2_has(m->v2, "cpu") && cg_v2_has(m->v2, "memory");
 	if (!unified && (!m->cpuacct[0] || !m->memory[0])) {
 		snprintf(err, errlen,
 			 "systemd: no cgroup hierarchy under %s has cpu and "
 			 "memory (cgroup2: %s; cgroup1 cpuacct: %s, memory: "
 			 "%s)",
-			 bk.mount, m->v2[0] ? "without them" : "not mounted",
+			 bk->mount, m->v2[0] ? "without them" : "not mounted",
 			 m->cpuacct[0] ? "mounted" : "missing",
 			 m->memory[0] ? "mounted" : "missing");
 		return -1;
@@ -489,7 +494,7 @@ static int sd_move_pid(uid_t uid, pid_t pid)
 	snprintf(scope, sizeof(scope), "cgfair-adopt-%u-%d.scope",
 		 (unsigned)uid, (int)pid);
 	slice_name(uid, slice, sizeof(slice));
-	if (bk.dry_run) {
+	if (bk->dry_run) {
 		log_info("dry-run: would adopt pid %d into %s as %s", (int)pid,
 			 slice, scope);
 		return 0;

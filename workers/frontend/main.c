@@ -75,8 +75,8 @@ static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 		clients_event(msg->u.event.json);
 		return true;
 	case IPC_DAEMON_STATE:
-		fe_rows.daemon = msg->u.daemon_state;
-		fe_rows.have_daemon = true;
+		rows.daemon = msg->u.daemon_state;
+		rows.have_daemon = true;
 		return true;
 	default:
 		return false;
