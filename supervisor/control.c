@@ -541,7 +541,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 {
 	(void)data;
 	/* not running: skipped, logged */
-	scanner_request_scan(++cycle, quiet_usec());
+	placement_request_scan(++cycle, quiet_usec());
 	sd_event_source_set_time(s, usec + config->daemon.interval_ms * 1000);
 	return 0;
 }

@@ -411,14 +411,14 @@ void placement_set_usage_handler(
 	usage_done = on_done;
 }
 
-int scanner_request_scan(uint64_t cycle, uint64_t quiet_usec)
+int placement_request_scan(uint64_t cycle, uint64_t quiet_usec)
 {
 	struct ipc_scan_request r = {.cycle = cycle, .quiet_usec = quiet_usec};
 	return worker_tell(worker_get(ROLE_SCANNER, 0), IPC_SCAN_REQUEST, &r,
 			   sizeof(r), NULL, 0);
 }
 
-int scanner_request_sweep(void)
+int placement_request_sweep(void)
 {
 	return tell_sweep(worker_get(ROLE_SCANNER, 0));
 }

@@ -58,8 +58,8 @@ void placement_set_usage_handler(
     void (*on_done)(const struct ipc_scan_done *));
 /* Ask the scanner for one cycle: 0, or -1 when it is not running (the
  * cycle is then skipped; it is restarted by the worker table). */
-int scanner_request_scan(uint64_t cycle, uint64_t quiet_usec);
+int placement_request_scan(uint64_t cycle, uint64_t quiet_usec);
 /* Ask for a /proc sweep now (besides the periodic one). */
-int scanner_request_sweep(void);
+int placement_request_sweep(void);
 
 #endif

@@ -13,7 +13,7 @@
  *
  * The supervisor's replies are written to the client, one line each.
  */
-#include "workers/worker.h"
+#include "workers/skeleton.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -39,7 +39,7 @@ static void request(uint32_t op, int64_t mem, int64_t seconds)
 				       .mem_bytes = mem,
 				       .seconds = seconds};
 
-	worker_send(IPC_CLIENT_REQUEST, &r, sizeof(r), &client, 1);
+	skeleton_send(IPC_CLIENT_REQUEST, &r, sizeof(r), &client, 1);
 }
 
 static void attack(void)
@@ -130,7 +130,7 @@ static void init(sd_event *event)
 	loop = event;
 }
 
-static const struct worker_role role = {
+static const struct skeleton_role role = {
     .role = ROLE_FRONTEND,
     .name = "cgfair-frontend",
     .chroot = true,
@@ -141,5 +141,5 @@ static const struct worker_role role = {
 
 int main(int argc, char **argv)
 {
-	worker_main(argc, argv, &role);
+	skeleton_main(argc, argv, &role);
 }

@@ -4,7 +4,7 @@
  * was never killed. Started by the real supervisor in place of the real
  * watcher (tests/lib/impostor.sh), in the real sandbox.
  */
-#include "workers/worker.h"
+#include "workers/skeleton.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -20,8 +20,8 @@ static bool handle(sd_event *event, struct ipc_msg *msg)
 		    .uid = a->uid, .gen = a->gen, .oom_kill = 1000};
 
 		snprintf(v.comm, sizeof(v.comm), "invented");
-		worker_send(IPC_OOM_VICTIM, &v, sizeof(v), NULL, 0);
-		worker_send(IPC_OOM_KILLS, &k, sizeof(k), NULL, 0);
+		skeleton_send(IPC_OOM_VICTIM, &v, sizeof(v), NULL, 0);
+		skeleton_send(IPC_OOM_KILLS, &k, sizeof(k), NULL, 0);
 		ipc_close_fds(msg);
 		return true;
 	}
@@ -38,7 +38,7 @@ static void allow(scmp_filter_ctx ctx)
 	sandbox_allow(ctx, SCMP_SYS(pread64));
 }
 
-static const struct worker_role role = {
+static const struct skeleton_role role = {
     .role = ROLE_OOMWATCH,
     .name = "cgfair-oomwatch",
     .chroot = true,
@@ -48,5 +48,5 @@ static const struct worker_role role = {
 
 int main(int argc, char **argv)
 {
-	worker_main(argc, argv, &role);
+	skeleton_main(argc, argv, &role);
 }

@@ -8,7 +8,7 @@
  * On every sweep request, every process in /proc as a stray of min_uid:
  * processes of other uids (root's, the test's other user's) included.
  */
-#include "workers/worker.h"
+#include "workers/skeleton.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -34,13 +34,13 @@ static void report_users(uint64_t cycle)
 					    .flags = USAGE_HAS_CGROUP,
 					    .cpu_usec = cycle * 1000000};
 		if (m.count == IPC_BATCH || i == n - 1) {
-			worker_send(IPC_SCAN_USERS, &m, sizeof(m), NULL, 0);
+			skeleton_send(IPC_SCAN_USERS, &m, sizeof(m), NULL, 0);
 			m.count = 0;
 		}
 	}
 	struct ipc_scan_done d = {
 	    .cycle = cycle, .mono_usec = cycle, .ncpus = 4096, .nusers = n};
-	worker_send(IPC_SCAN_DONE, &d, sizeof(d), NULL, 0);
+	skeleton_send(IPC_SCAN_DONE, &d, sizeof(d), NULL, 0);
 }
 
 static void report_strays(void)
@@ -55,7 +55,7 @@ static void report_strays(void)
 			continue;
 		struct ipc_stray_proc s = {.pid = (uint32_t)atoi(e->d_name),
 					   .uid = setup.min_uid};
-		worker_send(IPC_STRAY_PROC, &s, sizeof(s), NULL, 0);
+		skeleton_send(IPC_STRAY_PROC, &s, sizeof(s), NULL, 0);
 	}
 	closedir(d);
 }
@@ -88,7 +88,7 @@ static void allow(scmp_filter_ctx ctx)
 	sandbox_allow(ctx, SCMP_SYS(getdents64));
 }
 
-static const struct worker_role role = {
+static const struct skeleton_role role = {
     .role = ROLE_SCANNER,
     .name = "cgfair-scanner",
     .chroot = false,
@@ -98,5 +98,5 @@ static const struct worker_role role = {
 
 int main(int argc, char **argv)
 {
-	worker_main(argc, argv, &role);
+	skeleton_main(argc, argv, &role);
 }

@@ -57,7 +57,7 @@ static int setup_tmp(void **state)
 	snprintf(tmp, sizeof(tmp), "/tmp/cgfair-unit-scanner.XXXXXX");
 	assert_non_null(mkdtemp(tmp));
 	pending_reset();
-	cg_cache_reset();
+	cgstat_reset();
 	return 0;
 }
 
@@ -68,7 +68,7 @@ static int teardown_tmp(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	assert_int_equal(system(cmd), 0);
 	pending_reset();
-	cg_cache_reset();
+	cgstat_reset();
 	return 0;
 }
 
@@ -468,11 +468,11 @@ static void fake_user_cg(unsigned uid, unsigned long long ns,
 
 /* Read user i now, as a cycle that reads everyone would. */
 static int rd(size_t i, int c, int k, const struct match *m, uint64_t cycle,
-	      struct cg_usage *u)
+	      struct cgstat_usage *u)
 {
-	struct cg_pass p = {
+	struct cgstat_pass p = {
 	    .cpu_root = c, .mem_root = k, .m = m, .cycle = cycle};
-	return cg_cache_read(&p, i, u);
+	return cgstat_read(&p, i, u);
 }
 
 static void scan_cycle(struct scanner *s, uint64_t cycle, uint64_t quiet)
@@ -485,13 +485,13 @@ static void test_cg_usage(void **state)
 {
 	struct match m = v1match();
 	struct ipc_user_usage users[2] = {{.uid = 1000}, {.uid = 4242}};
-	struct cg_usage u;
+	struct cgstat_usage u;
 	char cmd[600];
 	(void)state;
 
 	fake_user_cg(1000, 5000000, 1 << 20, "10\n11\n");
 	int c = open_dir("cpuacct/cgfair"), k = open_dir("memory/cgfair");
-	assert_int_equal(cg_cache_align(users, 2), 0);
+	assert_int_equal(cgstat_align(users, 2), 0);
 	assert_int_equal(rd(0, c, k, &m, 1, &u), 0);
 	assert_int_equal(u.cpu_usec, 5000);
 	assert_int_equal(u.mem_bytes, 1 << 20);
@@ -525,9 +525,9 @@ static void test_cg_usage(void **state)
 	assert_int_equal(u.cpu_usec, 1);
 	assert_int_equal(u.nprocs, 1); /* a new cgroup: slow figures at once */
 	/* a user that left the cycle has its files closed */
-	assert_int_equal(cg_cache_align(users + 1, 1), 0);
+	assert_int_equal(cgstat_align(users + 1, 1), 0);
 	assert_int_equal(rd(0, c, k, &m, 6, &u), -ENOENT);
-	cg_cache_reset();
+	cgstat_reset();
 	close(c);
 	close(k);
 }
@@ -540,13 +540,13 @@ static void test_cg_kept(void **state)
 {
 	struct match m = v1match();
 	struct ipc_user_usage users[1] = {{.uid = 1000}};
-	struct cg_usage u;
+	struct cgstat_usage u;
 	(void)state;
 
-	cg_cache_init();
+	cgstat_init();
 	fake_user_cg(1000, 5000000, 10, "1\n");
 	int c = open_dir("cpuacct/cgfair"), k = open_dir("memory/cgfair");
-	assert_int_equal(cg_cache_align(users, 1), 0);
+	assert_int_equal(cgstat_align(users, 1), 0);
 	assert_int_equal(rd(0, c, k, &m, 1, &u), 0);
 	assert_int_equal(u.cpu_usec, 5000);
 	int before = open("/dev/null", O_RDONLY); /* the lowest free fd */
@@ -563,7 +563,7 @@ static void test_cg_kept(void **state)
 	int after = open("/dev/null", O_RDONLY);
 	assert_int_equal(after, before);
 	close(after);
-	cg_cache_reset();
+	cgstat_reset();
 	close(c);
 	close(k);
 }
@@ -571,7 +571,7 @@ static void test_cg_kept(void **state)
 static void test_list_users(void **state)
 {
 	struct match m = v1match();
-	struct cg_seen *seen = NULL;
+	struct cgstat_seen *seen = NULL;
 	size_t n = 0, cap = 0;
 	struct stat st;
 	(void)state;
@@ -584,7 +584,7 @@ static void test_list_users(void **state)
 	put("cpuacct/cgfair/user-abc/x", "");
 	put("cpuacct/cgfair/cpuacct.usage", "1\n");
 	int c = open_dir("cpuacct/cgfair");
-	assert_int_equal(cg_list_users(c, &m, &seen, &n, &cap), 0);
+	assert_int_equal(cgstat_list_users(c, &m, &seen, &n, &cap), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(seen[0].uid, 1000);
 	assert_int_equal(fstatat(c, "user-1000", &st, 0), 0);
@@ -681,7 +681,7 @@ static void make_scanner(struct scanner *s)
 
 static void free_scanner(struct scanner *s)
 {
-	cg_cache_reset();
+	cgstat_reset();
 	close(s->procfd);
 	free((char *)s->cpu_online);
 }

@@ -10,7 +10,7 @@
 #include "common/peer.h"
 #include "workers/frontend/clients.h"
 #include "workers/frontend/dispatch.h"
-#include "workers/worker.h"
+#include "workers/skeleton.h"
 #include "common/clock.h"
 #include "common/log.h"
 

@@ -7,7 +7,7 @@
  * the socket itself.
  */
 #include "workers/frontend/dispatch.h"
-#include "workers/worker.h"
+#include "workers/skeleton.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -231,7 +231,7 @@ static void send_op(struct client *c)
 	c->state = C_WAIT;
 	c->used = true;
 	/* the supervisor reads SO_PEERCRED from this very socket */
-	worker_send(IPC_CLIENT_REQUEST, r, sizeof(*r), &c->fd, 1);
+	skeleton_send(IPC_CLIENT_REQUEST, r, sizeof(*r), &c->fd, 1);
 }
 
 static void ask_supervisor(struct client *c, const struct fe_request *req)

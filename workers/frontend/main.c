@@ -7,7 +7,7 @@
 #include "workers/frontend/clients.h"
 #include "workers/frontend/dispatch.h"
 #include "workers/frontend/request.h"
-#include "workers/worker.h"
+#include "workers/skeleton.h"
 #include "common/log.h"
 
 #include <json.h>
@@ -83,7 +83,7 @@ static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 	}
 }
 
-static const struct worker_role frontend = {
+static const struct skeleton_role frontend = {
     .role = ROLE_FRONTEND,
     .name = "cgfair-frontend",
     .chroot = true,
@@ -94,5 +94,5 @@ static const struct worker_role frontend = {
 
 int main(int argc, char **argv)
 {
-	worker_main(argc, argv, &frontend);
+	skeleton_main(argc, argv, &frontend);
 }

@@ -12,7 +12,7 @@
  *
  * The watcher given /dev/kmsg also reports the victims the kernel names.
  */
-#include "workers/worker.h"
+#include "workers/skeleton.h"
 #include "workers/oomwatch/oomparse.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -112,7 +112,7 @@ static void report(struct watch *w, uint64_t value)
 				  .gen = w->gen,
 				  .oom_kill = value,
 				  .mono_usec = clock_mono_usec()};
-	worker_send(IPC_OOM_KILLS, &m, sizeof(m), NULL, 0);
+	skeleton_send(IPC_OOM_KILLS, &m, sizeof(m), NULL, 0);
 	w->sent = value;
 	w->have_sent = true;
 }
@@ -272,7 +272,7 @@ static void kmsg_record(const char *buf, size_t n)
 	if (!oom_kmsg_feed(&kmsg_state, &r, &v))
 		return;
 	v.mono_usec = clock_mono_usec();
-	worker_send(IPC_OOM_VICTIM, &v, sizeof(v), NULL, 0);
+	skeleton_send(IPC_OOM_VICTIM, &v, sizeof(v), NULL, 0);
 }
 
 static int on_kmsg(sd_event_source *s, int fd, uint32_t revents, void *data)
@@ -351,7 +351,7 @@ static void oomwatch_allow(scmp_filter_ctx ctx)
 	sandbox_allow(ctx, SCMP_SYS(pread64)); /* re-read the counters */
 }
 
-static const struct worker_role oomwatch = {
+static const struct skeleton_role oomwatch = {
     .role = ROLE_OOMWATCH,
     .name = "cgfair-oomwatch",
     .chroot = true,
@@ -362,5 +362,5 @@ static const struct worker_role oomwatch = {
 
 int main(int argc, char **argv)
 {
-	worker_main(argc, argv, &oomwatch);
+	skeleton_main(argc, argv, &oomwatch);
 }

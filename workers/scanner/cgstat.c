@@ -48,7 +48,7 @@
 
 enum { F_CPU, F_MEM, F_STAT, F_PROCS, F_COUNT };
 
-struct cg_user {
+struct cgstat_user {
 	uid_t uid;
 	int fd[F_COUNT];
 	bool known;    /* figures below were read at least once */
@@ -60,7 +60,7 @@ struct cg_user {
 	uint32_t nprocs;
 };
 
-static struct cg_user *cache;
+static struct cgstat_user *cache;
 static size_t ncache;
 static size_t cached_fds, fd_budget;
 /* The subtree counter minus its known users' at the last cycle that read
@@ -71,7 +71,7 @@ static bool others_ok;
 
 /* Raise the fd limit to its ceiling (before the sandbox) and keep a few
  * for everything else. */
-void cg_cache_init(void)
+void cgstat_init(void)
 {
 	struct rlimit rl;
 
@@ -86,7 +86,7 @@ void cg_cache_init(void)
 	fd_budget = rl.rlim_cur > FD_SPARE * 2 ? rl.rlim_cur - FD_SPARE : 0;
 }
 
-static void close_user(struct cg_user *u)
+static void close_user(struct cgstat_user *u)
 {
 	for (int i = 0; i < F_COUNT; i++)
 		if (u->fd[i] >= 0) {
@@ -96,7 +96,7 @@ static void close_user(struct cg_user *u)
 		}
 }
 
-void cg_cache_reset(void)
+void cgstat_reset(void)
 {
 	for (size_t i = 0; i < ncache; i++)
 		close_user(&cache[i]);
@@ -108,9 +108,9 @@ void cg_cache_reset(void)
 
 /* Make the cache follow this cycle's users (sorted by uid): a merge of
  * two sorted lists; entries of users that are gone are closed. */
-int cg_cache_align(const struct ipc_user_usage *users, size_t n)
+int cgstat_align(const struct ipc_user_usage *users, size_t n)
 {
-	struct cg_user *next = calloc(n ? n : 1, sizeof(*next));
+	struct cgstat_user *next = calloc(n ? n : 1, sizeof(*next));
 	size_t j = 0;
 
 	if (!next)
@@ -166,8 +166,8 @@ static ssize_t kept_pread(int *fd, char *buf, size_t size)
 /* A user's file through its kept fd, opened on first use; a kept fd that
  * fails is opened afresh once (the cgroup may have been made anew). The
  * path is formatted only to open. Beyond the fd budget, open-read-close. */
-static ssize_t cg_file(int root, uid_t uid, const struct match *m,
-		       const char *file, int *fd, char *buf, size_t size)
+static ssize_t cgstat_file(int root, uid_t uid, const struct match *m,
+			   const char *file, int *fd, char *buf, size_t size)
 {
 	char path[96], name[32];
 	ssize_t n;
@@ -191,11 +191,11 @@ static ssize_t cg_file(int root, uid_t uid, const struct match *m,
 	return kept_pread(fd, buf, size);
 }
 
-static int cg_u64(int root, uid_t uid, const struct match *m, const char *file,
-		  int *fd, uint64_t *v)
+static int cgstat_u64(int root, uid_t uid, const struct match *m,
+		      const char *file, int *fd, uint64_t *v)
 {
 	char buf[64], *end;
-	ssize_t n = cg_file(root, uid, m, file, fd, buf, sizeof(buf));
+	ssize_t n = cgstat_file(root, uid, m, file, fd, buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -204,11 +204,11 @@ static int cg_u64(int root, uid_t uid, const struct match *m, const char *file,
 	return 0;
 }
 
-static int cg_key(int root, uid_t uid, const struct match *m, const char *file,
-		  int *fd, const char *key, uint64_t *v)
+static int cgstat_key(int root, uid_t uid, const struct match *m,
+		      const char *file, int *fd, const char *key, uint64_t *v)
 {
 	char buf[8192];
-	ssize_t n = cg_file(root, uid, m, file, fd, buf, sizeof(buf));
+	ssize_t n = cgstat_file(root, uid, m, file, fd, buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -217,24 +217,24 @@ static int cg_key(int root, uid_t uid, const struct match *m, const char *file,
 
 /* In ns on both hierarchies, so that the users' counters add up to the
  * subtree's exactly on v1 (v2 counts in us). */
-static int read_cpu(int root, const struct match *m, struct cg_user *c,
+static int read_cpu(int root, const struct match *m, struct cgstat_user *c,
 		    uint64_t *ns)
 {
 	uint64_t usec;
 	int r;
 
 	if (m->hier != HIER_V2)
-		return cg_u64(root, c->uid, m, "cpuacct.usage", &c->fd[F_CPU],
-			      ns);
-	r = cg_key(root, c->uid, m, "cpu.stat", &c->fd[F_CPU], "usage_usec",
-		   &usec);
+		return cgstat_u64(root, c->uid, m, "cpuacct.usage",
+				  &c->fd[F_CPU], ns);
+	r = cgstat_key(root, c->uid, m, "cpu.stat", &c->fd[F_CPU], "usage_usec",
+		       &usec);
 	if (r == 0)
 		*ns = usec * 1000;
 	return r;
 }
 
 /* The subtree's own counter (every user's, and removed cgroups'). */
-static int read_root_cpu(const struct cg_pass *p, uint64_t *ns)
+static int read_root_cpu(const struct cgstat_pass *p, uint64_t *ns)
 {
 	uint64_t usec;
 	int r;
@@ -249,29 +249,29 @@ static int read_root_cpu(const struct cg_pass *p, uint64_t *ns)
 	return r;
 }
 
-static int read_mem(int root, const struct match *m, struct cg_user *c,
+static int read_mem(int root, const struct match *m, struct cgstat_user *c,
 		    uint64_t *bytes)
 {
-	return cg_u64(root, c->uid, m,
-		      m->hier == HIER_V2 ? "memory.current"
-					 : "memory.usage_in_bytes",
-		      &c->fd[F_MEM], bytes);
+	return cgstat_u64(root, c->uid, m,
+			  m->hier == HIER_V2 ? "memory.current"
+					     : "memory.usage_in_bytes",
+			  &c->fd[F_MEM], bytes);
 }
 
 /* Page cache, by key: "file" (v2); v1 "total_cache" (with sub-cgroups,
  * systemd's scopes), else "cache". */
-static void read_cache(int root, const struct match *m, struct cg_user *c)
+static void read_cache(int root, const struct match *m, struct cgstat_user *c)
 {
 	uint64_t v = 0;
 
 	if (m->hier == HIER_V2) {
-		if (cg_key(root, c->uid, m, "memory.stat", &c->fd[F_STAT],
-			   "file", &v) < 0)
+		if (cgstat_key(root, c->uid, m, "memory.stat", &c->fd[F_STAT],
+			       "file", &v) < 0)
 			v = 0;
-	} else if (cg_key(root, c->uid, m, "memory.stat", &c->fd[F_STAT],
-			  "total_cache", &v) < 0 &&
-		   cg_key(root, c->uid, m, "memory.stat", &c->fd[F_STAT],
-			  "cache", &v) < 0) {
+	} else if (cgstat_key(root, c->uid, m, "memory.stat", &c->fd[F_STAT],
+			      "total_cache", &v) < 0 &&
+		   cgstat_key(root, c->uid, m, "memory.stat", &c->fd[F_STAT],
+			      "cache", &v) < 0) {
 		v = 0;
 	}
 	c->mem_cache = v;
@@ -309,7 +309,7 @@ static uint32_t count_tree(int dirfd, int depth)
 	return n;
 }
 
-static void read_nprocs(int root, const struct match *m, struct cg_user *c)
+static void read_nprocs(int root, const struct match *m, struct cgstat_user *c)
 {
 	char name[32], buf[16384];
 	ssize_t n;
@@ -327,8 +327,8 @@ static void read_nprocs(int root, const struct match *m, struct cg_user *c)
 		return;
 	}
 	/* a busy user's list may not fit: count what fits, then the rest */
-	n = cg_file(root, c->uid, m, "cgroup.procs", &c->fd[F_PROCS], buf,
-		    sizeof(buf));
+	n = cgstat_file(root, c->uid, m, "cgroup.procs", &c->fd[F_PROCS], buf,
+			sizeof(buf));
 	if (n == -EFBIG) {
 		user_name(name, sizeof(name), false, c->uid);
 		snprintf(buf, sizeof(buf), "%s/cgroup.procs", name);
@@ -340,29 +340,29 @@ static void read_nprocs(int root, const struct match *m, struct cg_user *c)
 }
 
 static void read_slow(int cpu_root, int mem_root, const struct match *m,
-		      struct cg_user *c, uint64_t cycle)
+		      struct cgstat_user *c, uint64_t cycle)
 {
 	read_nprocs(cpu_root, m, c);
 	read_cache(mem_root, m, c);
 	c->slow_cycle = cycle;
 }
 
-static void report(const struct cg_user *c, struct cg_usage *u)
+static void report(const struct cgstat_user *c, struct cgstat_usage *u)
 {
-	*u = (struct cg_usage){.found = true,
-			       .cpu_usec = c->cpu_ns / 1000,
-			       .mem_bytes = c->mem_bytes,
-			       .mem_cache = c->mem_cache,
-			       .nprocs = c->nprocs};
+	*u = (struct cgstat_usage){.found = true,
+				   .cpu_usec = c->cpu_ns / 1000,
+				   .mem_bytes = c->mem_bytes,
+				   .mem_cache = c->mem_cache,
+				   .nprocs = c->nprocs};
 }
 
-/* Read the i-th user of this cycle (see cg_cache_align) now. u->found:
+/* Read the i-th user of this cycle (see cgstat_align) now. u->found:
  * the cgroup exists in at least one hierarchy. Figures are cumulative;
  * one that went backwards (a cgroup made anew) is the control loop's to
  * treat as a restart. */
-int cg_cache_read(const struct cg_pass *p, size_t i, struct cg_usage *u)
+int cgstat_read(const struct cgstat_pass *p, size_t i, struct cgstat_usage *u)
 {
-	struct cg_user *c = &cache[i];
+	struct cgstat_user *c = &cache[i];
 	uint64_t cpu = 0;
 	bool cpu_ok = read_cpu(p->cpu_root, p->m, c, &cpu) == 0;
 	bool turn = (p->cycle + c->uid) % IDLE_REFRESH == 0;
@@ -393,7 +393,7 @@ int cg_cache_read(const struct cg_pass *p, size_t i, struct cg_usage *u)
 	return 0;
 }
 
-static bool must_read(const struct cg_pass *p, const struct cg_user *c,
+static bool must_read(const struct cgstat_pass *p, const struct cgstat_user *c,
 		      const struct ipc_user_usage *u)
 {
 	return p->quiet_ns == 0 || !c->known || c->hot || u->unplaced ||
@@ -415,18 +415,18 @@ static int64_t known_sum_ns(void)
  * use up to now (read users' included, so it errs high) plus others',
  * which only grow and were at least others_ns. v2's counters are each
  * rounded down to a us: a us per counter read errs high again. */
-static int64_t unseen_ns(const struct cg_pass *p, uint64_t root_ns)
+static int64_t unseen_ns(const struct cgstat_pass *p, uint64_t root_ns)
 {
 	int64_t slack =
 	    p->m->hier == HIER_V2 ? ((int64_t)ncache + 1) * 1000 : 0;
 	return (int64_t)root_ns - known_sum_ns() - others_ns + slack;
 }
 
-/* One cycle: out[i] for every user of cg_cache_align. Busy, new and due
+/* One cycle: out[i] for every user of cgstat_align. Busy, new and due
  * users are read; the quiet ones only when the subtree counter says they
  * may together have used quiet_ns since their last reads. */
-void cg_cache_cycle(struct cg_pass *p, const struct ipc_user_usage *users,
-		    struct cg_usage *out)
+void cgstat_cycle(struct cgstat_pass *p, const struct ipc_user_usage *users,
+		  struct cgstat_usage *out)
 {
 	uint64_t before = 0, after = 0;
 	bool before_ok = p->quiet_ns && read_root_cpu(p, &before) == 0;
@@ -439,7 +439,7 @@ void cg_cache_cycle(struct cg_pass *p, const struct ipc_user_usage *users,
 			deferred++;
 			continue;
 		}
-		(void)cg_cache_read(p, i, &out[i]); /* -ENOENT: not found */
+		(void)cgstat_read(p, i, &out[i]); /* -ENOENT: not found */
 		p->nread++;
 	}
 	bool quiet = deferred && others_ok && read_root_cpu(p, &after) == 0 &&
@@ -451,7 +451,7 @@ void cg_cache_cycle(struct cg_pass *p, const struct ipc_user_usage *users,
 			report(&cache[i], &out[i]);
 			continue;
 		}
-		(void)cg_cache_read(p, i, &out[i]);
+		(void)cgstat_read(p, i, &out[i]);
 		p->nread++;
 	}
 	/* every user read after `before`: the rest of it is others' */
@@ -471,8 +471,8 @@ int uids_push(uid_t **uids, size_t *n, size_t *cap, uid_t uid)
 
 /* Append the managed users of the user-* directories under root, with
  * their directories' inode numbers. */
-int cg_list_users(int root, const struct match *m, struct cg_seen **seen,
-		  size_t *n, size_t *cap)
+int cgstat_list_users(int root, const struct match *m,
+		      struct cgstat_seen **seen, size_t *n, size_t *cap)
 {
 	char buf[32768];
 	ssize_t len;
@@ -495,7 +495,7 @@ int cg_list_users(int root, const struct match *m, struct cg_seen **seen,
 			if (array_reserve(seen, *n, cap, sizeof(**seen)) < 0)
 				return -ENOMEM;
 			(*seen)[(*n)++] =
-			    (struct cg_seen){.uid = uid, .ino = e->d_ino};
+			    (struct cgstat_seen){.uid = uid, .ino = e->d_ino};
 		}
 	}
 	return len < 0 ? -errno : 0;
@@ -503,20 +503,20 @@ int cg_list_users(int root, const struct match *m, struct cg_seen **seen,
 
 static int cmp_seen(const void *a, const void *b)
 {
-	uid_t x = ((const struct cg_seen *)a)->uid;
-	uid_t y = ((const struct cg_seen *)b)->uid;
+	uid_t x = ((const struct cgstat_seen *)a)->uid;
+	uid_t y = ((const struct cgstat_seen *)b)->uid;
 	return x < y ? -1 : x > y;
 }
 
-/* After cg_cache_align, with this cycle's listing (sorted by uid): a user
+/* After cgstat_align, with this cycle's listing (sorted by uid): a user
  * whose directory is another one now (removed and made anew: its counters
  * start again) or is gone is read again from scratch. */
-void cg_cache_inodes(const struct cg_seen *seen, size_t n)
+void cgstat_inodes(const struct cgstat_seen *seen, size_t n)
 {
 	for (size_t i = 0; i < ncache; i++) {
-		struct cg_user *c = &cache[i];
-		struct cg_seen key = {.uid = c->uid};
-		const struct cg_seen *e =
+		struct cgstat_user *c = &cache[i];
+		struct cgstat_seen key = {.uid = c->uid};
+		const struct cgstat_seen *e =
 		    n ? bsearch(&key, seen, n, sizeof(key), cmp_seen) : NULL;
 		uint64_t ino = e ? e->ino : 0;
 

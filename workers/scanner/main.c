@@ -4,7 +4,7 @@
  * it may open files for reading only, and never write, connect or exec.
  */
 #include "workers/scanner/scanner.h"
-#include "workers/worker.h"
+#include "workers/skeleton.h"
 #include "common/log.h"
 
 #include <fcntl.h>
@@ -30,7 +30,7 @@ static void scanner_allow(scmp_filter_ctx ctx)
 
 static void send_msg(uint32_t type, const void *payload, size_t len)
 {
-	worker_send(type, payload, len, NULL, 0);
+	skeleton_send(type, payload, len, NULL, 0);
 }
 
 /* Before the sandbox: /proc is opened once and every pid is read below
@@ -76,7 +76,7 @@ static bool scanner_handle(sd_event *event, struct ipc_msg *msg)
 	}
 }
 
-static const struct worker_role scanner = {
+static const struct skeleton_role scanner = {
     .role = ROLE_SCANNER,
     .name = "cgfair-scanner",
     .chroot = false,
@@ -87,5 +87,5 @@ static const struct worker_role scanner = {
 
 int main(int argc, char **argv)
 {
-	worker_main(argc, argv, &scanner);
+	skeleton_main(argc, argv, &scanner);
 }

@@ -20,7 +20,7 @@ struct cycle {
 	struct scanner *s;
 	uid_t *uids;
 	size_t n, cap;
-	struct cg_seen *seen; /* the listing */
+	struct cgstat_seen *seen; /* the listing */
 	size_t nseen, seen_cap;
 	struct ipc_user_usage *users; /* sorted by uid */
 	size_t nusers;
@@ -38,7 +38,7 @@ void scanner_init(struct scanner *s, int procfd, const char *cpu_online,
 	if (s->hz <= 0)
 		s->hz = 100;
 	s->send = send;
-	cg_cache_init();
+	cgstat_init();
 }
 
 static bool drop_unmanaged(struct pending *p, void *arg)
@@ -66,7 +66,7 @@ int scanner_setup(struct scanner *s, const struct ipc_scan_setup *setup)
 		return -ENAMETOOLONG;
 	s->m = m;
 	s->configured = true;
-	cg_cache_reset(); /* kept files may belong to the old subtree */
+	cgstat_reset(); /* kept files may belong to the old subtree */
 	pending_foreach(drop_unmanaged, s);
 	log_debug("scan setup: v%d, %s and %s, uids %u..%u, %u exempt, "
 		  "%u exempt cgroup patterns",
@@ -190,8 +190,8 @@ static int cmp_uid(const void *a, const void *b)
 
 static int cmp_seen_uid(const void *a, const void *b)
 {
-	return cmp_uid(&((const struct cg_seen *)a)->uid,
-		       &((const struct cg_seen *)b)->uid);
+	return cmp_uid(&((const struct cgstat_seen *)a)->uid,
+		       &((const struct cgstat_seen *)b)->uid);
 }
 
 static int cmp_user(const void *a, const void *b)
@@ -238,8 +238,8 @@ static int collect_users(struct cycle *c)
 
 	/* the backends make a user's cgroup in every hierarchy at once: the
 	 * cpuacct (or unified) one lists them all */
-	if (cg_list_users(s->cpu_root, &s->m, &c->seen, &c->nseen,
-			  &c->seen_cap) == -ENOMEM)
+	if (cgstat_list_users(s->cpu_root, &s->m, &c->seen, &c->nseen,
+			      &c->seen_cap) == -ENOMEM)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nseen; i++)
 		if (uids_push(&c->uids, &c->n, &c->cap, c->seen[i].uid) < 0)
@@ -254,11 +254,11 @@ static int collect_users(struct cycle *c)
 	for (size_t i = 0; i < c->n; i++)
 		if (i == 0 || c->uids[i] != c->uids[i - 1])
 			c->users[c->nusers++].uid = (uint32_t)c->uids[i];
-	if (cg_cache_align(c->users, c->nusers) < 0)
+	if (cgstat_align(c->users, c->nusers) < 0)
 		return -ENOMEM;
 	if (c->nseen)
 		qsort(c->seen, c->nseen, sizeof(*c->seen), cmp_seen_uid);
-	cg_cache_inodes(c->seen, c->nseen);
+	cgstat_inodes(c->seen, c->nseen);
 	return 0;
 }
 
@@ -291,17 +291,18 @@ static uint64_t ticks_usec(const struct scanner *s, uint64_t ticks)
  * and the CPU time of their processes outside their cgroups. */
 static int read_users(struct cycle *c, const struct ipc_scan_request *r)
 {
-	struct cg_usage *cg = calloc(c->nusers ? c->nusers : 1, sizeof(*cg));
-	struct cg_pass p = {.cpu_root = c->s->cpu_root,
-			    .mem_root = c->s->mem_root,
-			    .m = &c->s->m,
-			    .cycle = r->cycle,
-			    .quiet_ns = r->quiet_usec * 1000};
+	struct cgstat_usage *cg =
+	    calloc(c->nusers ? c->nusers : 1, sizeof(*cg));
+	struct cgstat_pass p = {.cpu_root = c->s->cpu_root,
+				.mem_root = c->s->mem_root,
+				.m = &c->s->m,
+				.cycle = r->cycle,
+				.quiet_ns = r->quiet_usec * 1000};
 
 	if (!cg)
 		return -ENOMEM;
 	pending_foreach(count_pending, c);
-	cg_cache_cycle(&p, c->users, cg);
+	cgstat_cycle(&p, c->users, cg);
 	for (size_t i = 0; i < c->nusers; i++) {
 		struct ipc_user_usage *u = &c->users[i];
 		if (cg[i].found) {

@@ -74,7 +74,7 @@ int proc_inspect(int procfd, pid_t pid, const struct match *m,
 		 struct proc_info *pi, enum place *place);
 
 /* cgstat.c: one user cgroup's own accounting */
-struct cg_usage {
+struct cgstat_usage {
 	uint64_t cpu_usec;
 	uint64_t mem_bytes;
 	uint64_t mem_cache;
@@ -82,7 +82,7 @@ struct cg_usage {
 	bool found; /* the cgroup exists (in at least one hierarchy) */
 };
 /* One cycle's reads. */
-struct cg_pass {
+struct cgstat_pass {
 	int cpu_root, mem_root; /* the managed subtree in each hierarchy */
 	const struct match *m;
 	uint64_t cycle;
@@ -90,20 +90,20 @@ struct cg_pass {
 	size_t nread;	   /* out: users whose counters were read */
 };
 /* A user-* directory of the listing. */
-struct cg_seen {
+struct cgstat_seen {
 	uid_t uid;
 	uint64_t ino;
 };
-void cg_cache_init(void);
-void cg_cache_reset(void);
-int cg_cache_align(const struct ipc_user_usage *users, size_t n);
-void cg_cache_inodes(const struct cg_seen *seen, size_t n);
-int cg_cache_read(const struct cg_pass *p, size_t i, struct cg_usage *u);
-void cg_cache_cycle(struct cg_pass *p, const struct ipc_user_usage *users,
-		    struct cg_usage *out);
+void cgstat_init(void);
+void cgstat_reset(void);
+int cgstat_align(const struct ipc_user_usage *users, size_t n);
+void cgstat_inodes(const struct cgstat_seen *seen, size_t n);
+int cgstat_read(const struct cgstat_pass *p, size_t i, struct cgstat_usage *u);
+void cgstat_cycle(struct cgstat_pass *p, const struct ipc_user_usage *users,
+		  struct cgstat_usage *out);
 int uids_push(uid_t **uids, size_t *n, size_t *cap, uid_t uid);
-int cg_list_users(int root, const struct match *m, struct cg_seen **seen,
-		  size_t *n, size_t *cap);
+int cgstat_list_users(int root, const struct match *m,
+		      struct cgstat_seen **seen, size_t *n, size_t *cap);
 
 /* pending.c: processes of managed users seen outside their cgroup */
 struct pending {

@@ -1,6 +1,6 @@
 /* The skeleton every worker runs: argv, sandbox, sd-event loop, pings. */
-#ifndef CGFAIR_WORKER_H
-#define CGFAIR_WORKER_H
+#ifndef CGFAIR_SKELETON_H
+#define CGFAIR_SKELETON_H
 
 #include <stdbool.h>
 #include <systemd/sd-event.h>
@@ -8,7 +8,7 @@
 #include "ipc/ipc.h"
 #include "workers/sandbox.h"
 
-struct worker_role {
+struct skeleton_role {
 	enum ipc_role role;
 	const char *name;
 	bool chroot; /* reads no files: chroot to the empty directory */
@@ -21,11 +21,11 @@ struct worker_role {
 };
 
 /* argv: --user NAME [--chroot DIR] [--debug]. Never returns. */
-int worker_main(int argc, char **argv, const struct worker_role *role)
+int skeleton_main(int argc, char **argv, const struct skeleton_role *role)
     __attribute__((noreturn));
 
 /* Send a message to the supervisor; fatal when the supervisor is gone. */
-void worker_send(uint32_t type, const void *payload, size_t len, const int *fds,
-		 int nfds);
+void skeleton_send(uint32_t type, const void *payload, size_t len,
+		   const int *fds, int nfds);
 
 #endif

@@ -5,7 +5,7 @@
  * role. It exits when the supervisor closes the socket, and on the first
  * message it does not expect: the supervisor then restarts it.
  */
-#include "workers/worker.h"
+#include "workers/skeleton.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -20,12 +20,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-static const struct worker_role *self;
+static const struct skeleton_role *self;
 static bool test_hooks;
 static uint32_t send_seq;
 
-void worker_send(uint32_t type, const void *payload, size_t len, const int *fds,
-		 int nfds)
+void skeleton_send(uint32_t type, const void *payload, size_t len,
+		   const int *fds, int nfds)
 {
 	if (ipc_send(IPC_FD, type, ++send_seq, payload, len, fds, nfds) < 0)
 		fatal(EXIT_IPC, "sending %s", ipc_type_name(type));
@@ -43,7 +43,7 @@ static void send_pong(const struct ipc_ping *ping)
 		    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 		pong.maxrss_kb = (uint64_t)ru.ru_maxrss;
 	}
-	worker_send(IPC_PONG, &pong, sizeof(pong), NULL, 0);
+	skeleton_send(IPC_PONG, &pong, sizeof(pong), NULL, 0);
 }
 
 /* Test hook (--debug only): make a call the sandbox forbids. Reaching the
@@ -133,7 +133,7 @@ static void check_ipc_fd(void)
 	fcntl(IPC_FD, F_SETFD, FD_CLOEXEC);
 }
 
-int worker_main(int argc, char **argv, const struct worker_role *role)
+int skeleton_main(int argc, char **argv, const struct skeleton_role *role)
 {
 	static const struct option opts[] = {
 	    {"user", required_argument, NULL, 'u'},
