@@ -1,7 +1,7 @@
 /*
  * The seed's configuration: Cgroup Py v.2's /etc/cgroup_py/cgroup_py.conf,
  * one [main] section, keys case-insensitive, with its own unit rules
- * (../shared/seed/BEHAVIOUR.md): cpu_pct_max and activityThreshold above 1
+ * (docs/seed.md): cpu_pct_max and activityThreshold above 1
  * are percentages, the throttle thresholds always are, pb_cpupct never is,
  * the memory limit is in GiB. Each key maps onto a cgfair key, so that the
  * range checks and --check-config are the same for both formats.

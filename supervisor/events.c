@@ -704,7 +704,7 @@ static json_object *full_record(enum event_type t, json_object *own,
 }
 
 /* What Cgroup Py v.2 wrote in its throttle.log, key for key
- * (../shared/seed/BEHAVIOUR.md): the seed log gets these and nothing
+ * (docs/seed.md): the seed log gets these and nothing
  * else, so that a reader that knows only them keeps working. */
 static const char *const seed_throttle_keys[] = {
     "TYPE",	"ID",  "CGROUP", "USERNAME", "START_TIME",

@@ -763,7 +763,7 @@ static void test_exemptions(void **state)
 
 /* --- the seed's format --- */
 
-/* Written from the key list in BEHAVIOUR.md, with its sample values. */
+/* Written from the key list in docs/seed.md, with the seed's sample values. */
 static const char seed_config[] = "[main]\n"
 				  "minUID = 500\n"
 				  "interval = 5\n"

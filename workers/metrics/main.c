@@ -9,7 +9,7 @@
  */
 #include "workers/frontend/reply.h"
 #include "workers/frontend/rows.h"
-#include "workers/worker.h"
+#include "workers/skeleton.h"
 #include "common/log.h"
 
 #include <microhttpd.h>
@@ -233,7 +233,7 @@ static bool metrics_handle(sd_event *event, struct ipc_msg *msg)
 	}
 }
 
-static const struct worker_role metrics = {
+static const struct skeleton_role metrics = {
     .role = ROLE_METRICS,
     .name = "cgfair-metrics",
     .chroot = true,
@@ -244,5 +244,5 @@ static const struct worker_role metrics = {
 
 int main(int argc, char **argv)
 {
-	worker_main(argc, argv, &metrics);
+	skeleton_main(argc, argv, &metrics);
 }
