@@ -18,7 +18,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "policy/policy.h"
+#include "policy/badness.h"
+#include "policy/memory.h"
+#include "policy/penalty.h"
 
 double policy_counted_cpu(double use, double exempt)
 {

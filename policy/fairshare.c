@@ -13,7 +13,8 @@
  */
 #include <math.h>
 
-#include "policy/policy.h"
+#include "policy/fairshare.h"
+#include "policy/penalty.h"
 
 double policy_active_threshold(const struct config_cpu *cpu, unsigned ncpu)
 {

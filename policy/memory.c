@@ -4,7 +4,7 @@
  * never below what the cgroup uses at that moment. cgroup v1 refuses such
  * a write (EBUSY) and v2 would reclaim or OOM-kill at once.
  */
-#include "policy/policy.h"
+#include "policy/memory.h"
 
 #define PAGE 4096u
 

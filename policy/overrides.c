@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/policy.h"
+#include "policy/overrides.h"
 #include "common/num.h"
 
 /* "1234" -> 1234; false when s is not all digits or too large. */

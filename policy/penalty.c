@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "policy/policy.h"
+#include "policy/penalty.h"
 
 void policy_penalty_start(struct policy_penalty *p,
 			  const struct config_penalty *cfg, int64_t now_ms,

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "policy/policy.h"
+#include "policy/throttle.h"
 
 static void throttle_event(struct policy_event *ev, enum policy_event_type type,
 			   double use, double cap)
