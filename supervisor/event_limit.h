@@ -20,9 +20,8 @@
 /* May this record go out? false: it is counted instead. */
 bool event_limit_admit(enum event_type type, uid_t uid);
 /* [log] max_user_events, and the window (tests shorten it). */
-/* The sink the window's summaries (EVENT_SUPPRESSED) go to: events.c's
- * event_emit, given at configure so that this file calls nothing above. */
-typedef void event_emit_fn(enum event_type type, const struct event_fields *f);
+/* emit: where the window's summaries (EVENT_SUPPRESSED) go, events.c's
+ * event_emit, given here so that this file calls nothing above it. */
 /* e: the loop of the summary timer (NULL: summaries only when a user's
  * next record or removal comes); window_usec 0: EVENT_WINDOW_USEC */
 void event_limit_configure(sd_event *e, event_emit_fn *emit, uint64_t budget,

@@ -111,4 +111,8 @@ struct event_fields {
 	bool failed;	    /* the old configuration stays */
 };
 
+/* The event sink: events.c's event_emit() is the one, handed to the
+ * modules below events.c that emit (event_limit.c) at their init. */
+typedef void event_emit_fn(enum event_type type, const struct event_fields *f);
+
 #endif
