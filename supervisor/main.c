@@ -304,6 +304,7 @@ static void on_reload(const struct cgfair_config *cfg)
 	struct placement_params pp;
 	struct event_settings es;
 	struct frontend_settings fs;
+	struct metrics_settings ms;
 
 	settings_placement(cfg, &pp);
 	pp.event = event;
@@ -314,6 +315,8 @@ static void on_reload(const struct cgfair_config *cfg)
 	events_init(&es);
 	settings_frontend(cfg, &fs);
 	frontend_configure(&fs);
+	settings_metrics(cfg, &ms);
+	metrics_reconfigure(&ms);
 	audit_configure(cfg->audit.enabled);
 }
 

@@ -1,7 +1,6 @@
 /* The HTTP metrics listener's supervisor side; see metrics.h. */
 #include "supervisor/metrics.h"
 #include "supervisor/workers.h"
-#include "supervisor/conf.h"
 #include "supervisor/daemon_state.h"
 #include "supervisor/frontend.h"
 #include "common/log.h"
@@ -61,9 +60,9 @@ static int make_socket(const struct sockaddr_storage *ss, unsigned len)
 	return fd;
 }
 
-static void on_reload(const struct cgfair_config *c)
+void metrics_reconfigure(const struct metrics_settings *s)
 {
-	if (strcmp(c->metrics.listen, cfg.listen) != 0)
+	if (strcmp(s->listen, cfg.listen) != 0)
 		log_warnx("[metrics] listen stays \"%s\" until cgfaird "
 			  "restarts",
 			  cfg.listen);
@@ -76,7 +75,6 @@ void metrics_register(const struct metrics_settings *s)
 	const char *why;
 
 	cfg = *s;
-	conf_add_reload_hook(on_reload);
 	if (!cfg.listen[0])
 		return;
 	/* the loader checked it already; a second look costs nothing */

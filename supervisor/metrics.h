@@ -18,5 +18,7 @@ struct metrics_settings {
  * failure is logged, and cgfaird runs without the listener) and register
  * the worker class. Call before caps_reduce(). */
 void metrics_register(const struct metrics_settings *s);
+/* A reload: the listener stays as it is until a restart (said). */
+void metrics_reconfigure(const struct metrics_settings *s);
 
 #endif
