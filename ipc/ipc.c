@@ -33,6 +33,7 @@ static bool valid_scan_setup(const void *p, int nfds)
 	(void)nfds;
 	return (m->hierarchy == HIER_V1 || m->hierarchy == HIER_V2) &&
 	       m->systemd_names <= 1 && m->nexempt <= IPC_EXEMPT_MAX &&
+	       m->user_slices <= 1 &&
 	       ipc_str_ok(m->prefix, sizeof(m->prefix)) &&
 	       ipc_str_ok(m->cpuacct_dir, sizeof(m->cpuacct_dir)) &&
 	       ipc_str_ok(m->memory_dir, sizeof(m->memory_dir));
@@ -152,6 +153,27 @@ static bool valid_daemon_state(const void *p, int nfds)
 	return true;
 }
 
+static bool valid_subuid_ranges(const void *p, int nfds)
+{
+	const struct ipc_subuid_ranges *m = p;
+
+	(void)nfds;
+	if (m->count > IPC_SUBUID_BATCH || m->last > 1)
+		return false;
+	for (uint32_t i = 0; i < m->count; i++)
+		if (!ipc_str_ok(m->range[i].owner, sizeof(m->range[i].owner)))
+			return false;
+	return true;
+}
+
+static bool valid_subuid_table(const void *p, int nfds)
+{
+	const struct ipc_subuid_table *m = p;
+
+	(void)nfds;
+	return m->count <= IPC_SUBUID_ROWS && m->last <= 1;
+}
+
 #define RULE(t, s, from, nfds, check)                                          \
 	[t] = {.name = #t,                                                     \
 	       .size = sizeof(s),                                              \
@@ -195,6 +217,11 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
     RULE(IPC_METRICS_LISTEN, struct ipc_metrics_listen, SUP, FDS_ONE, NULL),
     RULE(IPC_DAEMON_STATE, struct ipc_daemon_state, SUP, FDS_NONE,
 	 valid_daemon_state),
+    RULE(IPC_SUBUID_FILE, struct ipc_subuid_file, SUP, FDS_ONE, NULL),
+    RULE(IPC_SUBUID_RANGES, struct ipc_subuid_ranges, SCANNER, FDS_NONE,
+	 valid_subuid_ranges),
+    RULE(IPC_SUBUID_TABLE, struct ipc_subuid_table, SUP, FDS_NONE,
+	 valid_subuid_table),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");
@@ -203,6 +230,8 @@ _Static_assert(sizeof(struct ipc_user_states) <= IPC_MAX_PAYLOAD, "rows");
 _Static_assert(sizeof(struct ipc_listen_setup) <= IPC_MAX_PAYLOAD, "listen");
 _Static_assert(sizeof(struct ipc_scan_setup) <= IPC_MAX_PAYLOAD, "setup");
 _Static_assert(sizeof(struct ipc_daemon_state) <= IPC_MAX_PAYLOAD, "daemon");
+_Static_assert(sizeof(struct ipc_subuid_ranges) <= IPC_MAX_PAYLOAD, "subuid");
+_Static_assert(sizeof(struct ipc_subuid_table) <= IPC_MAX_PAYLOAD, "subuid");
 
 const char *ipc_role_name(enum ipc_role role)
 {

@@ -27,10 +27,13 @@
 #define IPC_PATH_MAX	  256
 #define IPC_NAME_MAX	  64
 #define IPC_COMM_MAX	  16
-#define IPC_BATCH	  31  /* users per scan batch message */
-#define IPC_EXEMPT_MAX	  256 /* exempt uids in IPC_SCAN_SETUP */
-#define IPC_COMMANDS_MAX  32  /* names in IPC_SCAN_COMMANDS */
-#define IPC_CGPATTERN_MAX 64  /* exempt cgroup patterns (IPC_SCAN_EXEMPT) */
+#define IPC_BATCH	  31   /* users per scan batch message */
+#define IPC_EXEMPT_MAX	  256  /* exempt uids in IPC_SCAN_SETUP */
+#define IPC_COMMANDS_MAX  32   /* names in IPC_SCAN_COMMANDS */
+#define IPC_CGPATTERN_MAX 64   /* exempt cgroup patterns (IPC_SCAN_EXEMPT) */
+#define IPC_SUBUID_MAX	  4096 /* subordinate uid ranges in all */
+#define IPC_SUBUID_BATCH  24   /* ranges per IPC_SUBUID_RANGES */
+#define IPC_SUBUID_ROWS	  160  /* entries per IPC_SUBUID_TABLE */
 
 /* Who sends. A worker's peer is always the supervisor. */
 enum ipc_role {
@@ -77,6 +80,10 @@ enum ipc_type {
 	/* metrics */
 	IPC_METRICS_LISTEN, /* sup -> metrics: the listening TCP socket */
 	IPC_DAEMON_STATE,   /* sup -> frontend, metrics: daemon-wide figures */
+	/* scanner, subordinate uids */
+	IPC_SUBUID_FILE,   /* sup -> scanner: the subuid file to parse (fd) */
+	IPC_SUBUID_RANGES, /* scanner -> sup: a batch of its ranges */
+	IPC_SUBUID_TABLE,  /* sup -> scanner: a batch of the accepted table */
 	IPC_TYPE_COUNT
 };
 
@@ -127,7 +134,10 @@ struct ipc_scan_setup {
 	/* exempt uids (config users and groups, resolved by the supervisor),
 	 * sorted: the scanner neither reports nor tracks their processes */
 	uint32_t nexempt;
-	uint32_t reserved;
+	/* 1 ([users] subordinate_uids, systemd names): a process anywhere
+	 * below any user-N.slice is placed, whatever its uid (delegated
+	 * subtrees: user@N.service, rootless containers) */
+	uint32_t user_slices;
 	uint32_t exempt[IPC_EXEMPT_MAX];
 };
 
@@ -150,6 +160,50 @@ struct ipc_stray_exempt {
 	uint32_t pid;
 	uint32_t reserved;
 	uint64_t start_time; /* as in the IPC_STRAY_PROC it answers */
+};
+
+/* Subordinate uids ([users] subordinate_uids): a uid in some user's range
+ * of /etc/subuid is that user's. The file is text anyone with a range can
+ * have an admin tool write, so the scanner parses it: the supervisor
+ * opens it and passes the fd (IPC_SUBUID_FILE); the scanner answers with
+ * every range as written, owner by name or number, in IPC_SUBUID_RANGES
+ * batches, the last one flagged (also when the file is empty or does not
+ * parse). The supervisor resolves the owners (NSS), refuses what it must
+ * (see supervisor/subuid.c), and sends the table it accepted back in
+ * IPC_SUBUID_TABLE batches, owner as a uid, sorted by start; the scanner
+ * applies it when the last batch arrives, so that no process is judged
+ * against half a table. A newer generation replaces an older one. */
+struct ipc_subuid_file {
+	uint32_t generation;
+	uint32_t reserved;
+};
+
+struct ipc_subuid_range {
+	char owner[IPC_NAME_MAX]; /* as written: a name or a number */
+	uint32_t start;
+	uint32_t count;
+};
+
+struct ipc_subuid_ranges {
+	uint32_t generation; /* of the IPC_SUBUID_FILE it answers */
+	uint32_t count;	     /* valid entries, <= IPC_SUBUID_BATCH */
+	uint32_t last;	     /* 1: the file's last batch */
+	uint32_t skipped;    /* lines that did not parse, so far */
+	struct ipc_subuid_range range[IPC_SUBUID_BATCH];
+};
+
+struct ipc_subuid_entry {
+	uint32_t start; /* first subordinate uid */
+	uint32_t count; /* >= 1 */
+	uint32_t owner; /* the uid they are charged to */
+};
+
+struct ipc_subuid_table {
+	uint32_t generation;
+	uint32_t count; /* valid entries, <= IPC_SUBUID_ROWS */
+	uint32_t last;	/* 1: the table is complete */
+	uint32_t reserved;
+	struct ipc_subuid_entry entry[IPC_SUBUID_ROWS];
 };
 
 struct ipc_scan_request {
@@ -457,6 +511,9 @@ struct ipc_msg {
 		struct ipc_stray_exempt stray_exempt;
 		struct ipc_metrics_listen metrics_listen;
 		struct ipc_daemon_state daemon_state;
+		struct ipc_subuid_file subuid_file;
+		struct ipc_subuid_ranges subuid_ranges;
+		struct ipc_subuid_table subuid_table;
 	} u;
 	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */
 	int nfds;

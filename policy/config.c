@@ -46,6 +46,8 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 	(void)config_list_set(&cfg->users.exempt_cgroups, KT_GLOBS,
 			      CONFIG_EXEMPT_CGROUPS);
 	cfg->users.max_users = 10000;
+	cfg->users.subordinate_uids = true;
+	strcpy(cfg->users.subuid_file, "/etc/subuid");
 	cfg->log.max_user_events = 20;
 
 	cfg->penalty.timeout_ms = 3600 * 1000;

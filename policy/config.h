@@ -123,6 +123,10 @@ struct config_users {
 	struct config_list exempt_cgroups;
 	/* absolute paths of executables whose processes are never moved */
 	struct config_list exempt_commands;
+	/* a uid in a user's range of subuid_file is that user's; under
+	 * systemd, nothing below a user-N.slice is moved out (default on) */
+	bool subordinate_uids;
+	char subuid_file[CONFIG_PATH_MAX]; /* /etc/subuid */
 };
 
 /* A threshold relative to the user's own cap or limit (share > 0), or an

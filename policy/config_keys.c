@@ -79,6 +79,8 @@ const struct key_def config_keys[] = {
     KEY("users", "exempt_groups", KT_LIST, users.exempt_groups, 0, 0, 0),
     KEY("users", "exempt_cgroups", KT_GLOBS, users.exempt_cgroups, 0, 0, 0),
     KEY("users", "exempt_commands", KT_PATHS, users.exempt_commands, 0, 0, 0),
+    KEY("users", "subordinate_uids", KT_BOOL, users.subordinate_uids, 0, 0, 0),
+    STR("users", "subuid_file", KT_PATH, users.subuid_file, 0),
 
     KEY("io", "weight", KT_U32, io.weight, 1, 10000, 0),
 

@@ -6,7 +6,7 @@ PROGRAMS += cgfaird
 cgfaird_SRCS = supervisor/main.c supervisor/workers.c supervisor/exes.c \
 	supervisor/caps.c ipc/ipc.c $(COMMON_SRCS)
 cgfaird_SRCS += supervisor/users.c $(BACKEND_SRCS)
-cgfaird_SRCS += supervisor/placement.c supervisor/exe.c
+cgfaird_SRCS += supervisor/placement.c supervisor/exe.c supervisor/subuid.c
 # oomparse.c: the watcher's reader of the kernel's counter files, which the
 # supervisor re-reads itself (it never parses the kernel log)
 cgfaird_SRCS += supervisor/events.c supervisor/event_limit.c \

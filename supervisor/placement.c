@@ -36,6 +36,7 @@
 #include "supervisor/backend.h"
 #include "supervisor/exe.h"
 #include "supervisor/workers.h"
+#include "supervisor/subuid.h"
 #include "supervisor/users.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -103,6 +104,8 @@ static void set_params(const struct placement_params *p)
 	qsort(params.exempt, params.nexempt, sizeof(params.exempt[0]), cmp_uid);
 	if (!params.sweep_interval_usec)
 		params.sweep_interval_usec = SWEEP_DEFAULT;
+	subuid_configure(params.event, params.subordinate_uids,
+			 params.subuid_file, params.min_uid);
 }
 
 bool placement_managed(uid_t uid)
@@ -261,10 +264,10 @@ static void move_stray(const struct ipc_stray_proc *m)
 {
 	pid_t pid = (pid_t)m->pid;
 	uint64_t t0 = clock_mono_usec();
-	uid_t uid = (uid_t)-1;
+	uid_t uid = (uid_t)-1, owner = subuid_charge(m->uid);
 	int pidfd, r;
 
-	if (pid <= 0 || !placement_managed(m->uid))
+	if (pid <= 0 || !placement_managed(owner))
 		return; /* exempt: never moved */
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0)
@@ -283,12 +286,12 @@ static void move_stray(const struct ipc_stray_proc *m)
 		close(pidfd);
 		return;
 	}
-	struct user *u = user_ensure(uid);
-	r = u ? backend_move_pid(uid, pid) : -EAGAIN;
+	struct user *u = user_ensure(owner);
+	r = u ? backend_move_pid(owner, pid) : -EAGAIN;
 	if (r == 0 && pidfd_alive(pidfd)) {
 		u->moved++;
-		log_debug("pid %d (uid %u) placed in %llu us", (int)pid,
-			  (unsigned)uid,
+		log_debug("pid %d (uid %u, charged to %u) placed in %llu us",
+			  (int)pid, (unsigned)uid, (unsigned)owner,
 			  (unsigned long long)(clock_mono_usec() - t0));
 	} else if (r < 0 && r != -ESRCH && pidfd_alive(pidfd)) {
 		log_warnx("pid %d (uid %u): could not move it: %s", (int)pid,
@@ -316,11 +319,13 @@ static void send_setup(struct worker *w)
 	s.min_uid = params.min_uid;
 	s.max_uid = params.max_uid;
 	s.nexempt = (uint32_t)params.nexempt;
+	s.user_slices = params.subordinate_uids && s.systemd_names;
 	for (size_t i = 0; i < params.nexempt; i++)
 		s.exempt[i] = (uint32_t)params.exempt[i];
 	worker_tell(w, IPC_SCAN_SETUP, &s, sizeof(s), NULL, 0);
 	worker_tell(w, IPC_SCAN_COMMANDS, &params.commands,
 		    sizeof(params.commands), NULL, 0);
+	subuid_send();
 }
 
 static int tell_sweep(struct worker *w)
@@ -376,6 +381,8 @@ static bool scanner_message(struct worker *w, struct ipc_msg *msg)
 		if (usage_done)
 			usage_done(&msg->u.scan_done);
 		return true;
+	case IPC_SUBUID_RANGES:
+		return subuid_ranges(&msg->u.subuid_ranges);
 	default:
 		return false;
 	}

@@ -38,6 +38,9 @@ struct placement_params {
 	size_t nexe_paths;
 	char exe_paths[PLACEMENT_COMMANDS_MAX][PLACEMENT_COMMAND_LEN];
 	sd_event *event; /* the loop (main.c's; not configuration) */
+	/* [users] subordinate_uids and subuid_file (subuid.c) */
+	bool subordinate_uids;
+	char subuid_file[PLACEMENT_COMMAND_LEN];
 };
 
 void placement_defaults(struct placement_params *p);

@@ -152,6 +152,9 @@ void settings_placement(const struct cgfair_config *c,
 	out->nexe_paths = copy_list(
 	    &c->users.exempt_commands, "exempt_commands", out->exe_paths[0],
 	    PLACEMENT_COMMANDS_MAX, PLACEMENT_COMMAND_LEN);
+	out->subordinate_uids = c->users.subordinate_uids;
+	snprintf(out->subuid_file, sizeof(out->subuid_file), "%s",
+		 c->users.subuid_file);
 }
 
 void settings_oom(const struct cgfair_config *c, struct oom_settings *out)

@@ -34,6 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.systemd_names = true;
 	strcpy(m.prefix, "/user.slice");
 	(void)parse_cgroup(buf, &m, 1000);
+	m.user_slices = true;
+	(void)parse_cgroup(buf, &m, 1000);
 	(void)parse_key_u64(buf, "usage_usec", &v);
 	(void)parse_cpu_list(buf, &n);
 	(void)parse_meminfo_total(buf, &v);

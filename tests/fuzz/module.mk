@@ -11,14 +11,18 @@ FUZZ_FLAGS   = $(FUZZ_CFLAGS) -std=gnu11 -Wall -Wextra -Werror -I. \
 	-fno-sanitize-recover=undefined
 
 FUZZ_PROGRAMS += fuzz-ipc fuzz-frontend fuzz-oomparse fuzz-scanparse \
-	fuzz-config
+	fuzz-config fuzz-subuid
 fuzz-ipc_SRCS = tests/fuzz/fuzz_ipc.c ipc/ipc.c
 fuzz-frontend_SRCS = tests/fuzz/fuzz_frontend.c $(FRONTEND_PURE_SRCS)
 fuzz-frontend_PKGS = json-c
 fuzz-oomparse_SRCS = tests/fuzz/fuzz_oomparse.c workers/oomwatch/oomparse.c \
 	common/num.c
 fuzz-scanparse_SRCS = tests/fuzz/fuzz_scanparse.c workers/scanner/parse.c \
-	common/num.c
+	workers/scanner/subuid.c common/num.c common/log.c
+fuzz-scanparse_PKGS = libsystemd
+fuzz-subuid_SRCS = tests/fuzz/fuzz_subuid.c workers/scanner/parse.c \
+	workers/scanner/subuid.c common/num.c common/log.c
+fuzz-subuid_PKGS = libsystemd
 fuzz-config_SRCS = tests/fuzz/fuzz_config.c $(POLICY_SRCS)
 fuzz-config_PKGS = inih
 

@@ -7,6 +7,7 @@
 #   scanparse  the scanner's /proc and cgroup file parsers
 #   config     the configuration loader: cgfair.conf, the seed's format,
 #              users.d drop-ins
+#   subuid     the scanner's /etc/subuid parser and the placement by it
 # The seed's text commands go through the frontend's request parser
 # (tests/fuzz/frontend.sh). One PASS/FAIL line each, as fuzz/NAME.
 . "$(dirname "$0")/../lib/t.sh"
@@ -23,7 +24,7 @@ if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
 	t_skip fuzz/parsers "$FUZZ_CC is not installed (make deps)"
 	exit 0
 fi
-for t in oomparse scanparse config; do
+for t in oomparse scanparse config subuid; do
 	NAME=fuzz/$t
 	BIN=$OUT/fuzz-$t
 	SEEDS=$T_TOP/tests/fuzz/seeds/$t

@@ -87,20 +87,7 @@ awk_true() {
 }
 jain() { awk -v a="$DA" -v b="$DB" 'BEGIN { printf "%.3f", (a + b) * (a + b) / (2 * (a * a + b * b)) }'; }
 
-# cg_ticks UID: the CPU time of UID's cgroup, in 1/100 s, from the cgroup's
-# own accounting (exact; /proc's tick sampling is coarse under emulation)
-cg_ticks() {
-	case $SCN_BACKEND in
-	cgroup1) awk '{ printf "%d", $1 / 10000000 }' "/sys/fs/cgroup/cpuacct/$SUB/user-$1/cpuacct.usage" ;;
-	cgroup2) awk '$1 == "usage_usec" { printf "%d", $2 / 10000 }' "/sys/fs/cgroup/$SUB/user-$1/cpu.stat" ;;
-	systemd)
-		if [ "$SCN_SD_V1" = 1 ]; then
-			awk '{ printf "%d", $1 / 10000000 }' "$(scn_slice_dir "$1" cpuacct)/cpuacct.usage"
-		else
-			awk '$1 == "usage_usec" { printf "%d", $2 / 10000 }' "$(scn_slice_dir "$1")/cpu.stat"
-		fi ;;
-	esac
-}
+cg_ticks() { scn_cg_ticks "$SUB" "$1"; }
 
 # throttled_ms UID: how long the kernel has held UID's cgroup at its CPU
 # quota so far, in ms (cpu.stat: v1 throttled_time ns, v2 throttled_usec)

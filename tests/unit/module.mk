@@ -29,7 +29,8 @@ tests/unit-events_SRCS = tests/unit/test_events.c supervisor/events.c \
 # uids (with stubs for the worker table and the backend).
 TEST_PROGRAMS += tests/unit-placement
 tests/unit-placement_SRCS = tests/unit/test_placement.c \
-	supervisor/placement.c supervisor/users.c supervisor/exe.c \
+	supervisor/placement.c supervisor/subuid.c supervisor/users.c \
+	supervisor/exe.c \
 	supervisor/caps.c $(COMMON_SRCS)
 
 # The backends on a fake cgroup tree: the fake kernel wraps the real

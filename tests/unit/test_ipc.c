@@ -295,6 +295,28 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 			m->u.daemon_state.worker[i].restarts = i;
 		}
 		break;
+	case IPC_SUBUID_FILE:
+		m->u.subuid_file.generation = 3;
+		break;
+	case IPC_SUBUID_RANGES:
+		m->u.subuid_ranges.count = IPC_SUBUID_BATCH;
+		m->u.subuid_ranges.last = 1;
+		for (int i = 0; i < IPC_SUBUID_BATCH; i++) {
+			struct ipc_subuid_range *r =
+			    &m->u.subuid_ranges.range[i];
+			fill_str(r->owner, sizeof(r->owner), 'o');
+			r->start = 100000 + 65536u * (uint32_t)i;
+			r->count = 65536;
+		}
+		break;
+	case IPC_SUBUID_TABLE:
+		m->u.subuid_table.count = 2;
+		m->u.subuid_table.last = 1;
+		m->u.subuid_table.entry[0] =
+		    (struct ipc_subuid_entry){100000, 65536, 1000};
+		m->u.subuid_table.entry[1] =
+		    (struct ipc_subuid_entry){165536, 65536, 1001};
+		break;
 	default:
 		fail_msg("no sample payload for message type %u (%s): add one",
 			 type, ipc_type_name(type));
@@ -333,6 +355,9 @@ static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_STRAY_EXEMPT] = BY(ROLE_SUPERVISOR),
     [IPC_METRICS_LISTEN] = BY(ROLE_SUPERVISOR),
     [IPC_DAEMON_STATE] = BY(ROLE_SUPERVISOR),
+    [IPC_SUBUID_FILE] = BY(ROLE_SUPERVISOR),
+    [IPC_SUBUID_RANGES] = BY(ROLE_SCANNER),
+    [IPC_SUBUID_TABLE] = BY(ROLE_SUPERVISOR),
 };
 
 static bool may_send(uint32_t type, int role)
@@ -799,6 +824,9 @@ static const struct str_field str_fields[] = {
     FIELD(IPC_USER_STATE, ipc_user_states, row[IPC_ROW_BATCH - 1].name),
     FIELD(IPC_EVENT, ipc_event, json),
     FIELD(IPC_SCAN_EXEMPT, ipc_scan_exempt, pattern),
+    FIELD(IPC_SUBUID_RANGES, ipc_subuid_ranges, range[0].owner),
+    FIELD(IPC_SUBUID_RANGES, ipc_subuid_ranges,
+	  range[IPC_SUBUID_BATCH - 1].owner),
 };
 
 /* A message of type with this payload, from a role that may send it and
@@ -905,6 +933,15 @@ static void test_invalid_values(void **state)
 	BAD(IPC_DAEMON_STATE, daemon_state.worker[15].name[23], 'x');
 	GOOD(IPC_DAEMON_STATE, daemon_state.worker[3].name[0], 0);
 	GOOD(IPC_DAEMON_STATE, daemon_state.reload_ok, 0);
+	BAD(IPC_SCAN_SETUP, scan_setup.user_slices, 2);
+	GOOD(IPC_SCAN_SETUP, scan_setup.user_slices, 1);
+
+	BAD(IPC_SUBUID_RANGES, subuid_ranges.count, IPC_SUBUID_BATCH + 1);
+	BAD(IPC_SUBUID_RANGES, subuid_ranges.last, 2);
+	GOOD(IPC_SUBUID_RANGES, subuid_ranges.count, 0);
+	BAD(IPC_SUBUID_TABLE, subuid_table.count, IPC_SUBUID_ROWS + 1);
+	BAD(IPC_SUBUID_TABLE, subuid_table.last, 2);
+	GOOD(IPC_SUBUID_TABLE, subuid_table.count, IPC_SUBUID_ROWS);
 
 	BAD(IPC_SCAN_EXEMPT, scan_exempt.index, IPC_CGPATTERN_MAX);
 	BAD(IPC_SCAN_EXEMPT, scan_exempt.index, UINT32_MAX);

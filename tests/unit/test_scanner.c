@@ -601,6 +601,7 @@ static void test_pending_table(void **state)
 	for (int i = 1; i <= 5000; i++) {
 		struct proc_info pi = {.pid = i * 7,
 				       .uid = 1000 + (uid_t)(i % 3),
+				       .owner = 1000 + (uid_t)(i % 3),
 				       .start_time = (uint64_t)i,
 				       .cpu_ticks = 1};
 		assert_non_null(pending_put(&pi, &fresh));
@@ -615,8 +616,11 @@ static void test_pending_table(void **state)
 			     retired_ticks(1002),
 			 2500);
 	/* the same process again: not fresh, CPU never goes back */
-	struct proc_info again = {
-	    .pid = 14, .uid = 1002, .start_time = 2, .cpu_ticks = 50};
+	struct proc_info again = {.pid = 14,
+				  .uid = 1002,
+				  .owner = 1002,
+				  .start_time = 2,
+				  .cpu_ticks = 50};
 	assert_non_null(pending_put(&again, &fresh));
 	assert_false(fresh);
 	again.cpu_ticks = 10;
@@ -625,6 +629,211 @@ static void test_pending_table(void **state)
 	again.start_time = 99;
 	assert_non_null(pending_put(&again, &fresh));
 	assert_true(fresh);
+}
+
+/* --- subordinate uids ------------------------------------------------------
+ */
+
+/* Apply a table of n entries (start, count, owner) as the supervisor
+ * sends it; returns subuid_table_add's answer. */
+static int set_table(const struct ipc_subuid_entry *e, uint32_t n, uint32_t gen)
+{
+	struct ipc_subuid_table t = {.generation = gen, .count = n, .last = 1};
+	memcpy(t.entry, e, n * sizeof(*e));
+	return subuid_table_add(&t);
+}
+
+static void test_subuid_line(void **state)
+{
+	struct ipc_subuid_range r;
+	(void)state;
+
+#define LINE(s) parse_subuid_line(s, strlen(s), &r)
+	assert_int_equal(LINE("alice:100000:65536"), 0);
+	assert_string_equal(r.owner, "alice");
+	assert_int_equal(r.start, 100000);
+	assert_int_equal(r.count, 65536);
+	assert_int_equal(LINE("1000:4294901759:65536"), 0); /* last: -2 */
+	assert_string_equal(r.owner, "1000");
+	assert_int_equal(LINE(""), 1);
+	/* wrong: a field missing or extra, not a number, signs, blanks,
+	 * empty range, a range reaching (uid_t)-1, 33-bit numbers, an owner
+	 * with a control character or too long */
+	const char *bad[] = {
+	    "alice:100000",
+	    "alice:100000:65536:1",
+	    ":100000:65536",
+	    "alice::65536",
+	    "alice:100000:",
+	    "alice:-1:65536",
+	    "alice:+1:65536",
+	    "alice: 100000:65536",
+	    "alice:100000:0",
+	    "alice:4294901760:65536",
+	    "alice:4294967296:1",
+	    "alice:1:4294967296",
+	    "al ice:100000:65536",
+	    "al\tice:1:1",
+	    "alice:0x10:1",
+	    "alice:100000:65536 ",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:"
+	    "1:1",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (LINE(bad[i]) != -EINVAL)
+			fail_msg("accepted '%s'", bad[i]);
+#undef LINE
+	/* a NUL inside would end a number early ("10" for "10\0000") */
+	assert_int_equal(parse_subuid_line("alice:10\0000:5", 13, &r), -EINVAL);
+}
+
+static struct ipc_subuid_ranges got_ranges[8];
+static size_t nranges_got;
+
+static void keep_ranges(uint32_t type, const void *payload, size_t len)
+{
+	assert_int_equal(type, IPC_SUBUID_RANGES);
+	assert_int_equal(len, sizeof(got_ranges[0]));
+	assert_true(nranges_got < 8);
+	memcpy(&got_ranges[nranges_got++], payload, len);
+}
+
+/* The file as a whole: ranges in order, bad lines counted, the last
+ * batch flagged even for an empty file, batches of IPC_SUBUID_BATCH. */
+static void test_subuid_file(void **state)
+{
+	char path[300], text[4096] = "";
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/subuid", tmp);
+	for (int i = 0; i < 30; i++) {
+		char line[64];
+		snprintf(line, sizeof(line), "u%d:%d:10\n", i, 100000 + i * 10);
+		strcat(text, line);
+		if (i == 3)
+			strcat(text, "garbage\n\nx:1\n");
+	}
+	put("subuid", text);
+	nranges_got = 0;
+	subuid_parse_file(open(path, O_RDONLY), 7, keep_ranges);
+	assert_int_equal(nranges_got, 2);
+	assert_int_equal(got_ranges[0].count, IPC_SUBUID_BATCH);
+	assert_false(got_ranges[0].last);
+	assert_int_equal(got_ranges[1].count, 30 - IPC_SUBUID_BATCH);
+	assert_true(got_ranges[1].last);
+	assert_int_equal(got_ranges[1].generation, 7);
+	assert_int_equal(got_ranges[1].skipped, 2);
+	assert_string_equal(got_ranges[0].range[4].owner, "u4");
+	assert_int_equal(got_ranges[1].range[5].start, 100000 + 29 * 10);
+
+	/* NUL bytes in the file (found by fuzz-subuid: the parser looped
+	 * on them): the line is refused, the next one still read */
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "a:1:1\nb\0:2:1\n\0\0\nc:3:1\n", 22), 22);
+	close(fd);
+	nranges_got = 0;
+	subuid_parse_file(open(path, O_RDONLY), 9, keep_ranges);
+	assert_int_equal(nranges_got, 1);
+	assert_int_equal(got_ranges[0].count, 2);
+	assert_int_equal(got_ranges[0].range[1].start, 3);
+	assert_int_equal(got_ranges[0].skipped, 2);
+
+	put("subuid", "");
+	nranges_got = 0;
+	subuid_parse_file(open(path, O_RDONLY), 8, keep_ranges);
+	assert_int_equal(nranges_got, 1);
+	assert_true(got_ranges[0].last);
+	assert_int_equal(got_ranges[0].count, 0);
+}
+
+/* The table: lookups, and a table that is not sorted and disjoint is
+ * refused whole (the one in force stays). */
+static void test_subuid_table(void **state)
+{
+	const struct ipc_subuid_entry good[] = {{100000, 65536, 1000},
+						{165536, 65536, 1001}};
+	const struct ipc_subuid_entry overlap[] = {{100000, 65536, 1000},
+						   {100001, 10, 1002}};
+	const struct ipc_subuid_entry unsorted[] = {{200000, 1, 1000},
+						    {100000, 1, 1002}};
+	(void)state;
+
+	assert_int_equal(set_table(good, 2, 1), 1);
+	assert_int_equal(charged_uid(100000), 1000);
+	assert_int_equal(charged_uid(165535), 1000);
+	assert_int_equal(charged_uid(165536), 1001);
+	assert_int_equal(charged_uid(231071), 1001);
+	assert_int_equal(charged_uid(231072), 231072);
+	assert_int_equal(charged_uid(99999), 99999);
+	assert_int_equal(charged_uid(1000), 1000);
+	assert_int_equal(set_table(overlap, 2, 2), -EINVAL);
+	assert_int_equal(set_table(unsorted, 2, 3), -EINVAL);
+	assert_int_equal(charged_uid(100001), 1000); /* the old one stays */
+	/* in two batches: nothing changes until the last */
+	struct ipc_subuid_table t = {.generation = 4, .count = 1, .last = 0};
+	t.entry[0] = (struct ipc_subuid_entry){300000, 5, 1002};
+	assert_int_equal(subuid_table_add(&t), 0);
+	assert_int_equal(charged_uid(300000), 300000);
+	t.entry[0] = (struct ipc_subuid_entry){400000, 5, 1003};
+	t.last = 1;
+	assert_int_equal(subuid_table_add(&t), 1);
+	assert_int_equal(charged_uid(300004), 1002);
+	assert_int_equal(charged_uid(400000), 1003);
+	assert_int_equal(charged_uid(100000), 100000);
+	assert_int_equal(set_table(NULL, 0, 5), 1); /* empty: none */
+	assert_int_equal(charged_uid(300000), 300000);
+}
+
+/* Placement by the table: a subordinate uid is placed in its owner's
+ * cgroup (and in its own: NSS may know it); the owner's range manages an
+ * uid beyond max_uid; under systemd with user_slices anything below any
+ * user-N.slice is placed, without it only the own slice. */
+static void test_subuid_placement(void **state)
+{
+	const struct ipc_subuid_entry e[] = {{300000, 1000, 1000}};
+	struct match m = v1match();
+	struct match sd = {.hier = HIER_V2, .systemd_names = true};
+	struct proc_info pi;
+	enum place place;
+	int procfd = open_dir("proc");
+	(void)state;
+
+	assert_int_equal(set_table(e, 1, 9), 1);
+	assert_int_equal(
+	    parse_cgroup("4:memory:/cgfair/user-1000\n", &m, 300005), PLACE_IN);
+	assert_int_equal(
+	    parse_cgroup("4:memory:/cgfair/user-300005\n", &m, 300005),
+	    PLACE_IN);
+	assert_int_equal(
+	    parse_cgroup("4:memory:/cgfair/user-1001\n", &m, 300005),
+	    PLACE_OUT);
+	m.max_uid = 2000;
+	fake_proc(400, "podman", 300005, 5, 10, "4:memory:/\n3:cpu:/\n");
+	assert_int_equal(proc_inspect(procfd, 400, &m, &pi, &place), 0);
+	assert_int_equal(place, PLACE_OUT);
+	assert_int_equal(pi.uid, 300005);
+	assert_int_equal(pi.owner, 1000);
+
+	strcpy(sd.prefix, "/user.slice");
+	const char *other = "0::/user.slice/user-1001.slice/user@1001.service/"
+			    "app.slice/libpod.scope\n";
+	assert_int_equal(parse_cgroup(other, &sd, 1000), PLACE_OUT);
+	sd.user_slices = true;
+	assert_int_equal(parse_cgroup(other, &sd, 1000), PLACE_IN);
+	assert_int_equal(
+	    parse_cgroup("0::/user.slice/user-1001.slice\n", &sd, 1000),
+	    PLACE_IN);
+	/* not a user slice: still out */
+	assert_int_equal(
+	    parse_cgroup("0::/user.slice/user-x.slice\n", &sd, 1000),
+	    PLACE_OUT);
+	assert_int_equal(
+	    parse_cgroup("0::/user.slice/user-1001.slicex\n", &sd, 1000),
+	    PLACE_OUT);
+	assert_int_equal(
+	    parse_cgroup("0::/system.slice/x.service\n", &sd, 1000), PLACE_OUT);
+	assert_int_equal(set_table(NULL, 0, 10), 1);
+	close(procfd);
 }
 
 /* --- the whole cycle -------------------------------------------------------
@@ -1024,6 +1233,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_list_users, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_pending_table, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test(test_subuid_line),
+	    cmocka_unit_test_setup_teardown(test_subuid_file, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test(test_subuid_table),
+	    cmocka_unit_test_setup_teardown(test_subuid_placement, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_exempt_commands, setup_tmp,
 					    teardown_tmp),

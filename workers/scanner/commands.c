@@ -127,17 +127,17 @@ static void look_at(int procfd, pid_t pid, const struct match *m)
 	n = read_at(procfd, path, buf, sizeof(buf));
 	if (n < 0 && n != -EFBIG) /* Uid: is near the top: a cut file is fine */
 		return;
-	if (parse_status_uid(buf, &pi.uid) < 0 || !uid_managed(m, pi.uid) ||
-	    nnext == MAX_PROCS)
+	if (parse_status_uid(buf, &pi.uid) < 0 ||
+	    !uid_managed(m, charged_uid(pi.uid)) || nnext == MAX_PROCS)
 		return;
 	old =
 	    nprocs ? bsearch(&key, procs, nprocs, sizeof(key), cmp_pid) : NULL;
 	if (old && old->start_time == pi.start_time && old->uid == pi.uid)
-		charge(pi.uid, pi.cpu_ticks > old->ticks
-				   ? pi.cpu_ticks - old->ticks
-				   : 0);
+		charge(charged_uid(pi.uid), pi.cpu_ticks > old->ticks
+						? pi.cpu_ticks - old->ticks
+						: 0);
 	else
-		charge(pi.uid, pi.cpu_ticks);
+		charge(charged_uid(pi.uid), pi.cpu_ticks);
 	next[nnext++] =
 	    (struct xproc){pid, pi.uid, pi.start_time, pi.cpu_ticks};
 }

@@ -68,6 +68,20 @@ static bool scanner_handle(sd_event *event, struct ipc_msg *msg)
 	case IPC_SWEEP_REQUEST:
 		scanner_sweep(&sc);
 		return true;
+	case IPC_SUBUID_FILE:
+		subuid_parse_file(msg->fds[0], msg->u.subuid_file.generation,
+				  send_msg);
+		msg->fds[0] = -1;
+		return true;
+	case IPC_SUBUID_TABLE: {
+		int r = subuid_table_add(&msg->u.subuid_table);
+		if (r < 0)
+			fatalx(EXIT_IPC, "subordinate uid table not sorted, "
+					 "disjoint and bounded");
+		if (r > 0)
+			scanner_subuids_changed(&sc);
+		return true;
+	}
 	case IPC_SCAN_COMMANDS:
 		commands_set(&msg->u.scan_commands);
 		return true;

@@ -204,25 +204,41 @@ static bool v1_wanted(const char *ctl, size_t len)
 	return false;
 }
 
-/* One line "ID:CONTROLLERS:PATH": PLACE_UNKNOWN when it is not a line we
- * judge by, else whether PATH is under want. */
-static enum place judge_line(const char *line, size_t len,
-			     enum ipc_hierarchy hier, const char *want)
+/* One line "ID:CONTROLLERS:PATH": its path (length in *plen) when it is
+ * a line we judge by, else NULL. */
+static const char *judged_path(const char *line, size_t len,
+			       enum ipc_hierarchy hier, size_t *plen)
 {
 	const char *c1 = memchr(line, ':', len), *c2;
 
 	if (!c1)
-		return PLACE_UNKNOWN;
+		return NULL;
 	c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line));
 	if (!c2)
-		return PLACE_UNKNOWN;
+		return NULL;
 	size_t clen = (size_t)(c2 - c1 - 1);
 	bool v2line = clen == 0 && c1 - line == 1 && line[0] == '0';
 	if (hier == HIER_V2 ? !v2line : (v2line || !v1_wanted(c1 + 1, clen)))
-		return PLACE_UNKNOWN;
-	const char *path = c2 + 1;
-	return path_under(path, len - (size_t)(path - line), want) ? PLACE_IN
-								   : PLACE_OUT;
+		return NULL;
+	*plen = len - (size_t)(c2 + 1 - line);
+	return c2 + 1;
+}
+
+/* Is path <prefix>/user-N.slice, N a number, or below one? */
+static bool under_user_slice(const char *path, size_t len, const char *prefix)
+{
+	size_t pl = strcmp(prefix, "/") == 0 ? 0 : strlen(prefix), d = 0;
+	const char *p = path + pl + 6;
+
+	if (len < pl + 6 + 1 + 6 || memcmp(path, prefix, pl) != 0 ||
+	    memcmp(path + pl, "/user-", 6) != 0)
+		return false;
+	while (p + d < path + len && p[d] >= '0' && p[d] <= '9')
+		d++;
+	if (d == 0 || (size_t)(p + d - path) + 6 > len ||
+	    memcmp(p + d, ".slice", 6) != 0)
+		return false;
+	return (size_t)(p + d + 6 - path) == len || p[d + 6] == '/';
 }
 
 /* Does path, or one of its parents, match one of the patterns? '*'
@@ -272,28 +288,59 @@ bool cgroup_exempt(const char *buf, const struct match *m)
 	return false;
 }
 
-static enum place judge_cgroup(const char *buf, const struct match *m,
-			       uid_t uid)
+/* Every line we judge by: PLACE_IN when its path is under want (or, with
+ * want NULL, under any user-N.slice), PLACE_OUT when one is not. */
+static enum place judge_paths(const char *buf, const struct match *m,
+			      const char *want)
 {
-	char want[IPC_PATH_MAX + 32], name[32];
 	enum place verdict = PLACE_UNKNOWN;
 
-	if (user_name(name, sizeof(name), m->systemd_names, uid) < 0)
-		return PLACE_UNKNOWN;
-	snprintf(want, sizeof(want), "%s/%s",
-		 strcmp(m->prefix, "/") == 0 ? "" : m->prefix, name);
 	for (const char *line = buf; *line;) {
-		size_t len = strcspn(line, "\n");
-		enum place p = judge_line(line, len, m->hier, want);
-		if (p == PLACE_OUT)
-			return PLACE_OUT;
-		if (p == PLACE_IN)
+		size_t len = strcspn(line, "\n"), plen;
+		const char *path = judged_path(line, len, m->hier, &plen);
+		if (path) {
+			bool in = want
+				      ? path_under(path, plen, want)
+				      : under_user_slice(path, plen, m->prefix);
+			if (!in)
+				return PLACE_OUT;
 			verdict = PLACE_IN;
+		}
 		line += len;
 		if (*line)
 			line++;
 	}
 	return verdict;
+}
+
+static enum place judge_user(const char *buf, const struct match *m, uid_t uid)
+{
+	char want[IPC_PATH_MAX + 32], name[32];
+
+	if (user_name(name, sizeof(name), m->systemd_names, uid) < 0)
+		return PLACE_UNKNOWN;
+	snprintf(want, sizeof(want), "%s/%s",
+		 strcmp(m->prefix, "/") == 0 ? "" : m->prefix, name);
+	return judge_paths(buf, m, want);
+}
+
+/* In the cgroup of the user it is charged to (a subordinate uid's owner);
+ * a uid in a range that NSS knows is its own user (the supervisor decides
+ * at the move), so its own cgroup is a place too; under systemd with
+ * user_slices, anywhere below any user-N.slice is. */
+static enum place judge_cgroup(const char *buf, const struct match *m,
+			       uid_t uid)
+{
+	uid_t owner = charged_uid(uid);
+	enum place p = judge_user(buf, m, owner);
+
+	if (p == PLACE_OUT && owner != uid &&
+	    judge_user(buf, m, uid) == PLACE_IN)
+		return PLACE_IN;
+	if (p == PLACE_OUT && m->user_slices &&
+	    judge_paths(buf, m, NULL) == PLACE_IN)
+		return PLACE_IN;
+	return p;
 }
 
 /* Placed when every line we judge by is under <prefix>/<user name>;
@@ -368,6 +415,7 @@ int match_from_setup(struct match *m, const struct ipc_scan_setup *s)
 	memset(m, 0, sizeof(*m));
 	m->hier = (enum ipc_hierarchy)s->hierarchy;
 	m->systemd_names = s->systemd_names != 0;
+	m->user_slices = m->systemd_names && s->user_slices != 0;
 	m->min_uid = s->min_uid;
 	m->max_uid = s->max_uid;
 	m->nexempt = s->nexempt;

@@ -101,6 +101,7 @@ struct pending *pending_put(const struct proc_info *pi, bool *fresh)
 	*fresh = true;
 	struct pending e = {.pid = pi->pid,
 			    .uid = pi->uid,
+			    .owner = pi->owner,
 			    .start_time = pi->start_time,
 			    .cpu_ticks = pi->cpu_ticks};
 	return insert(&e);
@@ -142,7 +143,7 @@ void pending_retire(pid_t pid)
 
 	if (!p)
 		return;
-	retire_ticks(p->uid, p->cpu_ticks);
+	retire_ticks(p->owner, p->cpu_ticks);
 	size_t hole = (size_t)(p - slots);
 	for (size_t j = (hole + 1) & (nslots - 1); slots[j].pid;
 	     j = (j + 1) & (nslots - 1)) {

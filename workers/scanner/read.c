@@ -104,7 +104,8 @@ static int inspect_dir(int dfd, pid_t pid, const struct match *m,
 		return (int)n;
 	if ((r = parse_status_uid(buf, &pi->uid)) < 0)
 		return r;
-	if (!uid_managed(m, pi->uid))
+	pi->owner = charged_uid(pi->uid);
+	if (!uid_managed(m, pi->owner))
 		return 0;
 	n = read_at(dfd, "stat", buf, sizeof(buf));
 	if (n < 0)

@@ -44,7 +44,7 @@ void scanner_init(struct scanner *s, int procfd, const char *cpu_online,
 static bool drop_unmanaged(struct pending *p, void *arg)
 {
 	const struct scanner *s = arg;
-	return !uid_managed(&s->m, p->uid);
+	return !uid_managed(&s->m, p->owner);
 }
 
 int scanner_setup(struct scanner *s, const struct ipc_scan_setup *setup)
@@ -151,6 +151,23 @@ void scanner_fork(struct scanner *s, pid_t parent, pid_t child)
 		scanner_check(s, child);
 }
 
+static bool recharge(struct pending *p, void *arg)
+{
+	(void)arg;
+	p->owner = charged_uid(p->uid);
+	p->exempt = false;
+	return false;
+}
+
+void scanner_subuids_changed(struct scanner *s)
+{
+	log_info("subordinate uids: %u ranges in force",
+		 (unsigned)subuid_count());
+	pending_foreach(recharge, NULL);
+	pending_foreach(drop_unmanaged, s);
+	scanner_sweep(s);
+}
+
 /* Every process, at start, periodically and after lost events. */
 void scanner_sweep(struct scanner *s)
 {
@@ -220,7 +237,7 @@ static bool refresh_pending(struct pending *p, void *arg)
 	if (!p->exempt)
 		report(c->s, p);
 	/* out of memory only leaves this user out of one cycle */
-	(void)uids_push(&c->uids, &c->n, &c->cap, p->uid);
+	(void)uids_push(&c->uids, &c->n, &c->cap, p->owner);
 	return false;
 }
 
@@ -271,7 +288,7 @@ static struct ipc_user_usage *find_user(struct cycle *c, uid_t uid)
 /* extra_usec holds clock ticks until read_user converts it */
 static bool count_pending(struct pending *p, void *arg)
 {
-	struct ipc_user_usage *u = find_user(arg, p->uid);
+	struct ipc_user_usage *u = find_user(arg, p->owner);
 
 	if (u) {
 		u->unplaced++;

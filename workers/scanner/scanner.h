@@ -24,6 +24,7 @@
 struct match {
 	enum ipc_hierarchy hier;
 	bool systemd_names; /* user-U.slice instead of user-U */
+	bool user_slices;   /* anything below any user-N.slice is placed */
 	uint32_t min_uid;
 	uint32_t max_uid; /* 0: no upper bound */
 	uint32_t nexempt;
@@ -38,6 +39,7 @@ struct match {
 struct proc_info {
 	pid_t pid;
 	uid_t uid;	     /* real uid */
+	uid_t owner;	     /* whom it is charged to: uid or its owner */
 	uint64_t start_time; /* clock ticks after boot */
 	uint64_t cpu_ticks;  /* utime + stime */
 };
@@ -109,6 +111,7 @@ int cgstat_list_users(int root, const struct match *m,
 struct pending {
 	pid_t pid; /* 0: free slot */
 	uid_t uid;
+	uid_t owner; /* charged to (subordinate uids: their owner) */
 	uint64_t start_time;
 	uint64_t cpu_ticks; /* the most seen (never goes back) */
 	/* its executable is in [users] exempt_commands (the supervisor said
@@ -137,6 +140,21 @@ void commands_set(const struct ipc_scan_commands *m);
 void commands_walk(int procfd, const struct match *m);
 /* The uid's counter, in clock ticks. */
 uint64_t commands_ticks(uid_t uid);
+
+/* subuid.c: subordinate uids ([users] subordinate_uids) */
+int parse_subuid_line(const char *line, size_t len, struct ipc_subuid_range *r);
+/* Parse the subuid file and send its ranges (IPC_SUBUID_RANGES); closes
+ * fd. */
+void subuid_parse_file(int fd, uint32_t generation,
+		       void (*send)(uint32_t type, const void *payload,
+				    size_t len));
+/* A batch of the supervisor's table: 1 applied, 0 more to come, -EINVAL
+ * refused (the table in force stays). */
+int subuid_table_add(const struct ipc_subuid_table *t);
+/* The uid a process of real uid `uid` is charged to: the owner of the
+ * range holding it, else uid itself. */
+uid_t charged_uid(uid_t uid);
+uint32_t subuid_count(void);
 
 /* scan.c: the usage cycle, the sweep and the per-pid check */
 typedef void (*scan_send_fn)(uint32_t type, const void *payload, size_t len);
@@ -170,6 +188,9 @@ void scanner_sweep(struct scanner *s);
 /* A pid the connector named (exec, uid change, fork of a stray). */
 void scanner_check(struct scanner *s, pid_t pid);
 void scanner_fork(struct scanner *s, pid_t parent, pid_t child);
+/* A new subordinate uid table is in force: judge every tracked stray
+ * again and sweep. */
+void scanner_subuids_changed(struct scanner *s);
 
 /* connector.c: proc connector events */
 struct cn_event {

@@ -173,3 +173,20 @@ scn_cap_cores() {
 	esac
 	case $q in -1 | max | "") echo none ;; *) awk -v q="$q" -v p="$p" 'BEGIN { printf "%.2f", q / p }' ;; esac
 }
+
+# scn_cg_ticks SUBTREE UID: the CPU time of UID's cgroup in 1/100 s, from
+# the cgroup's own accounting (exact; /proc's tick sampling is coarse
+# under emulation): the direct backends' SUBTREE/user-UID, or systemd's
+# user-UID.slice.
+scn_cg_ticks() {
+	case $SCN_BACKEND in
+	cgroup1) awk '{ printf "%d", $1 / 10000000 }' "/sys/fs/cgroup/cpuacct/$1/user-$2/cpuacct.usage" ;;
+	cgroup2) awk '$1 == "usage_usec" { printf "%d", $2 / 10000 }' "/sys/fs/cgroup/$1/user-$2/cpu.stat" ;;
+	systemd)
+		if [ "$SCN_SD_V1" = 1 ]; then
+			awk '{ printf "%d", $1 / 10000000 }' "$(scn_slice_dir "$2" cpuacct)/cpuacct.usage"
+		else
+			awk '$1 == "usage_usec" { printf "%d", $2 / 10000 }' "$(scn_slice_dir "$2")/cpu.stat"
+		fi ;;
+	esac
+}
