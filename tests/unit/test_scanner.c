@@ -639,7 +639,8 @@ static void test_pending_table(void **state)
 static int set_table(const struct ipc_subuid_entry *e, uint32_t n, uint32_t gen)
 {
 	struct ipc_subuid_table t = {.generation = gen, .count = n, .last = 1};
-	memcpy(t.entry, e, n * sizeof(*e));
+	if (n)
+		memcpy(t.entry, e, n * sizeof(*e));
 	return subuid_table_add(&t);
 }
 
