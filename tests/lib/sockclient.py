@@ -19,6 +19,8 @@
   sockclient.py PATH subs N SECONDS    N event subscriptions held for
                                         SECONDS; "following" or "refused:
                                         <line>" for each
+  sockclient.py PATH bigline BYTES     one line of BYTES bytes, then what
+                                        came and "EOF" if closed
   sockclient.py PATH trickle SECONDS   one byte every 0.2 s (never quiet
                                         long enough to be a seed client's
                                         whole line), never a newline; what
@@ -112,7 +114,10 @@ def cmd_subs(path, n, seconds):
     socks = []
     for _ in range(n):
         s = connect(path)
-        s.sendall(b'{"cmd":"events"}\n')
+        try:
+            s.sendall(b'{"cmd":"events"}\n')
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused at once: the refusal is still to be read
         socks.append(s)
     for s in socks:
         s.settimeout(3.0)
@@ -120,6 +125,15 @@ def cmd_subs(path, n, seconds):
         print("following" if "following" in line else "refused: " + line)
     sys.stdout.flush()
     time.sleep(seconds)
+
+
+def cmd_bigline(path, nbytes):
+    s = connect(path)
+    try:
+        s.sendall(b"x" * nbytes + b"\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # cut off before the end: what it said is still to be read
+    show(*read_all(s))
 
 
 def cmd_trickle(path, seconds):
@@ -178,6 +192,8 @@ def main():
         cmd_stall(path, float(args[0]))
     elif mode == "subs":
         cmd_subs(path, int(args[0]), float(args[1]))
+    elif mode == "bigline":
+        cmd_bigline(path, int(args[0]))
     elif mode == "trickle":
         cmd_trickle(path, float(args[0]))
     elif mode == "flood":
