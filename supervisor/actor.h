@@ -25,13 +25,22 @@ struct actor {
 	char exe[PATH_MAX]; /* "": not known */
 };
 
+/* The admin's fixed max_tasks, memory.high or I/O weight: CHANGE_NONE
+ * (the configured one applies), CHANGE_NO_LIMIT (fixed at "max"), or the
+ * value; as state.c keeps them. */
+#define CHANGE_NONE	(-1)
+#define CHANGE_NO_LIMIT INT64_MAX
+
 /* What an admin action changed; a pair counts when its flag is set. */
 struct change {
-	bool cpu, mem, penalty;
+	bool cpu, mem, penalty, tasks, high, io;
 	int64_t cpu_old, cpu_new;  /* fixed cap, 1/1000 CPU, -1: none */
 	uint64_t mem_old, mem_new; /* fixed limit, bytes, UINT64_MAX: none */
 	/* seconds left in the box; 0: out of it, -1: until released */
 	int64_t penalty_old, penalty_new;
+	int64_t tasks_old, tasks_new; /* processes and threads */
+	int64_t high_old, high_new;   /* memory.high, bytes */
+	int64_t io_old, io_new;	      /* I/O weight, 1..10000 */
 };
 
 /* The client at the other end of fd, a connection accepted on our socket.

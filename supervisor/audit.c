@@ -74,6 +74,17 @@ static void add_mem(FILE *f, const char *name, uint64_t bytes)
 		fprintf(f, " %s=%" PRIu64, name, bytes);
 }
 
+/* An admin's max_tasks, memory.high or I/O weight (struct change). */
+static void add_fixed(FILE *f, const char *name, int64_t v)
+{
+	if (v == CHANGE_NONE)
+		fprintf(f, " %s=none", name);
+	else if (v == CHANGE_NO_LIMIT)
+		fprintf(f, " %s=max", name);
+	else
+		fprintf(f, " %s=%" PRId64, name, v);
+}
+
 static void add_change(FILE *f, const struct change *ch)
 {
 	if (ch->cpu) {
@@ -87,6 +98,18 @@ static void add_change(FILE *f, const struct change *ch)
 	if (ch->penalty)
 		fprintf(f, " old-penalty=%" PRId64 " new-penalty=%" PRId64,
 			ch->penalty_old, ch->penalty_new);
+	if (ch->tasks) {
+		add_fixed(f, "old-tasks", ch->tasks_old);
+		add_fixed(f, "new-tasks", ch->tasks_new);
+	}
+	if (ch->high) {
+		add_fixed(f, "old-mem-high", ch->high_old);
+		add_fixed(f, "new-mem-high", ch->high_new);
+	}
+	if (ch->io) {
+		add_fixed(f, "old-io-weight", ch->io_old);
+		add_fixed(f, "new-io-weight", ch->io_new);
+	}
 }
 
 static void add_actor(FILE *f, const struct actor *a)

@@ -339,27 +339,54 @@ static int64_t penalty_left(const struct runtime_override *o)
 }
 
 /* The admin's values of a user (state.c), as the records show them. */
-static void values(uid_t uid, int64_t *cpu, uint64_t *mem, int64_t *penalty)
+struct values {
+	int64_t cpu, penalty, tasks, high, io;
+	uint64_t mem;
+};
+
+static struct values values(uid_t uid)
 {
 	const struct runtime_override *o = state_find(uid);
-
-	*cpu = o && o->cpu_permille > 0 ? o->cpu_permille : EVENT_NO_CAP;
-	*mem = o && o->mem_bytes > 0 ? (uint64_t)o->mem_bytes : EVENT_NO_LIMIT;
-	*penalty = penalty_left(o);
+	struct values v = {
+	    .cpu = o && o->cpu_permille > 0 ? o->cpu_permille : EVENT_NO_CAP,
+	    .mem =
+		o && o->mem_bytes > 0 ? (uint64_t)o->mem_bytes : EVENT_NO_LIMIT,
+	    .penalty = penalty_left(o),
+	    .tasks = o && o->max_tasks > 0 ? o->max_tasks : CHANGE_NONE,
+	    .high = o && o->mem_high > 0 ? o->mem_high : CHANGE_NONE,
+	    .io = o && o->io_weight > 0 ? o->io_weight : CHANGE_NONE};
+	return v;
 }
 
 static void change_begin(uid_t uid, struct change *ch)
 {
-	values(uid, &ch->cpu_old, &ch->mem_old, &ch->penalty_old);
+	struct values v = values(uid);
+
+	ch->cpu_old = v.cpu;
+	ch->mem_old = v.mem;
+	ch->penalty_old = v.penalty;
+	ch->tasks_old = v.tasks;
+	ch->high_old = v.high;
+	ch->io_old = v.io;
 }
 
 /* The new values; only the pairs that differ count, unless asked for. */
 static void change_end(uid_t uid, struct change *ch)
 {
-	values(uid, &ch->cpu_new, &ch->mem_new, &ch->penalty_new);
+	struct values v = values(uid);
+
+	ch->cpu_new = v.cpu;
+	ch->mem_new = v.mem;
+	ch->penalty_new = v.penalty;
+	ch->tasks_new = v.tasks;
+	ch->high_new = v.high;
+	ch->io_new = v.io;
 	ch->cpu = ch->cpu || ch->cpu_old != ch->cpu_new;
 	ch->mem = ch->mem || ch->mem_old != ch->mem_new;
 	ch->penalty = ch->penalty || ch->penalty_old != ch->penalty_new;
+	ch->tasks = ch->tasks || ch->tasks_old != ch->tasks_new;
+	ch->high = ch->high || ch->high_old != ch->high_new;
+	ch->io = ch->io || ch->io_old != ch->io_new;
 }
 
 static void badness_fields(struct event_fields *f,
@@ -729,7 +756,11 @@ int control_limit_set(const struct actor *who, uid_t uid,
 		      size_t len)
 {
 	int64_t cpu_permille = rq->cpu_permille, mem_bytes = rq->mem_bytes;
-	struct change ch = {.cpu = cpu_permille >= 0, .mem = mem_bytes >= 0};
+	struct change ch = {.cpu = cpu_permille >= 0,
+			    .mem = mem_bytes >= 0,
+			    .tasks = rq->max_tasks >= 0,
+			    .high = rq->mem_high >= 0,
+			    .io = rq->io_weight >= 0};
 	int r = check_managed(uid, msg, len);
 
 	change_begin(uid, &ch);
@@ -762,7 +793,8 @@ int control_limit_clear(const struct actor *who, uid_t uid, char *msg,
 			size_t len)
 {
 	struct runtime_override *o = state_find(uid);
-	struct change ch = {.cpu = true, .mem = true};
+	struct change ch = {
+	    .cpu = true, .mem = true, .tasks = true, .high = true, .io = true};
 
 	change_begin(uid, &ch);
 	if (o) {

@@ -607,6 +607,18 @@ static void add_actor(json_object *o, const struct actor *a)
 	}
 }
 
+/* An admin's max_tasks, memory.high or I/O weight (struct change): null
+ * when none is fixed, "max" when fixed at no limit. */
+static void add_fixed(json_object *o, const char *key, int64_t v)
+{
+	if (v == CHANGE_NONE)
+		json_object_object_add(o, key, NULL);
+	else if (v == CHANGE_NO_LIMIT)
+		add_str(o, key, "max");
+	else
+		add_int(o, key, v);
+}
+
 /* What an admin action changed, as in the audit record. */
 static void add_change(json_object *o, const struct change *c)
 {
@@ -621,6 +633,18 @@ static void add_change(json_object *o, const struct change *c)
 	if (c->penalty) {
 		add_int(o, "penalty_old_s", c->penalty_old);
 		add_int(o, "penalty_new_s", c->penalty_new);
+	}
+	if (c->tasks) {
+		add_fixed(o, "max_tasks_old", c->tasks_old);
+		add_fixed(o, "max_tasks_new", c->tasks_new);
+	}
+	if (c->high) {
+		add_fixed(o, "mem_high_old", c->high_old);
+		add_fixed(o, "mem_high_new", c->high_new);
+	}
+	if (c->io) {
+		add_fixed(o, "io_weight_old", c->io_old);
+		add_fixed(o, "io_weight_new", c->io_new);
 	}
 }
 

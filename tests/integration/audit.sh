@@ -7,8 +7,9 @@
 # command - from root whose login uid (auid) is another user's, as after
 # `sudo`, a refused attempt from a non-admin, a SIGHUP and a stop; each is
 # found with ausearch (--format text too) and in aureport, with the
-# client's auid, session, pid and old/new values, and the events.log
-# record of the same action carries the same actor fields.
+# client's auid, session, pid and old/new values (CPU cap, memory limit,
+# tasks, memory.high, I/O weight, penalty seconds), and the events.log
+# record of the same action carries the same actor fields and values.
 # With [audit] enabled = no, a daemon says so once and sends nothing.
 # `cgfairctl events --since` reads the history back from the journal (a
 # private journald when none runs here, tests/lib/journal.sh).
@@ -132,6 +133,9 @@ ctl_admin() { as_admin "$CTL" --socket "$SOCK" "$@"; }
 ctl_admin penalty $U1 600 >/dev/null || t_fail $N "penalty failed"
 ctl_admin release $U1 >/dev/null || t_fail $N "release failed"
 ctl_admin limit $U1 --cpu 1.5 --memory 2G >/dev/null || t_fail $N "limit failed"
+ctl_admin limit $U1 --tasks 50 --memory-high 1G --io-weight 300 >/dev/null ||
+	t_fail $N "limit --tasks --memory-high --io-weight failed"
+ctl_admin limit $U1 --tasks max >/dev/null || t_fail $N "limit --tasks max failed"
 ctl_admin limit-clear $U1 >/dev/null || t_fail $N "limit-clear failed"
 ctl_admin reload >/dev/null || t_fail $N "reload failed"
 out=$(as_admin $SC "$SOCK" send "set cgroup cg_$U1 --cpulimit 50")
@@ -174,11 +178,15 @@ t_check "$N/penalty: the client's executable" \
 t_check "$N/release: old and new seconds" \
 	has release success "old-penalty=[56][0-9][0-9] new-penalty=0 "
 t_check "$N/limit: old and new values" \
-	has limit success "old-cpu=none new-cpu=1.50 old-mem=none new-mem=2147483648 "
+	has limit success "old-cpu=none new-cpu=1.50 old-mem=none new-mem=2147483648 client-"
+t_check "$N/limit --tasks --memory-high --io-weight: old and new values" \
+	has limit success "id=$U1 old-tasks=none new-tasks=50 old-mem-high=none new-mem-high=1073741824 old-io-weight=none new-io-weight=300 client-"
+t_check "$N/limit --tasks max: old and new tasks alone" \
+	has limit success "id=$U1 old-tasks=50 new-tasks=max client-"
 t_check "$N/limit-clear: old and new values" \
-	has limit-clear success "old-cpu=1.50 new-cpu=none old-mem=2147483648 new-mem=none "
+	has limit-clear success "old-cpu=1.50 new-cpu=none old-mem=2147483648 new-mem=none old-tasks=max new-tasks=none old-mem-high=1073741824 new-mem-high=none old-io-weight=300 new-io-weight=none client-"
 t_check "$N/seed set cgroup --cpulimit 50: a limit record" \
-	sh -c "[ \$(ausearch $IF -m USYS_CONFIG -p $ONPID -ts recent --format raw | grep -c \"msg='op=limit .*client-auid=$ADMIN_AUID.*res=success\") -ge 2 ]"
+	sh -c "[ \$(ausearch $IF -m USYS_CONFIG -p $ONPID -ts recent --format raw | grep -c \"msg='op=limit .*client-auid=$ADMIN_AUID.*res=success\") -ge 4 ]"
 t_check "$N/refused: the non-admin named, with its executable" \
 	has penalty failed "id=$U1 client-uid=$U2 .*client-exe=\"$(readlink -f "$CTL")\""
 t_check "$N/SIGHUP: a reload record naming the sender" \
@@ -203,6 +211,13 @@ t_check "$N/events.log: the penalty's actor as in the audit record" \
 	sh -c "echo '$ev' | grep -q '\"client_uid\":0,\"client_pid\":[0-9]*,\"client_auid\":$ADMIN_AUID,\"client_ses\":[0-9]*,\"client_exe\":\"$(readlink -f "$CTL")\"'"
 t_check "$N/events.log: the penalty's seconds" \
 	sh -c "echo '$ev' | grep -q '\"penalty_old_s\":0,\"penalty_new_s\":[56][0-9][0-9]'"
+lim() { grep '"event":"admin_action"' "$T_TMP/events.log" | grep "\"action\":\"$1\"" | grep -q "$2"; }
+t_check "$N/events.log: limit's tasks, memory high and io weight, old and new" \
+	lim limit '"max_tasks_old":null,"max_tasks_new":50,"mem_high_old":null,"mem_high_new":1073741824,"io_weight_old":null,"io_weight_new":300'
+t_check "$N/events.log: limit --tasks max" \
+	lim limit '"max_tasks_old":50,"max_tasks_new":"max"'
+t_check "$N/events.log: limit-clear's old and new values" \
+	lim limit-clear '"cpu_cap_old":1.500,"cpu_cap_new":null,"mem_limit_old":2147483648,"mem_limit_new":null,"max_tasks_old":"max","max_tasks_new":null,"mem_high_old":1073741824,"mem_high_new":null,"io_weight_old":300,"io_weight_new":null'
 ev=$(grep '"event":"penalty_on"' "$T_TMP/events.log" | tail -1)
 t_check "$N/events.log: penalty_on carries the actor too" \
 	sh -c "echo '$ev' | grep -q '\"client_auid\":$ADMIN_AUID'"
@@ -218,7 +233,7 @@ if [ -S /run/systemd/journal/socket ]; then
 		"echo \"\$1\" | grep -q ' penalty_on ' && echo \"\$1\" | grep -q ' penalty_off '" _ "$out"
 	out=$("$CTL" --json events --since "@$T0" --user $U1 --type admin_action)
 	n=$(echo "$out" | grep -c '"event":"admin_action"')
-	t_check "$N/history --type admin_action --json: the 5 done ($n)" [ "$n" = 5 ]
+	t_check "$N/history --type admin_action --json: the 7 done ($n)" [ "$n" = 7 ]
 	t_check "$N/history --json: the actor's auid" sh -c \
 		"echo \"\$1\" | grep -q '\"client_auid\":\"$ADMIN_AUID\"'" _ "$out"
 	out=$("$CTL" events --since "@$T0" --user $U1 --type oom 2>&1)

@@ -23,7 +23,8 @@ tests/unit-oom_SRCS = tests/unit/test_oom.c supervisor/oom.c \
 	workers/oomwatch/oomparse.c $(COMMON_SRCS)
 $(BUILD)/tests/unit-oom: LDLIBS += -ljson-c
 tests/unit-events_SRCS = tests/unit/test_events.c supervisor/events.c \
-	supervisor/event_limit.c supervisor/users.c $(COMMON_SRCS)
+	supervisor/event_limit.c supervisor/users.c supervisor/audit.c \
+	$(COMMON_SRCS)
 
 # Placement's check before a move: reports against real processes of other
 # uids (with stubs for the worker table and the backend).

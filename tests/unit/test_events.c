@@ -3,7 +3,9 @@
  * valid JSON object; the throttleCPU and OOM records carry every key
  * Cgroup Py v.2 wrote, in its formats; the log file is appended, reopened,
  * refused when unsafe, and survives write errors; strings from outside are
- * made valid UTF-8 text; a journal that is not there stops nothing.
+ * made valid UTF-8 text; a journal that is not there stops nothing. An
+ * admin action's old and new values read the same in its event and in its
+ * audit record (supervisor/audit.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "supervisor/audit.h"
 #include "supervisor/backend.h"
 #include "supervisor/event_limit.h"
 #include "supervisor/events.h"
@@ -348,6 +351,48 @@ static void test_every_type(void **state)
 	assert_null(event_format_json(EVENT_TYPE_COUNT, &f, t0));
 }
 
+/* An admin's max_tasks, memory.high and I/O weight: old and new, with
+ * none (null) and max, the same in the event and in the audit record. */
+static void test_admin_limits_change(void **state)
+{
+	struct change ch = {.tasks = true,
+			    .high = true,
+			    .io = true,
+			    .tasks_old = CHANGE_NONE,
+			    .tasks_new = 50,
+			    .high_old = 1 << 30,
+			    .high_new = CHANGE_NO_LIMIT,
+			    .io_old = 300,
+			    .io_new = CHANGE_NONE};
+	struct event_fields f = {
+	    .uid = 1000, .action = "limit", .message = "m", .change = &ch};
+	json_object *o, *v;
+	char *s, *a;
+	(void)state;
+	s = event_format_json(EVENT_ADMIN_ACTION, &f, t0);
+	o = parse(s);
+	assert_true(json_object_object_get_ex(o, "max_tasks_old", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(o, "max_tasks_new", &v));
+	assert_int_equal(json_object_get_int64(v), 50);
+	assert_true(json_object_object_get_ex(o, "mem_high_old", &v));
+	assert_int_equal(json_object_get_int64(v), 1 << 30);
+	assert_string_equal(str(o, "mem_high_new"), "max");
+	assert_true(json_object_object_get_ex(o, "io_weight_old", &v));
+	assert_int_equal(json_object_get_int64(v), 300);
+	assert_true(json_object_object_get_ex(o, "io_weight_new", &v));
+	assert_null(v);
+	assert_false(has(o, "cpu_cap_old") || has(o, "penalty_old_s"));
+	json_object_put(o);
+	free(s);
+	a = audit_format("limit", 0, NULL, &ch);
+	assert_non_null(a);
+	assert_string_equal(a, "op=limit old-tasks=none new-tasks=50 "
+			       "old-mem-high=1073741824 new-mem-high=max "
+			       "old-io-weight=300 new-io-weight=none");
+	free(a);
+}
+
 static void test_sanitize(void **state)
 {
 	char a[] = "ok \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 done";
@@ -638,6 +683,7 @@ int main(void)
 	    cmocka_unit_test(test_throttle_records),
 	    cmocka_unit_test(test_badness_records),
 	    cmocka_unit_test(test_every_type),
+	    cmocka_unit_test(test_admin_limits_change),
 	    cmocka_unit_test(test_sanitize),
 	    cmocka_unit_test(test_user_table_name),
 	    cmocka_unit_test_setup_teardown(test_log_file, setup, teardown),
