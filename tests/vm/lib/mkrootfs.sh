@@ -23,10 +23,18 @@ SUITE=bookworm
 # udev and kmod: without them the serial getty waits 90 s for its device
 # and autofs4 does not load. dbus-user-session: systemd --user needs it.
 # libpam-systemd: logind sessions. The lib* are what cgfair links to.
+# sudo and auditd: the audit scenario (an admin's `sudo cgfairctl`, found
+# in auditd's log by their login uid). Not auditd under SELinux: with an
+# auditd running the kernel sends AVC denials to it instead of the kernel
+# log, where tier 3 reads them.
 PKGS=systemd,systemd-sysv,udev,kmod,dbus,dbus-user-session,libpam-systemd
 PKGS=$PKGS,procps,libsystemd0,libseccomp2,libcap-ng0,libinih1,libjson-c5
-[ "$VARIANT" != selinux ] ||
+PKGS=$PKGS,libaudit1,sudo
+if [ "$VARIANT" = selinux ]; then
 	PKGS=$PKGS,selinux-policy-default,policycoreutils,selinux-utils
+else
+	PKGS=$PKGS,auditd
+fi
 USERS="1001 1002 1003"
 
 echo "mkrootfs: debootstrap $SUITE from $MIRROR"

@@ -358,8 +358,8 @@ vm_rmtree() {
 # vm_rootfs [VARIANT]: the tier 2 image for this version of the recipe
 # (VARIANT plain, the default, or selinux: see mkrootfs.sh), built once
 # into the cache (key: hash of mkrootfs.sh, tools/ensure-user.sh, the
-# kernel and, for selinux, the policy module's sources). Older images of
-# the variant are removed. Sets VM_IMAGE.
+# kernel and, for selinux, the policy module's sources). Of the older
+# images of the variant the two used last are kept. Sets VM_IMAGE.
 vm_rootfs() {
 	_var=${1:-plain}
 	_pp=""
@@ -380,6 +380,7 @@ vm_rootfs() {
 	_dir=$_pre$_key
 	VM_IMAGE=$_dir/rootfs.img
 	if [ -f "$_dir/.complete" ]; then
+		touch "$_dir/.complete" # used: the last to go (below)
 		vm_log "rootfs image $VM_IMAGE (cached)"
 		return 0
 	fi
@@ -403,12 +404,18 @@ vm_rootfs() {
 			return 1
 		}
 		vm_rmtree "$_tmp"
-		for _d in "$_pre"*; do
+		# the variant's two images used last stay besides this one:
+		# branches whose recipes differ (several people at work on one
+		# machine) take turns without rebuilding each time
+		for _d in $(ls -dt "$_pre"*/.complete 2>/dev/null); do
+			_d=${_d%/.complete}
 			case $_d in "$_dir" | *.tmp) continue ;; esac
 			# the plain prefix also matches the other variants'
 			[ "$_var" = plain ] && case ${_d#"$_pre"} in *-*) continue ;; esac
-			vm_rmtree "$_d"
+			_keep=$((${_keep:-2} - 1))
+			[ "$_keep" -lt 0 ] && vm_rmtree "$_d"
 		done
+		_keep=""
 		vm_log "rootfs image built in $(($(date +%s) - _t0)) s"
 	fi
 	vm_unlock
