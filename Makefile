@@ -141,8 +141,9 @@ install: all
 	fi
 	install -m 0644 etc/users.d/example.conf \
 		$(DESTDIR)$(SYSCONFDIR)/cgfair/users.d/example.conf.sample
-	sed 's|/usr/sbin/cgfaird|$(SBINDIR)/cgfaird|' etc/cgfaird.service \
-		>$(DESTDIR)$(UNITDIR)/cgfaird.service
+	sed -e 's|/usr/sbin/cgfaird|$(SBINDIR)/cgfaird|' \
+		-e 's|/usr/bin/cgfairctl|$(BINDIR)/cgfairctl|' \
+		etc/cgfaird.service >$(DESTDIR)$(UNITDIR)/cgfaird.service
 	sed 's|/usr/bin/cgfairctl|$(BINDIR)/cgfairctl|' \
 		etc/cgfair-metrics.service \
 		>$(DESTDIR)$(UNITDIR)/cgfair-metrics.service

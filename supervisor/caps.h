@@ -11,5 +11,8 @@ void caps_cleanup(bool raise);
 /* Raise (or drop again) CAP_SYS_PTRACE, for reading a client's
  * /proc/<pid>/exe (actor.c). */
 void caps_ptrace(bool raise);
+/* Raise (or drop again) CAP_SETUID and CAP_SETGID, for setfsuid and
+ * setfsgid (exe.c). */
+void caps_setfsid(bool raise);
 
 #endif

@@ -4,8 +4,9 @@
  * Why here and not in the scanner: /proc/PID/exe may be read only by a
  * process that passes the ptrace read check on PID (same uids and gids,
  * or CAP_SYS_PTRACE). The scanner runs as cgfair without capabilities,
- * so it cannot. The supervisor has CAP_SETUID and CAP_SETGID and takes
- * the process's own identity for the one readlink: setfsuid/setfsgid to
+ * so it cannot. The supervisor raises CAP_SETUID and CAP_SETGID (kept
+ * permitted, see caps.c) and takes the process's own identity for the
+ * one readlink: setfsuid/setfsgid to
  * the owner of /proc/PID (its effective ids), so the check is the one a
  * process of that user passes, and nothing else changes. A process whose
  * ids differ (setuid programs) or that made itself non-dumpable fails
@@ -13,7 +14,8 @@
  *
  * Going back to fsuid 0 puts the filesystem capabilities the permitted
  * set holds (CAP_DAC_OVERRIDE, see caps.c) into the effective set again
- * (capabilities(7), "Effect of user ID changes"): they are dropped at once.
+ * (capabilities(7), "Effect of user ID changes"): they are dropped at
+ * once, with CAP_SETUID and CAP_SETGID.
  */
 #include "supervisor/exe.h"
 #include "supervisor/caps.h"
@@ -39,7 +41,7 @@ static void fsid_restore(void)
 	setfsgid(0);
 	if (!fsid_is(0, 0))
 		fatalx(EXIT_FATAL, "cannot take filesystem ids 0 back");
-	caps_cleanup(false);
+	caps_setfsid(false);
 }
 
 int exe_path(pid_t pid, char *buf, size_t size)
@@ -58,6 +60,7 @@ int exe_path(pid_t pid, char *buf, size_t size)
 		close(dfd);
 		return e;
 	}
+	caps_setfsid(true);
 	setfsgid(st.st_gid);
 	setfsuid(st.st_uid);
 	if (!fsid_is(st.st_uid, st.st_gid)) {

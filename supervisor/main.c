@@ -4,6 +4,7 @@
  * sd-event loop. It is the only process that writes cgroup files.
  */
 #include "supervisor/caps.h"
+#include "supervisor/seccomp.h"
 #include "supervisor/workers.h"
 #include "supervisor/audit.h"
 #include "supervisor/backend.h"
@@ -360,6 +361,9 @@ int main(int argc, char **argv)
 	audit_record("start", 0, NULL, NULL, true);
 	log_info("cgfaird %s started%s", CGFAIR_VERSION,
 		 opts.dry_run ? " (dry run: no cgroup file is written)" : "");
+	/* start-up is done: every privileged fd is open, the first workers
+	 * run; from here on the allowlist (a violation kills) */
+	supervisor_seccomp();
 	r = sd_event_loop(event);
 	sd_event_unref(event);
 	return r < 0 ? EXIT_FATAL : r;

@@ -95,8 +95,8 @@ for tier in $tiers; do
 			fail=$((fail + 1))
 		fi ;;
 	hardening)
-		# the deployment as shipped: the SELinux module's neverallow
-		# rules
+		# the deployment as shipped: the unit's systemd-analyze
+		# rating, the SELinux module's neverallow rules
 		run_scripts tests/hardening hardening ;;
 	unit) run_cmocka build unit ;;
 	asan) run_cmocka build-asan asan ;;

@@ -56,16 +56,20 @@ for name in cgfair-scanner cgfair-oomwatch cgfair-frontend cgfair-metrics; do
 	[ $ok = 1 ] && t_pass "$name sandboxed" || t_fail "$name sandboxed" "$why"
 done
 
-# --- the supervisor: uid 0 with only the documented capabilities
-# SETUID(7) SETGID(6) KILL(5) SETPCAP(8) SYS_CHROOT(18) = 0x401e0, what the
-# workers it execs need; AUDIT_WRITE(29) effective for its audit records;
-# DAC_OVERRIDE(1) and SYS_PTRACE(19) permitted only, raised for one step
+# --- the supervisor: uid 0 with only the documented capabilities:
+# effective KILL(5) and AUDIT_WRITE(29) = 0x20000020; bounding (what the
+# workers it execs start with) SETUID(7) SETGID(6) SETPCAP(8)
+# SYS_CHROOT(18) = 0x401c0; permitted both and DAC_OVERRIDE(1) and
+# SYS_PTRACE(19), raised for one step each = 0x200c01e2 (under NoNewPrivs
+# a worker gets no capability its parent's permitted set lacks)
 eff=$(status_field "$DPID" CapEff)
 prm=$(status_field "$DPID" CapPrm)
 bnd=$(status_field "$DPID" CapBnd)
-t_check "supervisor CapEff is setuid,setgid,kill,setpcap,sys_chroot,audit_write" [ "$eff" = 00000000200401e0 ]
-t_check "supervisor CapPrm adds only dac_override,sys_ptrace" [ "$prm" = 00000000200c01e2 ]
-t_check "supervisor CapBnd reduced to the workers' set" [ "$bnd" = 00000000000401e0 ]
+t_check "supervisor CapEff is kill,audit_write ($eff)" [ "$eff" = 0000000020000020 ]
+t_check "supervisor CapPrm adds dac_override,sys_ptrace and the workers' ($prm)" [ "$prm" = 00000000200c01e2 ]
+t_check "supervisor CapBnd is setuid,setgid,setpcap,sys_chroot ($bnd)" [ "$bnd" = 00000000000401c0 ]
+t_check "supervisor under its seccomp filter" \
+	[ "$(status_field "$DPID" Seccomp)" = 2 ]
 
 # --- forbidden calls: each worker is killed by the kernel (SIGSYS) and
 # restarted; the supervisor carries on

@@ -13,6 +13,10 @@ OOM_SUB=$T_ID # our own cgroup subtree, removed at exit
 OOM_LOG=$T_TMP/log/events.log
 OOM_SEEDLOG=$T_TMP/log/throttle.log # the seed's records alone
 OOM_CONF=$T_TMP/cgfair.conf
+# the scenarios' paths when tests/scenarios/lib/scn.sh set them (under
+# systemd: the unit's own directories)
+OOM_STATE=${SCN_STATE:-$T_TMP/state}
+OOM_SOCK=${SCN_SOCK:-$T_TMP/cgfair.sock}
 OOM_DLOG=$T_TMP/cgfaird.log
 OOM_LIMIT=67108864 # 64 MiB
 OOM_DPID=""
@@ -56,12 +60,12 @@ oom_no_default_daemon() {
 # uids only, a 64 MiB limit, 2 watchers, its own subtree, state, event
 # log and socket.
 oom_write_config() {
-	mkdir -p "$T_TMP/state" "$(dirname "$1")"
+	mkdir -p "$OOM_STATE" "$(dirname "$1")"
 	cat >"$1" <<EOF
 [daemon]
 interval = 1s
 subtree = $OOM_SUB
-state_dir = $T_TMP/state
+state_dir = $OOM_STATE
 [memory]
 limit = 64M
 [users]
@@ -73,7 +77,7 @@ watchers = 2
 event_log = $OOM_LOG
 throttle_log = $OOM_SEEDLOG
 [socket]
-path = $T_TMP/cgfair.sock
+path = $OOM_SOCK
 EOF
 }
 

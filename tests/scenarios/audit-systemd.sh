@@ -37,7 +37,7 @@ cat >"$CONF" <<EOF
 min_uid = $U
 max_uid = $U
 [log]
-event_log = $T_TMP/events.log
+event_log = $SCN_EVLOG
 EOF
 # the admin may run cgfairctl as root without a password
 echo "$AN ALL=(root) NOPASSWD: $CTL" >/etc/sudoers.d/cgfair-test
@@ -88,7 +88,7 @@ t_check "$N/audit: ausearch --format text" sh -c \
 	"ausearch -m USYS_CONFIG -p $DPID -ts recent --format text | grep -q 'penalty'"
 t_check "$N/audit: aureport -c" sh -c "aureport -c -ts recent | grep -q USYS_CONFIG"
 
-ev=$(grep '"event":"admin_action"' "$T_TMP/events.log" | grep '"action":"penalty"' | grep '"status":0' | head -1)
+ev=$(grep '"event":"admin_action"' "$SCN_EVLOG" | grep '"action":"penalty"' | grep '"status":0' | head -1)
 t_check "$N/events.log: the same actor" sh -c "echo '$ev' | grep -q '\"client_uid\":0,\"client_pid\":[0-9]*,\"client_auid\":$A,'"
 t_wait 5 sh -c "journalctl --no-pager -o json --since @$T0 CGFAIR_EVENT=admin_action CGFAIR_CLIENT_AUID=$A | grep -q ."
 t_check "$N/journal: CGFAIR_CLIENT_AUID=$A" sh -c \

@@ -34,7 +34,7 @@ systemd) PATTERN="/system.slice/$JOB.scope" ;;
 esac
 printf '%s\n' "[daemon]
 subtree = $SUB
-state_dir = $T_TMP/state
+state_dir = $SCN_STATE
 interval = 1s
 [users]
 min_uid = $UA
@@ -42,9 +42,9 @@ max_uid = $UA
 exempt_cgroups = /slurm/*, $PATTERN
 exempt_commands = $EXD/t-job-cmd
 [log]
-event_log = $T_TMP/events.log
+event_log = $SCN_EVLOG
 [socket]
-path = $T_TMP/cgfair.sock" >"$CONF"
+path = $SCN_SOCK" >"$CONF"
 
 # job_dirs: the job cgroup in every hierarchy we put the job in
 job_dirs() {

@@ -28,16 +28,16 @@ write_config() {
 	cfg="[daemon]
 interval = 1s
 subtree = $SUB
-state_dir = $T_TMP/state
+state_dir = $SCN_STATE
 [cpu]
 mode = $1
 [users]
 min_uid = $LO
 max_uid = $HI
 [log]
-event_log = $T_TMP/events.log
+event_log = $SCN_EVLOG
 [socket]
-path = $T_TMP/cgfair.sock
+path = $SCN_SOCK
 "
 	if [ "$SCN_BACKEND" = systemd ]; then
 		mkdir -p /etc/cgfair

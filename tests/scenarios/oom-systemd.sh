@@ -19,7 +19,8 @@ t_need_root $N
 # shellcheck disable=SC2086
 set -- $SCN_UIDS
 U=$1
-OOM_LOG=$T_TMP/events.log
+OOM_LOG=$SCN_EVLOG
+OOM_SEEDLOG=${SCN_EVLOG%/*}/throttle.log
 OOM_BUILD=$(dirname "$SCN_TOOLS")
 OOM_PLACED_RE="^0::/user.slice/user-$U.slice/"
 [ "$SCN_SD_V1" = 0 ] ||
@@ -106,4 +107,6 @@ sleep 3
 t_check "$N/restart-again: nothing reported twice ($(oom_count "$U") events)" \
 	[ "$(oom_count "$U")" = 2 ]
 scn_stop
+[ "$T_FAILED" = 1 ] && journalctl -b --no-pager -u cgfaird.service |
+	grep -E 'kmsg|oom|victim|warn' | tail -30
 exit 0

@@ -13,7 +13,7 @@ set -- $SCN_UIDS
 UA=$1 UB=$2
 SUB=cgfair-p$$
 scn_remove_subtree "$SUB"
-SOCK=$T_TMP/cgfair.sock
+SOCK=$SCN_SOCK
 CTL=$CGFAIR_BUILD/cgfairctl
 [ -x "$CTL" ] || CTL=cgfairctl
 CONF=$T_TMP/cgfair.conf
@@ -25,7 +25,7 @@ write_config() { # EXTRA-LINES
 	printf '%s\n' "[daemon]
 interval = 1s
 subtree = $SUB
-state_dir = $T_TMP/state
+state_dir = $SCN_STATE
 [users]
 min_uid = $UA
 max_uid = $UB
@@ -33,7 +33,7 @@ max_uid = $UB
 mode = active
 fraction = 30%
 [log]
-event_log = $T_TMP/events.log
+event_log = $SCN_EVLOG
 [socket]
 path = $SOCK
 $1" >"$CONF"
@@ -54,7 +54,16 @@ PEN=$(awk -v n="$NCPU" 'BEGIN { printf "%.2f", 0.9 * n * 0.3 }')
 # --- config errors: refused at start, kept on reload ----------------------
 write_config "[cpu]
 no_such_key = 1"
-if [ "$SCN_BACKEND" != systemd ]; then
+if [ "$SCN_BACKEND" = systemd ]; then
+	# the unit's RestartPreventExitStatus=: failed, not restarting
+	systemctl reset-failed cgfaird.service 2>/dev/null
+	systemctl start cgfaird.service 2>/dev/null && scn_stop
+	st=$(systemctl show -p ExecMainStatus --value cgfaird.service)
+	t_check "a bad config is refused at start with exit status 3 (got $st)" [ "$st" = 3 ]
+	t_check "no restart loop: the unit failed ($(systemctl show -p ActiveState,SubState,NRestarts cgfaird.service | tr '\n' ' '))" \
+		sh -c '[ "$(systemctl show -p ActiveState --value cgfaird.service)" = failed ] && [ "$(systemctl show -p NRestarts --value cgfaird.service)" = 0 ]'
+	systemctl reset-failed cgfaird.service
+else
 	"$CGFAIR_BUILD/cgfaird" --foreground --config "$CONF" >"$T_TMP/bad.log" 2>&1
 	rc=$?
 	t_check "a bad config is refused at start with exit status 3 (got $rc)" [ "$rc" = 3 ]
@@ -73,12 +82,18 @@ t_check "penalised: cap = $FULL x 30% = $PEN" t_wait 5 cap_is "$UA" "$PEN"
 t_check "status shows the penalty" sh -c "'$CTL' --socket '$SOCK' --json status | grep -q penalty"
 t_check "the penalty expires: cap back to $FULL" t_wait 8 cap_is "$UA" "$FULL"
 t_check "penalty on and off are events in the log" \
-	sh -c "grep -q '\"penalty_on\"' '$T_TMP/events.log' && grep -q '\"penalty_off\"' '$T_TMP/events.log'"
+	sh -c "grep -q '\"penalty_on\"' '$SCN_EVLOG' && grep -q '\"penalty_off\"' '$SCN_EVLOG'"
 
 # --- a bad config on reload keeps the one in force ------------------------
 write_config "[cpu]
 max_percent = 150%"
-if [ "$SCN_BACKEND" = systemd ]; then systemctl reload cgfaird.service 2>/dev/null || kill -HUP "$DPID"; else kill -HUP "$DPID"; fi
+if [ "$SCN_BACKEND" = systemd ]; then
+	# ExecReload= is cgfairctl reload: the refusal fails the reload
+	t_check "systemctl reload fails when the new config is refused" \
+		sh -c '! systemctl reload cgfaird.service 2>/dev/null'
+else
+	kill -HUP "$DPID"
+fi
 t_check "reload with an out-of-range value is refused, the old config kept" \
 	t_wait 5 sh -c "scn_log 2>/dev/null | grep -q 'keeping the configuration in force' || { [ -f '$DLOG' ] && grep -q 'keeping the configuration in force' '$DLOG'; } || journalctl -b --no-pager -u cgfaird.service 2>/dev/null | grep -q 'keeping the configuration'"
 t_check "the daemon still runs after the bad reload" kill -0 "$DPID"

@@ -21,14 +21,14 @@ mkdir -p "$(dirname "$CONF")"
 # UB is outside the managed range: max_uid stops below it
 printf '%s\n' "[daemon]
 subtree = $SUB
-state_dir = $T_TMP/state
+state_dir = $SCN_STATE
 [users]
 min_uid = $UA
 max_uid = $UA
 [log]
-event_log = $T_TMP/events.log
+event_log = $SCN_EVLOG
 [socket]
-path = $T_TMP/cgfair.sock" >"$CONF"
+path = $SCN_SOCK" >"$CONF"
 if [ "$SCN_BACKEND" = systemd ]; then scn_start; else scn_start --config "$CONF"; fi ||
 	{ t_fail "cgfaird starts" "$(scn_log | tail -20)"; exit 1; }
 

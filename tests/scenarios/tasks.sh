@@ -18,7 +18,7 @@ SUB=cgfair-tk$$
 MAXT=40
 CTL=$CGFAIR_BUILD/cgfairctl
 [ -x "$CTL" ] || CTL=cgfairctl
-SOCK=$T_TMP/cgfair.sock
+SOCK=$SCN_SOCK
 scn_remove_subtree "$SUB"
 CONF=$T_TMP/cgfair.conf
 [ "$SCN_BACKEND" = systemd ] && CONF=/etc/cgfair/cgfair.conf
@@ -26,7 +26,7 @@ CONF=$T_TMP/cgfair.conf
 mkdir -p "$(dirname "$CONF")/users.d"
 printf '%s\n' "[daemon]
 subtree = $SUB
-state_dir = $T_TMP/state
+state_dir = $SCN_STATE
 interval = 1s
 [memory]
 high = 512M
@@ -37,9 +37,9 @@ max_tasks = $MAXT
 [io]
 weight = 300
 [log]
-event_log = $T_TMP/events.log
+event_log = $SCN_EVLOG
 [socket]
-path = $T_TMP/cgfair.sock" >"$CONF"
+path = $SCN_SOCK" >"$CONF"
 if [ "$SCN_BACKEND" = systemd ]; then scn_start; else scn_start --config "$CONF"; fi ||
 	{ t_fail "cgfaird starts" "$(scn_log | tail -20)"; exit 1; }
 
@@ -135,7 +135,7 @@ else
 	t_fail "users.d max_tasks at a reload" "'$(limit pids.max)'"
 fi
 t_check "the limit change is an event with max_tasks_old/new" \
-	t_wait 5 grep -q '"max_tasks_new":25' "$T_TMP/events.log"
+	t_wait 5 grep -q '"max_tasks_new":25' "$SCN_EVLOG"
 
 # an admin's limit: the command line, the status and the metrics
 out=$("$CTL" --socket "$SOCK" limit "$UA" --tasks 30 --memory-high 256M 2>&1)

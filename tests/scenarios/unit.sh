@@ -1,9 +1,11 @@
 #!/bin/sh
 # backends: systemd
 # etc/cgfaird.service under a real systemd: start waits for READY=1 and
-# shows the daemon's STATUS=; reload (SIGHUP) keeps the same main process;
-# a crash of the main process is restarted (Restart=on-failure); stop
-# leaves nothing in the unit's cgroup.
+# shows the daemon's STATUS=; reload (cgfairctl reload) keeps the same
+# main process; a crash of the main process is restarted
+# (Restart=on-failure), and so is a stopped one (WatchdogSec=); stop
+# leaves nothing in the unit's cgroup. penalty.sh checks that a refused
+# configuration fails `systemctl reload` and, at start, does not loop.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/scenarios/lib/scn.sh"
 t_need_root unit
@@ -40,6 +42,25 @@ if t_wait 30 restarted; then
 else
 	t_fail "crash: restarted by systemd" \
 		"state $(systemctl is-active $U), NRestarts $(prop NRestarts)"
+fi
+DPID=$(prop MainPID)
+
+# WatchdogSec=: a supervisor that stops pinging (SIGSTOP: its event loop
+# no longer runs) is killed and restarted by systemd
+n0=$(prop NRestarts)
+pid=$DPID
+t_check "watchdog: WatchdogUSec set ($(prop WatchdogUSec))" \
+	sh -c "[ '$(prop WatchdogUSec)' != 0 ] && [ '$(prop WatchdogUSec)' != infinity ]"
+kill -STOP "$pid"
+watchdog_restarted() {
+	restarted && [ "$(prop MainPID)" != "$pid" ] && [ "$(prop MainPID)" != 0 ]
+}
+if t_wait 150 watchdog_restarted; then
+	t_pass "watchdog: a stopped supervisor is restarted by systemd"
+else
+	t_fail "watchdog: a stopped supervisor is restarted by systemd" \
+		"state $(systemctl is-active $U), NRestarts $(prop NRestarts), MainPID $(prop MainPID) (was $pid)"
+	kill -CONT "$pid" 2>/dev/null
 fi
 DPID=$(prop MainPID)
 

@@ -51,6 +51,27 @@ scn_memory_prop() {
 	if [ "$SCN_SD_V1" = 1 ]; then echo MemoryLimit; else echo MemoryMax; fi
 }
 
+# Where cgfaird keeps its state, event log and socket. Under systemd it
+# runs from its unit as installed (ProtectSystem=strict, PrivateTmp=): it
+# sees no /tmp of ours and writes only its own directories, which carry
+# the SELinux module's labels too; what a scenario leaves there goes at
+# exit, and a previous scenario's before it starts. Elsewhere: the test's
+# own directory.
+if [ "$SCN_BACKEND" = systemd ]; then
+	SCN_STATE=/var/lib/cgfair
+	SCN_EVLOG=/var/log/cgfair/events.log
+	SCN_SOCK=/run/cgfair/cgfair.sock
+	scn_clean_unit_dirs() {
+		rm -f "$SCN_STATE"/*.json "${SCN_EVLOG%/*}"/*.log
+	}
+	scn_clean_unit_dirs
+	t_cleanup scn_clean_unit_dirs
+else
+	SCN_STATE=$T_TMP/state
+	SCN_EVLOG=$T_TMP/events.log
+	SCN_SOCK=$T_TMP/cgfair.sock
+fi
+
 # scn_status_field PID KEY: the value of "KEY:" in /proc/PID/status.
 scn_status_field() {
 	awk -v k="$2:" '$1 == k { $1 = ""; print substr($0, 2) }' \
