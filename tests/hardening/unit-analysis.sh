@@ -1,7 +1,7 @@
 #!/bin/sh
 # etc/cgfaird.service as systemd rates it: `systemd-analyze security
-# --offline=true` must put its exposure at 3.2 or less (3.0 with
-# PrivateDevices=, which cost the OOM events their victim: see the unit), and every check the
+# --offline=true` must put its exposure at 3.2 or less (3.0 once
+# PrivateDevices= is back: see the unit), and every check the
 # unit fails must be one of the exposures below, each of which the unit
 # explains in a comment. A directive dropped from the unit shows up here as
 # a new failed check, even when the total stays under the bound.
