@@ -109,4 +109,5 @@ t_check "$N/restart-again: nothing reported twice ($(oom_count "$U") events)" \
 scn_stop
 [ "$T_FAILED" = 1 ] && journalctl -b --no-pager -u cgfaird.service |
 	grep -E 'kmsg|oom|victim|warn' | tail -30
+[ "$T_FAILED" = 1 ] && dmesg | grep 'type=1326' | tail -10
 exit 0
