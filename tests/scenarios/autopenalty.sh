@@ -1,5 +1,5 @@
 #!/bin/sh
-# backends: cgroup1
+# backends: cgroup1 cgroup2 systemd
 # The automatic penalty box ([penalty] auto, cgfair.conf(5)), with a 1 s
 # interval, a 4 s window, rise 30 s, a threshold of 0.1 CPU (low, so that
 # a spinner climbs on a loaded machine too) and tiers of seconds: a spinner climbs
