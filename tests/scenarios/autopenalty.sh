@@ -1,7 +1,7 @@
 #!/bin/sh
 # backends: cgroup1 cgroup2 systemd
 # The automatic penalty box ([penalty] auto, cgfair.conf(5)), with a 1 s
-# interval, a 4 s window, rise 30 s, a threshold of 0.1 CPU (low, so that
+# interval, a 4 s window, rise 60 s, a threshold of 0.1 CPU (low, so that
 # a spinner climbs on a loaded machine too) and tiers of seconds: a spinner climbs
 # to a warning and then a penalty at the times the formula predicts
 # (within two intervals, for the CPU the spinner really got), its cap
@@ -25,7 +25,7 @@ CONF=$T_TMP/cgfair.conf
 [ "$SCN_BACKEND" = systemd ] && CONF=/etc/cgfair/cgfair.conf
 [ "$SCN_BACKEND" = systemd ] && t_cleanup "rm -f /etc/cgfair/cgfair.conf"
 mkdir -p "$(dirname "$CONF")"
-W=4 RISE=30 THR=0.1
+W=4 RISE=60 THR=0.1
 # the exempt command: t-spin under another name (a process's comm is the
 # name of the file it ran)
 XDIR=$(mktemp -d /tmp/cgfair-x.XXXXXX)
@@ -120,7 +120,7 @@ else
 	t_fail "the spinner is penalised" "no penalty_on in 90 s; it used $(ticks "$SPIN") ticks; status: $("$CTL" --socket "$SOCK" --json status "$UA" 2>&1)"
 fi
 t_check "penalised: cap = $FULL x 30% = $PEN" t_wait 3 cap_is "$UA" "$PEN"
-t_check "status shows the automatic penalty and tier 1" \
+t_check "status shows the automatic penalty and tier 1" t_wait 3 \
 	sh -c "'$CTL' --socket '$SOCK' --json status $UA | grep -q '\"penalty_automatic\":true.*\"tier\":1'"
 t_check "the penalty ends after its tier (6 s): cap back to $FULL" t_wait 10 cap_is "$UA" "$FULL"
 t_check "penalty_off (expired) is an event" has_events "$UA" penalty_off 1
@@ -145,7 +145,9 @@ t_check "the third climb starts, at tier 2" t_wait 60 sh -c "'$CTL' --socket '$S
 	grep '\"tier\":2' | sed -n 's/.*\"badness\":\([0-9.]*\).*/\1/p' | awk '{ exit !(\$1 >= 30) }'"
 before=$(status "$UA" badness)
 chmod 711 "$T_TMP" # the socket, for a user that is not root
-"$SCN_TOOLS/t-run-as-uid" "$UC" "$CTL" --socket "$SOCK" forgive "$UA" >/dev/null 2>&1
+# an unmanaged uid: its cgfairctl's CPU (a lot in an emulated guest) must
+# not count for the light user
+"$SCN_TOOLS/t-run-as-uid" "$((UA - 1))" "$CTL" --socket "$SOCK" forgive "$UA" >/dev/null 2>&1
 t_check "a user who is not an admin may not forgive (exit status 4, got $?)" [ $? = 4 ]
 out=$("$CTL" --socket "$SOCK" forgive "$UA" 2>&1)
 t_check "cgfairctl forgive $UA: accepted ($out)" [ $? -eq 0 ]
