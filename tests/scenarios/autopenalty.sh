@@ -78,13 +78,17 @@ status() {
 # ticks PID: CPU time PID used, in 1/100 s (USER_HZ)
 ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 # predicted K S: seconds from idle to a score of S at K x the threshold
-# (cgfair.conf(5), AUTOMATIC PENALTIES)
+# (cgfair.conf(5), AUTOMATIC PENALTIES). Busybox's awk in the cgroup2 guest
+# has no math library (no ^, no sqrt(): they print nothing), hence the
+# square by hand and the square root by Newton's method.
 predicted() {
 	awk -v k="$1" -v s="$2" -v w="$W" -v r="$RISE" 'BEGIN {
-		t1 = w / k; sw = 100 * (w / r) * (k - 1) ^ 2 / (2 * k)
+		t1 = w / k; sw = 100 * (w / r) * (k - 1) * (k - 1) / (2 * k)
 		if (s > sw) { printf "%.2f", w + (s - sw) * r / (100 * (k - 1)); exit }
 		a = k / (2 * w); c = t1 - k * t1 * t1 / (2 * w) - s * r / 100
-		printf "%.2f", (1 + sqrt(1 - 4 * a * c)) / (2 * a) }'
+		d = 1 - 4 * a * c; q = d > 1 ? d : 1
+		for (i = 0; i < 60; i++) q = (q + d / q) / 2
+		printf "%.2f", (1 + q) / (2 * a) }'
 }
 # near A B SLACK: |A - B| <= SLACK
 near() { awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { d = a - b; exit !(d <= s && -d <= s) }'; }
