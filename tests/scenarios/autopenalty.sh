@@ -90,8 +90,14 @@ status() {
 	"$CTL" --socket "$SOCK" --json status "$1" 2>/dev/null |
 		sed -n "s/.*\"$2\":\([0-9.a-z]*\).*/\1/p"
 }
-# ticks PID: CPU time PID used, in 1/100 s (USER_HZ)
-ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+# ticks PID: CPU time PID's threads used, in 1/100 s, from the
+# scheduler's own clock (schedstat), as the cgroup's CPU accounting that
+# cgfaird reads: /proc/PID/stat's tick samples drift from it in an
+# emulated guest (tests/vm/README.md)
+ticks() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null |
+		awk '{ ns += $1 } END { printf "%d", ns / 10000000 }'
+}
 # predicted K S: seconds from idle to a score of S at K x the threshold
 # (cgfair.conf(5), AUTOMATIC PENALTIES). Busybox's awk in the cgroup2 guest
 # has no math library (no ^, no sqrt(): they print nothing), hence the
