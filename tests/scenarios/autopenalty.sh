@@ -9,10 +9,11 @@
 # climb gets the second tier; a restart of cgfaird in the middle of a
 # climb keeps the score; `cgfairctl forgive` resets score and tier; a
 # light user never climbs, nor a user running only an exempt command.
-# For emulated guests, where seconds go by between two commands: times
-# are polled from when cgfaird first saw the spinner, and an admin's
-# penalty holds the score still (it does not grow in the box) across the
-# restart and the forgive, so that no check depends on how fast it ran.
+# For emulated guests, where seconds go by between two commands: what
+# passes (penalties of seconds, caps, times) is read from the event log
+# with cgfaird's own timestamps, and an admin's penalty holds the score
+# still (it does not grow in the box) across the restart and the forgive,
+# so that no check depends on how fast this script ran.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/scenarios/lib/scn.sh"
 t_need_root autopenalty
@@ -75,16 +76,6 @@ has_auto() {
 	[ "$(grep '"event":"penalty_on"' "$EVLOG" | grep "\"uid\":$1[,}]" |
 		grep -c '"automatic":true')" -ge "$2" ]
 }
-# last_field UID TYPE KEY: KEY of the last TYPE event about UID
-last_field() {
-	grep "\"event\":\"$2\"" "$EVLOG" | grep "\"uid\":$1[,}]" | tail -1 |
-		sed -n "s/.*\"$3\":\"*\([^,\"}]*\).*/\1/p"
-}
-# last_auto UID KEY: KEY of UID's last automatic penalty_on event
-last_auto() {
-	grep '"event":"penalty_on"' "$EVLOG" | grep "\"uid\":$1[,}]" |
-		grep '"automatic":true' | tail -1 | sed -n "s/.*\"$2\":\"*\([^,\"}]*\).*/\1/p"
-}
 # status UID KEY: KEY of UID's status row
 status() {
 	"$CTL" --socket "$SOCK" --json status "$1" 2>/dev/null |
@@ -125,56 +116,50 @@ t_cleanup "kill $! 2>/dev/null"
 "$SCN_TOOLS/t-run-as-uid" "$UA" "$SCN_TOOLS/t-spin" >/dev/null 2>&1 &
 SPIN=$!
 t_cleanup "kill $SPIN 2>/dev/null"
-# The formula's time 0 is the start of the first interval whose figure
-# counts the spinner (cgfair.conf(5): time before cgfair saw it counts as
-# no use), not the spinner's start: in an emulated guest a fork, an exec
-# and the next interval are seconds. The first status row that shows its
-# CPU was made in the interval before the poll that saw it, and stands
-# for the interval before that one. The times below are polled, not
-# slept; K is the CPU the spinner really got over the same span.
-T0=""
-_end=$(($(t_centis) + 3000))
-while [ "$(t_centis)" -lt "$_end" ]; do
-	_t=$(t_centis) _tk=$(ticks "$SPIN")
-	if [ "$(status "$UA" cpu | awk -v h="$THR" '{ print ($1 > 2 * h) }')" = 1 ]; then
-		T0=$((_t - 100)) TK0=$_tk
-		break
-	fi
-	sleep 0.1
-done
-[ -n "$T0" ] || { t_fail "cgfaird counts the spinner's CPU" "not in 30 s"; exit 1; }
 t_check "one busy user: cap = $FULL" t_wait 10 cap_is "$UA" "$FULL"
-# at_time NAME SCORE T: an event NAME at T (centiseconds), SCORE's time by
-# the formula for the CPU the spinner got from T0 to now
-at_time() {
-	_k=$(awk -v u="$(($(ticks "$SPIN") - TK0))" -v t="$(($3 - T0))" -v h="$THR" \
-		'BEGIN { printf "%.3f", u / t / h }')
-	_want=$(predicted "$_k" "$2")
-	_got=$(awk -v t="$(($3 - T0))" 'BEGIN { printf "%.2f", t / 100 }')
-	t_check "$1 at the predicted time: ${_got}s, formula ${_want}s at ${_k}x the threshold (1 s interval)" \
-		near "$_got" "$_want" 2
+# The checks below read what cgfaird did from its event log, with its own
+# timestamps: in a loaded emulated guest this script runs seconds behind
+# the daemon (a 6 s penalty can be over before it looks), so nothing here
+# depends on catching a passing state.
+t_check "the spinner is penalised" t_wait 120 has_auto "$UA" 1
+# nth_auto N KEY: KEY of UID UA's Nth automatic penalty_on
+nth_auto() {
+	grep '"event":"penalty_on"' "$EVLOG" | grep "\"uid\":$UA[,}]" |
+		grep '"automatic":true' | sed -n "$1p" | sed -n "s/.*\"$2\":\"*\([^,\"}]*\).*/\1/p"
 }
-if t_wait 90 has_events "$UA" penalty_warning 1; then
-	at_time "warning (score 50)" 50 "$(t_centis)"
-else
-	t_fail "the spinner is warned" "no penalty_warning in 90 s"
-fi
-if t_wait 90 has_events "$UA" penalty_on 1; then
-	at_time "penalty (score 100)" 100 "$(t_centis)"
-	t_check "a warning came first, once" [ "$(events "$UA" penalty_warning)" = 1 ]
-	t_check "the penalty event names the figures" sh -c \
-		"grep '\"event\":\"penalty_on\"' '$EVLOG' | grep '\"uid\":$UA,' |
-		 grep '\"automatic\":true' | grep '\"cpu_avg\":' | grep '\"cpu_threshold\":0.100' |
-		 grep '\"window_s\":$W' | grep -q '\"duration_s\":6'"
-	t_check "tier 1" [ "$(last_field "$UA" penalty_on tier)" = 1 ]
-else
-	t_fail "the spinner is penalised" "no penalty_on in 90 s; it used $(ticks "$SPIN") ticks; status: $("$CTL" --socket "$SOCK" --json status "$UA" 2>&1)"
-fi
-t_check "penalised: cap = $FULL x 30% = $PEN" t_wait 3 cap_is "$UA" "$PEN"
-t_check "status shows the automatic penalty and tier 1" t_wait 3 \
-	sh -c "'$CTL' --socket '$SOCK' --json status $UA | grep -q '\"penalty_automatic\":true.*\"tier\":1'"
-t_check "the penalty ends after its tier (6 s): cap back to $FULL" t_wait 10 cap_is "$UA" "$FULL"
-t_check "penalty_off (expired) is an event" has_events "$UA" penalty_off 1
+# after_auto N TYPE KEY: KEY of UA's first TYPE record after its Nth
+# automatic penalty_on
+after_auto() {
+	grep "\"uid\":$UA[,}]" "$EVLOG" | awk -v n="$1" -v t="\"event\":\"$2\"" '
+		/"event":"penalty_on"/ && /"automatic":true/ { seen++; next }
+		seen == n && index($0, t) { print; exit }' |
+		sed -n "s/.*\"$3\":\"*\([^,\"}]*\).*/\1/p"
+}
+first_warning() {
+	grep '"event":"penalty_warning"' "$EVLOG" | grep "\"uid\":$UA[,}]" | head -1 |
+		sed -n "s/.*\"$1\":\"*\([^,\"}]*\).*/\1/p"
+}
+# From the warning (score 50) to the penalty (100) the formula's time is
+# the same wherever its time 0 lies: checked on the daemon's clock, at the
+# K of the window the penalty names (the window is full by then)
+K=$(awk -v c="$(nth_auto 1 cpu_avg)" -v h="$THR" 'BEGIN { printf "%.3f", c / h }')
+want=$(awk -v a="$(predicted "$K" 50)" -v b="$(predicted "$K" 100)" 'BEGIN { printf "%.2f", b - a }')
+got=$(awk -v a="$(first_warning time_usec)" -v b="$(nth_auto 1 time_usec)" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
+t_check "warning (50) to penalty (100) in the predicted time: ${got}s, formula ${want}s at ${K}x the threshold (1 s interval)" \
+	near "$got" "$want" 2
+t_check "a warning came first, once" [ "$(events "$UA" penalty_warning)" = 1 ]
+t_check "the penalty event names the figures" sh -c \
+	"grep '\"event\":\"penalty_on\"' '$EVLOG' | grep '\"uid\":$UA,' |
+	 grep '\"automatic\":true' | grep '\"cpu_avg\":' | grep '\"cpu_threshold\":0.100' |
+	 grep '\"window_s\":$W' | grep -q '\"duration_s\":6'"
+t_check "tier 1" [ "$(nth_auto 1 tier)" = 1 ]
+t_check "penalised: cap written = $FULL x 30% = $PEN" \
+	[ "$(after_auto 1 limit_change cpu_cap_new)" = "$(awk -v c="$PEN" 'BEGIN { printf "%.3f", c }')" ]
+t_check "the penalty ends by expiry" t_wait 30 sh -c "[ \"\$(grep '\"uid\":$UA[,}]' '$EVLOG' | grep -c '\"reason\":\"expired\"')\" -ge 1 ]"
+got=$(awk -v a="$(nth_auto 1 time_usec)" -v b="$(after_auto 1 penalty_off time_usec)" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
+t_check "... after its tier (6 s): ${got}s" near "$got" 6 2
+t_check "... and the cap written back to $FULL" t_wait 10 sh -c \
+	"grep '\"uid\":$UA[,}]' '$EVLOG' | sed -n '/\"reason\":\"expired\"/,\$p' | grep '\"event\":\"limit_change\"' | grep -q '\"cpu_cap_new\":$(awk -v c="$FULL" 'BEGIN { printf "%.3f", c }')'"
 
 # --- the second climb, with a restart in the middle --------------------
 badness_ge() {
@@ -192,6 +177,7 @@ freeze() {
 }
 t_check "the second climb starts" t_wait 60 badness_ge 10
 t_check "an admin's penalty holds the score" freeze
+t_check "in the box: cap = $PEN" t_wait 10 cap_is "$UA" "$PEN"
 before=$(status "$UA" badness)
 scn_stop
 t_check "the score is in the state file" grep -Eq "\"uid\": ?$UA" "$T_TMP/state/badness.json"
@@ -202,8 +188,9 @@ t_check "after a restart the score is kept ($before -> $after)" \
 	awk -v a="$after" -v b="$before" 'BEGIN { d = a - b; exit !(d <= 1 && -d <= 1 && b >= 10) }'
 "$CTL" --socket "$SOCK" release "$UA" >/dev/null
 t_check "the second penalty gets the second tier (12 s)" t_wait 60 has_auto "$UA" 2
-t_check "tier 2" [ "$(last_auto "$UA" duration_s)" = 12 ]
-t_check "penalised again: cap = $PEN" t_wait 3 cap_is "$UA" "$PEN"
+t_check "tier 2" [ "$(nth_auto 2 duration_s)" = 12 ]
+t_check "penalised again: cap written = $PEN" \
+	[ "$(after_auto 2 limit_change cpu_cap_new)" = "$(awk -v c="$PEN" 'BEGIN { printf "%.3f", c }')" ]
 
 # --- forgive, in the middle of a third climb -----------------------------
 t_check "the third climb starts, at tier 2" t_wait 60 sh -c "'$CTL' --socket '$SOCK' --json status $UA |
