@@ -22,8 +22,8 @@ set -- $SCN_UIDS
 UA=$1 UB=$2 UC=$3
 SUB=cgfair-a$$
 scn_remove_subtree "$SUB"
-SOCK=$T_TMP/cgfair.sock
-EVLOG=$T_TMP/events.log
+SOCK=$SCN_SOCK
+EVLOG=$SCN_EVLOG
 CTL=$CGFAIR_BUILD/cgfairctl
 [ -x "$CTL" ] || CTL=cgfairctl
 CONF=$T_TMP/cgfair.conf
@@ -41,7 +41,7 @@ ln -s "$SCN_TOOLS/t-spin" "$XDIR/cc1"
 printf '%s\n' "[daemon]
 interval = 1s
 subtree = $SUB
-state_dir = $T_TMP/state
+state_dir = $SCN_STATE
 [users]
 min_uid = $UA
 max_uid = $UC
@@ -180,7 +180,7 @@ t_check "an admin's penalty holds the score" freeze
 t_check "in the box: cap = $PEN" t_wait 10 cap_is "$UA" "$PEN"
 before=$(status "$UA" badness)
 scn_stop
-t_check "the score is in the state file" grep -Eq "\"uid\": ?$UA" "$T_TMP/state/badness.json"
+t_check "the score is in the state file" grep -Eq "\"uid\": ?$UA" "$SCN_STATE/badness.json"
 start || { t_fail "cgfaird restarts" "$(scn_log | tail -20)"; exit 1; }
 t_wait 10 sh -c "'$CTL' --socket '$SOCK' --json status $UA 2>/dev/null | grep -q badness"
 after=$(status "$UA" badness)
@@ -197,7 +197,7 @@ t_check "the third climb starts, at tier 2" t_wait 60 sh -c "'$CTL' --socket '$S
 	grep '\"tier\":2' | sed -n 's/.*\"badness\":\([0-9.]*\).*/\1/p' | awk '{ exit !(\$1 >= 30) }'"
 t_check "an admin's penalty holds the score" freeze
 before=$(status "$UA" badness)
-chmod 711 "$T_TMP" # the socket, for a user that is not root
+chmod 711 "$T_TMP" "${SOCK%/*}" # the socket, for a user that is not root
 # an unmanaged uid: its cgfairctl's CPU (a lot in an emulated guest) must
 # not count for the light user
 "$SCN_TOOLS/t-run-as-uid" "$((UA - 1))" "$CTL" --socket "$SOCK" forgive "$UA" >/dev/null 2>&1
