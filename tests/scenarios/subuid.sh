@@ -1,5 +1,5 @@
 #!/bin/sh
-# backends: cgroup1
+# backends: cgroup1 cgroup2 systemd
 # Subordinate uids are charged to their owner (issue 10, item 2). uid A
 # owns a range of the subuid file and runs 4 CPU hogs as 4 uids of it
 # (as rootless podman would); uid B runs 1 hog as itself. Their processes
