@@ -508,12 +508,13 @@ static int v1_move_pid(uid_t uid, pid_t pid)
 	return r;
 }
 
-int cg1_arm_oom(const struct cg_dir *memdir, uid_t uid, struct oom_source *src)
+int cg1_arm_oom(const struct cg_dir *memdir, uid_t uid, bool dry_run,
+		struct oom_source *src)
 {
 	char buf[64];
 	int efd, ofd, r;
 
-	if (bk->dry_run) {
+	if (dry_run) {
 		log_info("dry-run: would arm an OOM eventfd on %s",
 			 memdir->path);
 		return -EROFS;
@@ -559,7 +560,7 @@ static int v1_arm_oom(uid_t uid, struct oom_source *src)
 
 	if ((r = open_user(H_MEMORY, uid, &d)) < 0)
 		return r;
-	r = cg1_arm_oom(&d, uid, src);
+	r = cg1_arm_oom(&d, uid, bk->dry_run, src);
 	cg_close(&d);
 	return r;
 }

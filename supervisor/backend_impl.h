@@ -161,7 +161,10 @@ uint64_t cpu_quota_of(const struct cpu_limit *l);
 
 /* --- backend_cgroup1.c, shared with systemd on a v1 host ----------------- */
 
-/* Arm the v1 OOM eventfd on a memory cgroup directory. */
-int cg1_arm_oom(const struct cg_dir *memdir, uid_t uid, struct oom_source *src);
+/* Arm the v1 OOM eventfd on a memory cgroup directory. The caller's
+ * dry_run: the systemd backend never runs backend_cgroup1.c's init, so
+ * nothing of that file's own settings may be read here. */
+int cg1_arm_oom(const struct cg_dir *memdir, uid_t uid, bool dry_run,
+		struct oom_source *src);
 
 #endif

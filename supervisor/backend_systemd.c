@@ -566,7 +566,7 @@ static int sd_arm_oom(uid_t uid, struct oom_source *src)
 		return r < 0 ? r : -ENOENT;
 	}
 	if (!unified) {
-		r = cg1_arm_oom(&d, uid, src);
+		r = cg1_arm_oom(&d, uid, bk->dry_run, src);
 		if (r == 0 && src->has_counter) {
 			src->tree = true;
 			src->oom_kill = oom_kills_below(&d, 0);
