@@ -109,5 +109,7 @@ t_check "$N/restart-again: nothing reported twice ($(oom_count "$U") events)" \
 scn_stop
 [ "$T_FAILED" = 1 ] && journalctl -b --no-pager -u cgfaird.service |
 	grep -E 'kmsg|oom|victim|warn' | tail -30
-[ "$T_FAILED" = 1 ] && dmesg | grep 'type=1326' | tail -10
+# seccomp kills: in the kernel log, or auditd's when it runs
+[ "$T_FAILED" = 1 ] && { dmesg; cat /var/log/audit/audit.log 2>/dev/null; } |
+	grep -E 'type=1326|type=SECCOMP' | tail -10
 exit 0
