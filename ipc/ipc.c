@@ -2,6 +2,7 @@
 #include "ipc/ipc.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -232,6 +233,22 @@ _Static_assert(sizeof(struct ipc_scan_setup) <= IPC_MAX_PAYLOAD, "setup");
 _Static_assert(sizeof(struct ipc_daemon_state) <= IPC_MAX_PAYLOAD, "daemon");
 _Static_assert(sizeof(struct ipc_subuid_ranges) <= IPC_MAX_PAYLOAD, "subuid");
 _Static_assert(sizeof(struct ipc_subuid_table) <= IPC_MAX_PAYLOAD, "subuid");
+
+static int cmp_range(const void *key, const void *elem)
+{
+	uint32_t uid = *(const uint32_t *)key;
+	const struct ipc_subuid_entry *e = elem;
+
+	if (uid < e->start)
+		return -1;
+	return uid - e->start >= e->count ? 1 : 0;
+}
+
+const struct ipc_subuid_entry *
+ipc_subuid_find(const struct ipc_subuid_entry *table, size_t n, uint32_t uid)
+{
+	return n ? bsearch(&uid, table, n, sizeof(*table), cmp_range) : NULL;
+}
 
 const char *ipc_role_name(enum ipc_role role)
 {

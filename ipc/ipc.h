@@ -198,6 +198,12 @@ struct ipc_subuid_entry {
 	uint32_t owner; /* the uid they are charged to */
 };
 
+/* The entry of a sorted, disjoint table holding uid, or NULL: the lookup
+ * both ends of IPC_SUBUID_TABLE use (the supervisor at the move, the
+ * scanner when it judges placement). */
+const struct ipc_subuid_entry *
+ipc_subuid_find(const struct ipc_subuid_entry *table, size_t n, uint32_t uid);
+
 struct ipc_subuid_table {
 	uint32_t generation;
 	uint32_t count; /* valid entries, <= IPC_SUBUID_ROWS */

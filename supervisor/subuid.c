@@ -261,23 +261,10 @@ bool subuid_ranges(const struct ipc_subuid_ranges *m)
 	return true;
 }
 
-static int cmp_range(const void *key, const void *elem)
-{
-	uint32_t uid = *(const uint32_t *)key;
-	const struct ipc_subuid_entry *e = elem;
-
-	if (uid < e->start)
-		return -1;
-	return uid - e->start >= e->count ? 1 : 0;
-}
-
 uid_t subuid_charge(uid_t uid)
 {
-	uint32_t u = (uint32_t)uid;
 	const struct ipc_subuid_entry *e =
-	    sub.ntable ? bsearch(&u, sub.table, sub.ntable,
-				 sizeof(sub.table[0]), cmp_range)
-		       : NULL;
+	    ipc_subuid_find(sub.table, sub.ntable, (uint32_t)uid);
 
 	/* getpwuid may open files (NSS), as users.c says; only for uids
 	 * inside a range, so once per move of such a process */

@@ -18,10 +18,10 @@ fuzz-frontend_PKGS = json-c
 fuzz-oomparse_SRCS = tests/fuzz/fuzz_oomparse.c workers/oomwatch/oomparse.c \
 	common/num.c
 fuzz-scanparse_SRCS = tests/fuzz/fuzz_scanparse.c workers/scanner/parse.c \
-	workers/scanner/subuid.c common/num.c common/log.c
+	workers/scanner/subuid.c ipc/ipc.c common/num.c common/log.c
 fuzz-scanparse_PKGS = libsystemd
 fuzz-subuid_SRCS = tests/fuzz/fuzz_subuid.c workers/scanner/parse.c \
-	workers/scanner/subuid.c common/num.c common/log.c
+	workers/scanner/subuid.c ipc/ipc.c common/num.c common/log.c
 fuzz-subuid_PKGS = libsystemd
 fuzz-config_SRCS = tests/fuzz/fuzz_config.c $(POLICY_SRCS)
 fuzz-config_PKGS = inih

@@ -31,7 +31,7 @@ tests/unit-events_SRCS = tests/unit/test_events.c supervisor/events.c \
 TEST_PROGRAMS += tests/unit-placement
 tests/unit-placement_SRCS = tests/unit/test_placement.c \
 	supervisor/placement.c supervisor/subuid.c supervisor/users.c \
-	supervisor/exe.c \
+	supervisor/exe.c ipc/ipc.c \
 	supervisor/caps.c $(COMMON_SRCS)
 
 # The backends on a fake cgroup tree: the fake kernel wraps the real
@@ -45,7 +45,7 @@ $(BUILD)/tests/unit-backend: LDFLAGS += \
 # The scanner's parsers, readers and cycle on a fake /proc and cgroup tree.
 TEST_PROGRAMS += tests/unit-scanner
 tests/unit-scanner_SRCS = tests/unit/test_scanner.c $(SCANNER_CORE_SRCS) \
-	$(COMMON_SRCS)
+	ipc/ipc.c $(COMMON_SRCS)
 
 # The frontend's request parser, answers and rows table.
 TEST_PROGRAMS += tests/unit-frontend

@@ -197,22 +197,10 @@ int subuid_table_add(const struct ipc_subuid_table *t)
 	return r;
 }
 
-static int cmp_range(const void *key, const void *elem)
-{
-	uint32_t uid = *(const uint32_t *)key;
-	const struct ipc_subuid_entry *e = elem;
-
-	if (uid < e->start)
-		return -1;
-	return uid - e->start >= e->count ? 1 : 0;
-}
-
 uid_t charged_uid(uid_t uid)
 {
-	uint32_t u = (uint32_t)uid;
 	const struct ipc_subuid_entry *e =
-	    ntable ? bsearch(&u, table, ntable, sizeof(table[0]), cmp_range)
-		   : NULL;
+	    ipc_subuid_find(table, ntable, (uint32_t)uid);
 
 	return e ? (uid_t)e->owner : uid;
 }
