@@ -102,16 +102,20 @@ user_cgroup_exists() {
 	cgroup2) [ -d "/sys/fs/cgroup/$SUB/user-$1" ] ;;
 	esac
 }
-# cgroup_of PID: the cgroup directory PID is in (memory hierarchy on v1)
-cgroup_of() {
-	case $SCN_BACKEND in
-	cgroup1) echo "/sys/fs/cgroup/memory$(sed -n 's/^[0-9]*:\([^:]*,\)\{0,1\}memory\(,[^:]*\)\{0,1\}://p' "/proc/$1/cgroup")" ;;
-	*) if [ "$SCN_SD_V1" = 1 ]; then
-		echo "/sys/fs/cgroup/memory$(sed -n 's/^[0-9]*:\([^:]*,\)\{0,1\}memory\(,[^:]*\)\{0,1\}://p' "/proc/$1/cgroup")"
+# join PID OTHER: move PID into the cgroups OTHER is in, in every
+# hierarchy the backend places by (v1: cpu, cpuacct and memory, each its
+# own path in /proc/OTHER/cgroup); prints the memory (or unified) one
+join() {
+	if [ "$SCN_BACKEND" = cgroup1 ] || [ "$SCN_SD_V1" = 1 ]; then
+		for _c in cpu cpuacct memory; do
+			_p=$(sed -n "s/^[0-9]*:\([^:]*,\)\{0,1\}$_c\(,[^:]*\)\{0,1\}://p" "/proc/$2/cgroup")
+			echo "$1" >"/sys/fs/cgroup/$_c$_p/cgroup.procs" || return 1
+		done
+		echo "/sys/fs/cgroup/memory$_p"
 	else
-		echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
-	fi ;;
-	esac
+		_p=$(sed -n 's/^0:://p' "/proc/$2/cgroup")
+		echo "$1" >"/sys/fs/cgroup$_p/cgroup.procs" && echo "/sys/fs/cgroup$_p"
+	fi
 }
 
 PIDS=""
@@ -178,10 +182,9 @@ t_check "a process of B's new range goes to B's cgroup" all_in_user "$UB" $PB2
 # a process of B moved by hand into the cgroup of one of A's processes;
 # a rewrite of the file makes the scanner sweep /proc again
 set -- $PA
-dir=$(cgroup_of "$1")
 PB1=${PB# }
 PB1=${PB1%% *}
-echo "$PB1" >"$dir/cgroup.procs"
+dir=$(join "$PB1" "$1")
 n=$(loads "2 ranges of 2 users")
 write_subuid "$UA:$SUBA:100
 $UB:$SUBB:100
