@@ -381,7 +381,12 @@ static void exec_worker(struct worker *w, int sock, int err)
 	if (debug)
 		argv[argc++] = "--debug";
 	argv[argc] = NULL;
-	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL, NULL};
+	/* LIBC_FATAL_STDERR_: glibc's fatal checks (fortify, stack
+	 * protector, malloc) write their message to stderr, which reaches
+	 * the journal, instead of opening /dev/tty, which the sandbox
+	 * forbids: the worker would die by SIGSYS with nothing said */
+	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+			"LIBC_FATAL_STDERR_=1", NULL, NULL};
 #ifdef CGFAIR_SANITIZED
 	/* the sanitizers' settings reach the workers of a sanitizer build;
 	 * LeakSanitizer cannot run in them (non-dumpable: its ptrace-based
@@ -391,7 +396,7 @@ static void exec_worker(struct worker *w, int sock, int err)
 	static char asan_env[512];
 	snprintf(asan_env, sizeof(asan_env), "ASAN_OPTIONS=%s%sdetect_leaks=0",
 		 asan ? asan : "", asan ? ":" : "");
-	envp[1] = asan_env;
+	envp[2] = asan_env;
 #endif
 	/* the file opened and checked at start, whatever the path holds now */
 	execveat(exes_fd(w->wc->exe), "", argv, envp, AT_EMPTY_PATH);
