@@ -13,8 +13,9 @@ FUZZ_FLAGS   = $(FUZZ_CFLAGS) -std=gnu11 -Wall -Wextra -Werror -I. \
 FUZZ_PROGRAMS += fuzz-ipc fuzz-frontend fuzz-oomparse fuzz-scanparse \
 	fuzz-config fuzz-subuid
 fuzz-ipc_SRCS = tests/fuzz/fuzz_ipc.c ipc/ipc.c
-fuzz-frontend_SRCS = tests/fuzz/fuzz_frontend.c $(FRONTEND_PURE_SRCS)
-fuzz-frontend_PKGS = json-c
+fuzz-frontend_SRCS = tests/fuzz/fuzz_frontend.c $(FRONTEND_PURE_SRCS) \
+	common/log.c
+fuzz-frontend_PKGS = json-c libsystemd
 fuzz-oomparse_SRCS = tests/fuzz/fuzz_oomparse.c workers/oomwatch/oomparse.c \
 	common/num.c
 fuzz-scanparse_SRCS = tests/fuzz/fuzz_scanparse.c workers/scanner/parse.c \

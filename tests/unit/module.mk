@@ -49,7 +49,8 @@ tests/unit-scanner_SRCS = tests/unit/test_scanner.c $(SCANNER_CORE_SRCS) \
 
 # The frontend's request parser, answers and rows table.
 TEST_PROGRAMS += tests/unit-frontend
-tests/unit-frontend_SRCS = tests/unit/test_frontend.c $(FRONTEND_PURE_SRCS)
+tests/unit-frontend_SRCS = tests/unit/test_frontend.c $(FRONTEND_PURE_SRCS) \
+	common/log.c
 
 $(addprefix $(BUILD)/,$(filter tests/unit-%,$(TEST_PROGRAMS))): \
 	LDLIBS += -lcmocka

@@ -48,14 +48,6 @@ static void frontend_init(sd_event *event)
 	dispatch_init(event, &setup, &rows);
 }
 
-static void take_rows(const struct ipc_user_states *m)
-{
-	for (uint32_t i = 0; i < m->count; i++)
-		if (fe_rows_update(&rows, &m->row[i]) < 0)
-			log_warnx("out of memory for the row of uid %u",
-				  m->row[i].uid);
-}
-
 static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 {
 	(void)event;
@@ -66,7 +58,7 @@ static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 		clients_listen(msg->fds[0]);
 		return true;
 	case IPC_USER_STATE:
-		take_rows(&msg->u.user_states);
+		fe_rows_take(&rows, &msg->u.user_states);
 		return true;
 	case IPC_CLIENT_REPLY:
 		clients_reply(&msg->u.client_reply);

@@ -1,5 +1,6 @@
 /* The frontend's table of users' rows, sorted by uid. */
 #include "workers/frontend/rows.h"
+#include "common/log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,4 +78,12 @@ void fe_rows_clear(struct fe_rows *t)
 	free(t->v);
 	t->v = NULL;
 	t->n = t->cap = 0;
+}
+
+void fe_rows_take(struct fe_rows *t, const struct ipc_user_states *m)
+{
+	for (uint32_t i = 0; i < m->count; i++)
+		if (fe_rows_update(t, &m->row[i]) < 0)
+			log_warnx("out of memory for the row of uid %u",
+				  m->row[i].uid);
 }

@@ -23,6 +23,9 @@ struct fe_rows {
 /* Insert or replace the row of row->uid; STATE_GONE removes it. 0, or -1
  * when out of memory (the table is unchanged). */
 int fe_rows_update(struct fe_rows *t, const struct ipc_user_state *row);
+/* Every row of an IPC_USER_STATE batch; a row that cannot be stored (out
+ * of memory) is logged and the others still taken. */
+void fe_rows_take(struct fe_rows *t, const struct ipc_user_states *m);
 const struct ipc_user_state *fe_rows_find(const struct fe_rows *t,
 					  uint32_t uid);
 const struct ipc_user_state *fe_rows_find_name(const struct fe_rows *t,

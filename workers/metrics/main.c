@@ -207,14 +207,6 @@ static void metrics_init(sd_event *event)
 		fatalx(EXIT_FATAL, "cannot add the timeout timer");
 }
 
-static void take_rows(const struct ipc_user_states *m)
-{
-	for (uint32_t i = 0; i < m->count; i++)
-		if (fe_rows_update(&rows, &m->row[i]) < 0)
-			log_warnx("out of memory for the row of uid %u",
-				  m->row[i].uid);
-}
-
 static bool metrics_handle(sd_event *event, struct ipc_msg *msg)
 {
 	switch (msg->hdr.type) {
@@ -222,7 +214,7 @@ static bool metrics_handle(sd_event *event, struct ipc_msg *msg)
 		start_httpd(event, msg->fds[0]);
 		return true;
 	case IPC_USER_STATE:
-		take_rows(&msg->u.user_states);
+		fe_rows_take(&rows, &msg->u.user_states);
 		return true;
 	case IPC_DAEMON_STATE:
 		rows.daemon = msg->u.daemon_state;
