@@ -1,6 +1,7 @@
 # The sandboxed workers: the skeleton (worker.c, sandbox.c) and one folder
 # per role.
-WORKER_COMMON_SRCS = workers/skeleton.c workers/sandbox.c ipc/ipc.c \
+WORKER_COMMON_SRCS = workers/skeleton.c workers/sandbox.c \
+	workers/sandbox_report.c ipc/ipc.c \
 	$(COMMON_SRCS)
 SCANNER_CORE_SRCS = workers/scanner/parse.c workers/scanner/commands.c \
 	workers/scanner/read.c workers/scanner/cgstat.c \

@@ -6,6 +6,7 @@
  * rlimits, set NoNewPrivs, and load the seccomp allowlist last.
  */
 #include "workers/sandbox.h"
+#include "workers/sandbox_report.h"
 #include "ipc/ipc.h"
 #include "common/log.h"
 
@@ -183,11 +184,14 @@ static void allow_common(scmp_filter_ctx ctx)
 
 static void load_seccomp(const struct sandbox *sb)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	scmp_filter_ctx ctx = seccomp_init(
+	    sb->report_violations ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
 	int rc;
 
 	if (!ctx)
 		fatalx(EXIT_SANDBOX, "seccomp_init failed");
+	if (sb->report_violations)
+		sandbox_report_install();
 	allow_common(ctx);
 	if (sb->allow)
 		sb->allow(ctx);

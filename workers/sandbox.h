@@ -10,6 +10,9 @@ struct sandbox {
 	const char *chroot_dir; /* NULL: the role reads files, no chroot */
 	/* adds the role's own syscalls to the allowlist */
 	void (*allow)(scmp_filter_ctx ctx);
+	/* --debug: a forbidden call is named with its callers (traps and
+	 * reports, then dies of SIGSYS as without it) */
+	bool report_violations;
 };
 
 /* Applies DESIGN section 1's order; any failure is fatal (EXIT_SANDBOX). */

@@ -116,6 +116,33 @@ static int on_ipc(sd_event_source *s, int fd, uint32_t revents, void *data)
 	}
 }
 
+static int on_never(sd_event_source *s, uint64_t usec, void *data)
+{
+	(void)s;
+	(void)usec;
+	(void)data;
+	return 0;
+}
+
+/* sd-event spreads timers by a value it takes from the boot id, read (an
+ * open of /proc/sys/kernel/random/boot_id) when it first arms a timer
+ * with some slack. Under the unit's ProcSubset=pid that file is hidden:
+ * the read fails, and sd-event would try again at the first such timer,
+ * inside the sandbox, where the open kills the worker (the OOM watcher's
+ * recheck timer, at the first OOM kill). Arming one timer now, before the
+ * sandbox, settles the value for good (0 without a boot id). */
+static void settle_timer_slack(sd_event *event)
+{
+	sd_event_source *s = NULL;
+
+	if (sd_event_add_time_relative(event, &s, CLOCK_MONOTONIC,
+				       3600 * 1000000ULL, 60 * 1000000ULL,
+				       on_never, NULL) < 0 ||
+	    sd_event_run(event, 0) < 0)
+		fatalx(EXIT_FATAL, "cannot arm sd-event's first timer");
+	sd_event_source_disable_unref(s);
+}
+
 static void check_ipc_fd(void)
 {
 	struct stat st;
@@ -161,6 +188,7 @@ int skeleton_main(int argc, char **argv, const struct skeleton_role *role)
 			break;
 		case 'd':
 			test_hooks = true;
+			sb.report_violations = true;
 			log_init(role->name, true, false);
 			break;
 		default:
@@ -183,6 +211,7 @@ int skeleton_main(int argc, char **argv, const struct skeleton_role *role)
 	signal(SIGPIPE, SIG_IGN);
 	if (sd_event_default(&event) < 0)
 		fatalx(EXIT_FATAL, "sd_event_default failed");
+	settle_timer_slack(event);
 	if (sd_event_add_io(event, NULL, IPC_FD, EPOLLIN, on_ipc, NULL) < 0)
 		fatalx(EXIT_FATAL, "sd_event_add_io failed");
 	if (role->init)

@@ -91,6 +91,11 @@ for call in "open for writing" "socket" "execve" "fcntl O_ASYNC" "sendmsg on std
 	fi
 	sleep 0.5
 done
+# with --debug the worker names the refused call and where it came from
+t_check "a forbidden call is named, with its caller (--debug)" \
+	grep -q 'forbidden system call [0-9]* (openat); the sandbox stops' "$DLOG"
+t_check "the caller of a forbidden call is resolved (--debug)" \
+	grep -Eq '  ip 0x[0-9a-f]+: [^ ]+\+0x[0-9a-f]+ in .*libc' "$DLOG"
 test -e /tmp/cgfair-sandbox-test && t_fail "no file written by a worker" "/tmp/cgfair-sandbox-test exists" && rm -f /tmp/cgfair-sandbox-test
 
 # fresh daemon for the restart timings: backoff from the SIGSYS round

@@ -108,7 +108,7 @@ t_check "$N/restart-again: nothing reported twice ($(oom_count "$U") events)" \
 	[ "$(oom_count "$U")" = 2 ]
 scn_stop
 [ "$T_FAILED" = 1 ] && journalctl -b --no-pager -u cgfaird.service |
-	grep -E 'kmsg|oom|victim|warn' | tail -30
+	grep -E 'kmsg|oom|victim|warn|forbidden|  ip |  stack ' | tail -80
 # seccomp kills: in the kernel log, or auditd's when it runs
 [ "$T_FAILED" = 1 ] && { dmesg; cat /var/log/audit/audit.log 2>/dev/null; } |
 	grep -E 'type=1326|type=SECCOMP' | tail -10

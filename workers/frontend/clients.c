@@ -512,9 +512,8 @@ static int on_sweep(sd_event_source *s, int fd, uint32_t revents, void *data)
 	return 0;
 }
 
-/* A plain timerfd, not an sd-event timer: sd-event spreads its timers
- * with a value read from /proc/sys/kernel/random/boot_id on first use,
- * an open() the sandbox forbids. */
+/* A plain timerfd ticking every second: the sweep needs no slack nor
+ * sd-event's spreading of timers. */
 void clients_init(sd_event *e, const struct ipc_listen_setup *s)
 {
 	struct itimerspec every_second = {{1, 0}, {1, 0}};

@@ -13,7 +13,6 @@
 #include "common/log.h"
 
 #include <microhttpd.h>
-#include <systemd/sd-id128.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,15 +190,10 @@ static void metrics_allow(scmp_filter_ctx ctx)
 		fatalx(EXIT_SANDBOX, "seccomp: metrics rules");
 }
 
-/* Before the sandbox: sd-event reads the boot id (an open) the first
- * time it arms a timer; libsystemd caches it. */
 static void metrics_init(sd_event *event)
 {
 	sd_event_source *tick = NULL;
-	sd_id128_t boot;
 
-	if (sd_id128_get_boot(&boot) < 0)
-		log_debug("no boot id: sd-event will not perturb timers");
 	if (sd_event_add_time_relative(event, &tick, CLOCK_MONOTONIC,
 				       MHD_RUN_EVERY_USEC, 0, on_tick,
 				       NULL) < 0 ||

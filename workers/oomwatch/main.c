@@ -24,7 +24,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <systemd/sd-id128.h>
 
 /* Rechecks after the cgroup went out of memory (v1: the eventfd; v2: the
  * "oom" counter), since that is signalled before the kill is counted:
@@ -334,16 +333,9 @@ static bool oomwatch_handle(sd_event *event, struct ipc_msg *msg)
 	}
 }
 
-/* sd-event reads the boot id (an open: /proc/sys/kernel/random/boot_id)
- * the first time it arms a timer; libsystemd caches it, so read it now,
- * before the seccomp filter. */
 static void oomwatch_init(sd_event *event)
 {
-	sd_id128_t boot;
-
 	loop = event;
-	if (sd_id128_get_boot(&boot) < 0)
-		log_debug("no boot id: sd-event will not perturb timers");
 }
 
 static void oomwatch_allow(scmp_filter_ctx ctx)
