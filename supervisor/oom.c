@@ -25,6 +25,15 @@
  * comes first; then the event goes out with what is known. A victim that
  * comes after its kill went out without it is dropped: it must not be
  * given to the user's next kill.
+ *
+ * Tree counts (systemd on cgroup v1): the kernel counts a kill only in the
+ * victim's own cgroup, and a scope whose last process was the victim is
+ * removed by systemd at once, often before its count was read (the
+ * watcher's wake-up comes at the OOM, before the kill is counted). So a
+ * victim of a tree user that no counted kill claimed within
+ * VICTIM_KEEP_USEC is a kill of its own, reported from the log; a count
+ * that still shows it later (within LOG_ONLY_USEC) is absorbed, not
+ * reported again.
  */
 #include "supervisor/oom.h"
 #include "supervisor/oom_marks.h"
@@ -48,6 +57,7 @@
 #define MAX_VICTIMS	 64
 #define MAX_PER_REPORT	 1024 /* kills one counter report may add */
 #define VICTIM_KEEP_USEC (2000 * 1000ULL)
+#define LOG_ONLY_USEC	 (10 * 1000 * 1000ULL)
 #define TIMER_ACCURACY	 1000 /* usec */
 
 struct pending {
@@ -208,6 +218,41 @@ static bool claim_late(uid_t uid)
 	return false;
 }
 
+/* A victim that no counted kill claimed in time: on a tree count, a kill
+ * whose cgroup went before it was read (header comment); else noise. */
+static void victim_unclaimed(const struct victim *vi, uint64_t now)
+{
+	struct user *u = user_find(vi->uid);
+
+	if (!u || !u->oom_tree || u->oom_watcher < 0) {
+		log_debug("OOM victim %u (%s) of uid %u matched no kill",
+			  vi->v.pid, vi->v.comm, (unsigned)vi->uid);
+		return;
+	}
+	log_info("uid %u: OOM kill of pid %u (%s) is in the kernel log only "
+		 "(its cgroup was gone before its count was read): "
+		 "reported from the log",
+		 (unsigned)u->uid, vi->v.pid, vi->v.comm);
+	if (now > u->oom_log_only_until)
+		u->oom_log_only = 0;
+	u->oom_log_only++;
+	u->oom_log_only_until = now + LOG_ONLY_USEC;
+	emit(u->uid, u->oom_reported, &vi->v);
+}
+
+/* One counted kill of a tree user that was already reported from the log:
+ * absorbed (true) instead of reported twice. */
+static bool log_only_absorbs(struct user *u)
+{
+	if (!u->oom_log_only ||
+	    clock_loop_usec(cfg.event) > u->oom_log_only_until)
+		return false;
+	u->oom_log_only--;
+	log_debug("uid %u: a counted kill was already reported from the log",
+		  (unsigned)u->uid);
+	return true;
+}
+
 /* Run the timer at the earliest deadline of a kill or a kept victim. */
 static void timer_update(void);
 
@@ -233,9 +278,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 			i++;
 			continue;
 		}
-		log_debug("OOM victim %u (%s) of uid %u matched no kill",
-			  victims[i].v.pid, victims[i].v.comm,
-			  (unsigned)victims[i].uid);
+		victim_unclaimed(&victims[i], usec);
 		drop_victim(i);
 	}
 	timer_update();
@@ -342,8 +385,11 @@ static void account(struct user *u, uint64_t value, uint64_t cgroup,
 			  (unsigned long long)value, from, MAX_PER_REPORT);
 		u->oom_reported = value - MAX_PER_REPORT;
 	}
-	while (u->oom_reported < value)
-		kill_counted(u->uid, ++u->oom_reported);
+	while (u->oom_reported < value) {
+		++u->oom_reported;
+		if (!(u->oom_tree && log_only_absorbs(u)))
+			kill_counted(u->uid, u->oom_reported);
+	}
 }
 
 /* --- tree counts ---------------------------------------------------------- */

@@ -51,6 +51,11 @@ struct user {
 	bool oom_no_counter; /* kernel without oom_kill: count kmsg victims */
 	bool oom_tree; /* count read by the backend, the watcher only wakes */
 	int oom_fd; /* the counter's file, read here on a watcher's wake-up */
+	/* tree counts: kills reported from the kernel log alone (their cgroup
+	 * was gone before its count was read), which the count absorbs if it
+	 * still shows them before oom_log_only_until (oom.c) */
+	unsigned oom_log_only;
+	uint64_t oom_log_only_until;
 
 	/* event records of this user (event_limit.c) */
 	uint64_t ev_window; /* CLOCK_MONOTONIC usec the window began */
