@@ -817,6 +817,18 @@ int backend_remove_user(uid_t uid)
 	return CALL(remove_user, uid);
 }
 
+void backend_retry(void)
+{
+	if (ops && ops->retry)
+		ops->retry();
+}
+
+void backend_settle(void)
+{
+	if (ops && ops->settle)
+		ops->settle();
+}
+
 int backend_release_all(bool keep_memory)
 {
 	return CALL(release_all, keep_memory);

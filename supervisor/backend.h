@@ -112,6 +112,13 @@ int backend_remove_user(uid_t uid);
 /* On stop: lift CPU caps; memory limits too unless keep_memory; remove
  * what is empty. */
 int backend_release_all(bool keep_memory);
+/* systemd's limit writes are asynchronous (a 0 from a set call means
+ * queued; a failure is logged when the reply comes): once a cycle, what
+ * failed is sent again; at stop, settle waits (bounded) for the writes in
+ * flight. Nothing on the direct backends, whose writes are done when the
+ * call returns. */
+void backend_retry(void);
+void backend_settle(void);
 /* Where the scanner reads usage and how it tells a placed process (all but
  * min_uid, which the caller fills). */
 void backend_scan_setup(struct ipc_scan_setup *out);

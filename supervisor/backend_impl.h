@@ -67,6 +67,9 @@ struct backend_ops {
 	int (*read_oom_kills)(uid_t uid, uint64_t *value);
 	int (*remove_user)(uid_t uid);
 	int (*release_all)(bool keep_memory);
+	/* NULL but where writes are asynchronous (systemd) */
+	void (*retry)(void);
+	void (*settle)(void);
 	void (*scan_setup)(struct ipc_scan_setup *out);
 	/* NULL but on cgroup v1: the seed's cgroups (see backend.h) */
 	void (*clean_seed)(const char *prefix);

@@ -5,12 +5,19 @@
  * are adopted with a transient scope; the slice's files are only read
  * (usage, memory.events), plus the v1 OOM eventfd registration.
  *
- * Calls are synchronous with a short timeout: each is one round trip to
- * PID 1 and the caller needs its result to retry next cycle. A D-Bus error
- * is logged with the unit and properties and returned, never fatal.
+ * Limits are written asynchronously: a change of the active count changes
+ * every user's cap at once, and a thousand round trips to PID 1 in a row
+ * would stall the event loop (placement, OOM, the socket) behind them.
+ * busq.c keeps a bounded number of calls in flight, one per user at most
+ * with the newest values waiting behind it; a reply is handled when it
+ * comes, a failure is logged with the unit and properties and sent again
+ * next cycle (backend_retry). The rare reads (LoadState of a new user,
+ * read_limits) and adoptions stay synchronous with a short timeout.
  */
 #include "supervisor/backend_impl.h"
+#include "supervisor/busq.h"
 #include "common/array.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <dirent.h>
@@ -29,6 +36,11 @@
 #define SD_SLICE	 "org.freedesktop.systemd1.Slice"
 #define BUS_TIMEOUT_USEC (2 * 1000 * 1000)
 #define USEC_INFINITY	 UINT64_MAX
+/* PID 1 handles calls one by one: more in flight only fill its queue */
+#define BUS_INFLIGHT 16
+/* stop waits this long for the calls in flight (then they are lost: the
+ * runtime drop-ins keep what PID 1 had taken) */
+#define BUS_DRAIN_USEC (5 * 1000 * 1000)
 
 /* backend.c's settings, lent at init */
 static const struct bk_config *bk;
@@ -40,24 +52,66 @@ static struct cg_dir memroot = CG_DIR_INIT; /* v2 mount or v1 memory */
 static char cpuacct_dir[PATH_MAX];
 static bool said_no_swap;
 
-/* uids whose slice got properties from us: released on stop */
+static struct busq *queue;
+
+/* uids whose slice got properties from us, sorted: released on stop */
 static uid_t *touched;
 static size_t ntouched, touched_cap;
 
-struct prop {
+/* The properties written, by their index in busq's value table. */
+enum prop_id {
+	P_CPU_ACCT,
+	P_MEM_ACCT,
+	P_QUOTA,
+	P_WEIGHT,
+	P_SHARES,
+	P_MEM_MAX,
+	P_MEM_LIMIT,
+	P_SWAP_MAX,
+	P_ZSWAP_MAX,
+	P_TASKS_MAX,
+	P_MEM_HIGH,
+	P_IO_WEIGHT,
+	P_COUNT
+};
+
+static const struct {
 	const char *name;
 	char type; /* 't' or 'b' */
-	uint64_t value;
+} props[P_COUNT] = {
+    [P_CPU_ACCT] = {"CPUAccounting", 'b'},
+    [P_MEM_ACCT] = {"MemoryAccounting", 'b'},
+    [P_QUOTA] = {"CPUQuotaPerSecUSec", 't'},
+    [P_WEIGHT] = {"CPUWeight", 't'},
+    [P_SHARES] = {"CPUShares", 't'},
+    [P_MEM_MAX] = {"MemoryMax", 't'},
+    [P_MEM_LIMIT] = {"MemoryLimit", 't'},
+    [P_SWAP_MAX] = {"MemorySwapMax", 't'},
+    [P_ZSWAP_MAX] = {"MemoryZSwapMax", 't'},
+    [P_TASKS_MAX] = {"TasksMax", 't'},
+    [P_MEM_HIGH] = {"MemoryHigh", 't'},
+    [P_IO_WEIGHT] = {"IOWeight", 't'},
 };
+_Static_assert(P_COUNT <= BUSQ_NPROPS, "busq holds every property");
+
+static void put(struct busq_props *p, enum prop_id id, uint64_t value)
+{
+	p->mask |= 1u << id;
+	p->value[id] = value;
+}
 
 static void slice_name(uid_t uid, char *buf, size_t len)
 {
 	snprintf(buf, len, "user-%u.slice", (unsigned)uid);
 }
 
+/* Calls in flight on a connection closed here get no reply: they count
+ * as failed (sent again next cycle). */
 static void bus_drop(void)
 {
 	bus = sd_bus_flush_close_unref(bus);
+	if (queue)
+		busq_abort(queue);
 }
 
 static int bus_connect(void)
@@ -65,8 +119,9 @@ static int bus_connect(void)
 	sd_bus *b = NULL;
 	int r;
 
-	if (bus)
+	if (bus && sd_bus_is_open(bus) > 0)
 		return 0;
+	bus_drop(); /* closed under us: systemd re-executed, dbus restarted */
 	/* PID 1's private socket works without dbus-daemon (as systemctl
 	 * does for root); the system bus otherwise */
 	r = sd_bus_new(&b);
@@ -81,7 +136,7 @@ static int bus_connect(void)
 			return r;
 	}
 	(void)sd_bus_set_method_call_timeout(b, BUS_TIMEOUT_USEC);
-	/* let the loop drain anything systemd sends unasked */
+	/* the loop dispatches the replies (and anything sent unasked) */
 	if (bk->event && (r = sd_bus_attach_event(b, bk->event, 0)) < 0) {
 		sd_bus_unref(b);
 		return r;
@@ -90,10 +145,9 @@ static int bus_connect(void)
 	return 0;
 }
 
-/* A broken connection is reopened at the next call (systemd
- * re-executed, dbus restarted). Success is 0: sd_bus_call() returns 1,
- * which the backend interface reads as BACKEND_AGAIN (a memory step, a
- * move not done). */
+/* A broken connection is reopened at the next call. Success is 0:
+ * sd_bus_call() returns 1, which the backend interface reads as
+ * BACKEND_AGAIN (a memory step, a move not done). */
 static int bus_result(int r)
 {
 	if (r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE ||
@@ -114,90 +168,183 @@ static const char *err_text(const sd_bus_error *e, int r)
 	return buf;
 }
 
-static void describe(const struct prop *p, size_t n, char *buf, size_t len)
+static void describe(const struct busq_props *p, char *buf, size_t len)
 {
 	size_t off = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < n && off < len; i++) {
-		if (p[i].type == 'b')
+	for (unsigned i = 0; i < P_COUNT && off < len; i++) {
+		const char *sep = off ? " " : "";
+		if (!(p->mask & (1u << i)))
+			continue;
+		if (props[i].type == 'b')
 			off += (size_t)snprintf(buf + off, len - off, "%s%s=%s",
-						i ? " " : "", p[i].name,
-						p[i].value ? "yes" : "no");
-		else if (p[i].value == USEC_INFINITY)
+						sep, props[i].name,
+						p->value[i] ? "yes" : "no");
+		else if (p->value[i] == USEC_INFINITY)
 			off += (size_t)snprintf(buf + off, len - off,
-						"%s%s=infinity", i ? " " : "",
-						p[i].name);
+						"%s%s=infinity", sep,
+						props[i].name);
 		else
 			off += (size_t)snprintf(buf + off, len - off,
-						"%s%s=%" PRIu64, i ? " " : "",
-						p[i].name, p[i].value);
+						"%s%s=%" PRIu64, sep,
+						props[i].name, p->value[i]);
 	}
 }
 
-static int append_props(sd_bus_message *m, const struct prop *p, size_t n)
+static int append_props(sd_bus_message *m, const struct busq_props *p)
 {
 	int r = sd_bus_message_open_container(m, 'a', "(sv)");
 
-	for (size_t i = 0; i < n && r >= 0; i++) {
-		if (p[i].type == 'b')
-			r = sd_bus_message_append(m, "(sv)", p[i].name, "b",
-						  (int)(p[i].value != 0));
+	for (unsigned i = 0; i < P_COUNT && r >= 0; i++) {
+		if (!(p->mask & (1u << i)))
+			continue;
+		if (props[i].type == 'b')
+			r = sd_bus_message_append(m, "(sv)", props[i].name, "b",
+						  (int)(p->value[i] != 0));
 		else
-			r = sd_bus_message_append(m, "(sv)", p[i].name, "t",
-						  p[i].value);
+			r = sd_bus_message_append(m, "(sv)", props[i].name, "t",
+						  p->value[i]);
 	}
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	return r;
 }
 
+/* Sorted, searched by bisection: once per reply, for every user. */
 static void remember(uid_t uid)
 {
-	for (size_t i = 0; i < ntouched; i++)
-		if (touched[i] == uid)
+	size_t lo = 0, hi = ntouched;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (touched[mid] == uid)
 			return;
-	if (array_reserve(&touched, ntouched, &touched_cap, sizeof(*touched)) <
-	    0)
-		return; /* only release on stop is lost */
-	touched[ntouched++] = uid;
+		if (touched[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uid_t *at = array_insert(&touched, &ntouched, &touched_cap,
+				 sizeof(*touched), lo);
+	if (at) /* out of memory: only the release on stop is lost */
+		*at = uid;
 }
 
-static int set_props(uid_t uid, const struct prop *p, size_t n)
+static void log_failure(uid_t uid, const struct busq_props *p, const char *why)
 {
-	sd_bus_error error = SD_BUS_ERROR_NULL;
-	sd_bus_message *m = NULL, *reply = NULL;
 	char unit[64], what[512];
+
+	slice_name(uid, unit, sizeof(unit));
+	describe(p, what, sizeof(what));
+	log_warnx("systemd: %s: SetUnitProperties %s: %s (tried again next "
+		  "cycle)",
+		  unit, what, why);
+}
+
+static void pump(void);
+
+/* A reply (or sd-bus's own error reply: timeout, connection closed). */
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *unused)
+{
+	uid_t uid = (uid_t)(uintptr_t)userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	const struct busq_props *p = busq_inflight_of(queue, uid);
+
+	(void)unused;
+	if (!p)
+		return 0;
+	if (e)
+		log_failure(uid, p, err_text(e, -EIO));
+	else
+		remember(uid);
+	busq_done(queue, uid, !e);
+	pump();
+	return 0;
+}
+
+static int send_props(uid_t uid, const struct busq_props *p)
+{
+	sd_bus_message *m = NULL;
+	char unit[64];
 	int r;
 
 	slice_name(uid, unit, sizeof(unit));
-	describe(p, n, what, sizeof(what));
-	if (bk->dry_run) {
-		log_info("dry-run: would set %s on %s", what, unit);
-		return 0;
-	}
-	if ((r = bus_connect()) < 0)
-		goto out;
 	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MGR,
 					   "SetUnitProperties");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "sb", unit, 1);
 	if (r >= 0)
-		r = append_props(m, p, n);
+		r = append_props(m, p);
 	if (r >= 0)
-		r = sd_bus_call(bus, m, 0, &error, &reply);
-	if (r >= 0)
-		remember(uid);
-out:
-	if (r < 0)
-		log_warnx("systemd: %s: SetUnitProperties %s: %s", unit, what,
-			  err_text(&error, r));
-	else
-		log_debug("systemd: %s: set %s", unit, what);
-	sd_bus_error_free(&error);
+		r = sd_bus_call_async(bus, NULL, m, on_reply,
+				      (void *)(uintptr_t)uid, BUS_TIMEOUT_USEC);
 	sd_bus_message_unref(m);
-	sd_bus_message_unref(reply);
-	return bus_result(r);
+	return r;
+}
+
+/* Start what waits, up to the bound. Never connects: it also runs from
+ * on_reply, inside the bus's own dispatch. */
+static void pump(void)
+{
+	struct busq_props p;
+	uid_t uid;
+
+	while (bus && sd_bus_is_open(bus) > 0 && busq_next(queue, &uid, &p)) {
+		int r = send_props(uid, &p);
+		if (r < 0) {
+			log_failure(uid, &p, strerror(-r));
+			busq_done(queue, uid, false);
+		}
+	}
+}
+
+/* Dispatch replies until nothing is in flight or waits, for at most
+ * usec: at stop, and for every call when no event loop does it. */
+static void drain(uint64_t usec)
+{
+	uint64_t end = clock_mono_usec() + usec, now;
+	int r;
+
+	while (bus && busq_busy(queue)) {
+		pump();
+		if ((r = sd_bus_process(bus, NULL)) > 0)
+			continue;
+		if (r < 0 || (now = clock_mono_usec()) >= end ||
+		    sd_bus_wait(bus, end - now) < 0)
+			break;
+	}
+	if (busq_busy(queue))
+		log_warnx("systemd: %u calls still in flight after %" PRIu64
+			  " ms: left to PID 1",
+			  busq_inflight(queue), usec / 1000);
+}
+
+/* Queued: 0 now, the outcome comes later (logged; a failure is sent
+ * again next cycle). */
+static int set_props(uid_t uid, const struct busq_props *p)
+{
+	char unit[64], what[512];
+	int r;
+
+	if (bk->dry_run) {
+		slice_name(uid, unit, sizeof(unit));
+		describe(p, what, sizeof(what));
+		log_info("dry-run: would set %s on %s", what, unit);
+		return 0;
+	}
+	if ((r = bus_connect()) < 0) {
+		log_failure(uid, p, strerror(-r));
+		return r;
+	}
+	if ((r = busq_want(queue, uid, p)) < 0)
+		return r;
+	pump();
+	if (!bk->event) {
+		drain(BUS_TIMEOUT_USEC);
+		return busq_failed(queue, uid) ? -EIO : 0;
+	}
+	return 0;
 }
 
 static int get_u64(uid_t uid, const char *iface, const char *name, uint64_t *v)
@@ -260,6 +407,10 @@ static int sd_init(const struct bk_config *cfg, const struct cg_mounts *m,
 	int r;
 
 	bk = cfg;
+	if (!queue && !(queue = busq_new(BUS_INFLIGHT))) {
+		snprintf(err, errlen, "systemd: %s", strerror(ENOMEM));
+		return -1;
+	}
 	unified = cg_v2_has(m->v2, "cpu") && cg_v2_has(m->v2, "memory");
 	if (!unified && (!m->cpuacct[0] || !m->memory[0])) {
 		snprintf(err, errlen,
@@ -299,9 +450,14 @@ static int sd_init(const struct bk_config *cfg, const struct cg_mounts *m,
 	return 0;
 }
 
+static void sd_settle(void);
+
 static void sd_fini(void)
 {
+	sd_settle();
 	bus_drop();
+	busq_free(queue);
+	queue = NULL;
 	cg_close(&memroot);
 	free(touched);
 	touched = NULL;
@@ -332,29 +488,26 @@ static int sd_ensure_user(uid_t uid)
 	sd_bus_error_free(&error);
 	if (r < 0)
 		return r;
-	const struct prop p[] = {{"CPUAccounting", 'b', 1},
-				 {"MemoryAccounting", 'b', 1}};
-	return set_props(uid, p, 2);
+	struct busq_props p = {0};
+	put(&p, P_CPU_ACCT, 1);
+	put(&p, P_MEM_ACCT, 1);
+	return set_props(uid, &p);
 }
 
 static int sd_set_cpu(uid_t uid, const struct cpu_limit *l)
 {
 	uint64_t quota = cpu_quota_of(l), period = cpu_period_of(l);
-	struct prop p[3];
-	size_t n = 0;
+	struct busq_props p = {0};
 
 	/* systemd scales the quota to its own period (100 ms unless
 	 * CPUQuotaPeriodSec= says otherwise) */
-	p[n++] = (struct prop){"CPUQuotaPerSecUSec", 't',
-			       quota == LIMIT_NONE ? USEC_INFINITY
-						   : quota * 1000000 / period};
+	put(&p, P_QUOTA,
+	    quota == LIMIT_NONE ? USEC_INFINITY : quota * 1000000 / period);
 	if (l->weight && unified)
-		p[n++] = (struct prop){"CPUWeight", 't',
-				       l->weight > 10000 ? 10000 : l->weight};
+		put(&p, P_WEIGHT, l->weight > 10000 ? 10000 : l->weight);
 	else if (l->weight)
-		p[n++] = (struct prop){"CPUShares", 't',
-				       weight_to_shares(l->weight)};
-	return set_props(uid, p, n);
+		put(&p, P_SHARES, weight_to_shares(l->weight));
+	return set_props(uid, &p);
 }
 
 static int open_slice(uid_t uid, struct cg_dir *d)
@@ -376,8 +529,7 @@ static int sd_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 {
 	uint64_t cur = LIMIT_NONE, used = 0, mem;
 	struct cg_dir d;
-	struct prop p[3];
-	size_t n = 0;
+	struct busq_props p = {0};
 	int r;
 
 	/* reading the slice's files is fine; writing them is not */
@@ -390,16 +542,16 @@ static int sd_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 		cg_close(&d);
 	}
 	mem = mem_step(l->max, usage > used ? usage : used, cur);
-	p[n++] = (struct prop){unified ? "MemoryMax" : "MemoryLimit", 't', mem};
+	put(&p, unified ? P_MEM_MAX : P_MEM_LIMIT, mem);
 	if (unified)
-		p[n++] = (struct prop){"MemorySwapMax", 't', l->swap_max};
+		put(&p, P_SWAP_MAX, l->swap_max);
 	if (has_zswap)
-		p[n++] = (struct prop){"MemoryZSwapMax", 't', l->swap_max};
+		put(&p, P_ZSWAP_MAX, l->swap_max);
 	if (!unified && l->swap_max != LIMIT_NONE && !said_no_swap) {
 		log_info("systemd: cgroup v1 host: swap limits are not set");
 		said_no_swap = true;
 	}
-	r = set_props(uid, p, n);
+	r = set_props(uid, &p);
 	if (r == 0 && mem != l->max) {
 		log_info("systemd: uid %u: memory limit %" PRIu64
 			 " is below usage: stepped to %" PRIu64,
@@ -414,20 +566,19 @@ static int sd_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 static int sd_set_extra(uid_t uid, const struct extra_limit *l)
 {
 	static bool said_v1;
-	struct prop p[3];
-	size_t n = 0;
+	struct busq_props p = {0};
 
 	if (l->max_tasks != LIMIT_NONE)
-		p[n++] = (struct prop){"TasksMax", 't', l->max_tasks};
+		put(&p, P_TASKS_MAX, l->max_tasks);
 	if (unified) {
-		p[n++] = (struct prop){"MemoryHigh", 't', l->mem_high};
-		p[n++] = (struct prop){"IOWeight", 't', l->io_weight};
+		put(&p, P_MEM_HIGH, l->mem_high);
+		put(&p, P_IO_WEIGHT, l->io_weight);
 	} else if (!said_v1) {
 		log_info("systemd: cgroup v1 host: memory high and io weight "
 			 "are not set");
 		said_v1 = true;
 	}
-	return n ? set_props(uid, p, n) : 0;
+	return p.mask ? set_props(uid, &p) : 0;
 }
 
 static int sd_read_limits(uid_t uid, struct cpu_limit *cpu,
@@ -590,26 +741,48 @@ static int sd_arm_oom(uid_t uid, struct oom_source *src)
 /* logind owns the slice: nothing to remove. */
 static int sd_remove_user(uid_t uid)
 {
-	(void)uid;
+	if (queue) /* no more writes for it (nor retries) */
+		busq_drop(queue, uid);
 	return 0;
 }
 
 static int sd_release_all(bool keep_memory)
 {
-	struct prop p[4] = {
-	    {"CPUQuotaPerSecUSec", 't', USEC_INFINITY},
-	    {unified ? "MemoryMax" : "MemoryLimit", 't', USEC_INFINITY},
-	    {"MemorySwapMax", 't', USEC_INFINITY},
-	    {"MemoryZSwapMax", 't', USEC_INFINITY}};
-	size_t n = keep_memory ? 1 : !unified ? 2 : has_zswap ? 4 : 3;
+	struct busq_props p = {0};
 	int r = 0;
 
+	put(&p, P_QUOTA, USEC_INFINITY);
+	if (!keep_memory) {
+		put(&p, unified ? P_MEM_MAX : P_MEM_LIMIT, USEC_INFINITY);
+		if (unified)
+			put(&p, P_SWAP_MAX, USEC_INFINITY);
+		if (has_zswap)
+			put(&p, P_ZSWAP_MAX, USEC_INFINITY);
+	}
 	for (size_t i = 0; i < ntouched; i++) {
-		int e = set_props(touched[i], p, n);
+		int e = set_props(touched[i], &p);
 		if (e < 0 && r == 0)
 			r = e;
 	}
 	return r;
+}
+
+/* Once a cycle: what failed is sent again, on a connection reopened if
+ * PID 1 closed it. */
+static void sd_retry(void)
+{
+	if (!queue)
+		return;
+	(void)busq_retry(queue);
+	if (busq_busy(queue) && bus_connect() == 0)
+		pump();
+}
+
+/* Stop waits (bounded) for the writes in flight. */
+static void sd_settle(void)
+{
+	if (queue)
+		drain(BUS_DRAIN_USEC);
 }
 
 static void sd_scan_setup(struct ipc_scan_setup *out)
@@ -636,5 +809,7 @@ const struct backend_ops backend_systemd_ops = {
     .read_oom_kills = sd_read_oom_kills,
     .remove_user = sd_remove_user,
     .release_all = sd_release_all,
+    .retry = sd_retry,
+    .settle = sd_settle,
     .scan_setup = sd_scan_setup,
 };

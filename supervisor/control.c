@@ -484,6 +484,7 @@ static void step(uint64_t wall_usec, uint64_t scan_cycle)
 	struct policy_machine m = {.ncpu = ncpu, .now_ms = now_ms()};
 	char line[64];
 
+	backend_retry(); /* last cycle's failed writes, before this one's */
 	s.pu = calloc(n ? n : 1, sizeof(*s.pu));
 	s.u = calloc(n ? n : 1, sizeof(*s.u));
 	if (!s.pu || !s.u)
@@ -621,6 +622,7 @@ void control_stop(void)
 	caps_cleanup(true); /* the subtree's parent is read-only without */
 	if (cfg->cpu.release_on_stop || cfg->memory.release_on_stop)
 		backend_release_all(!cfg->memory.release_on_stop);
+	backend_settle(); /* what is in flight reaches PID 1 */
 	caps_cleanup(false);
 }
 

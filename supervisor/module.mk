@@ -1,6 +1,7 @@
 # cgfaird, the supervisor.
 BACKEND_SRCS = supervisor/backend.c supervisor/backend_cgroup1.c \
-	supervisor/backend_cgroup2.c supervisor/backend_systemd.c
+	supervisor/backend_cgroup2.c supervisor/backend_systemd.c \
+	supervisor/busq.c
 
 PROGRAMS += cgfaird
 cgfaird_SRCS = supervisor/main.c supervisor/workers.c supervisor/exes.c \

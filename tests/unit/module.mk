@@ -42,6 +42,10 @@ tests/unit-backend_SRCS = tests/unit/test_backend.c $(BACKEND_SRCS) \
 $(BUILD)/tests/unit-backend: LDFLAGS += \
 	-Wl,--wrap=mkdirat,--wrap=openat,--wrap=write,--wrap=unlinkat
 
+# The systemd backend's write queue: bound, per-user order, retries.
+TEST_PROGRAMS += tests/unit-busq
+tests/unit-busq_SRCS = tests/unit/test_busq.c supervisor/busq.c common/array.c
+
 # The scanner's parsers, readers and cycle on a fake /proc and cgroup tree.
 TEST_PROGRAMS += tests/unit-scanner
 tests/unit-scanner_SRCS = tests/unit/test_scanner.c $(SCANNER_CORE_SRCS) \
