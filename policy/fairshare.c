@@ -12,6 +12,7 @@
  * cap. Fair mode also leaves out of the pool what the idle users use.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "policy/fairshare.h"
 #include "policy/penalty.h"
@@ -52,55 +53,86 @@ struct fill {
 	size_t unserved; /* counted, not judged by wsum's rounding */
 };
 
-/* Recounted on each round, so that rounding cannot build up. */
-static void fill_count(const struct policy_user *u, size_t n, double capacity,
+/* Before the first round: no one served. */
+static void fill_start(struct policy_user *u, size_t n, double capacity,
 		       double extra, struct fill *f)
 {
 	f->left = capacity;
 	f->wsum = extra;
 	f->unserved = 0;
 	for (size_t i = 0; i < n; i++) {
+		u[i].out.served = false;
 		if (!filling(&u[i]))
 			continue;
-		if (u[i].out.served) {
-			f->left -= u[i].out.demand;
-		} else {
-			f->wsum += u[i].out.pool_weight;
-			f->unserved++;
-		}
+		f->wsum += u[i].out.pool_weight;
+		f->unserved++;
 	}
 }
 
+/* Demand per unit of weight, the order in which users are served; an
+ * unknown demand (NAN) first, as the test below serves it at any level. */
+static double ratio(const struct policy_user *u)
+{
+	const struct policy_decision *d = &u->out;
+
+	if (isnan(d->demand))
+		return -INFINITY;
+	return d->pool_weight > 0 ? d->demand / d->pool_weight : INFINITY;
+}
+
+struct ranked {
+	double ratio;
+	struct policy_decision *d;
+};
+
+static int by_ratio(const void *a, const void *b)
+{
+	double x = ((const struct ranked *)a)->ratio;
+	double y = ((const struct ranked *)b)->ratio;
+
+	return x < y ? -1 : x > y;
+}
+
 /* Users whose demand fits under the water level are served in full; as
- * they leave, the level for the others can only rise. At most n rounds.
- * The level is per unit of weight and never above what is left: a user
- * with weight f < 1 (penalised) gets f of what a full user would, even
- * when it is alone. extra is the weight of one more user who wants
- * everything, to ask what a newcomer would get. */
+ * they leave, the level for the others can only rise. Each round serves
+ * every user under the level (the next ones in demand-per-weight order,
+ * sorted once): O(n log n), never a pass over all users per round. The
+ * level is per unit of weight and never above what is left: a user with
+ * weight f < 1 (penalised) gets f of what a full user would, even when it
+ * is alone. extra is the weight of one more user who wants everything, to
+ * ask what a newcomer would get. Out of memory for the order, no one is
+ * served in full: the level splits what there is by weight. */
 static double fill_level(struct policy_user *u, size_t n, double capacity,
 			 double extra, struct fill *f)
 {
+	struct ranked *order = NULL;
+	size_t k = 0, next = 0;
 	bool changed = true;
-	double level = 0;
 
-	for (size_t i = 0; i < n; i++)
-		u[i].out.served = false;
-	fill_count(u, n, capacity, extra, f);
+	fill_start(u, n, capacity, extra, f);
 	f->wtotal = f->wsum - extra;
-	while (changed && (f->unserved > 0 || extra > 0)) {
-		level = fmax(f->left, 0) / fmax(f->wsum, 1);
+	if (f->unserved && (order = malloc(f->unserved * sizeof(*order)))) {
+		for (size_t i = 0; i < n; i++)
+			if (filling(&u[i]))
+				order[k++] =
+				    (struct ranked){ratio(&u[i]), &u[i].out};
+		qsort(order, k, sizeof(*order), by_ratio);
+	}
+	while (changed && next < k) {
+		double level = fmax(f->left, 0) / fmax(f->wsum, 1);
 		changed = false;
-		for (size_t i = 0; i < n; i++) {
-			struct policy_decision *d = &u[i].out;
-
-			if (!filling(&u[i]) || d->served ||
-			    d->demand > d->pool_weight * level)
-				continue;
+		for (; next < k; next++) {
+			struct policy_decision *d = order[next].d;
+			if (d->demand > d->pool_weight * level)
+				break;
 			d->served = true;
+			f->left -= d->demand;
+			f->wsum -= d->pool_weight;
+			f->unserved--;
 			changed = true;
 		}
-		fill_count(u, n, capacity, extra, f);
 	}
+	free(order);
 	return fmax(f->left, 0) / fmax(f->wsum, 1);
 }
 

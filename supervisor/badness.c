@@ -58,12 +58,17 @@ const struct policy_badness *badness_find(uid_t uid)
 static struct entry *get(uid_t uid)
 {
 	struct entry *e = find(uid);
-	size_t at = 0;
+	size_t at = 0, hi = count; /* bisection: the table is sorted by uid */
 
 	if (e)
 		return e;
-	while (at < count && table[at].uid < uid)
-		at++;
+	while (at < hi) {
+		size_t mid = at + (hi - at) / 2;
+		if (table[mid].uid < uid)
+			at = mid + 1;
+		else
+			hi = mid;
+	}
 	e = array_insert(&table, &count, &alloc, sizeof(*table), at);
 	if (!e)
 		fatal(EXIT_FATAL, "reallocarray");

@@ -34,12 +34,26 @@ struct runtime_override *state_at(size_t i)
 	return i < count ? &table[i] : NULL;
 }
 
+/* The table is sorted by uid: every user's policy step looks its uid up. */
+static size_t lower_bound(uid_t uid)
+{
+	size_t lo = 0, hi = count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (table[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 struct runtime_override *state_find(uid_t uid)
 {
-	for (size_t i = 0; i < count; i++)
-		if (table[i].uid == uid)
-			return &table[i];
-	return NULL;
+	size_t i = lower_bound(uid);
+
+	return i < count && table[i].uid == uid ? &table[i] : NULL;
 }
 
 struct runtime_override *state_get(uid_t uid)
@@ -48,9 +62,10 @@ struct runtime_override *state_get(uid_t uid)
 
 	if (o)
 		return o;
-	if (array_reserve(&table, count, &alloc, sizeof(*table)) < 0)
+	o = array_insert(&table, &count, &alloc, sizeof(*table),
+			 lower_bound(uid));
+	if (!o)
 		fatal(EXIT_FATAL, "reallocarray");
-	o = &table[count++];
 	*o = (struct runtime_override){.uid = uid,
 				       .cpu_permille = -1,
 				       .mem_bytes = -1,
