@@ -1,10 +1,15 @@
 # Benchmark helpers (bench/*.sh drive them; see bench/README.md). Built
 # with the tests so that `make tests` leaves them ready.
 TEST_PROGRAMS += bench/scan-drive bench/seed-scan bench/place-latency \
-	bench/sleepers bench/oom-latency
+	bench/sleepers bench/oom-latency bench/sock-ping bench/policy-step
 bench/scan-drive_SRCS = bench/scan-drive.c ipc/ipc.c $(COMMON_SRCS)
 bench/seed-scan_SRCS = bench/seed-scan.c
 bench/place-latency_SRCS = bench/place-latency.c
 bench/sleepers_SRCS = bench/sleepers.c
 # OOM kill to event latency (bench/oom-latency.sh).
 bench/oom-latency_SRCS = bench/oom-latency.c common/clock.c
+# The supervisor's loop stall, pinged through the socket
+# (bench/systemd-scale.sh).
+bench/sock-ping_SRCS = bench/sock-ping.c
+# The policy step alone at 10,000 and 100,000 users.
+bench/policy-step_SRCS = bench/policy-step.c $(POLICY_SRCS)

@@ -9,10 +9,11 @@
 set -u
 backend=$1
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-# vm.env (written by the host): CGFAIR_VM_SCENARIOS, CGFAIR_SCENARIO_TIMEOUT,
+# vm.env (written by the host): CGFAIR_VM_SCENARIOS, CGFAIR_VM_BENCH,
+# CGFAIR_SCENARIO_TIMEOUT,
 # CGFAIR_TEST_UIDS and, in tier 1, CGFAIR_BUILD; all exported.
 unset CGFAIR_BUILD
-CGFAIR_VM_SCENARIOS="" CGFAIR_SCENARIO_TIMEOUT=300
+CGFAIR_VM_SCENARIOS="" CGFAIR_VM_BENCH="" CGFAIR_SCENARIO_TIMEOUT=300
 set -a
 . "$root/tests/vm/lib/vm.env"
 set +a
@@ -48,7 +49,13 @@ case $(date +%N) in
 	pre='date() { /usr/lib/cgfair-vm/date "$@"; }; ' ;;
 esac
 
-for s in "$root"/tests/scenarios/*.sh; do
+# the scenarios, or the benches asked for (bench/systemd-scale.sh)
+scripts="$root/tests/scenarios/*.sh"
+if [ -n "${CGFAIR_VM_BENCH:-}" ]; then
+	scripts=""
+	for b in $CGFAIR_VM_BENCH; do scripts="$scripts $root/bench/$b.sh"; done
+fi
+for s in $scripts; do
 	[ -f "$s" ] || continue
 	b=$(sed -n '1,5s/^# backends://p' "$s" | head -1)
 	case " $b " in *" $backend "*) ;; *) continue ;; esac

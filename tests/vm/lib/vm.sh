@@ -15,6 +15,8 @@
 #   CGFAIR_SCENARIO_TIMEOUT  seconds per scenario inside the guest (300)
 #   CGFAIR_VM_KEEP=1     keep the work directory (logs, initramfs) for
 #                        debugging; its path is printed
+#   CGFAIR_VM_BENCH      run these benches (bench/NAME.sh) in the guest
+#                        instead of the scenarios
 
 VM_LIB=$T_TOP/tests/vm/lib
 VM_CACHE=${CGFAIR_VM_CACHE:-/var/cache/cgfair-vm}
@@ -257,11 +259,23 @@ vm_stage_tests() {
 		cp -R "$T_TOP/tests/lib" "$T_TOP/tests/scenarios" "$1/tests/" &&
 		cp "$VM_LIB/guest-run.sh" "$VM_LIB/guest-lib.sh" \
 			"$1/tests/vm/lib/" &&
+		vm_stage_bench "$1" &&
 		{
 			echo "CGFAIR_VM_SCENARIOS='${CGFAIR_VM_SCENARIOS:-}'"
+			echo "CGFAIR_VM_BENCH='${CGFAIR_VM_BENCH:-}'"
 			echo "CGFAIR_SCENARIO_TIMEOUT='${CGFAIR_SCENARIO_TIMEOUT:-300}'"
 			echo "CGFAIR_TEST_UIDS='$VM_TEST_UIDS'"
 		} >"$1/tests/vm/lib/vm.env"
+}
+
+# vm_stage_bench ROOT: with CGFAIR_VM_BENCH (names of bench/NAME.sh), the
+# benches and build/bench's helpers too; the guest then runs those
+# benches instead of the scenarios (bench/systemd-scale.sh boots it so).
+vm_stage_bench() {
+	[ -n "${CGFAIR_VM_BENCH:-}" ] || return 0
+	mkdir -p "$1/bench" "$1/build/bench" &&
+		cp "$T_TOP"/bench/*.sh "$1/bench/" &&
+		cp "$CGFAIR_BUILD"/bench/* "$1/build/bench/"
 }
 
 # vm_cpio DIR OUT: pack DIR as a gzip'ed newc archive, owned by root.

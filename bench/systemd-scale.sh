@@ -1,0 +1,198 @@
+#!/bin/sh
+# backends: systemd
+# bench/systemd-scale.sh: the systemd backend at NUSERS users (issue 17).
+# On the host (as root, after `make tests`, under the VM lock):
+#     flock /tmp/cgfair-vm.lock sh bench/systemd-scale.sh
+# boots the systemd guest of tests/vm/tier2-systemd.sh with this bench
+# instead of the scenarios and prints its figures. In the guest:
+#   1. NUSERS bare uids (UID0..), each with a sleeping process in its own
+#      user-UID.slice (a transient scope in it, as a login would have);
+#   2. cgfaird (interval 1 s, even_active) finds them all and caps them;
+#   3. two of them start spinning: the active count changes and with it
+#      every user's cap. Figures: the time until every slice's cpu.max
+#      holds the new cap; the longest stall of the supervisor's event loop
+#      meanwhile (bench/sock-ping asks for the configuration through the
+#      socket every 10 ms: the supervisor answers it in its loop); PID 1's
+#      CPU time over the change (/proc/1/stat);
+#   4. cgfaird stops (every cap lifted: the stop's wall time);
+#   5. the seed's way in the same guest: `systemctl set-property --runtime
+#      user-UID.slice CPUQuota=...` per user, one after the other (the
+#      seed did that in its only loop: the loop stalls for all of it).
+# Targets: no stall over 50 ms; PID 1's CPU no more than the seed's way.
+# What it makes goes with the guest (a qemu snapshot); the processes and
+# the daemon are stopped at exit all the same.
+# Environment: NUSERS (1000), UID0 (10000; UIDs stay in 10000..19999).
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+
+if [ ! -f "$TOP/tests/vm/lib/vm.env" ]; then
+	# the host: boot the guest with this bench
+	cd "$TOP" || exit 2
+	[ -x build/bench/sock-ping ] || { echo "build first: make tests" >&2; exit 2; }
+	out=$(mktemp /tmp/cgfair-bench-sd.XXXXXX)
+	CGFAIR_VM_BENCH=systemd-scale CGFAIR_VM_KEEP=1 \
+		CGFAIR_SCENARIO_TIMEOUT=${CGFAIR_SCENARIO_TIMEOUT:-2700} \
+		CGFAIR_VM_TIMEOUT=${CGFAIR_VM_TIMEOUT:-3300} \
+		sh tests/vm/tier2-systemd.sh >"$out" 2>&1
+	rc=$?
+	work=$(sed -n 's/^vm: keeping work directory //p' "$out" | head -1)
+	grep -E '^(PASS|FAIL|SKIP|vm:)' "$out"
+	if [ -n "$work" ] && [ -f "$work/results.log" ]; then
+		sed -n '/^@@ BEGIN systemd-scale/,/^@@ END/p' "$work/results.log" |
+			tr -d '\r'
+		rm -rf "$work"
+	else
+		cat "$out"
+	fi
+	rm -f "$out"
+	exit $rc
+fi
+
+. "$TOP/tests/lib/t.sh"
+. "$TOP/tests/scenarios/lib/scn.sh"
+t_need_root systemd-scale
+NUSERS=${NUSERS:-1000}
+UID0=${UID0:-10000}
+LAST=$((UID0 + NUSERS - 1))
+ASUID=$CGFAIR_BUILD/tests/t-run-as-uid
+SPIN=$CGFAIR_BUILD/tests/t-spin
+PING=$CGFAIR_BUILD/bench/sock-ping
+SLICES=/sys/fs/cgroup/user.slice
+TICK=$(getconf CLK_TCK)
+NCPU=$(grep -c '^processor' /proc/cpuinfo)
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# PID 1's user + system CPU time in ms
+pid1_ms() { awk -v t="$TICK" '{ sub(/.*\) /, ""); print int(($12 + $13) * 1000 / t) }' /proc/1/stat; }
+# how many of the bench's slices have cpu.max "Q 100000"
+in_force() {
+	cat $SLICES/user-1????.slice/cpu.max 2>/dev/null |
+		awk -v q="$1" '$1 == q { n++ } END { print n + 0 }'
+}
+# the quota most of the bench's slices have now, and how many
+common_quota() {
+	cat $SLICES/user-1????.slice/cpu.max 2>/dev/null |
+		awk '{ c[$1]++ } END { for (q in c) if (c[q] > m) { m = c[q]; b = q }; print b, m + 0 }'
+}
+# wait_until SECONDS CMD...: poll every 100 ms
+wait_until() {
+	_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.1
+	done
+}
+all_at() { [ "$(in_force "$1")" -ge "$NUSERS" ]; }
+
+PIDS=""
+t_cleanup 'kill $PIDS 2>/dev/null'
+t_cleanup "rm -f /etc/cgfair/cgfair.conf"
+
+echo "guest: $NCPU CPUs, $(uname -r), systemd $(systemctl --version | awk 'NR == 1 { print $2 }'), $NUSERS users"
+t0=$(now_ms)
+u=$UID0
+while [ "$u" -le "$LAST" ]; do
+	systemd-run --quiet --scope --slice="user-$u.slice" --unit="bench-$u" \
+		"$ASUID" "$u" sleep 100000 </dev/null >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	u=$((u + 1))
+	# keep PID 1's queue short while it makes them
+	[ $(((u - UID0) % 25)) -eq 0 ] && sleep 0.2
+done
+have_slices() { [ "$(ls -d $SLICES/user-1????.slice 2>/dev/null | wc -l)" -ge "$NUSERS" ]; }
+wait_until 600 have_slices || {
+	t_fail systemd-scale "only $(ls -d $SLICES/user-1????.slice | wc -l) of $NUSERS slices"
+	exit 1
+}
+echo "setup: $NUSERS scopes in their user-UID.slice in $(($(now_ms) - t0)) ms"
+
+mkdir -p /etc/cgfair
+cat >/etc/cgfair/cgfair.conf <<EOF
+[daemon]
+interval = 1s
+state_dir = $SCN_STATE
+[users]
+min_uid = $UID0
+max_uid = $LAST
+[log]
+event_log = $SCN_EVLOG
+[socket]
+path = $SCN_SOCK
+EOF
+
+# --- cgfair: start-up, then one change of the active count ---------------
+t0=$(now_ms)
+scn_start || { t_fail systemd-scale "cgfaird did not start"; exit 1; }
+settled() { set -- $(common_quota); [ "${2:-0}" -ge "$NUSERS" ] && [ "$1" != max ]; }
+wait_until 900 settled || {
+	t_fail systemd-scale "start-up: caps not in force: $(common_quota)"
+	scn_journal
+	exit 1
+}
+Q1=$(common_quota | awk '{ print $1 }')
+echo "cgfair start-up: every user found and capped ($Q1 per 100 ms) in $(($(now_ms) - t0)) ms"
+
+"$PING" --socket "$SCN_SOCK" >"$T_TMP/ping.out" 2>&1 &
+PP=$!
+PIDS="$PIDS $PP"
+wait_until 10 grep -q '^ready' "$T_TMP/ping.out"
+sleep 2
+c0=$(pid1_ms)
+t0=$(now_ms)
+for u in "$UID0" $((UID0 + 1)); do
+	systemd-run --quiet --scope --slice="user-$u.slice" --unit="bench-spin-$u" \
+		"$ASUID" "$u" "$SPIN" -t 1 -s 900 </dev/null >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+done
+changed() { [ "$(in_force "$Q1")" -lt "$NUSERS" ]; }
+wait_until 120 changed || {
+	t_fail systemd-scale "no cap changed in 120 s after two users started spinning"
+	exit 1
+}
+t1=$(now_ms)
+Q2=$(awk '{ print $1 }' "$SLICES/user-$LAST.slice/cpu.max")
+# the last user's cap may not be the first one written: wait for a change
+wait_until 120 sh -c "[ \"\$(awk '{ print \$1 }' $SLICES/user-$LAST.slice/cpu.max)\" != $Q1 ]"
+Q2=$(awk '{ print $1 }' "$SLICES/user-$LAST.slice/cpu.max")
+wait_until 900 all_at "$Q2" || t_fail systemd-scale "only $(in_force "$Q2") of $NUSERS caps at $Q2"
+t2=$(now_ms)
+c1=$(pid1_ms)
+cg_pid1=$((c1 - c0))
+sleep 1
+kill -TERM "$PP"
+wait "$PP" 2>/dev/null
+ping=$(grep '^pings' "$T_TMP/ping.out")
+stall=$(echo "$ping" | awk '{ for (i = 1; i < NF; i++) if ($i == "max_ms") print $(i + 1) }')
+retried=$(journalctl -b --no-pager -u cgfaird.service | grep -c 'tried again')
+echo "cgfair change: cap $Q1 -> $Q2; first slice changed $((t1 - t0)) ms after the spinners started, all $NUSERS in force after $((t2 - t0)) ms ($((t2 - t1)) ms from the first)"
+echo "cgfair change: PID 1 CPU $cg_pid1 ms; event loop: $ping; failed writes retried: $retried"
+
+t0=$(now_ms)
+c0=$(pid1_ms)
+scn_stop
+echo "cgfair stop (every cap lifted, writes in flight waited for): $(($(now_ms) - t0)) ms, PID 1 CPU $(($(pid1_ms) - c0)) ms, $(in_force max) of $NUSERS at max"
+# the spinners go; the sleepers stay for the seed's way
+for u in "$UID0" $((UID0 + 1)); do systemctl stop "bench-spin-$u.scope" 2>/dev/null; done
+
+# --- the seed's way: one systemctl per user, one after the other ---------
+PCT=45
+Q3=$((PCT * 1000))
+c0=$(pid1_ms)
+t0=$(now_ms)
+u=$UID0
+while [ "$u" -le "$LAST" ]; do
+	systemctl set-property --runtime "user-$u.slice" "CPUQuota=$PCT%" || break
+	u=$((u + 1))
+done
+t1=$(now_ms)
+c1=$(pid1_ms)
+seed_n=$(in_force "$Q3")
+echo "seed's way: $NUSERS x systemctl set-property --runtime CPUQuota=$PCT%: $((t1 - t0)) ms wall (its loop stalled all along), PID 1 CPU $((c1 - c0)) ms, $seed_n of $NUSERS in force"
+
+seed_pid1=$((c1 - c0))
+if awk -v s="$stall" -v a="$cg_pid1" -v b="$seed_pid1" 'BEGIN { exit !(s <= 50 && a <= b) }'; then
+	t_pass "systemd-scale: longest stall $stall ms <= 50 ms; PID 1 CPU $cg_pid1 ms (seed's way $seed_pid1 ms)"
+else
+	t_fail systemd-scale "target missed: longest stall $stall ms (<= 50 ms), PID 1 CPU $cg_pid1 ms against the seed's way's $seed_pid1 ms"
+fi
