@@ -1,7 +1,8 @@
 # Benchmark helpers (bench/*.sh drive them; see bench/README.md). Built
 # with the tests so that `make tests` leaves them ready.
 TEST_PROGRAMS += bench/scan-drive bench/seed-scan bench/place-latency \
-	bench/sleepers bench/oom-latency bench/sock-ping bench/policy-step
+	bench/sleepers bench/oom-latency bench/sock-ping bench/policy-step \
+	bench/place-storm
 bench/scan-drive_SRCS = bench/scan-drive.c ipc/ipc.c $(COMMON_SRCS)
 bench/seed-scan_SRCS = bench/seed-scan.c
 bench/place-latency_SRCS = bench/place-latency.c
@@ -13,3 +14,5 @@ bench/oom-latency_SRCS = bench/oom-latency.c common/clock.c
 bench/sock-ping_SRCS = bench/sock-ping.c
 # The policy step alone at 10,000 and 100,000 users.
 bench/policy-step_SRCS = bench/policy-step.c $(POLICY_SRCS)
+# Many short processes of many uids at once (bench/placement.sh --storm).
+bench/place-storm_SRCS = bench/place-storm.c

@@ -1,14 +1,18 @@
 /*
- * oom-latency --log FILE --uid UID --count N [--timeout S]
+ * oom-latency --log FILE --uid UID [--users N] --count K [--timeout S]
  *
  * The measuring half of bench/oom-latency.sh: watches the kernel log and
- * cgfair's event log at once and times, for each of N OOM kills of UID's
- * processes, the kill (the moment the kernel's "Killed process PID" record
- * is read from /dev/kmsg: the kernel stores it right after it counted the
- * kill and sent SIGKILL) to the moment the kill's oom event line is in the
- * event log (inotify). The nth kill is paired with the nth event; a pid
- * that differs is reported. Prints one line per kill, then
- * "kills=N median_ms=M p99_ms=P max_ms=X detail=D". Needs root (kmsg).
+ * cgfair's event log at once and times, for each of K OOM kills of the
+ * processes of uids UID..UID+N-1 (N: 1), the kill (the moment the
+ * kernel's "Killed process PID" record is read from /dev/kmsg: the kernel
+ * stores it right after it counted the kill and sent SIGKILL) to the
+ * moment the kill's oom event line is in the event log (inotify). An
+ * event is paired with the kill of the pid it names (one without a victim
+ * with the oldest unpaired kill of its uid); a kill reported twice, or
+ * never, is counted. After the Kth kill and event it waits 2 s more for
+ * duplicates. Prints one line per kill, then "kills=K events=E
+ * median_ms=M p99_ms=P max_ms=X detail=D mismatched=0 unreported=U
+ * duplicates=D". Needs root (kmsg).
  */
 #include "common/clock.h"
 
@@ -27,19 +31,31 @@
 #define MAX_KILLS 1000
 
 struct kill {
-	long pid;
+	long pid, uid;
 	uint64_t killed, logged; /* CLOCK_MONOTONIC usec, 0: not yet */
 	long event_pid;		 /* -1: the event named no victim */
+	int events;		 /* how many events named it */
+};
+
+struct event {
+	long pid, uid; /* pid -1: no victim */
+	uint64_t t;
 };
 
 static struct kill kills[MAX_KILLS];
+static struct event events[MAX_KILLS];
 static int nkilled, nlogged, want;
-static long uid;
+static long uid, nusers = 1;
+
+static int ours(long u)
+{
+	return u >= uid && u < uid + nusers;
+}
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: oom-latency --log FILE --uid UID --count N "
-			"[--timeout S]\n");
+	fprintf(stderr, "usage: oom-latency --log FILE --uid UID [--users N] "
+			"--count K [--timeout S]\n");
 	exit(2);
 }
 
@@ -50,11 +66,12 @@ static void on_kmsg_record(const char *rec, uint64_t t)
 	const char *u = strstr(rec, ", UID:");
 	long pid;
 
-	if (!p || !u || strtol(u + 6, NULL, 10) != uid)
+	if (!p || !u || !ours(strtol(u + 6, NULL, 10)))
 		return;
 	pid = strtol(p + 17, NULL, 10);
 	if (nkilled < MAX_KILLS)
-		kills[nkilled++] = (struct kill){.pid = pid, .killed = t};
+		kills[nkilled++] = (struct kill){
+		    .pid = pid, .uid = strtol(u + 6, NULL, 10), .killed = t};
 }
 
 static void read_kmsg(int fd)
@@ -74,19 +91,16 @@ static void read_kmsg(int fd)
 /* One line of the event log: an oom event of our uid? */
 static void on_log_line(const char *line, uint64_t t)
 {
-	char key[32];
-	const char *p;
+	const char *p, *u = strstr(line, "\"uid\":");
 
-	snprintf(key, sizeof(key), "\"uid\":%ld,", uid);
-	if (!strstr(line, "\"event\":\"oom\"") || !strstr(line, key))
-		return;
-	if (nlogged >= MAX_KILLS)
+	if (!strstr(line, "\"event\":\"oom\"") || !u ||
+	    !ours(strtol(u + 6, NULL, 10)) || nlogged >= MAX_KILLS)
 		return;
 	p = strstr(line, "\"pid\":");
-	kills[nlogged].event_pid =
-	    p && p[6] != 'n' ? strtol(p + 6, NULL, 10) : -1;
-	kills[nlogged].logged = t;
-	nlogged++;
+	events[nlogged++] = (struct event){
+	    .pid = p && p[6] != 'n' ? strtol(p + 6, NULL, 10) : -1,
+	    .uid = strtol(u + 6, NULL, 10),
+	    .t = t};
 }
 
 static void read_log(int fd)
@@ -118,38 +132,69 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void report(void)
+/* The kill an event reports: its victim's, else the oldest unpaired one
+ * of its uid. */
+static struct kill *pair(const struct event *e)
+{
+	for (int i = 0; i < nkilled; i++)
+		if (e->pid != -1 && kills[i].pid == e->pid)
+			return &kills[i];
+	for (int i = 0; i < nkilled; i++)
+		if (e->pid == -1 && kills[i].uid == e->uid && !kills[i].events)
+			return &kills[i];
+	return NULL;
+}
+
+/* The number of kills not reported exactly once, and events of no kill. */
+static int report(void)
 {
 	uint64_t lat[MAX_KILLS];
-	int n = 0, detail = 0, mismatch = 0;
+	int n = 0, detail = 0, unpaired = 0, unreported = 0, dups = 0;
 
-	for (int i = 0; i < nkilled && i < nlogged; i++) {
+	for (int i = 0; i < nlogged; i++) {
+		struct kill *k = pair(&events[i]);
+		if (!k) {
+			unpaired++;
+			continue;
+		}
+		if (k->events++) {
+			dups++;
+			continue;
+		}
+		k->logged = events[i].t;
+		k->event_pid = events[i].pid;
+	}
+	for (int i = 0; i < nkilled; i++) {
 		struct kill *k = &kills[i];
+		if (!k->events) {
+			unreported++;
+			printf("kill %d pid %ld uid %ld: never reported\n", i + 1,
+			       k->pid, k->uid);
+			continue;
+		}
 		/* an event can be in the log before we read the kmsg line */
 		lat[n] = k->logged > k->killed ? k->logged - k->killed : 0;
 		detail += k->event_pid == k->pid;
-		mismatch += k->event_pid != -1 && k->event_pid != k->pid;
-		printf("kill %d pid %ld: %.3f ms%s\n", i + 1, k->pid,
-		       (double)lat[n] / 1000.0,
-		       k->event_pid == k->pid ? ""
-		       : k->event_pid == -1   ? " (no victim detail)"
-					      : " (event of another pid)");
+		printf("kill %d pid %ld uid %ld: %.3f ms%s\n", i + 1, k->pid,
+		       k->uid, (double)lat[n] / 1000.0,
+		       k->event_pid == k->pid ? "" : " (no victim detail)");
 		n++;
 	}
 	if (n == 0) {
-		printf("kills=0\n");
-		return;
+		printf("kills=%d events=%d\n", nkilled, nlogged);
+		return unreported + dups + unpaired;
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_u64);
 	size_t p99 = ((size_t)n * 99 + 99) / 100 - 1; /* nearest rank */
 	printf(
 	    "kills=%d events=%d median_ms=%.3f p99_ms=%.3f max_ms=%.3f "
-	    "detail=%d mismatched=%d\n",
+	    "detail=%d mismatched=%d unreported=%d duplicates=%d\n",
 	    nkilled, nlogged,
 	    (double)(n % 2 ? lat[n / 2] : (lat[n / 2 - 1] + lat[n / 2]) / 2) /
 		1000.0,
 	    (double)lat[p99] / 1000.0, (double)lat[n - 1] / 1000.0, detail,
-	    mismatch);
+	    unpaired, unreported, dups);
+	return unreported + dups + unpaired;
 }
 
 int main(int argc, char **argv)
@@ -157,6 +202,7 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 	    {"log", required_argument, NULL, 'l'},
 	    {"uid", required_argument, NULL, 'u'},
+	    {"users", required_argument, NULL, 'n'},
 	    {"count", required_argument, NULL, 'c'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0}};
@@ -171,6 +217,9 @@ int main(int argc, char **argv)
 		case 'u':
 			uid = strtol(optarg, NULL, 10);
 			break;
+		case 'n':
+			nusers = strtol(optarg, NULL, 10);
+			break;
 		case 'c':
 			want = atoi(optarg);
 			break;
@@ -181,7 +230,7 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!log || uid <= 0 || want <= 0 || want > MAX_KILLS)
+	if (!log || uid <= 0 || nusers <= 0 || want <= 0 || want > MAX_KILLS)
 		usage();
 	int kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	int lfd = open(log, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -196,8 +245,13 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	uint64_t deadline = clock_mono_usec() + (uint64_t)timeout * 1000000u;
-	while ((nkilled < want || nlogged < want) &&
-	       clock_mono_usec() < deadline) {
+	uint64_t grace = 0; /* after the last one: duplicates? */
+	for (;;) {
+		uint64_t now = clock_mono_usec();
+		if (!grace && nkilled >= want && nlogged >= want)
+			grace = now + 2000000u;
+		if (now >= deadline || (grace && now >= grace))
+			break;
 		struct pollfd pfd[2] = {{kfd, POLLIN, 0}, {ifd, POLLIN, 0}};
 		if (poll(pfd, 2, 200) < 0 && errno != EINTR)
 			break;
@@ -210,6 +264,6 @@ int main(int argc, char **argv)
 			read_log(lfd);
 		}
 	}
-	report();
-	return nkilled >= want && nlogged >= want ? 0 : 1;
+	int bad = report();
+	return !bad && nkilled >= want && nlogged >= want ? 0 : 1;
 }

@@ -14,7 +14,17 @@
 # and skips cgrulesengd if any of them already exists. Its rules
 # name users, so the bench adds a temporary user (removed on exit).
 # Environment: COUNT (200), BUID (63500).
+#
+# bench/placement.sh --storm: 100 bare uids (SUID0 63600..) start RATE
+# (5000) short processes a second together for 10 s, each living 50 ms
+# (bench/place-storm): every one must be in its user's cgroup when it
+# ends; the p99 exec-to-placed over a sample (1 in 50, each polling its
+# own /proc/self/cgroup) must be under 10 ms; and the CPU time cgfaird
+# and its workers spent per 1,000 placements. cgfaird only (see
+# bench/README.md).
 set -u
+STORM=""
+[ "${1:-}" = --storm ] && STORM=1
 cd "$(dirname "$0")/.." || exit 2
 B=${CGFAIR_BUILD:-build}
 COUNT=${COUNT:-200}
@@ -70,6 +80,60 @@ done
 . tests/lib/placer.sh
 placer_running && die "another cgfaird or a cgrulesengd is running"
 getent passwd "$BUID" >/dev/null && die "uid $BUID is taken (set BUID)"
+
+# cgfaird's and its workers' CPU time, in clock ticks
+tree_ticks() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pp="$1" '{
+		pid = $1; sub(/.*\) /, ""); split($0, f, " ")
+		if (pid == pp || f[2] == pp) t += f[12] + f[13] } END { print t + 0 }'
+}
+
+if [ -n "$STORM" ]; then
+	SUID0=${SUID0:-63600} RATE=${RATE:-5000}
+	[ -x "$B/bench/place-storm" ] || die "build first: make tests"
+	chmod 0755 "$TMP"
+	cp "$B/bench/place-storm" "$TMP/place-storm"
+	cat >"$TMP/cgfair.conf" <<EOF
+[daemon]
+subtree = $SUB
+state_dir = $TMP/state
+[users]
+min_uid = $SUID0
+max_uid = $((SUID0 + 99))
+[log]
+event_log = $TMP/events.log
+[socket]
+path = $TMP/cgfair.sock
+EOF
+	mkdir -p "$TMP/state"
+	"$B/cgfaird" --foreground --config "$TMP/cgfair.conf" >"$TMP/cgfaird.log" 2>&1 &
+	DPID=$!
+	i=0
+	until grep -q "ready: all workers answered" "$TMP/cgfaird.log"; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && { cat "$TMP/cgfaird.log"; die "cgfaird not ready"; }
+		sleep 0.1
+	done
+	# warm-up: every user's cgroup made once
+	"$TMP/place-storm" -u "$SUID0" -U 100 -s "$SUB" -r 200 -d 1 >/dev/null
+	sleep 1
+	c0=$(tree_ticks "$DPID")
+	out=$("$TMP/place-storm" -u "$SUID0" -U 100 -s "$SUB" -r "$RATE" -d 10)
+	sleep 1
+	c1=$(tree_ticks "$DPID")
+	echo "host: $(nproc) CPUs, kernel $(uname -r), cgroup v1; 100 uids, $RATE/s asked for 10 s, 50 ms each"
+	echo "cgfaird storm: $out"
+	echo "$out" | awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" '{
+		for (i = 1; i < NF; i++) v[$i] = $(i + 1)
+		printf "cgfaird CPU: %.0f ms for %d placements: %.1f ms per 1,000\n",
+			c * 1000 / hz, v["spawned"], c * 1000 / hz * 1000 / v["spawned"]
+		ok = v["wrong"] == 0 && v["lost"] == 0 && v["p99_us"] >= 0 && v["p99_us"] < 10000
+		printf "targets: every process placed (%d wrong), p99 %s 10 ms: %s\n",
+			v["wrong"], v["p99_us"] < 10000 ? "<" : ">=", ok ? "met" : "MISSED"
+		exit !ok
+	}'
+	exit $?
+fi
 
 useradd -M -N -g 65534 -u "$BUID" -s /usr/sbin/nologin "$BUSER" ||
 	die "useradd failed"
