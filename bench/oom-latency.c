@@ -168,8 +168,8 @@ static int report(void)
 		struct kill *k = &kills[i];
 		if (!k->events) {
 			unreported++;
-			printf("kill %d pid %ld uid %ld: never reported\n", i + 1,
-			       k->pid, k->uid);
+			printf("kill %d pid %ld uid %ld: never reported\n",
+			       i + 1, k->pid, k->uid);
 			continue;
 		}
 		/* an event can be in the log before we read the kmsg line */

@@ -51,7 +51,8 @@ static int placed(const char *want)
 {
 	char buf[4096];
 	size_t wl = strlen(want);
-	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC), ok = 0, bad = 0;
+	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC), ok = 0,
+	    bad = 0;
 	ssize_t n;
 
 	if (fd < 0)
@@ -62,7 +63,8 @@ static int placed(const char *want)
 		return -1;
 	buf[n] = '\0';
 	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
-		char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		char *c1 = strchr(l, ':'),
+		     *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2)
 			continue;
 		*c2++ = '\0';
@@ -175,7 +177,8 @@ int main(int argc, char **argv)
 			uint64_t t0 = now_ns();
 			close(p[0]);
 			snprintf(want, sizeof(want), "/%s/user-%ld", sub, uid);
-			snprintf(t0s, sizeof(t0s), "%llu", (unsigned long long)t0);
+			snprintf(t0s, sizeof(t0s), "%llu",
+				 (unsigned long long)t0);
 			snprintf(lifes, sizeof(lifes), "%ld", life);
 			snprintf(fds, sizeof(fds), "%d", p[1]);
 			if (setgroups(0, NULL) < 0 ||

@@ -69,8 +69,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	config_defaults(&cfg, 64ull << 30);
-	cfg.cpu.mode =
-	    strcmp(mode, "fair") == 0 ? CONFIG_CPU_FAIR : CONFIG_CPU_EVEN_ACTIVE;
+	cfg.cpu.mode = strcmp(mode, "fair") == 0 ? CONFIG_CPU_FAIR
+						 : CONFIG_CPU_EVEN_ACTIVE;
 	cfg.cpu.active_cpus = 0.25;
 	struct policy_user *u = calloc(n, sizeof(*u));
 	double *ms = calloc(steps, sizeof(*ms)), first = 0;
@@ -83,8 +83,9 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			struct policy_state st = u[i].st;
 			memset(&u[i].out, 0, sizeof(u[i].out));
-			u[i].cpu = i < active ? 0.5 + 1.5 * (double)i / (double)active
-					      : 0.001;
+			u[i].cpu = i < active
+				       ? 0.5 + 1.5 * (double)i / (double)active
+				       : 0.001;
 			u[i].mem_usage = 100u << 20;
 			u[i].st = st;
 		}
@@ -100,8 +101,8 @@ int main(int argc, char **argv)
 	printf("policy step, %s mode, %zu users (%zu active), %u CPUs: "
 	       "median %.2f ms, min %.2f, max %.2f over %zu steps; first "
 	       "step %.2f ms\n",
-	       mode, n, active, ncpu, ms[(steps - 1) / 2], ms[0],
-	       ms[steps - 1], steps, first);
+	       mode, n, active, ncpu, ms[(steps - 1) / 2], ms[0], ms[steps - 1],
+	       steps, first);
 	free(u);
 	free(ms);
 	config_free(&cfg);

@@ -84,8 +84,7 @@ static void report(void)
 	printf("pings %zu failed %u max_ms %.1f p50_ms %.2f p99_ms %.1f "
 	       "over50 %u\n",
 	       n, failed, n ? ms[n - 1] : 0.0, n ? ms[(n - 1) / 2] : 0.0,
-	       n ? ms[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] : 0.0,
-	       over);
+	       n ? ms[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] : 0.0, over);
 }
 
 int main(int argc, char **argv)
@@ -108,7 +107,8 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (!path || every <= 0) {
-		fprintf(stderr, "usage: sock-ping --socket PATH [--every MS]\n");
+		fprintf(stderr,
+			"usage: sock-ping --socket PATH [--every MS]\n");
 		return 2;
 	}
 	ms = calloc(MAX_SAMPLES, sizeof(*ms));
@@ -125,7 +125,8 @@ int main(int argc, char **argv)
 		t1 = now_ms();
 		ms[n++] = t1 - t0;
 		if (t1 - t0 < every) {
-			struct timespec d = {0, (long)((every - (t1 - t0)) * 1e6)};
+			struct timespec d = {0,
+					     (long)((every - (t1 - t0)) * 1e6)};
 			nanosleep(&d, NULL);
 		}
 	}

@@ -40,7 +40,7 @@
 #define BUS_INFLIGHT 16
 /* stop waits this long for the calls in flight (then they are lost: the
  * runtime drop-ins keep what PID 1 had taken) */
-#define BUS_DRAIN_USEC (5 * 1000 * 1000)
+#define BUS_DRAIN_USEC (10 * 1000 * 1000)
 
 /* backend.c's settings, lent at init */
 static const struct bk_config *bk;
