@@ -38,8 +38,8 @@ static void say_address(const char *what, uintptr_t addr)
 	if (!dladdr((void *)addr, &info) || !info.dli_fname)
 		return;
 	if (info.dli_sname)
-		snprintf(line, sizeof(line), "  %s %#lx: %s+%#lx in %s\n",
-			 what, (unsigned long)addr, info.dli_sname,
+		snprintf(line, sizeof(line), "  %s %#lx: %s+%#lx in %s\n", what,
+			 (unsigned long)addr, info.dli_sname,
 			 (unsigned long)(addr - (uintptr_t)info.dli_saddr),
 			 info.dli_fname);
 	else
@@ -53,8 +53,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 {
 	const ucontext_t *uc = ctx;
 	char line[256];
-	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
-						      si->si_syscall);
+	char *name =
+	    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, si->si_syscall);
 
 	snprintf(line, sizeof(line),
 		 "forbidden system call %d (%s); the sandbox stops this "
