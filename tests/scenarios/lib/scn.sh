@@ -103,7 +103,11 @@ scn_count_children() { scn_children "$1" | wc -l; }
 scn_start() {
 	t_cleanup "scn_stop"
 	if [ "$SCN_BACKEND" = systemd ]; then
-		systemctl start cgfaird.service || {
+		# bounded: the unit's own start timeout (90 s) fails a start
+		# that never reports ready; this one covers systemctl itself
+		timeout 150 systemctl start cgfaird.service || {
+			echo "systemctl start cgfaird.service failed or did not end in 150 s (status $?):"
+			timeout 10 systemctl status --no-pager -n 0 cgfaird.service
 			scn_journal
 			return 1
 		}
@@ -130,7 +134,8 @@ scn_stop() {
 	[ -n "$DPID" ] || return 0
 	_kids=$(scn_children "$DPID" | awk '{ print $1 }')
 	if [ "$SCN_BACKEND" = systemd ]; then
-		systemctl stop cgfaird.service
+		timeout 150 systemctl stop cgfaird.service ||
+			t_fail "cgfaird stops" "systemctl stop cgfaird.service failed or did not end in 150 s"
 	else
 		kill -TERM "$DPID" 2>/dev/null
 		t_wait 10 sh -c "! kill -0 $DPID" ||

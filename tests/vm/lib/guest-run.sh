@@ -90,13 +90,27 @@ for s in $scripts; do
 		fi
 		sleep 0.2
 	done
-	wait $sid
-	rc=$?
+	# a process in uninterruptible sleep outlives SIGKILL, and an
+	# unbounded wait on it would block the whole run: 10 s, then say so
+	i=0
+	while running $sid && [ $i -lt 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	if running $sid; then
+		echo "FAIL: $name/killed: its session is still there 10 s after SIGKILL (uninterruptible sleep):"
+		ps -s $sid -o pid,stat,wchan:28,args 2>&1 | head -20
+		rc=137
+	else
+		wait $sid
+		rc=$?
+	fi
 	secs=$(($(date +%s) - t0))
 	if command -v systemctl >/dev/null 2>&1 &&
 		systemctl is-active -q cgfaird.service; then
 		echo "FAIL: leftovers: cgfaird.service still active; stopping it"
-		systemctl stop cgfaird.service
+		timeout 120 systemctl stop cgfaird.service ||
+			echo "FAIL: leftovers: systemctl stop cgfaird.service did not end in 120 s"
 		[ "$rc" -ne 0 ] || rc=1
 	fi
 	# What the scenario left: its session, and cgfair's processes wherever

@@ -3,6 +3,7 @@
 #
 # Channel:  @@ BEGIN name / scenario output / @@ END name rc=N secs=N timeout=0|1
 #           @@ LOG title / log lines (until the next @@ line)
+#           @@ WATCHDOG why (the guest's watchdog ended a blocked run)
 #           @@ DONE scenarios=N fails=N
 # PASS/FAIL/SKIP lines outside a scenario are the guest's own checks.
 # Output: PASS/FAIL/SKIP lines prefixed "tier/" or "tier/scenario/"; the
@@ -61,6 +62,17 @@ BEGIN { inblk = 0; inlog = 0; nscn = 0; failed = 0 }
 		close_block("printed no PASS/FAIL/SKIP line")
 	else
 		close_block("")
+	next
+}
+
+# the guest's watchdog (guest-watchdog.sh) ended a run that blocked
+/^@@ WATCHDOG / {
+	why = "guest watchdog: " substr($0, 13)
+	if (inblk)
+		close_block(why)
+	else
+		fail("guest", why)
+	inlog = 0
 	next
 }
 

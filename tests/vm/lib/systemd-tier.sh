@@ -63,8 +63,14 @@ systemd_tier() {
 		t_fail "$TIER/payload" "cannot stage the tests"
 		exit 1
 	}
-	cp "$VM_LIB/guest-tier2.sh" "$G/tests/vm/lib/"
+	cp "$VM_LIB/guest-tier2.sh" "$VM_LIB/guest-watchdog.sh" "$G/tests/vm/lib/"
 	echo "CGFAIR_VM_BACKEND='$GUEST_BACKEND'" >>"$G/tests/vm/lib/vm.env"
+	# the guest's watchdog reports and ends a run that blocks, a minute
+	# before this host's timeout would kill it without a word
+	{
+		echo "CGFAIR_VM_TIMEOUT='$TIMEOUT'"
+		echo "CGFAIR_VM_DEADLINE='$((TIMEOUT - 60))'"
+	} >>"$G/tests/vm/lib/vm.env"
 	case " $APPEND " in
 	*" systemd.unified_cgroup_hierarchy=0 "*) cg=v1 ;;
 	*) cg=v2 ;;
@@ -79,11 +85,28 @@ After=multi-user.target
 [Service]
 Type=simple
 ExecStart=/bin/sh /usr/local/lib/cgfair-tests/tests/vm/lib/guest-tier2.sh
+# a scenario's process killed by the kernel's OOM killer is that
+# scenario's business; the default (stop) would kill the whole run
+OOMPolicy=continue
 StandardOutput=journal+console
 StandardError=journal+console
 UNIT
 	ln -s ../cgfair-vm-test.service \
 		"$P/etc/systemd/system/multi-user.target.wants/cgfair-vm-test.service"
+	# A unit of its own (tests/vm/lib/guest-watchdog.sh): it outlives the
+	# harness's unit; started early, it also covers a boot that hangs.
+	cat >"$P/etc/systemd/system/cgfair-vm-watchdog.service" <<'UNIT'
+[Unit]
+Description=cgfair VM test watchdog
+DefaultDependencies=no
+
+[Service]
+Type=simple
+ExecStart=/bin/sh /usr/local/lib/cgfair-tests/tests/vm/lib/guest-watchdog.sh
+OOMScoreAdjust=-1000
+UNIT
+	ln -s ../cgfair-vm-watchdog.service \
+		"$P/etc/systemd/system/multi-user.target.wants/cgfair-vm-watchdog.service"
 
 	# The initrd: busybox, virtio and ext4 modules, the /init that mounts the
 	# image and copies the payload over it.
