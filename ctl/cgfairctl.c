@@ -6,6 +6,7 @@
  * 3 cannot connect (or the connection broke), 4 permission denied.
  */
 #include "ctl/history.h"
+#include "ctl/report.h"
 #include "common/num.h"
 
 #include <errno.h>
@@ -81,6 +82,18 @@ static const struct cmd_help {
      "--textfile, written atomically to DIR/cgfair.prom for node_exporter's\n"
      "textfile collector (cgfair-metrics.timer does it every 30 s)."},
     {"version", "", "client and daemon versions", "Both versions."},
+    {"report",
+     "[--since T] [--until T] [--user USER] [--by user|day|hour] "
+     "[--plot FILE.png|FILE.svg]",
+     "usage history: CPU-hours, memory, throttling",
+     "Per user, busiest first: CPU-hours, mean and peak memory, minutes\n"
+     "throttled, OOM kills and minutes penalised between --since (default\n"
+     "7d: seven days ago) and --until (default now), from the history\n"
+     "cgfaird keeps with [history] enable. T: a duration back from now\n"
+     "(7d, 12h, 90m) or a TIME as for events. --by day or hour: a row per\n"
+     "user and day (UTC) or hour. --plot: CPU and memory over the period\n"
+     "(the 8 busiest users, or USER) drawn to a PNG or SVG file. You see\n"
+     "your own history only, unless you may see every row of status."},
     {"top", "[--interval SECONDS]", "a live per-user view, busiest first",
      "The status table, redrawn every SECONDS (default 2) with the\n"
      "users using the most CPU first, until q or ^C."},
@@ -740,10 +753,26 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[first];
 	json_object *reply, *req;
+	struct report_opts ro;
 
 	if (strcmp(cmd, "events") == 0 && argc - first > 1) {
 		command_help(argc - first, argv + first); /* --help */
 		return history_main(argc - first, argv + first, json_out);
+	}
+	if (strcmp(cmd, "report") == 0) {
+		command_help(argc - first, argv + first);
+		if (report_parse(argc - first, argv + first, &ro) < 0)
+			return CTL_USAGE;
+		req = request(cmd);
+		if (ro.user)
+			add_user(req, ro.user);
+		report_fill(req, &ro);
+		connect_daemon();
+		send_request(req);
+		reply = read_reply();
+		int rc = report_print(reply, &ro, json_out);
+		json_object_put(reply);
+		return rc ? CTL_DAEMON : CTL_OK;
 	}
 	req = build_request(argc - first, argv + first);
 	connect_daemon();

@@ -65,7 +65,7 @@ static long long relative(const char *s)
 
 /* TIME as microseconds since the epoch; -1 when it is none of the forms.
  * Hand-written: libsystemd does not export systemd's timestamp parser. */
-static long long parse_since(const char *s)
+long long history_parse_time(const char *s)
 {
 	static const char *const forms[] = {"%Y-%m-%d %H:%M:%S",
 					    "%Y-%m-%dT%H:%M:%S",
@@ -233,7 +233,7 @@ int history_main(int argc, char **argv, bool json)
 		return bad("--since", NULL,
 			   "needed to read the history (events alone "
 			   "follows new ones)");
-	if ((from = parse_since(since)) < 0)
+	if ((from = history_parse_time(since)) < 0)
 		return bad("--since", since, "not a time");
 	if (type && !valid_type(type))
 		return bad("--type", type,

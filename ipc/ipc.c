@@ -14,7 +14,8 @@
 #define WATCHER	 BIT(ROLE_OOMWATCH)
 #define FRONTEND BIT(ROLE_FRONTEND)
 #define METRICS	 BIT(ROLE_METRICS)
-#define WORKERS	 (SCANNER | WATCHER | FRONTEND | METRICS)
+#define RECORDER BIT(ROLE_RECORDER)
+#define WORKERS	 (SCANNER | WATCHER | FRONTEND | METRICS | RECORDER)
 
 bool ipc_str_ok(const char *s, size_t size)
 {
@@ -82,6 +83,23 @@ static bool valid_client_request(const void *p, int nfds)
 	       (m->flags == 0 || m->op == CLIENT_LIMIT_SET) &&
 	       (m->flags & (REQ_PENALTY | REQ_RELEASE)) !=
 		   (REQ_PENALTY | REQ_RELEASE);
+}
+
+static bool valid_history_setup(const void *p, int nfds)
+{
+	const struct ipc_history_setup *m = p;
+	(void)nfds;
+	return m->keep_minutes >= 60 && m->keep_minutes <= IPC_SECONDS_MAX / 60;
+}
+
+static bool valid_report_request(const void *p, int nfds)
+{
+	const struct ipc_report_request *m = p;
+	(void)nfds;
+	return m->by < REPORT_BY_COUNT && !(m->flags & ~REPORT_ALL_USERS) &&
+	       m->since >= 0 && m->since <= m->until &&
+	       m->until <= INT64_MAX / 2 && m->top <= REPORT_TOP_MAX &&
+	       m->reserved == 0;
 }
 
 static bool valid_client_reply(const void *p, int nfds)
@@ -223,6 +241,14 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
 	 valid_subuid_ranges),
     RULE(IPC_SUBUID_TABLE, struct ipc_subuid_table, SUP, FDS_NONE,
 	 valid_subuid_table),
+    RULE(IPC_HISTORY_SETUP, struct ipc_history_setup, SUP, FDS_NONE,
+	 valid_history_setup),
+    RULE(IPC_REPORT_REQUEST, struct ipc_report_request, FRONTEND, FDS_ONE,
+	 valid_report_request),
+    RULE(IPC_REPORT_QUERY, struct ipc_report_request, SUP, FDS_NONE,
+	 valid_report_request),
+    RULE(IPC_REPORT_REPLY, struct ipc_client_reply, RECORDER, FDS_NONE,
+	 valid_client_reply),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");
@@ -252,8 +278,9 @@ ipc_subuid_find(const struct ipc_subuid_entry *table, size_t n, uint32_t uid)
 
 const char *ipc_role_name(enum ipc_role role)
 {
-	static const char *const names[ROLE_COUNT] = {
-	    "supervisor", "scanner", "oomwatch", "frontend", "metrics"};
+	static const char *const names[ROLE_COUNT] = {"supervisor", "scanner",
+						      "oomwatch",   "frontend",
+						      "metrics",    "recorder"};
 	return (unsigned)role < ROLE_COUNT ? names[role] : "unknown";
 }
 

@@ -41,7 +41,8 @@ enum ipc_role {
 	ROLE_SCANNER,
 	ROLE_OOMWATCH,
 	ROLE_FRONTEND,
-	ROLE_METRICS, /* the HTTP metrics listener ([metrics] listen) */
+	ROLE_METRICS,  /* the HTTP metrics listener ([metrics] listen) */
+	ROLE_RECORDER, /* the usage history ([history] enable) */
 	ROLE_COUNT
 };
 
@@ -84,6 +85,12 @@ enum ipc_type {
 	IPC_SUBUID_FILE,   /* sup -> scanner: the subuid file to parse (fd) */
 	IPC_SUBUID_RANGES, /* scanner -> sup: a batch of its ranges */
 	IPC_SUBUID_TABLE,  /* sup -> scanner: a batch of the accepted table */
+	/* recorder (usage history) */
+	IPC_HISTORY_SETUP,  /* sup -> recorder: retention, at every start */
+	IPC_REPORT_REQUEST, /* frontend -> sup: a report, with the client's
+			       connected socket */
+	IPC_REPORT_QUERY,   /* sup -> recorder: a report the sup allowed */
+	IPC_REPORT_REPLY,   /* recorder -> sup: a chunk of its answer */
 	IPC_TYPE_COUNT
 };
 
@@ -472,6 +479,44 @@ struct ipc_daemon_state {
 	struct ipc_worker_count worker[IPC_WORKERS_MAX];
 };
 
+/* The usage history (cgfair-recorder, [history]): the recorder keeps a copy
+ * of the users' rows (IPC_USER_STATE, like the frontend) and stores
+ * per-minute figures in SQLite; IPC_HISTORY_SETUP says how long to keep
+ * them. */
+struct ipc_history_setup {
+	uint64_t keep_minutes; /* rows older than this go, >= 60 */
+};
+
+/* A report over the history: the frontend parses the client's request and
+ * passes it with the client's socket (IPC_REPORT_REQUEST); the supervisor
+ * reads the client's credentials from that socket, narrows the request to
+ * the client's own uid unless the client may see every row, and passes it
+ * on (IPC_REPORT_QUERY, no fd); the recorder answers with JSON text in
+ * IPC_REPORT_REPLY chunks (struct ipc_client_reply, REPLY_MORE on all but
+ * the last), which the supervisor forwards to the frontend as
+ * IPC_CLIENT_REPLY with the same id. */
+enum ipc_report_by {
+	REPORT_BY_USER = 0, /* one row per user over the period */
+	REPORT_BY_DAY,	    /* per user and UTC day */
+	REPORT_BY_HOUR,	    /* per user and hour */
+	REPORT_BY_MINUTE,   /* per user and minute (plots of short spans) */
+	REPORT_BY_COUNT
+};
+
+#define REPORT_ALL_USERS 0x1 /* no uid filter (uid is ignored) */
+#define REPORT_TOP_MAX	 100 /* users in a report with top */
+
+struct ipc_report_request {
+	uint32_t id;	/* the frontend's request number, echoed */
+	uint32_t uid;	/* the one user, unless REPORT_ALL_USERS */
+	uint32_t flags; /* REPORT_* */
+	uint32_t by;	/* enum ipc_report_by */
+	int64_t since;	/* CLOCK_REALTIME seconds, since <= until */
+	int64_t until;
+	uint32_t top; /* 0: every user; else the top users by CPU only */
+	uint32_t reserved;
+};
+
 /* --- rules and framing --------------------------------------------------- */
 
 enum ipc_fd_rule { FDS_NONE = 0, FDS_ONE = 1, FDS_TWO = 2, FDS_ONE_OR_TWO };
@@ -520,6 +565,8 @@ struct ipc_msg {
 		struct ipc_subuid_file subuid_file;
 		struct ipc_subuid_ranges subuid_ranges;
 		struct ipc_subuid_table subuid_table;
+		struct ipc_history_setup history_setup;
+		struct ipc_report_request report_request;
 	} u;
 	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */
 	int nfds;

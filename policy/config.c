@@ -80,6 +80,7 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 
 	strcpy(cfg->log.event_log, "/var/log/cgfair/events.log");
 	cfg->audit.enabled = true;
+	cfg->history.keep_ms = 90ULL * 24 * 3600 * 1000;
 }
 
 void config_free(struct cgfair_config *cfg)

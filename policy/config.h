@@ -198,6 +198,11 @@ struct config_metrics {
 	char listen[CONFIG_ADDR_MAX];
 };
 
+struct config_history {
+	bool enable;	  /* cgfair-recorder keeps the usage history */
+	uint64_t keep_ms; /* rows older than this are deleted */
+};
+
 struct config_log {
 	char event_log[CONFIG_PATH_MAX];    /* JSON lines; "" = none */
 	char throttle_log[CONFIG_PATH_MAX]; /* the seed's records; "" = none */
@@ -269,6 +274,7 @@ struct cgfair_config {
 	struct config_log log;
 	struct config_audit audit;
 	struct config_metrics metrics;
+	struct config_history history;
 	struct config_override *overrides;
 	size_t n_overrides;
 	enum config_format format; /* of the main file that was read */

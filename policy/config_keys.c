@@ -130,6 +130,10 @@ const struct key_def config_keys[] = {
     KEY("audit", "enabled", KT_BOOL, audit.enabled, 0, 0, 0),
 
     STR("metrics", "listen", KT_ADDRESS, metrics.listen, KF_EMPTY_OK),
+
+    KEY("history", "enable", KT_BOOL, history.enable, 0, 0, 0),
+    KEY("history", "keep", KT_DURATION, history.keep_ms, 3600 * 1000.0,
+	3650 * MS_DAY, 0),
     {0},
 };
 

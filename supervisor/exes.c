@@ -27,9 +27,10 @@
 #define EXE_FD_MIN 10 /* above the fds a worker is given (IPC_FD...) */
 
 static const char *const names[] = {"cgfair-scanner", "cgfair-oomwatch",
-				    "cgfair-frontend", "cgfair-metrics"};
+				    "cgfair-frontend", "cgfair-metrics",
+				    "cgfair-recorder"};
 #define NEXES (sizeof(names) / sizeof(names[0]))
-static int fds[NEXES] = {-1, -1, -1, -1};
+static int fds[NEXES] = {-1, -1, -1, -1, -1};
 
 static bool safe_dir(const struct stat *st)
 {

@@ -46,11 +46,12 @@
 #define EVENT_QUEUE	  512		 /* events waiting for the pacer */
 #define CONFIG_MAX_CHUNKS 256		 /* 256 KiB of configuration text */
 
-/* The workers that keep a copy of the rows: the frontend, and the metrics
- * listener when there is one. A row is dirty for each of them until sent. */
-#define CONSUMERS 2
-static const enum ipc_role consumer_role[CONSUMERS] = {ROLE_FRONTEND,
-						       ROLE_METRICS};
+/* The workers that keep a copy of the rows: the frontend, the metrics
+ * listener and the recorder when there are. A row is dirty for each of
+ * them until sent. */
+#define CONSUMERS 3
+static const enum ipc_role consumer_role[CONSUMERS] = {
+    ROLE_FRONTEND, ROLE_METRICS, ROLE_RECORDER};
 
 struct cached_row {
 	struct ipc_user_state row;
@@ -63,6 +64,8 @@ static dev_t sock_dev;
 static ino_t sock_ino;
 static bool have_admin_gid;
 static gid_t admin_gid;
+
+static frontend_report_fn report_hook;
 
 static struct cached_row *rows;
 static size_t nrows, rows_cap, ndirty[CONSUMERS];
@@ -796,41 +799,52 @@ static void send_config(struct worker *w, uint32_t id)
 	free(text);
 }
 
-static bool on_request(struct worker *w, struct ipc_msg *msg)
+/* The client behind a request's socket, for what: 1 to go on (cr is
+ * its credentials), 0 answered already (the client has gone), -1 a
+ * protocol violation (the frontend is killed). The fds are closed on 0
+ * and -1. */
+static int take_client(struct worker *w, struct ipc_msg *msg, uint32_t id,
+		       const char *what, uint32_t uid, struct ucred *cr)
 {
-	const struct ipc_client_request *rq = &msg->u.client_request;
-	struct ipc_client_reply rep = {.id = rq->id};
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
+	struct ipc_client_reply rep = {.id = id, .status = EPIPE};
+	socklen_t len = sizeof(*cr);
 	int fd = msg->fds[0];
 
 	if (!is_client_socket(fd) ||
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &len) < 0) {
 		ipc_close_fds(msg);
-		return false; /* not a client of ours: the worker is killed */
+		return -1; /* not a client of ours: the worker is killed */
 	}
 	/* a frontend replaying a connection: killed and restarted, with the
 	 * reason in the log */
 	if (connection_used(fd)) {
 		log_warnx("frontend passed a connection that already carried a "
 			  "request (uid %u pid %d, %s of uid %u): refused",
-			  (unsigned)cr.uid, (int)cr.pid, op_name(rq->op),
-			  rq->uid);
+			  (unsigned)cr->uid, (int)cr->pid, what, uid);
 		ipc_close_fds(msg);
-		return false;
+		return -1;
 	}
 	mark_used(fd);
-	if (client_gone(fd)) {
-		log_info("uid %u pid %d: %s of uid %u: the client has gone, "
-			 "not done",
-			 (unsigned)cr.uid, (int)cr.pid, op_name(rq->op),
-			 rq->uid);
-		ipc_close_fds(msg);
-		rep.status = EPIPE;
-		snprintf(rep.message, sizeof(rep.message), "client gone");
-		worker_tell(w, IPC_CLIENT_REPLY, &rep, sizeof(rep), NULL, 0);
-		return true;
-	}
+	if (!client_gone(fd))
+		return 1;
+	log_info("uid %u pid %d: %s of uid %u: the client has gone, not done",
+		 (unsigned)cr->uid, (int)cr->pid, what, uid);
+	ipc_close_fds(msg);
+	snprintf(rep.message, sizeof(rep.message), "client gone");
+	worker_tell(w, IPC_CLIENT_REPLY, &rep, sizeof(rep), NULL, 0);
+	return 0;
+}
+
+static bool on_request(struct worker *w, struct ipc_msg *msg)
+{
+	const struct ipc_client_request *rq = &msg->u.client_request;
+	struct ipc_client_reply rep = {.id = rq->id};
+	struct ucred cr;
+	int fd = msg->fds[0];
+	int r = take_client(w, msg, rq->id, op_name(rq->op), rq->uid, &cr);
+
+	if (r <= 0)
+		return r == 0;
 	/* the configuration names users (users.d): readable by all only
 	 * when every row is */
 	if (rq->op == CLIENT_CONFIG &&
@@ -862,11 +876,57 @@ static void on_start(struct worker *w)
 	daemon_state_send(w);
 }
 
+/* A report over the history: whoever may see every row of status may see
+ * every user's history; anyone else, their own only. The query itself
+ * runs in the recorder (history.c passes it on). */
+static bool on_report(struct worker *w, struct ipc_msg *msg)
+{
+	struct ipc_report_request rq = msg->u.report_request;
+	struct ipc_client_reply rep = {.id = rq.id};
+	struct ucred cr;
+	int r = take_client(w, msg, rq.id, "report", rq.uid, &cr);
+
+	if (r <= 0)
+		return r == 0;
+	if (!cfg.status_all && !may_change(msg->fds[0], &cr)) {
+		if (rq.flags & REPORT_ALL_USERS)
+			rq.uid = (uint32_t)cr.uid;
+		rq.flags &= ~(uint32_t)REPORT_ALL_USERS;
+		if (rq.uid != cr.uid)
+			rep.status = EPERM;
+	}
+	ipc_close_fds(msg);
+	if (rep.status)
+		snprintf(rep.message, sizeof(rep.message),
+			 "permission denied: the history of uid %u is for "
+			 "admins while status_visibility = own (you are uid "
+			 "%u)",
+			 rq.uid, (unsigned)cr.uid);
+	else if (!report_hook)
+		rep.status = ENOTSUP;
+	else
+		rep.status = report_hook(&rq, rep.message, sizeof(rep.message));
+	if (rep.status == ENOTSUP && !rep.message[0])
+		snprintf(rep.message, sizeof(rep.message),
+			 "no history is kept: see [history] enable in "
+			 "cgfair.conf(5)");
+	if (rep.status)
+		worker_tell(w, IPC_CLIENT_REPLY, &rep, sizeof(rep), NULL, 0);
+	return true;
+}
+
 static bool on_message(struct worker *w, struct ipc_msg *msg)
 {
 	if (msg->hdr.type == IPC_CLIENT_REQUEST)
 		return on_request(w, msg);
+	if (msg->hdr.type == IPC_REPORT_REQUEST)
+		return on_report(w, msg);
 	return false;
+}
+
+void frontend_set_report_hook(frontend_report_fn fn)
+{
+	report_hook = fn;
 }
 
 static const struct worker_class frontend_class = {

@@ -9,6 +9,7 @@
 #define CGFAIR_SUPERVISOR_FRONTEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
@@ -50,6 +51,13 @@ void frontend_users_hook(struct user *u, bool added);
  * and have every row sent to it again (at its start). */
 void frontend_add_row_consumer(enum ipc_role role);
 void frontend_resend_rows(enum ipc_role role);
+/* Reports over the history go to the recorder through this hook (set by
+ * history.c): 0 when passed on (the answer comes later), else an errno
+ * value with a message for the client. The request is already narrowed to
+ * what the client may see. */
+typedef int (*frontend_report_fn)(const struct ipc_report_request *rq,
+				  char *msg, size_t len);
+void frontend_set_report_hook(frontend_report_fn fn);
 /* One event (a JSON object, no newline) for the subscribers. */
 void frontend_event(const char *json);
 

@@ -15,6 +15,7 @@
 #include "supervisor/exes.h"
 #include "supervisor/frontend.h"
 #include "supervisor/metrics.h"
+#include "supervisor/history.h"
 #include "supervisor/oom.h"
 #include "supervisor/placement.h"
 #include "supervisor/settings.h"
@@ -262,6 +263,15 @@ static void start_metrics(void)
 	metrics_register(&ms);
 }
 
+/* Before caps_reduce(): the recorder's directory and its ACL. */
+static void start_history(void)
+{
+	struct history_settings hs;
+
+	settings_history(conf(), &hs);
+	history_register(&hs);
+}
+
 static void start_backend(void)
 {
 	struct backend_params bp;
@@ -306,6 +316,7 @@ static void on_reload(const struct cgfair_config *cfg)
 	struct event_settings es;
 	struct frontend_settings fs;
 	struct metrics_settings ms;
+	struct history_settings hs;
 
 	settings_placement(cfg, &pp);
 	pp.event = event;
@@ -318,6 +329,8 @@ static void on_reload(const struct cgfair_config *cfg)
 	frontend_configure(&fs);
 	settings_metrics(cfg, &ms);
 	metrics_reconfigure(&ms);
+	settings_history(cfg, &hs);
+	history_reconfigure(&hs);
 	audit_configure(cfg->audit.enabled);
 }
 
@@ -348,6 +361,7 @@ int main(int argc, char **argv)
 	start_events_and_oom();
 	start_frontend();
 	start_metrics();
+	start_history();
 	start_backend();
 	start_placement();
 	audit_init(conf()->audit.enabled); /* as root: it asks the kernel */

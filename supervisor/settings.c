@@ -180,6 +180,17 @@ void settings_metrics(const struct cgfair_config *c,
 	snprintf(out->listen, sizeof(out->listen), "%s", c->metrics.listen);
 }
 
+void settings_history(const struct cgfair_config *c,
+		      struct history_settings *out)
+{
+	out->enable = c->history.enable;
+	out->keep_minutes = c->history.keep_ms / 60000;
+	snprintf(out->state_dir, sizeof(out->state_dir), "%s",
+		 c->daemon.state_dir);
+	snprintf(out->worker_user, sizeof(out->worker_user), "%s",
+		 c->daemon.worker_user);
+}
+
 const char *settings_seed_prefix(const struct cgfair_config *c)
 {
 	/* a plain name: it is looked for by name directly under each

@@ -7,6 +7,7 @@
 #include "supervisor/backend.h"
 #include "supervisor/events.h"
 #include "supervisor/metrics.h"
+#include "supervisor/history.h"
 #include "supervisor/frontend.h"
 #include "supervisor/oom.h"
 #include "supervisor/placement.h"
@@ -17,6 +18,8 @@ void settings_placement(const struct cgfair_config *c,
 			struct placement_params *out);
 void settings_oom(const struct cgfair_config *c, struct oom_settings *out);
 void settings_events(const struct cgfair_config *c, struct event_settings *out);
+void settings_history(const struct cgfair_config *c,
+		      struct history_settings *out);
 void settings_metrics(const struct cgfair_config *c,
 		      struct metrics_settings *out);
 /* The prefix of Cgroup Py's cgroups: the seed file's cgprefix when it was

@@ -376,7 +376,8 @@ static void exec_worker(struct worker *w, int sock, int err)
 	argv[argc++] = worker_user;
 	if (w->wc->chroot) {
 		argv[argc++] = "--chroot";
-		argv[argc++] = CGFAIR_EMPTYDIR;
+		argv[argc++] = w->wc->chroot_dir ? (char *)w->wc->chroot_dir
+						 : CGFAIR_EMPTYDIR;
 	}
 	if (debug)
 		argv[argc++] = "--debug";

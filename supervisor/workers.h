@@ -21,6 +21,7 @@ struct worker_class {
 	enum ipc_role role;
 	const char *exe; /* file name in the libexec directory */
 	bool chroot;
+	const char *chroot_dir; /* NULL: CGFAIR_EMPTYDIR */
 	unsigned count; /* processes of this role (the OOM pool has K) */
 	/* after every (re)start: hand over fds and state */
 	void (*on_start)(struct worker *w);

@@ -6,8 +6,11 @@
 #                           build need (`make check`, CI)
 set -eu
 # build and run: the compiler, the libraries, useradd for the cgfair user
+# (SQLite: the usage history; libacl: its directory's ACL for the
+# recorder; cairo: cgfairctl report --plot)
 RUN="make gcc pkg-config libc6-dev libsystemd-dev libseccomp-dev
-libcap-ng-dev libinih-dev libjson-c-dev libaudit-dev libmicrohttpd-dev passwd"
+libcap-ng-dev libinih-dev libjson-c-dev libaudit-dev libmicrohttpd-dev passwd
+libsqlite3-dev libacl1-dev libcairo2-dev"
 # tests: cmocka, fuzzing (clang), the integration tools, the VM rigs
 # (qemu, busybox, debootstrap, xz), formatting, the SELinux module and its
 # neverallow check (the policy store of selinux-policy-default), the unit's
@@ -15,12 +18,13 @@ libcap-ng-dev libinih-dev libjson-c-dev libaudit-dev libmicrohttpd-dev passwd"
 # dpkg-dev, lintian), bash and zsh for the completions' test, promtool
 # (prometheus) for contrib/'s rules and the metrics' format and the
 # prometheus server the HTTP listener's test starts, curl (its scrapes),
-# auditd (the audit records' test)
+# auditd (the audit records' test), sqlite3 (the history's test reads
+# and damages the database)
 TEST="libcmocka-dev clang libclang-rt-14-dev python3 stress-ng cgroup-tools
 qemu-system-x86 busybox-static cpio debootstrap e2fsprogs kmod procps xz-utils
 psmisc util-linux clang-format selinux-policy-dev checkpolicy
 semodule-utils policycoreutils selinux-policy-default systemd debhelper
-dpkg-dev lintian bash zsh prometheus curl auditd"
+dpkg-dev lintian bash zsh prometheus curl auditd sqlite3"
 case ${1:-all} in
 run) PKGS=$RUN ;;
 all) PKGS="$RUN $TEST" ;;

@@ -26,3 +26,11 @@ PROGRAMS += cgfair-metrics
 cgfair-metrics_SRCS = workers/metrics/main.c $(FRONTEND_PURE_SRCS) \
 	$(WORKER_COMMON_SRCS)
 $(BUILD)/cgfair-metrics: LDLIBS += $(shell pkg-config --libs libmicrohttpd)
+# cgfair-recorder: the usage history in SQLite ([history] enable); its pure
+# table of minutes and its database code are shared with the unit test.
+RECORDER_CORE_SRCS = workers/recorder/minute.c workers/recorder/db.c \
+	workers/recorder/report.c
+PROGRAMS += cgfair-recorder
+cgfair-recorder_SRCS = workers/recorder/main.c $(RECORDER_CORE_SRCS) \
+	$(WORKER_COMMON_SRCS)
+$(BUILD)/cgfair-recorder: LDLIBS += $(shell pkg-config --libs sqlite3)

@@ -261,7 +261,7 @@ void sandbox_enter(const struct sandbox *sb)
 #ifndef CGFAIR_SANITIZED /* the leak checker's thread counts as a process */
 	limit(RLIMIT_NPROC, 0, "NPROC");
 #endif
-	limit(RLIMIT_FSIZE, 0, "FSIZE");
+	limit(RLIMIT_FSIZE, (rlim_t)sb->max_file, "FSIZE");
 	limit(RLIMIT_CORE, 0, "CORE");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fatal(EXIT_SANDBOX, "PR_SET_NO_NEW_PRIVS");

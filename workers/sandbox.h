@@ -8,6 +8,8 @@
 struct sandbox {
 	const char *user;	/* drop to this user and its group */
 	const char *chroot_dir; /* NULL: the role reads files, no chroot */
+	/* RLIMIT_FSIZE: 0 for roles that write no file */
+	unsigned long long max_file;
 	/* adds the role's own syscalls to the allowlist */
 	void (*allow)(scmp_filter_ctx ctx);
 	/* --debug: a forbidden call is named with its callers (traps and

@@ -11,7 +11,10 @@
 struct skeleton_role {
 	enum ipc_role role;
 	const char *name;
-	bool chroot; /* reads no files: chroot to the empty directory */
+	/* chroot to the directory the supervisor names: the empty one for
+	 * roles that read no files, the recorder's own for the recorder */
+	bool chroot;
+	unsigned long long max_file; /* RLIMIT_FSIZE; 0: writes no file */
 	void (*allow)(scmp_filter_ctx ctx);
 	/* before the sandbox: set up what the role needs (sd-event sources) */
 	void (*init)(sd_event *event);

@@ -38,6 +38,14 @@ _cgfairctl() {
 		elif ((i == COMP_CWORD - 1)); then
 			COMPREPLY=($(compgen -u -- "$cur"))
 		fi ;;
+	report)
+		case $prev in
+		--since | --until) return ;;
+		--user) COMPREPLY=($(compgen -u -- "$cur")); return ;;
+		--by) COMPREPLY=($(compgen -W "user day hour" -- "$cur")); return ;;
+		--plot) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		esac
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--since --until --user --by --plot --help" -- "$cur")) ;;
 	help)
 		COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" --list-commands 2>/dev/null)" -- "$cur")) ;;
 	*)

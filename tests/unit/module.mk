@@ -56,5 +56,13 @@ TEST_PROGRAMS += tests/unit-frontend
 tests/unit-frontend_SRCS = tests/unit/test_frontend.c $(FRONTEND_PURE_SRCS) \
 	common/log.c
 
+# The usage history: the recorder's minutes, its database and reports, on a
+# real SQLite file.
+TEST_PROGRAMS += tests/unit-recorder
+tests/unit-recorder_SRCS = tests/unit/test_recorder.c $(RECORDER_CORE_SRCS) \
+	$(COMMON_SRCS)
+$(BUILD)/tests/unit-recorder: LDLIBS += $(shell pkg-config --libs sqlite3)
+
 $(addprefix $(BUILD)/,$(filter tests/unit-%,$(TEST_PROGRAMS))): \
 	LDLIBS += -lcmocka
+

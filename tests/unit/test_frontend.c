@@ -206,6 +206,36 @@ static void test_json_simple(void **state)
 	assert_int_equal(req.cmd, FE_CONFIG);
 }
 
+static void test_json_report(void **state)
+{
+	struct fe_request req;
+	(void)state;
+
+	assert_int_equal(parse("{\"cmd\":\"report\"}", &req), 0);
+	assert_int_equal(req.cmd, FE_REPORT);
+	assert_false(fe_cmd_changes_state(req.cmd));
+	assert_int_equal(req.since, -1); /* the last 7 days */
+	assert_int_equal(req.until, -1);
+	assert_int_equal(req.by, REPORT_BY_USER);
+	assert_false(req.target.given);
+	assert_int_equal(parse("{\"cmd\":\"report\",\"since\":100,"
+			       "\"until\":200,\"by\":\"hour\",\"top\":5,"
+			       "\"uid\":1000}",
+			       &req),
+			 0);
+	assert_int_equal(req.since, 100);
+	assert_int_equal(req.until, 200);
+	assert_int_equal(req.by, REPORT_BY_HOUR);
+	assert_int_equal(req.top, 5);
+	assert_int_equal(req.target.uid, 1000);
+	refused("{\"cmd\":\"report\",\"by\":\"week\"}", "\"by\" must be");
+	refused("{\"cmd\":\"report\",\"since\":\"7d\"}",
+		"\"since\" must be an integer");
+	refused("{\"cmd\":\"report\",\"until\":-5}", "\"until\": must be");
+	refused("{\"cmd\":\"report\",\"top\":101}", "\"top\": must be");
+	refused("{\"cmd\":\"status\",\"since\":1}", "unknown key");
+}
+
 static void test_json_penalty(void **state)
 {
 	struct fe_request req;
@@ -769,6 +799,7 @@ int main(void)
 	    cmocka_unit_test(test_text_set),
 	    cmocka_unit_test(test_text_long),
 	    cmocka_unit_test(test_rows),
+	    cmocka_unit_test(test_json_report),
 	    cmocka_unit_test(test_status),
 	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_seed_list),

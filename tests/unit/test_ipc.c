@@ -317,6 +317,20 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 		m->u.subuid_table.entry[1] =
 		    (struct ipc_subuid_entry){165536, 65536, 1001};
 		break;
+	case IPC_HISTORY_SETUP:
+		m->u.history_setup.keep_minutes = 90 * 24 * 60;
+		break;
+	case IPC_REPORT_REQUEST:
+	case IPC_REPORT_QUERY:
+		m->u.report_request.by = REPORT_BY_DAY;
+		m->u.report_request.since = 1000;
+		m->u.report_request.until = 2000;
+		m->u.report_request.top = 10;
+		break;
+	case IPC_REPORT_REPLY:
+		fill_str(m->u.client_reply.message,
+			 sizeof(m->u.client_reply.message), 'r');
+		break;
 	default:
 		fail_msg("no sample payload for message type %u (%s): add one",
 			 type, ipc_type_name(type));
@@ -331,7 +345,7 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_PING] = BY(ROLE_SUPERVISOR),
     [IPC_PONG] = BY(ROLE_SCANNER) | BY(ROLE_OOMWATCH) | BY(ROLE_FRONTEND) |
-		 BY(ROLE_METRICS),
+		 BY(ROLE_METRICS) | BY(ROLE_RECORDER),
     [IPC_TEST_SYSCALL] = BY(ROLE_SUPERVISOR),
     [IPC_SCAN_SETUP] = BY(ROLE_SUPERVISOR),
     [IPC_PROC_CONNECTOR] = BY(ROLE_SUPERVISOR),
@@ -358,6 +372,10 @@ static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_SUBUID_FILE] = BY(ROLE_SUPERVISOR),
     [IPC_SUBUID_RANGES] = BY(ROLE_SCANNER),
     [IPC_SUBUID_TABLE] = BY(ROLE_SUPERVISOR),
+    [IPC_HISTORY_SETUP] = BY(ROLE_SUPERVISOR),
+    [IPC_REPORT_REQUEST] = BY(ROLE_FRONTEND),
+    [IPC_REPORT_QUERY] = BY(ROLE_SUPERVISOR),
+    [IPC_REPORT_REPLY] = BY(ROLE_RECORDER),
 };
 
 static bool may_send(uint32_t type, int role)
@@ -630,10 +648,12 @@ static void test_table(void **state)
 	for (uint32_t t = 1; t < IPC_TYPE_COUNT; t++) {
 		assert_non_null(ipc_rules[t].name);
 		/* fds only ever travel supervisor -> worker, except the
-		 * frontend's client socket (DESIGN section 2) */
+		 * frontend's client socket (DESIGN section 2), with a
+		 * request or a report */
 		if (ipc_rules[t].fds != FDS_NONE &&
 		    ipc_rules[t].senders != (1u << ROLE_SUPERVISOR))
-			assert_int_equal(t, IPC_CLIENT_REQUEST);
+			assert_true(t == IPC_CLIENT_REQUEST ||
+				    t == IPC_REPORT_REQUEST);
 	}
 	assert_string_equal(ipc_type_name(IPC_NONE), "unknown");
 	assert_string_equal(ipc_type_name(IPC_TYPE_COUNT), "unknown");

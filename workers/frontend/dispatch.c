@@ -251,6 +251,46 @@ static void ask_supervisor(struct client *c, const struct fe_request *req)
 	send_op(c);
 }
 
+/* The period of a report: by default the last 7 days up to now. */
+#define REPORT_DEFAULT_SECONDS (7 * 24 * 3600)
+
+static void ask_report(struct client *c, const struct fe_request *req)
+{
+	struct ipc_report_request r = {.by = req->by, .top = req->top};
+	struct timespec ts = {0};
+
+	if (c->used) {
+		client_error(c, EALREADY,
+			     "one request to the daemon per connection: "
+			     "connect again");
+		return;
+	}
+	if (req->target.given && !resolve(c, &req->target, &r.uid))
+		return;
+	if (!req->target.given)
+		r.flags = REPORT_ALL_USERS;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r.until = req->until >= 0 ? req->until : ts.tv_sec;
+	r.since =
+	    req->since >= 0 ? req->since : r.until - REPORT_DEFAULT_SECONDS;
+	if (r.since < 0)
+		r.since = 0;
+	if (r.since > r.until) {
+		client_error(c, EINVAL, "\"since\" is after \"until\"");
+		return;
+	}
+	fe_buf_free(&c->acc);
+	if (++last_id == 0)
+		last_id = 1;
+	r.id = last_id;
+	c->wait_id = r.id;
+	c->wait_since = clock_loop_usec(event);
+	c->state = C_WAIT;
+	c->used = true;
+	/* the supervisor reads SO_PEERCRED from this very socket */
+	skeleton_send(IPC_REPORT_REQUEST, &r, sizeof(r), &c->fd, 1);
+}
+
 void dispatch_line(struct client *c, const char *line, size_t len)
 {
 	struct fe_request req;
@@ -263,8 +303,10 @@ void dispatch_line(struct client *c, const char *line, size_t len)
 	}
 	c->text = req.text;
 	c->cmd = req.cmd;
-	if (fe_cmd_changes_state(req.cmd) || req.cmd == FE_CONFIG ||
-	    req.cmd == FE_SEED_LIST_CONFIG)
+	if (req.cmd == FE_REPORT)
+		ask_report(c, &req);
+	else if (fe_cmd_changes_state(req.cmd) || req.cmd == FE_CONFIG ||
+		 req.cmd == FE_SEED_LIST_CONFIG)
 		ask_supervisor(c, &req);
 	else
 		answer_here(c, &req);
@@ -305,6 +347,13 @@ static void answer_done(struct client *c, const struct ipc_client_reply *r)
 	case FE_SEED_LIST_CONFIG:
 		keep_chunk(c, r->message);
 		answer_config(c);
+		break;
+	case FE_REPORT:
+		keep_chunk(c, r->message);
+		if (c->acc.oom)
+			client_error(c, EFBIG, "the report is too long");
+		else
+			fe_reply_report(&c->out, c->acc.p ? c->acc.p : "");
 		break;
 	case FE_SEED_SET:
 	case FE_SEED_SET_OPTION:

@@ -181,6 +181,24 @@ void fe_reply_config(struct fe_buf *b, const char *text)
 	add_json_line(b, o);
 }
 
+void fe_reply_report(struct fe_buf *b, const char *json_text)
+{
+	json_object *report = json_tokener_parse(json_text);
+	json_object *o;
+
+	if (!json_object_is_type(report, json_type_object)) {
+		json_object_put(report);
+		fe_reply_error(b, EIO, "the recorder's answer is not JSON");
+		return;
+	}
+	o = ok_object();
+	if (o)
+		put(o, "report", report);
+	else
+		json_object_put(report);
+	add_json_line(b, o);
+}
+
 void fe_reply_events(struct fe_buf *b)
 {
 	json_object *o = ok_object();

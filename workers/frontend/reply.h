@@ -53,6 +53,9 @@ void fe_reply_metrics(struct fe_buf *b, const struct fe_rows *rows,
 void fe_reply_version(struct fe_buf *b);
 void fe_reply_config(struct fe_buf *b, const char *text);
 void fe_reply_events(struct fe_buf *b);
+/* {"ok":true,"report":{...}}: the recorder's JSON text (an object), or an
+ * error when it is not one. */
+void fe_reply_report(struct fe_buf *b, const char *json_text);
 
 /* The metrics themselves, Prometheus text exposition format 0.0.4. */
 void fe_metrics_text(struct fe_buf *b, const struct fe_rows *rows,

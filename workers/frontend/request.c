@@ -188,6 +188,10 @@ enum {
 	K_TASKS = 16u,
 	K_HIGH = 32u,
 	K_IO = 64u,
+	K_SINCE = 128u, /* report */
+	K_UNTIL = 256u,
+	K_BY = 512u,
+	K_TOP = 1024u,
 };
 
 struct cmd_spec {
@@ -210,12 +214,13 @@ static const struct cmd_spec specs[] = {
     {"config", FE_CONFIG, 0, 0},
     {"metrics", FE_METRICS, 0, 0},
     {"version", FE_VERSION, 0, 0},
+    {"report", FE_REPORT, K_TARGET | K_SINCE | K_UNTIL | K_BY | K_TOP, 0},
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
 #define COMMAND_LIST                                                           \
 	"status, events, penalty, release, forgive, limit, limit-clear, "      \
-	"reload, config, metrics, version"
+	"reload, config, metrics, version, report"
 
 const char *fe_cmd_name(enum fe_cmd cmd)
 {
@@ -393,6 +398,14 @@ static unsigned key_flag(const char *key)
 		return K_HIGH;
 	if (strcmp(key, "io_weight") == 0)
 		return K_IO;
+	if (strcmp(key, "since") == 0)
+		return K_SINCE;
+	if (strcmp(key, "until") == 0)
+		return K_UNTIL;
+	if (strcmp(key, "by") == 0)
+		return K_BY;
+	if (strcmp(key, "top") == 0)
+		return K_TOP;
 	return 0;
 }
 
@@ -433,6 +446,61 @@ static int json_extra(const char *key, json_object *v, int64_t *out, int64_t lo,
 	return why ? fail(err, len, "\"%s\": %s", key, why) : 0;
 }
 
+/* report: "since" and "until" in seconds since the epoch, "top" a count */
+static int json_count(const char *key, json_object *v, int64_t *out, int64_t hi,
+		      char *err, size_t len)
+{
+	int64_t n;
+
+	if (!json_object_is_type(v, json_type_int))
+		return fail(err, len, "\"%s\" must be an integer, not %s", key,
+			    json_type_desc(v));
+	n = json_object_get_int64(v);
+	if (n < 0 || n > hi)
+		return fail(err, len, "\"%s\": must be 0 to %lld", key,
+			    (long long)hi);
+	*out = n;
+	return 0;
+}
+
+static int json_by(json_object *v, struct fe_request *req, char *err,
+		   size_t len)
+{
+	static const char *const names[REPORT_BY_COUNT] = {"user", "day",
+							   "hour", "minute"};
+	const char *s = json_object_get_string(v);
+
+	for (uint32_t i = 0; i < REPORT_BY_COUNT; i++)
+		if (json_object_is_type(v, json_type_string) &&
+		    strcmp(s, names[i]) == 0) {
+			req->by = i;
+			return 0;
+		}
+	return fail(err, len, "\"by\" must be user, day, hour or minute");
+}
+
+static int json_report_key(unsigned k, json_object *v, struct fe_request *req,
+			   char *err, size_t len)
+{
+	int64_t top = 0;
+	int r;
+
+	switch (k) {
+	case K_SINCE:
+		return json_count("since", v, &req->since, INT32_MAX * 4LL, err,
+				  len);
+	case K_UNTIL:
+		return json_count("until", v, &req->until, INT32_MAX * 4LL, err,
+				  len);
+	case K_BY:
+		return json_by(v, req, err, len);
+	default:
+		r = json_count("top", v, &top, REPORT_TOP_MAX, err, len);
+		req->top = (uint32_t)top;
+		return r;
+	}
+}
+
 static int json_key(const struct cmd_spec *spec, const char *key,
 		    json_object *v, struct fe_request *req, unsigned *seen,
 		    char *err, size_t len)
@@ -458,6 +526,11 @@ static int json_key(const struct cmd_spec *spec, const char *key,
 				  len);
 	case K_IO:
 		return json_extra(key, v, &req->io_weight, 1, 10000, err, len);
+	case K_SINCE:
+	case K_UNTIL:
+	case K_BY:
+	case K_TOP:
+		return json_report_key(k, v, req, err, len);
 	default:
 		return json_memory(v, req, err, len);
 	}
@@ -567,6 +640,7 @@ static void request_init(struct fe_request *req)
 {
 	memset(req, 0, sizeof(*req));
 	req->seconds = -1;
+	req->since = req->until = -1;
 	req->cpu_permille = -1;
 	req->mem_bytes = -1;
 	req->max_tasks = -1;

@@ -35,6 +35,7 @@ enum fe_cmd {
 	FE_SEED_LIST_CONFIG,
 	FE_SEED_SET,
 	FE_SEED_SET_OPTION,
+	FE_REPORT, /* the usage history (the recorder answers) */
 };
 
 enum fe_list { FE_LIST_ALL, FE_LIST_NAMES, FE_LIST_IDS };
@@ -65,6 +66,11 @@ struct fe_request {
 	int penaltybox;	  /* -1 unchanged, 0 off, 1 on */
 	bool set_default; /* --default yes: clear fixed limits */
 	/* seed `list --cgroup` */
+	/* report: the period (CLOCK_REALTIME seconds, -1: the last 7 days up
+	 * to now), the grouping (enum ipc_report_by), the busiest top users
+	 * only (0: all) */
+	int64_t since, until;
+	uint32_t by, top;
 	enum fe_list list;
 	uint32_t ids[FE_MAX_IDS];
 	size_t nids;

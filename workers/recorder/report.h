@@ -1,0 +1,25 @@
+/*
+ * Reports over the history database: per user (or per user and day, hour
+ * or minute) CPU time, mean and peak memory, throttled minutes, OOM kills
+ * and minutes penalised, busiest first, as JSON text for cgfairctl. The
+ * request is the supervisor's, already narrowed to what the client may
+ * see; nothing of it is text (no SQL is built from a client's bytes).
+ */
+#ifndef CGFAIR_RECORDER_REPORT_H
+#define CGFAIR_RECORDER_REPORT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "ipc/ipc.h"
+
+/* The answer is held to this (the frontend takes 1 MiB): a longer one is
+ * an error asking for a narrower report. */
+#define REPORT_MAX_TEXT (1000 * 1000)
+
+/* The report as one JSON object (malloc'd) in *text. 0, or an errno value
+ * with a message for the client in err. */
+int report_json(sqlite3 *h, const struct ipc_report_request *rq, char **text,
+		char *err, size_t errlen);
+
+#endif
