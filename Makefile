@@ -121,6 +121,7 @@ install: all
 	install -m 0755 $(BUILD)/cgfaird $(DESTDIR)$(SBINDIR)/cgfaird
 	install -m 0755 $(BUILD)/cgfair-scanner $(BUILD)/cgfair-oomwatch \
 		$(BUILD)/cgfair-frontend $(BUILD)/cgfair-metrics \
+		$(BUILD)/cgfair-recorder $(BUILD)/cgfair-plot \
 		$(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/cgfairctl $(DESTDIR)$(BINDIR)/cgfairctl
 	install -m 0644 docs/man/cgfairctl.1 $(DESTDIR)$(MANDIR)/man1/

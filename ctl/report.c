@@ -1,15 +1,20 @@
 /* cgfairctl report; see report.h. */
 #include "ctl/report.h"
 #include "ctl/history.h"
+#include "ctl/rowfield.h"
 #include "common/num.h"
-#include "common/plot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #define USAGE                                                                  \
 	"usage: report [--since T] [--until T] [--user U] [--by "              \
@@ -48,6 +53,13 @@ static const char *plot_bucket(int64_t span)
 	return "day";
 }
 
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcasecmp(s + n - k, suffix) == 0;
+}
+
 static int check(struct report_opts *o)
 {
 	if (o->since < 0 || o->until < 0)
@@ -57,7 +69,8 @@ static int check(struct report_opts *o)
 	if (strcmp(o->by, "user") && strcmp(o->by, "day") &&
 	    strcmp(o->by, "hour"))
 		return usage_error("--by is user, day or hour", o->by);
-	if (o->plot && plot_format_of(o->plot) < 0)
+	if (o->plot && !has_suffix(o->plot, ".png") &&
+	    !has_suffix(o->plot, ".svg"))
 		return usage_error("--plot needs a .png or .svg file", o->plot);
 	if (o->plot) {
 		o->by = plot_bucket(o->until - o->since);
@@ -120,24 +133,6 @@ void report_fill(json_object *req, const struct report_opts *o)
 				       json_object_new_int64(o->top));
 }
 
-static double num(json_object *row, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(row, key, &v)
-		   ? json_object_get_double(v)
-		   : 0;
-}
-
-static const char *str(json_object *row, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(row, key, &v)
-		   ? json_object_get_string(v)
-		   : "";
-}
-
 static void bytes(char *buf, size_t len, double b)
 {
 	static const char units[] = "BKMGTPE";
@@ -153,26 +148,27 @@ static void bytes(char *buf, size_t len, double b)
 static void print_row(json_object *r, bool bucketed)
 {
 	char when[32] = "", mean[16], peak[16], who[40];
-	time_t t = (time_t)num(r, "start");
+	time_t t = (time_t)row_num(r, "start");
 
 	if (bucketed) {
 		struct tm tm;
 		localtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M  ", &tm);
 	}
-	bytes(mean, sizeof(mean), num(r, "memory_mean"));
-	bytes(peak, sizeof(peak), num(r, "memory_peak"));
+	bytes(mean, sizeof(mean), row_num(r, "memory_mean"));
+	bytes(peak, sizeof(peak), row_num(r, "memory_peak"));
 	snprintf(who, sizeof(who), "%s",
-		 *str(r, "user") ? str(r, "user") : str(r, "uid"));
+		 *row_str(r, "user") ? row_str(r, "user") : row_str(r, "uid"));
 	printf("%s%-16s %10.3f %9s %9s %9.1f %5.0f %9.0f\n", when, who,
-	       num(r, "cpu_hours"), mean, peak, num(r, "throttled_minutes"),
-	       num(r, "oom_kills"), num(r, "penalised_minutes"));
+	       row_num(r, "cpu_hours"), mean, peak,
+	       row_num(r, "throttled_minutes"), row_num(r, "oom_kills"),
+	       row_num(r, "penalised_minutes"));
 }
 
 static void print_table(json_object *report)
 {
 	json_object *rows;
-	bool bucketed = strcmp(str(report, "by"), "user") != 0;
+	bool bucketed = strcmp(row_str(report, "by"), "user") != 0;
 
 	if (!json_object_object_get_ex(report, "rows", &rows) ||
 	    !json_object_array_length(rows)) {
@@ -187,108 +183,61 @@ static void print_table(json_object *report)
 	puts("(throttled and penalised in minutes)");
 }
 
-static cairo_status_t to_file(void *f, const unsigned char *data,
-			      unsigned int len)
+/* The plot is drawn by cgfair-plot (cairo), found next to cgfairctl (a
+ * build tree) or in the libexec directory: cgfairctl itself links no
+ * graphics library, so that it runs where none is installed. The report
+ * goes to its stdin. */
+static const char *plotter(char *buf, size_t len)
 {
-	return fwrite(data, 1, len, f) == len ? CAIRO_STATUS_SUCCESS
-					      : CAIRO_STATUS_WRITE_ERROR;
-}
+	const char *env = getenv("CGFAIR_PLOT");
+	ssize_t n = readlink("/proc/self/exe", buf, len - 16);
+	char *slash;
 
-/* The series of one user: the rows of that uid, in time order (the
- * answer is sorted by bucket). */
-struct series_buf {
-	struct plot_series s;
-	double *t, *cpu, *mem;
-	int64_t uid;
-	char label[48];
-};
-
-static struct series_buf *series_of(json_object *rows, size_t *n, double width)
-{
-	size_t nrows = json_object_array_length(rows);
-	struct series_buf *v = calloc(PLOT_MAX_SERIES, sizeof(*v));
-
-	*n = 0;
-	for (size_t i = 0; v && i < nrows; i++) {
-		json_object *r = json_object_array_get_idx(rows, i);
-		int64_t uid = (int64_t)num(r, "uid");
-		size_t k = 0;
-		while (k < *n && v[k].uid != uid)
-			k++;
-		if (k == *n && *n == PLOT_MAX_SERIES)
-			continue;
-		if (k == *n) {
-			v[k].uid = uid;
-			snprintf(v[k].label, sizeof(v[k].label), "%s",
-				 *str(r, "user") ? str(r, "user")
-						 : str(r, "uid"));
-			v[k].t = calloc(nrows, sizeof(double));
-			v[k].cpu = calloc(nrows, sizeof(double));
-			v[k].mem = calloc(nrows, sizeof(double));
-			if (!v[k].t || !v[k].cpu || !v[k].mem)
-				exit(1);
-			(*n)++;
+	if (env && *env)
+		return env;
+	if (n > 0) {
+		buf[n] = '\0';
+		slash = strrchr(buf, '/');
+		if (slash) {
+			strcpy(slash + 1, "cgfair-plot");
+			if (access(buf, X_OK) == 0)
+				return buf;
 		}
-		size_t j = v[k].s.n++;
-		v[k].t[j] = num(r, "start") + width / 2;
-		v[k].cpu[j] = num(r, "cpu_seconds") / width;
-		v[k].mem[j] = num(r, "memory_mean");
 	}
-	return v;
+	return CGFAIR_LIBEXECDIR "/cgfair-plot";
 }
 
 static int write_plot(json_object *report, const struct report_opts *o)
 {
-	static const struct {
-		const char *by;
-		double width;
-	} widths[] = {{"minute", 60}, {"hour", 3600}, {"day", 86400}};
-	json_object *rows = NULL;
-	struct plot_series s[PLOT_MAX_SERIES];
-	struct series_buf *v;
-	double width = 60;
-	size_t n = 0;
-	const char *why = "";
-	char title[128];
-	FILE *f;
-	int r;
+	char path[4096], since[32], until[32];
+	const char *text =
+	    json_object_to_json_string_ext(report, JSON_C_TO_STRING_PLAIN);
+	const char *exe = plotter(path, sizeof(path));
+	int fds[2], status = 0;
+	pid_t pid;
 
-	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
-		if (strcmp(o->by, widths[i].by) == 0)
-			width = widths[i].width;
-	json_object_object_get_ex(report, "rows", &rows);
-	v = series_of(rows, &n, width);
-	if (!v)
+	snprintf(since, sizeof(since), "%lld", (long long)o->since);
+	snprintf(until, sizeof(until), "%lld", (long long)o->until);
+	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		perror("cgfairctl: plot");
 		return 1;
-	for (size_t k = 0; k < n; k++) {
-		v[k].s.label = v[k].label;
-		v[k].s.t = v[k].t;
-		v[k].s.cpu = v[k].cpu;
-		v[k].s.mem = v[k].mem;
-		s[k] = v[k].s;
 	}
-	snprintf(title, sizeof(title), "cgfair: CPU and memory per user, by %s",
-		 o->by);
-	f = fopen(o->plot, "we");
-	if (!f) {
-		fprintf(stderr, "cgfairctl: %s: %s\n", o->plot,
-			strerror(errno));
-		r = 1;
-	} else {
-		r = plot_write(plot_format_of(o->plot), title, (double)o->since,
-			       (double)o->until, s, n, to_file, f, &why);
-		if (fclose(f) != 0 || r < 0) {
-			fprintf(stderr, "cgfairctl: %s: %s\n", o->plot, why);
-			r = 1;
-		}
+	if (pid == 0) {
+		dup2(fds[0], STDIN_FILENO);
+		execl(exe, "cgfair-plot", o->plot, o->by, since, until,
+		      (char *)NULL);
+		fprintf(stderr, "cgfairctl: %s: %s\n", exe, strerror(errno));
+		_exit(127);
 	}
-	for (size_t k = 0; k < n; k++) {
-		free(v[k].t);
-		free(v[k].cpu);
-		free(v[k].mem);
-	}
-	free(v);
-	return r;
+	close(fds[0]);
+	signal(SIGPIPE, SIG_IGN);
+	if (write(fds[1], text, strlen(text)) != (ssize_t)strlen(text))
+		perror("cgfairctl: plot");
+	close(fds[1]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return 1;
+	return 0;
 }
 
 int report_print(json_object *reply, const struct report_opts *o, bool json)

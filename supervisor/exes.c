@@ -109,7 +109,7 @@ static void close_all(void)
 	}
 }
 
-int exes_open(const char *dir, bool quiet)
+int exes_open(const char *dir, bool quiet, bool history)
 {
 	int dirfd;
 
@@ -123,6 +123,9 @@ int exes_open(const char *dir, bool quiet)
 		return -1;
 	}
 	for (size_t i = 0; i < NEXES; i++) {
+		/* the recorder is looked at only when it will run */
+		if (!history && strcmp(names[i], "cgfair-recorder") == 0)
+			continue;
 		fds[i] = open_one(dirfd, dir, names[i], quiet);
 		if (fds[i] < 0) {
 			close(dirfd);

@@ -124,7 +124,7 @@ static void find_libexec(void)
 	if (n > 0) {
 		self[n] = '\0';
 		char *here = dirname(self);
-		if (exes_open(here, true) == 0) {
+		if (exes_open(here, true, conf()->history.enable) == 0) {
 			snprintf(opts.libexec_dir, sizeof(opts.libexec_dir),
 				 "%s", here);
 			return;
@@ -132,7 +132,7 @@ static void find_libexec(void)
 	}
 	snprintf(opts.libexec_dir, sizeof(opts.libexec_dir), "%s",
 		 CGFAIR_LIBEXECDIR);
-	if (exes_open(opts.libexec_dir, false) < 0)
+	if (exes_open(opts.libexec_dir, false, conf()->history.enable) < 0)
 		fatalx(EXIT_FATAL, "no usable workers in %s", opts.libexec_dir);
 }
 

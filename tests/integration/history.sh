@@ -3,6 +3,7 @@
 # with the real cgfaird on this host's cgroup v1, its own subtree and uids.
 #   - a user spins for a known time: `report --json` gives the CPU time the
 #     kernel accounted to the user's cgroup (cpuacct.usage), within 5%;
+#   - `report --plot` draws a PNG and an SVG;
 #   - a user who is not an admin sees only their own rows, and is refused
 #     another user's report;
 #   - the recorder SIGKILLed while a user spins: after its restart the
@@ -62,6 +63,12 @@ within5() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit 
 t_wait 10 caught_up || t_fail "history: the daemon read the spinner's CPU" "$(daemon_cpu) vs $(kernel)"
 k=$(kernel) r=$(reported)
 t_check "report --json: $r s of CPU, the kernel accounted $k s (5%)" within5 "$r" "$k"
+
+# the plots (cgfair-plot, cairo): a PNG and an SVG of that hour
+"$CTL" --socket "$T_SOCK" report --since 1h --plot "$T_TMP/h.png" &&
+	"$CTL" --socket "$T_SOCK" report --since 1h --user $U1 --plot "$T_TMP/h.svg"
+t_check "report --plot draws a PNG and an SVG" sh -c \
+	"head -c 8 '$T_TMP/h.png' | od -An -c | grep -q 'P   N   G' && grep -q '<svg' '$T_TMP/h.svg'"
 
 # a plain user: their own rows only, and no one else's report
 own=$("$RUNAS" $U2 "$CTL" --socket "$T_SOCK" --json report --since 1h)

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <systemd/sd-id128.h>
 
 #define DB_PATH	    "/history.db" /* in the chroot */
 #define SAMPLE_USEC (5 * 1000 * 1000ULL)
@@ -157,12 +156,7 @@ static int on_minute(sd_event_source *s, uint64_t usec, void *data)
 static void recorder_init(sd_event *event)
 {
 	sd_event_source *sample = NULL, *minute = NULL;
-	sd_id128_t boot;
 
-	/* sd-event reads the boot id (an open) the first time it arms a
-	 * timer; libsystemd caches it */
-	if (sd_id128_get_boot(&boot) < 0)
-		log_debug("no boot id: sd-event will not perturb timers");
 	if (sd_event_add_time_relative(event, &sample, CLOCK_MONOTONIC,
 				       SAMPLE_USEC, 0, on_sample, NULL) < 0 ||
 	    sd_event_source_set_enabled(sample, SD_EVENT_ON) < 0 ||
