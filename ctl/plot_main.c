@@ -56,7 +56,7 @@ static struct series_buf *series_of(json_object *rows, size_t *n, double width)
 			v[k].uid = uid;
 			snprintf(v[k].label, sizeof(v[k].label), "%s",
 				 *row_str(r, "user") ? row_str(r, "user")
-						 : row_str(r, "uid"));
+						     : row_str(r, "uid"));
 			v[k].t = calloc(nrows, sizeof(double));
 			v[k].cpu = calloc(nrows, sizeof(double));
 			v[k].mem = calloc(nrows, sizeof(double));
@@ -110,7 +110,8 @@ static int write_plot(json_object *report, const struct args *o)
 			strerror(errno));
 		r = 1;
 	} else {
-		r = plot_write(plot_format_of(o->plot), title, o->since, o->until, s, n, to_file, f, &why);
+		r = plot_write(plot_format_of(o->plot), title, o->since,
+			       o->until, s, n, to_file, f, &why);
 		if (fclose(f) != 0 || r < 0) {
 			fprintf(stderr, "cgfairctl: %s: %s\n", o->plot, why);
 			r = 1;
@@ -124,7 +125,6 @@ static int write_plot(json_object *report, const struct args *o)
 	free(v);
 	return r;
 }
-
 
 static json_object *read_report(void)
 {
