@@ -109,8 +109,12 @@ static int report(const struct ipc_report_request *rq, char *msg, size_t len)
 		if (pending[i].used)
 			continue;
 		if (worker_tell(w, IPC_REPORT_QUERY, rq, sizeof(*rq), NULL, 0) <
-		    0)
-			break;
+		    0) {
+			snprintf(msg, len,
+				 "the recorder is restarting: try "
+				 "again");
+			return EAGAIN;
+		}
 		pending[i].id = rq->id;
 		pending[i].chunks = 0;
 		pending[i].used = true;
