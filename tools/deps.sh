@@ -19,12 +19,13 @@ libsqlite3-dev libacl1-dev libcairo2-dev"
 # (prometheus) for contrib/'s rules and the metrics' format and the
 # prometheus server the HTTP listener's test starts, curl (its scrapes),
 # auditd (the audit records' test), sqlite3 (the history's test reads
-# and damages the database)
+# and damages the database), PostgreSQL and libpq (fleet mode's database
+# side, against a throwaway cluster)
 TEST="libcmocka-dev clang libclang-rt-14-dev python3 stress-ng cgroup-tools
 qemu-system-x86 busybox-static cpio debootstrap e2fsprogs kmod procps xz-utils
 psmisc util-linux clang-format selinux-policy-dev checkpolicy
 semodule-utils policycoreutils selinux-policy-default systemd debhelper
-dpkg-dev lintian bash zsh prometheus curl auditd sqlite3"
+dpkg-dev lintian bash zsh prometheus curl auditd sqlite3 postgresql libpq-dev"
 case ${1:-all} in
 run) PKGS=$RUN ;;
 all) PKGS="$RUN $TEST" ;;

@@ -12,3 +12,12 @@ tests/t-forkbomb_SRCS = tests/tools/forkbomb.c
 # stage build/tests/t-*)
 tests/t-backend-cli_SRCS = tests/tools/backend-cli.c supervisor/caps.c \
 	$(BACKEND_SRCS) $(COMMON_SRCS)
+# fleet mode's database side against a real PostgreSQL (fleet-db.sh makes a
+# throwaway cluster); not t-*: the VM guests get no copy
+TEST_PROGRAMS += tests/fleet-check
+tests/fleet-check_SRCS = tests/tools/fleet-check.c workers/recorder/fleet.c \
+	$(RECORDER_CORE_SRCS) $(COMMON_SRCS)
+$(BUILD)/tests/fleet-check: LDLIBS += $(shell pkg-config --libs sqlite3 \
+	libpq) -lcmocka
+$(OBJ)/tests/tools/fleet-check.o $(OBJ)/workers/recorder/fleet.o: CFLAGS += \
+	$(shell pkg-config --cflags libpq)
