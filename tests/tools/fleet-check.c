@@ -108,8 +108,8 @@ static void test_sync_replay_outage(void **state)
 			       "WHERE node = 'a'"),
 			 10LL * (1000 + 1001) * 1000000);
 	/* the database unreachable: the node keeps writing locally */
-	assert_int_equal(fleet_connect(&off, "host=/nonexistent port=1",
-				       "a", err, sizeof(err)),
+	assert_int_equal(fleet_connect(&off, "host=/nonexistent port=1", "a",
+				       err, sizeof(err)),
 			 -1);
 	local_minutes(&db, 111, 120);
 	/* back: everything since the mark, no gap, no duplicate */

@@ -84,9 +84,8 @@ static bool run(struct fleet *f, const char *sql, char *err, size_t len)
 
 static int current_version(struct fleet *f)
 {
-	PGresult *r =
-	    PQexec(f->pg, "SELECT coalesce(max(version), 0) FROM "
-			  "cgfair_migrations");
+	PGresult *r = PQexec(f->pg, "SELECT coalesce(max(version), 0) FROM "
+				    "cgfair_migrations");
 	int v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
 		    ? atoi(PQgetvalue(r, 0, 0))
 		    : -1;
@@ -142,8 +141,8 @@ static int64_t local_mark(struct db *local)
 		     " one INTEGER PRIMARY KEY CHECK (one = 1),"
 		     " upto INTEGER NOT NULL)",
 		     NULL, NULL, NULL);
-	if (sqlite3_prepare_v2(local->h, "SELECT upto FROM fleet_sent", -1,
-			       &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(local->h, "SELECT upto FROM fleet_sent", -1, &st,
+			       NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		m = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -158,14 +157,12 @@ static int set_mark(struct db *local, int64_t upto)
 		 "INSERT OR REPLACE INTO fleet_sent (one, upto) VALUES (1, "
 		 "%" PRId64 ")",
 		 upto);
-	return sqlite3_exec(local->h, sql, NULL, NULL, NULL) == SQLITE_OK
-		   ? 0
-		   : -1;
+	return sqlite3_exec(local->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
+									  : -1;
 }
 
 /* One local row, upserted. */
-static bool send_row(struct fleet *f, sqlite3_stmt *st, char *err,
-		     size_t len)
+static bool send_row(struct fleet *f, sqlite3_stmt *st, char *err, size_t len)
 {
 	char num[11][24];
 	const char *v[13];

@@ -174,15 +174,20 @@ static void recorder_init(sd_event *event)
  * (access); rename sets a damaged file aside. */
 static void recorder_allow(scmp_filter_ctx ctx)
 {
-	static const int calls[] = {
-	    SCMP_SYS(openat),	 SCMP_SYS(pread64),   SCMP_SYS(pwrite64),
-	    SCMP_SYS(fsync),	 SCMP_SYS(fdatasync), SCMP_SYS(ftruncate),
-	    SCMP_SYS(unlink),	 SCMP_SYS(rename),    SCMP_SYS(access),
-	    SCMP_SYS(faccessat), SCMP_SYS(faccessat2)};
+	static const int calls[] = {SCMP_SYS(pread64),	 SCMP_SYS(pwrite64),
+				    SCMP_SYS(fsync),	 SCMP_SYS(fdatasync),
+				    SCMP_SYS(ftruncate), SCMP_SYS(unlink),
+				    SCMP_SYS(rename),	 SCMP_SYS(access),
+				    SCMP_SYS(faccessat), SCMP_SYS(faccessat2)};
 	static const int locks[] = {F_GETLK, F_SETLK, F_SETLKW};
 
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
 		sandbox_allow(ctx, calls[i]);
+	/* SQLite opens read-only or read-write, never write-only (which the
+	 * --debug test hook's forbidden open is) */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+			     SCMP_A2(SCMP_CMP_MASKED_EQ, O_WRONLY, 0)) < 0)
+		fatalx(EXIT_SANDBOX, "seccomp: recorder open rule");
 	for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 				     SCMP_A1(SCMP_CMP_EQ, locks[i])) < 0)
