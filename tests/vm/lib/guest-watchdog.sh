@@ -54,9 +54,13 @@ report() {
 	vm_guest_exit 1
 }
 
+# running: a process in the harness's unit (cgroup files have no size:
+# read one pid)
+running() { read -r _pid 2>/dev/null <"$harness"; }
+
 seen=0
 while :; do
-	if [ -s "$harness" ]; then
+	if running; then
 		seen=1
 	elif [ $seen = 1 ]; then
 		# the harness exits the guest itself while it still runs: an
