@@ -253,6 +253,15 @@ static void seed_payload(uint32_t type, struct ipc_msg *m, int nfds)
 	case IPC_EVENT:
 		strcpy(m->u.event.json, "{\"event\":\"oom\"}");
 		break;
+	case IPC_HISTORY_SETUP:
+		m->u.history_setup.keep_minutes = 90 * 24 * 60;
+		break;
+	case IPC_REPORT_REQUEST:
+	case IPC_REPORT_QUERY:
+		m->u.report_request.by = REPORT_BY_HOUR;
+		m->u.report_request.until = 3600;
+		m->u.report_request.top = 8;
+		break;
 	}
 }
 
