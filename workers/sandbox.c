@@ -99,6 +99,11 @@ static void allow_common(scmp_filter_ctx ctx)
 	    SCMP_SYS(close),
 	    SCMP_SYS(epoll_wait),
 	    SCMP_SYS(epoll_pwait),
+	    /* libsystemd 257 (Debian 13) waits with epoll_pwait2 whenever
+	     * its timeout is finite, for the nanoseconds; it falls back to
+	     * epoll_wait only on ENOSYS or EPERM, never on a kill. The
+	     * same wait as epoll_pwait with a timespec. */
+	    SCMP_SYS(epoll_pwait2),
 	    SCMP_SYS(epoll_ctl),
 	    SCMP_SYS(ppoll),
 	    SCMP_SYS(poll),
