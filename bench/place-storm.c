@@ -111,6 +111,29 @@ static int probe(char **argv)
 	return write(fd, &r, sizeof(r)) == sizeof(r) ? 0 : 1;
 }
 
+struct tally {
+	long got, ok, wrong, nsamp, late;
+	int64_t *lat;
+};
+
+/* The records that are there (all of them when fd blocks). */
+static void take(int fd, struct tally *t)
+{
+	struct rec r;
+
+	while (read(fd, &r, sizeof(r)) == sizeof(r)) {
+		t->got++;
+		t->ok += r.placed_at_end == 1;
+		t->wrong += r.placed_at_end != 1;
+		if (!r.sampled)
+			continue;
+		if (r.lat_ns < 0)
+			t->late++;
+		else
+			t->lat[t->nsamp++] = r.lat_ns;
+	}
+}
+
 static int cmp(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -157,12 +180,19 @@ int main(int argc, char **argv)
 	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (sl <= 0 || pipe(p) < 0)
 		return 1;
-	/* room for every record: the probes never wait to write */
-	(void)fcntl(p[1], F_SETPIPE_SZ, 4 << 20);
+	/* the records are taken between forks too: a probe that waits to
+	 * write stays alive (a first version read only at the end: 26,000
+	 * probes waited) */
+	(void)fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
 	self[sl] = '\0';
 	signal(SIGCHLD, SIG_IGN); /* no zombies: the probes report by pipe */
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	long total = rate * secs, spawned = 0;
+	struct tally tl = {0};
+	tl.lat = calloc((size_t)total / (size_t)every + 2, sizeof(*tl.lat));
+	if (!tl.lat)
+		return 1;
 	uint64_t start = now_ns(), gap = 1000000000u / (uint64_t)rate;
 	for (long i = 0; i < total; i++) {
 		uint64_t at = start + (uint64_t)i * gap, t = now_ns();
@@ -191,23 +221,15 @@ int main(int argc, char **argv)
 		}
 		if (pid > 0)
 			spawned++;
+		take(p[0], &tl);
 	}
 	double took = (double)(now_ns() - start) / 1e9;
 	close(p[1]);
-	long got = 0, ok = 0, wrong = 0, nsamp = 0, late = 0;
-	int64_t *lat = calloc((size_t)total / (size_t)every + 2, sizeof(*lat));
-	struct rec r;
-	while (read(p[0], &r, sizeof(r)) == sizeof(r)) {
-		got++;
-		ok += r.placed_at_end == 1;
-		wrong += r.placed_at_end != 1;
-		if (r.sampled && lat) {
-			if (r.lat_ns < 0)
-				late++;
-			else
-				lat[nsamp++] = r.lat_ns;
-		}
-	}
+	(void)fcntl(p[0], F_SETFL, 0);
+	take(p[0], &tl); /* blocking now: until every probe has written */
+	long got = tl.got, ok = tl.ok, wrong = tl.wrong, nsamp = tl.nsamp,
+	     late = tl.late;
+	int64_t *lat = tl.lat;
 	qsort(lat, (size_t)nsamp, sizeof(*lat), cmp);
 	size_t p99 = nsamp ? ((size_t)nsamp * 99 + 99) / 100 - 1 : 0;
 	printf("spawned %ld secs %.2f rate %.0f placed %ld wrong %ld lost %ld "
