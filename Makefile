@@ -122,7 +122,7 @@ install: all
 	install -m 0755 $(BUILD)/cgfair-scanner $(BUILD)/cgfair-oomwatch \
 		$(BUILD)/cgfair-frontend $(BUILD)/cgfair-metrics \
 		$(BUILD)/cgfair-recorder $(BUILD)/cgfair-plot \
-		$(DESTDIR)$(LIBEXECDIR)/
+		$(BUILD)/cgfair-notify $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/cgfairctl $(DESTDIR)$(BINDIR)/cgfairctl
 	install -m 0644 docs/man/cgfairctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/cgfair.conf.5 $(DESTDIR)$(MANDIR)/man5/
@@ -153,6 +153,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/doc/cgfair
 	install -m 0644 etc/cgfaird.service.d/metrics-listen.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/cgfair/metrics-listen.conf
+	install -m 0644 etc/cgfaird.service.d/notify-relay.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/cgfair/notify-relay.conf
 	install -m 0644 etc/sysusers.d-cgfair.conf \
 		$(DESTDIR)/usr/lib/sysusers.d/cgfair.conf
 	install -m 0644 etc/tmpfiles.d-cgfair.conf \

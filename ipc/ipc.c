@@ -15,7 +15,8 @@
 #define FRONTEND BIT(ROLE_FRONTEND)
 #define METRICS	 BIT(ROLE_METRICS)
 #define RECORDER BIT(ROLE_RECORDER)
-#define WORKERS	 (SCANNER | WATCHER | FRONTEND | METRICS | RECORDER)
+#define NOTIFY	 BIT(ROLE_NOTIFY)
+#define WORKERS	 (SCANNER | WATCHER | FRONTEND | METRICS | RECORDER | NOTIFY)
 
 bool ipc_str_ok(const char *s, size_t size)
 {
@@ -193,6 +194,32 @@ static bool valid_subuid_table(const void *p, int nfds)
 	return m->count <= IPC_SUBUID_ROWS && m->last <= 1;
 }
 
+static bool valid_notify_setup(const void *p, int nfds)
+{
+	const struct ipc_notify_setup *m = p;
+
+	(void)nfds;
+	return m->kinds < (2u << NOTIFY_KIND_MAX) &&
+	       ipc_str_ok(m->relay, sizeof(m->relay)) &&
+	       ipc_str_ok(m->from, sizeof(m->from)) &&
+	       ipc_str_ok(m->admin, sizeof(m->admin)) &&
+	       ipc_str_ok(m->user_domain, sizeof(m->user_domain)) &&
+	       ipc_str_ok(m->system_name, sizeof(m->system_name)) &&
+	       ipc_str_ok(m->node, sizeof(m->node)) &&
+	       ipc_str_ok(m->templates, sizeof(m->templates));
+}
+
+static bool valid_notify_event(const void *p, int nfds)
+{
+	const struct ipc_notify_event *m = p;
+
+	(void)nfds;
+	return m->kind >= NOTIFY_OOM && m->kind <= NOTIFY_KIND_MAX &&
+	       ipc_str_ok(m->user, sizeof(m->user)) &&
+	       ipc_str_ok(m->comm, sizeof(m->comm)) &&
+	       ipc_str_ok(m->reason, sizeof(m->reason));
+}
+
 #define RULE(t, s, from, nfds, check)                                          \
 	[t] = {.name = #t,                                                     \
 	       .size = sizeof(s),                                              \
@@ -249,6 +276,10 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
 	 valid_report_request),
     RULE(IPC_REPORT_REPLY, struct ipc_client_reply, RECORDER, FDS_NONE,
 	 valid_client_reply),
+    RULE(IPC_NOTIFY_SETUP, struct ipc_notify_setup, SUP, FDS_NONE,
+	 valid_notify_setup),
+    RULE(IPC_NOTIFY_EVENT, struct ipc_notify_event, SUP, FDS_NONE,
+	 valid_notify_event),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");
@@ -259,6 +290,7 @@ _Static_assert(sizeof(struct ipc_scan_setup) <= IPC_MAX_PAYLOAD, "setup");
 _Static_assert(sizeof(struct ipc_daemon_state) <= IPC_MAX_PAYLOAD, "daemon");
 _Static_assert(sizeof(struct ipc_subuid_ranges) <= IPC_MAX_PAYLOAD, "subuid");
 _Static_assert(sizeof(struct ipc_subuid_table) <= IPC_MAX_PAYLOAD, "subuid");
+_Static_assert(sizeof(struct ipc_notify_setup) <= IPC_MAX_PAYLOAD, "notify");
 
 static int cmp_range(const void *key, const void *elem)
 {
@@ -278,9 +310,9 @@ ipc_subuid_find(const struct ipc_subuid_entry *table, size_t n, uint32_t uid)
 
 const char *ipc_role_name(enum ipc_role role)
 {
-	static const char *const names[ROLE_COUNT] = {"supervisor", "scanner",
-						      "oomwatch",   "frontend",
-						      "metrics",    "recorder"};
+	static const char *const names[ROLE_COUNT] = {
+	    "supervisor", "scanner",  "oomwatch", "frontend",
+	    "metrics",	  "recorder", "notify"};
 	return (unsigned)role < ROLE_COUNT ? names[role] : "unknown";
 }
 

@@ -43,6 +43,7 @@ enum ipc_role {
 	ROLE_FRONTEND,
 	ROLE_METRICS,  /* the HTTP metrics listener ([metrics] listen) */
 	ROLE_RECORDER, /* the usage history ([history] enable) */
+	ROLE_NOTIFY,   /* mail and terminal notices to users ([notify]) */
 	ROLE_COUNT
 };
 
@@ -91,6 +92,9 @@ enum ipc_type {
 			       connected socket */
 	IPC_REPORT_QUERY,   /* sup -> recorder: a report the sup allowed */
 	IPC_REPORT_REPLY,   /* recorder -> sup: a chunk of its answer */
+	/* notify */
+	IPC_NOTIFY_SETUP, /* sup -> notify: [notify], at start and reload */
+	IPC_NOTIFY_EVENT, /* sup -> notify: one event to tell a user about */
 	IPC_TYPE_COUNT
 };
 
@@ -517,6 +521,54 @@ struct ipc_report_request {
 	uint32_t reserved;
 };
 
+/* cgfair-notify ([notify]): the supervisor tells it what happened and to
+ * whom; the worker decides nothing about users, only how to word and
+ * deliver (rate limit per user and kind, queue, retries). */
+enum ipc_notify_kind {
+	NOTIFY_OOM = 1,	    /* a process of the user was OOM-killed */
+	NOTIFY_THROTTLE,    /* a throttle event ended */
+	NOTIFY_PENALTY_ON,  /* the user went into the penalty box */
+	NOTIFY_PENALTY_OFF, /* ... and came out */
+	NOTIFY_KIND_MAX = NOTIFY_PENALTY_OFF
+};
+
+#define NOTIFY_F_MAIL	   0x1 /* send mail through the relay */
+#define NOTIFY_F_TERMINALS 0x2 /* write to the user's terminals */
+#define IPC_MAIL_MAX	   128 /* an address, incl. the NUL */
+
+struct ipc_notify_setup {
+	uint32_t flags;	       /* NOTIFY_F_* */
+	uint32_t kinds;	       /* bit (1 << kind): told at all */
+	uint64_t rate_limit_s; /* one message per user and kind per this */
+	uint64_t give_up_s;    /* a mail undelivered this long is dropped */
+	uint64_t retry_max_s;  /* longest wait between two attempts */
+	char relay[64];	       /* numeric "address:port" of the relay */
+	char from[IPC_MAIL_MAX];
+	char admin[IPC_MAIL_MAX]; /* "": no admin mail */
+	char user_domain[IPC_MAIL_MAX];
+	char system_name[IPC_NAME_MAX];
+	char node[IPC_NAME_MAX];
+	char templates[IPC_PATH_MAX]; /* directory of the admin's templates */
+};
+
+struct ipc_notify_event {
+	uint32_t kind; /* enum ipc_notify_kind */
+	uint32_t uid;
+	uint32_t pid; /* OOM: the victim, 0: not known */
+	uint32_t reserved;
+	int64_t time;	       /* CLOCK_REALTIME s of the event */
+	uint64_t rss_kb;       /* OOM: the victim's resident memory */
+	uint64_t mem_limit;    /* bytes, 0: none */
+	uint64_t mem_usage;    /* bytes charged to the user now */
+	int64_t cap_permille;  /* CPU cap, 1/1000 CPU, -1: none */
+	uint64_t cpu_permille; /* THROTTLE: mean use over the event */
+	int64_t start;	       /* THROTTLE: when it began (s) */
+	int64_t until;	       /* PENALTY_ON: its end (s), 0: none */
+	char user[IPC_NAME_MAX];
+	char comm[IPC_COMM_MAX + 1]; /* OOM: the victim's name, "" unknown */
+	char reason[128];	     /* PENALTY_*: why */
+};
+
 /* --- rules and framing --------------------------------------------------- */
 
 enum ipc_fd_rule { FDS_NONE = 0, FDS_ONE = 1, FDS_TWO = 2, FDS_ONE_OR_TWO };
@@ -567,6 +619,8 @@ struct ipc_msg {
 		struct ipc_subuid_table subuid_table;
 		struct ipc_history_setup history_setup;
 		struct ipc_report_request report_request;
+		struct ipc_notify_setup notify_setup;
+		struct ipc_notify_event notify_event;
 	} u;
 	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */
 	int nfds;

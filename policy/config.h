@@ -203,6 +203,24 @@ struct config_history {
 	uint64_t keep_ms; /* rows older than this are deleted */
 };
 
+/* [notify]: what cgfair-notify tells users and admins. Mail is off until
+ * relay or one of the addresses is set (the seed's mail keys set them). */
+#define CONFIG_MAIL_MAX 128 /* an address, incl. the NUL */
+struct config_notify {
+	char relay[CONFIG_ADDR_MAX]; /* numeric "address:port"; "": auto */
+	char from[CONFIG_MAIL_MAX];  /* "": cgfair@<node name> */
+	char admin[CONFIG_MAIL_MAX]; /* "": root@localhost (mail on) */
+	char user_domain[CONFIG_MAIL_MAX]; /* "": localhost */
+	uint64_t rate_limit_ms; /* one message per user and kind per this */
+	uint64_t give_up_ms;	/* an undelivered mail is dropped after it */
+	uint64_t retry_max_ms;	/* longest wait between two attempts */
+	bool oom;		/* OOM kills (the seed's shouldMemoryNag) */
+	bool throttle;		/* throttle events (shouldCPUNag) */
+	bool penalty;		/* penalty box in and out */
+	bool terminals;		/* write to the user's terminals */
+	char templates[CONFIG_PATH_MAX]; /* the admin's message templates */
+};
+
 struct config_log {
 	char event_log[CONFIG_PATH_MAX];    /* JSON lines; "" = none */
 	char throttle_log[CONFIG_PATH_MAX]; /* the seed's records; "" = none */
@@ -275,6 +293,7 @@ struct cgfair_config {
 	struct config_audit audit;
 	struct config_metrics metrics;
 	struct config_history history;
+	struct config_notify notify;
 	struct config_override *overrides;
 	size_t n_overrides;
 	enum config_format format; /* of the main file that was read */

@@ -33,9 +33,6 @@ struct seed_key {
 };
 
 static const char unused[] = "parsed but never used by Cgroup Py v.2; ignored";
-static const char nomail[] = "cgfair sends no mail (OOM kills go to the "
-			     "journal, the event log and subscribers); "
-			     "ignored";
 
 static const struct seed_key seed_keys[] = {
     {"minUID", SC_KEY, "users", "min_uid", NULL},
@@ -57,15 +54,15 @@ static const struct seed_key seed_keys[] = {
     {"msglog_dateformat", SC_NOTICE, NULL, NULL,
      "cgfair logs to the journal and keeps the seed's event log date "
      "format; ignored"},
-    {"admin_email", SC_NOTICE, NULL, NULL, nomail},
-    {"sending_email", SC_NOTICE, NULL, NULL, nomail},
-    {"user_email_domain", SC_NOTICE, NULL, NULL, nomail},
-    {"nag_ratelimit", SC_NOTICE, NULL, NULL, nomail},
+    {"admin_email", SC_KEY, "notify", "admin", NULL},
+    {"sending_email", SC_KEY, "notify", "from", NULL},
+    {"user_email_domain", SC_KEY, "notify", "user_domain", NULL},
+    {"nag_ratelimit", SC_KEY, "notify", "rate_limit", NULL},
     {"reservedCores", SC_NOTICE, NULL, NULL, unused},
     {"refresh", SC_NOTICE, NULL, NULL, unused},
     {"enableMonitoring", SC_NOTICE, NULL, NULL, unused},
-    {"shouldMemoryNag", SC_NOTICE, NULL, NULL, unused},
-    {"shouldCPUNag", SC_NOTICE, NULL, NULL, unused},
+    {"shouldMemoryNag", SC_KEY, "notify", "oom", NULL},
+    {"shouldCPUNag", SC_KEY, "notify", "throttle", NULL},
     {"throttleMsg", SC_NOTICE, NULL, NULL, unused},
     {"rotateTime", SC_NOTICE, NULL, NULL, unused},
     {"pb_limitMemory", SC_NOTICE, NULL, NULL, unused},

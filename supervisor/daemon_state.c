@@ -23,9 +23,11 @@ void daemon_state_send(struct worker *w)
 	worker_tell(w, IPC_DAEMON_STATE, &m, sizeof(m), NULL, 0);
 }
 
-static void on_event(enum event_type type, const char *json, void *arg)
+static void on_event(enum event_type type, const char *json,
+		     const struct event_fields *f, void *arg)
 {
 	(void)json;
+	(void)f;
 	(void)arg;
 	if (type != EVENT_WORKER_RESTART && type != EVENT_CONFIG_RELOAD)
 		return;

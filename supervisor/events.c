@@ -928,7 +928,7 @@ void event_emit(enum event_type type, const struct event_fields *f)
 	if (ev.journal)
 		send_journal(type, own);
 	for (unsigned i = 0; i < ev.nsinks; i++)
-		ev.sinks[i].fn(type, json, ev.sinks[i].arg);
+		ev.sinks[i].fn(type, json, f, ev.sinks[i].arg);
 	json_object_put(all);
 	json_object_put(own);
 }

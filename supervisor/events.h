@@ -43,9 +43,11 @@ void events_close(void);
 void event_emit(enum event_type type, const struct event_fields *f);
 
 /* A third sink: fn gets every event as one JSON object (no newline), the
- * same text as the log line. At most EVENTS_MAX_SINKS. */
+ * same text as the log line, and the fields it was made from. At most
+ * EVENTS_MAX_SINKS. */
 #define EVENTS_MAX_SINKS 4
-typedef void (*event_sink)(enum event_type type, const char *json, void *arg);
+typedef void (*event_sink)(enum event_type type, const char *json,
+			   const struct event_fields *f, void *arg);
 int events_add_sink(event_sink fn, void *arg);
 
 const char *event_type_name(enum event_type type);

@@ -26,11 +26,11 @@
 
 #define EXE_FD_MIN 10 /* above the fds a worker is given (IPC_FD...) */
 
-static const char *const names[] = {"cgfair-scanner", "cgfair-oomwatch",
+static const char *const names[] = {"cgfair-scanner",  "cgfair-oomwatch",
 				    "cgfair-frontend", "cgfair-metrics",
-				    "cgfair-recorder"};
+				    "cgfair-recorder", "cgfair-notify"};
 #define NEXES (sizeof(names) / sizeof(names[0]))
-static int fds[NEXES] = {-1, -1, -1, -1, -1};
+static int fds[NEXES] = {-1, -1, -1, -1, -1, -1};
 
 static bool safe_dir(const struct stat *st)
 {
@@ -109,7 +109,7 @@ static void close_all(void)
 	}
 }
 
-int exes_open(const char *dir, bool quiet, bool history)
+int exes_open(const char *dir, bool quiet, bool history, bool notify)
 {
 	int dirfd;
 
@@ -123,8 +123,9 @@ int exes_open(const char *dir, bool quiet, bool history)
 		return -1;
 	}
 	for (size_t i = 0; i < NEXES; i++) {
-		/* the recorder is looked at only when it will run */
-		if (!history && strcmp(names[i], "cgfair-recorder") == 0)
+		/* the recorder and notify are looked at only when they run */
+		if ((!history && strcmp(names[i], "cgfair-recorder") == 0) ||
+		    (!notify && strcmp(names[i], "cgfair-notify") == 0))
 			continue;
 		fds[i] = open_one(dirfd, dir, names[i], quiet);
 		if (fds[i] < 0) {

@@ -10,9 +10,10 @@
 #include <stdbool.h>
 
 /* Check and open every worker executable in dir (cgfair-recorder only
- * with history: [history] enable). 0, or -1 (logged unless quiet) when
- * one is missing or unsafe; then nothing is kept. */
-int exes_open(const char *dir, bool quiet, bool history);
+ * with history: [history] enable; cgfair-notify only with notify: notices
+ * on). 0, or -1 (logged unless quiet) when one is missing or unsafe; then
+ * nothing is kept. */
+int exes_open(const char *dir, bool quiet, bool history, bool notify);
 /* The open file of a worker executable (O_PATH, close-on-exec), -1 when
  * exes_open did not open it. */
 int exes_fd(const char *name);

@@ -426,9 +426,11 @@ void frontend_event(const char *json)
 	schedule_flush();
 }
 
-static void to_subscribers(enum event_type type, const char *json, void *arg)
+static void to_subscribers(enum event_type type, const char *json,
+			   const struct event_fields *f, void *arg)
 {
 	(void)type;
+	(void)f;
 	(void)arg;
 	frontend_event(json);
 }

@@ -16,6 +16,7 @@
 #include "supervisor/frontend.h"
 #include "supervisor/metrics.h"
 #include "supervisor/history.h"
+#include "supervisor/notify.h"
 #include "supervisor/oom.h"
 #include "supervisor/placement.h"
 #include "supervisor/settings.h"
@@ -114,6 +115,15 @@ static void parse_args(int argc, char **argv)
 	}
 }
 
+/* cgfair-notify runs: [notify] turns a notice on (notify.c decides). */
+static bool notify_on(void)
+{
+	struct ipc_notify_setup ns;
+
+	settings_notify(conf(), &ns);
+	return notify_wanted(&ns);
+}
+
 /* Workers beside this binary (a run from the build tree), else in the
  * configured libexec directory; opened and checked once (exes.c). */
 static void find_libexec(void)
@@ -124,7 +134,8 @@ static void find_libexec(void)
 	if (n > 0) {
 		self[n] = '\0';
 		char *here = dirname(self);
-		if (exes_open(here, true, conf()->history.enable) == 0) {
+		if (exes_open(here, true, conf()->history.enable,
+			      notify_on()) == 0) {
 			snprintf(opts.libexec_dir, sizeof(opts.libexec_dir),
 				 "%s", here);
 			return;
@@ -132,7 +143,8 @@ static void find_libexec(void)
 	}
 	snprintf(opts.libexec_dir, sizeof(opts.libexec_dir), "%s",
 		 CGFAIR_LIBEXECDIR);
-	if (exes_open(opts.libexec_dir, false, conf()->history.enable) < 0)
+	if (exes_open(opts.libexec_dir, false, conf()->history.enable,
+		      notify_on()) < 0)
 		fatalx(EXIT_FATAL, "no usable workers in %s", opts.libexec_dir);
 }
 
@@ -272,6 +284,14 @@ static void start_history(void)
 	history_register(&hs);
 }
 
+static void start_notify(void)
+{
+	struct ipc_notify_setup ns;
+
+	settings_notify(conf(), &ns);
+	notify_register(&ns);
+}
+
 static void start_backend(void)
 {
 	struct backend_params bp;
@@ -317,6 +337,7 @@ static void on_reload(const struct cgfair_config *cfg)
 	struct frontend_settings fs;
 	struct metrics_settings ms;
 	struct history_settings hs;
+	struct ipc_notify_setup ns;
 
 	settings_placement(cfg, &pp);
 	pp.event = event;
@@ -331,6 +352,8 @@ static void on_reload(const struct cgfair_config *cfg)
 	metrics_reconfigure(&ms);
 	settings_history(cfg, &hs);
 	history_reconfigure(&hs);
+	settings_notify(cfg, &ns);
+	notify_reconfigure(&ns);
 	audit_configure(cfg->audit.enabled);
 }
 
@@ -362,6 +385,7 @@ int main(int argc, char **argv)
 	start_frontend();
 	start_metrics();
 	start_history();
+	start_notify();
 	start_backend();
 	start_placement();
 	audit_init(conf()->audit.enabled); /* as root: it asks the kernel */

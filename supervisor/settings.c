@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 void settings_backend(const struct cgfair_config *c, bool dry_run,
 		      struct backend_params *out)
@@ -189,6 +190,54 @@ void settings_history(const struct cgfair_config *c,
 		 c->daemon.state_dir);
 	snprintf(out->worker_user, sizeof(out->worker_user), "%s",
 		 c->daemon.worker_user);
+}
+
+/* Mail is on when a relay or any address is set (the seed's mail keys
+ * set the addresses): then the seed's defaults fill the rest. */
+static void notify_mail(const struct config_notify *n,
+			struct ipc_notify_setup *out)
+{
+	if (!n->relay[0] && !n->from[0] && !n->admin[0] && !n->user_domain[0])
+		return;
+	out->flags |= NOTIFY_F_MAIL;
+	snprintf(out->relay, sizeof(out->relay), "%s",
+		 n->relay[0] ? n->relay : "127.0.0.1:25");
+	if (n->from[0])
+		snprintf(out->from, sizeof(out->from), "%s", n->from);
+	else
+		snprintf(out->from, sizeof(out->from), "cgfair@%s", out->node);
+	snprintf(out->admin, sizeof(out->admin), "%s",
+		 n->admin[0] ? n->admin : "root@localhost");
+	snprintf(out->user_domain, sizeof(out->user_domain), "%s",
+		 n->user_domain[0] ? n->user_domain : "localhost");
+}
+
+_Static_assert(IPC_MAIL_MAX == CONFIG_MAIL_MAX, "mail addresses");
+
+void settings_notify(const struct cgfair_config *c,
+		     struct ipc_notify_setup *out)
+{
+	const struct config_notify *n = &c->notify;
+
+	memset(out, 0, sizeof(*out));
+	if (c->log.node_name[0])
+		snprintf(out->node, sizeof(out->node), "%s", c->log.node_name);
+	else if (gethostname(out->node, sizeof(out->node) - 1) < 0)
+		snprintf(out->node, sizeof(out->node), "localhost");
+	snprintf(out->system_name, sizeof(out->system_name), "%s",
+		 c->log.system_name[0] ? c->log.system_name : out->node);
+	out->kinds =
+	    (n->oom ? 1u << NOTIFY_OOM : 0) |
+	    (n->throttle ? 1u << NOTIFY_THROTTLE : 0) |
+	    (n->penalty ? 1u << NOTIFY_PENALTY_ON | 1u << NOTIFY_PENALTY_OFF
+			: 0);
+	if (n->terminals)
+		out->flags |= NOTIFY_F_TERMINALS;
+	notify_mail(n, out);
+	out->rate_limit_s = n->rate_limit_ms / 1000;
+	out->give_up_s = n->give_up_ms / 1000;
+	out->retry_max_s = n->retry_max_ms / 1000;
+	snprintf(out->templates, sizeof(out->templates), "%s", n->templates);
 }
 
 const char *settings_seed_prefix(const struct cgfair_config *c)

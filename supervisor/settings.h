@@ -22,6 +22,9 @@ void settings_history(const struct cgfair_config *c,
 		      struct history_settings *out);
 void settings_metrics(const struct cgfair_config *c,
 		      struct metrics_settings *out);
+/* [notify], with the node and system names and the mail defaults. */
+void settings_notify(const struct cgfair_config *c,
+		     struct ipc_notify_setup *out);
 /* The prefix of Cgroup Py's cgroups: the seed file's cgprefix when it was
  * read and is a plain name, else its default "cg_". */
 const char *settings_seed_prefix(const struct cgfair_config *c);

@@ -10,7 +10,7 @@ set -eu
 # recorder; cairo: cgfairctl report --plot)
 RUN="make gcc pkg-config libc6-dev libsystemd-dev libseccomp-dev
 libcap-ng-dev libinih-dev libjson-c-dev libaudit-dev libmicrohttpd-dev passwd
-libsqlite3-dev libacl1-dev libcairo2-dev"
+libsqlite3-dev libacl1-dev libcairo2-dev libcurl4-openssl-dev"
 # tests: cmocka, fuzzing (clang), the integration tools, the VM rigs
 # (qemu, busybox, debootstrap, xz), formatting, the SELinux module and its
 # neverallow check (the policy store of selinux-policy-default), the unit's
@@ -20,12 +20,14 @@ libsqlite3-dev libacl1-dev libcairo2-dev"
 # prometheus server the HTTP listener's test starts, curl (its scrapes),
 # auditd (the audit records' test), sqlite3 (the history's test reads
 # and damages the database), PostgreSQL and libpq (fleet mode's database
-# side, against a throwaway cluster)
+# side, against a throwaway cluster), aiosmtpd (the relay the notices'
+# test starts)
 TEST="libcmocka-dev clang libclang-rt-14-dev python3 stress-ng cgroup-tools
 qemu-system-x86 busybox-static cpio debootstrap e2fsprogs kmod procps xz-utils
 psmisc util-linux clang-format selinux-policy-dev checkpolicy
 semodule-utils policycoreutils selinux-policy-default systemd debhelper
-dpkg-dev lintian bash zsh prometheus curl auditd sqlite3 postgresql libpq-dev"
+dpkg-dev lintian bash zsh prometheus curl auditd sqlite3 postgresql libpq-dev
+python3-aiosmtpd"
 case ${1:-all} in
 run) PKGS=$RUN ;;
 all) PKGS="$RUN $TEST" ;;

@@ -34,3 +34,10 @@ PROGRAMS += cgfair-recorder
 cgfair-recorder_SRCS = workers/recorder/main.c $(RECORDER_CORE_SRCS) \
 	$(WORKER_COMMON_SRCS)
 $(BUILD)/cgfair-recorder: LDLIBS += $(shell pkg-config --libs sqlite3)
+# cgfair-notify: the notices to users and admins ([notify]); mail through
+# libcurl, terminals through sd-login and utmp.
+NOTIFY_PURE_SRCS = workers/notify/limit.c workers/notify/text.c
+PROGRAMS += cgfair-notify
+cgfair-notify_SRCS = workers/notify/main.c workers/notify/mail.c \
+	workers/notify/tty.c $(NOTIFY_PURE_SRCS) $(WORKER_COMMON_SRCS)
+$(BUILD)/cgfair-notify: LDLIBS += $(shell pkg-config --libs libcurl)

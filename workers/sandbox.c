@@ -209,12 +209,26 @@ static void load_seccomp(const struct sandbox *sb)
 		fatalx(EXIT_SANDBOX, "seccomp_load: %s", strerror(-rc));
 }
 
-static void drop_to_user(uid_t uid, gid_t gid)
+/* The supplementary groups: none, or the role's one extra group. */
+static int set_groups(const char *extra)
+{
+	struct group *gr;
+
+	if (!extra)
+		return setgroups(0, NULL);
+	gr = getgrnam(extra);
+	if (!gr)
+		fatalx(EXIT_SANDBOX, "group '%s' does not exist", extra);
+	return setgroups(1, &gr->gr_gid);
+}
+
+static void drop_to_user(uid_t uid, gid_t gid, const char *extra)
 {
 	capng_clear(CAPNG_SELECT_ALL);
+	if (set_groups(extra) < 0)
+		fatal(EXIT_SANDBOX, "setgroups");
 	if (capng_change_id((int)uid, (int)gid,
-			    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
-				CAPNG_CLEAR_AMBIENT) < 0)
+			    CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT) < 0)
 		fatalx(EXIT_SANDBOX, "capng_change_id(%u, %u) failed", uid,
 		       gid);
 	/* capng_change_id clears effective/permitted; make sure no set
@@ -260,7 +274,7 @@ void sandbox_enter(const struct sandbox *sb)
 		if (chdir("/") < 0)
 			fatal(EXIT_SANDBOX, "chdir /");
 	}
-	drop_to_user(pw->pw_uid, pw->pw_gid);
+	drop_to_user(pw->pw_uid, pw->pw_gid, sb->extra_group);
 	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		fatal(EXIT_SANDBOX, "PR_SET_DUMPABLE");
 #ifndef CGFAIR_SANITIZED /* the leak checker's thread counts as a process */

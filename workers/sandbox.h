@@ -10,6 +10,8 @@ struct sandbox {
 	const char *chroot_dir; /* NULL: the role reads files, no chroot */
 	/* RLIMIT_FSIZE: 0 for roles that write no file */
 	unsigned long long max_file;
+	/* the one supplementary group kept; NULL: none */
+	const char *extra_group;
 	/* adds the role's own syscalls to the allowlist */
 	void (*allow)(scmp_filter_ctx ctx);
 	/* --debug: a forbidden call is named with its callers (traps and

@@ -167,8 +167,10 @@ int skeleton_main(int argc, char **argv, const struct skeleton_role *role)
 	    {"chroot", required_argument, NULL, 'c'},
 	    {"debug", no_argument, NULL, 'd'},
 	    {NULL, 0, NULL, 0}};
-	struct sandbox sb = {
-	    .user = "cgfair", .allow = role->allow, .max_file = role->max_file};
+	struct sandbox sb = {.user = "cgfair",
+			     .allow = role->allow,
+			     .max_file = role->max_file,
+			     .extra_group = role->extra_group};
 	const char *chroot_dir = NULL;
 	sd_event *event = NULL;
 	int c;

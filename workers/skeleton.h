@@ -15,6 +15,9 @@ struct skeleton_role {
 	 * roles that read no files, the recorder's own for the recorder */
 	bool chroot;
 	unsigned long long max_file; /* RLIMIT_FSIZE; 0: writes no file */
+	/* a group kept as the one supplementary group (notify: "tty", as
+	 * write(1)'s setgid); NULL: none */
+	const char *extra_group;
 	void (*allow)(scmp_filter_ctx ctx);
 	/* before the sandbox: set up what the role needs (sd-event sources) */
 	void (*init)(sd_event *event);

@@ -58,7 +58,7 @@ oom_no_default_daemon() {
 
 # oom_write_config FILE FIRST_UID LAST_UID: the test's config: those
 # uids only, a 64 MiB limit, 2 watchers, its own subtree, state, event
-# log and socket.
+# log and socket; then OOM_EXTRA_CONF (more sections) when set.
 oom_write_config() {
 	mkdir -p "$OOM_STATE" "$(dirname "$1")"
 	cat >"$1" <<EOF
@@ -79,6 +79,7 @@ throttle_log = $OOM_SEEDLOG
 [socket]
 path = $OOM_SOCK
 EOF
+	[ -z "${OOM_EXTRA_CONF:-}" ] || printf '%s\n' "$OOM_EXTRA_CONF" >>"$1"
 }
 
 # oom_start FIRST_UID LAST_UID [CGFAIRD ARGS...]: start cgfaird managing
@@ -179,7 +180,7 @@ oom_hog() {
 	mkfifo "$_g" || return 1
 	# read-write: opening does not wait for a writer
 	(exec "$OOM_BUILD/tests/t-run-as-uid" "$_u" /bin/sh -c \
-		'read _go; exec "$0" "$@"' "$OOM_BUILD/tests/t-memhog" "$@" \
+		'read _go; exec "$0" "$@"' "${OOM_HOG:-$OOM_BUILD/tests/t-memhog}" "$@" \
 		<>"$_g" >/dev/null 2>&1) &
 	HOG_PID=$!
 	if t_wait "${OOM_PLACE_WAIT:-5}" grep -Eq \

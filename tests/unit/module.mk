@@ -62,6 +62,9 @@ TEST_PROGRAMS += tests/unit-recorder
 tests/unit-recorder_SRCS = tests/unit/test_recorder.c $(RECORDER_CORE_SRCS) \
 	$(COMMON_SRCS)
 $(BUILD)/tests/unit-recorder: LDLIBS += $(shell pkg-config --libs sqlite3)
+# cgfair-notify's rate limit and text (placeholders, terminal-safe text).
+TEST_PROGRAMS += tests/unit-notify
+tests/unit-notify_SRCS = tests/unit/test_notify.c $(NOTIFY_PURE_SRCS)
 
 $(addprefix $(BUILD)/,$(filter tests/unit-%,$(TEST_PROGRAMS))): \
 	LDLIBS += -lcmocka

@@ -843,12 +843,10 @@ static void test_seed_format(void **state)
 	assert_int_equal(config_load(&c, &src), 0);
 	dump(&m);
 	assert_int_equal(m.errors, 0);
-	assert_int_equal(m.notices, 15); /* 9 unused, 4 mail, 2 others */
+	assert_int_equal(m.notices, 9); /* 7 unused, 2 others */
 	assert_true(has_msg(&m, "cgroup_py.conf:22: [main] reservedCores: "
 				"parsed but never used by Cgroup Py v.2; "
 				"ignored"));
-	assert_true(has_msg(&m, "cgroup_py.conf:14: [main] admin_email: "
-				"cgfair sends no mail"));
 	assert_int_equal(c.format, CONFIG_FORMAT_SEED);
 	assert_int_equal(c.users.min_uid, 500);
 	assert_int_equal(c.daemon.interval_ms, 5000);
@@ -865,6 +863,13 @@ static void test_seed_format(void **state)
 	assert_string_equal(c.log.throttle_log, "/tmp/cgroup_py/throttle.log");
 	assert_string_equal(c.log.event_log, "/var/log/cgfair/events.log");
 	assert_string_equal(c.log.system_name, "A System");
+	/* the seed's mail keys: [notify] */
+	assert_string_equal(c.notify.admin, "root@localhost");
+	assert_string_equal(c.notify.from, "cgroups@host");
+	assert_string_equal(c.notify.user_domain, "localhost");
+	assert_int_equal(c.notify.rate_limit_ms, 1440000);
+	assert_true(c.notify.oom);
+	assert_false(c.notify.throttle);
 	assert_int_equal(c.daemon.backend, CONFIG_BACKEND_AUTO);
 	config_free(&c);
 }

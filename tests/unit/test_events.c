@@ -585,10 +585,12 @@ static void test_unsafe_dir(void **state)
 static unsigned sunk;
 static char sunk_json[4096];
 
-static void sink(enum event_type type, const char *json, void *arg)
+static void sink(enum event_type type, const char *json,
+		 const struct event_fields *f, void *arg)
 {
 	(void)type;
 	(void)arg;
+	assert_non_null(f);
 	sunk++;
 	snprintf(sunk_json, sizeof(sunk_json), "%s", json);
 }

@@ -331,6 +331,23 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 		fill_str(m->u.client_reply.message,
 			 sizeof(m->u.client_reply.message), 'r');
 		break;
+	case IPC_NOTIFY_SETUP:
+		m->u.notify_setup.flags = NOTIFY_F_MAIL;
+		m->u.notify_setup.kinds = 1u << NOTIFY_OOM;
+		fill_str(m->u.notify_setup.relay,
+			 sizeof(m->u.notify_setup.relay), 'r');
+		fill_str(m->u.notify_setup.templates,
+			 sizeof(m->u.notify_setup.templates), 't');
+		break;
+	case IPC_NOTIFY_EVENT:
+		m->u.notify_event.kind = NOTIFY_OOM;
+		fill_str(m->u.notify_event.user, sizeof(m->u.notify_event.user),
+			 'u');
+		fill_str(m->u.notify_event.comm, sizeof(m->u.notify_event.comm),
+			 'c');
+		fill_str(m->u.notify_event.reason,
+			 sizeof(m->u.notify_event.reason), 'w');
+		break;
 	default:
 		fail_msg("no sample payload for message type %u (%s): add one",
 			 type, ipc_type_name(type));
@@ -345,7 +362,7 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_PING] = BY(ROLE_SUPERVISOR),
     [IPC_PONG] = BY(ROLE_SCANNER) | BY(ROLE_OOMWATCH) | BY(ROLE_FRONTEND) |
-		 BY(ROLE_METRICS) | BY(ROLE_RECORDER),
+		 BY(ROLE_METRICS) | BY(ROLE_RECORDER) | BY(ROLE_NOTIFY),
     [IPC_TEST_SYSCALL] = BY(ROLE_SUPERVISOR),
     [IPC_SCAN_SETUP] = BY(ROLE_SUPERVISOR),
     [IPC_PROC_CONNECTOR] = BY(ROLE_SUPERVISOR),
@@ -376,6 +393,8 @@ static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_REPORT_REQUEST] = BY(ROLE_FRONTEND),
     [IPC_REPORT_QUERY] = BY(ROLE_SUPERVISOR),
     [IPC_REPORT_REPLY] = BY(ROLE_RECORDER),
+    [IPC_NOTIFY_SETUP] = BY(ROLE_SUPERVISOR),
+    [IPC_NOTIFY_EVENT] = BY(ROLE_SUPERVISOR),
 };
 
 static bool may_send(uint32_t type, int role)
@@ -847,6 +866,16 @@ static const struct str_field str_fields[] = {
     FIELD(IPC_SUBUID_RANGES, ipc_subuid_ranges, range[0].owner),
     FIELD(IPC_SUBUID_RANGES, ipc_subuid_ranges,
 	  range[IPC_SUBUID_BATCH - 1].owner),
+    FIELD(IPC_NOTIFY_SETUP, ipc_notify_setup, relay),
+    FIELD(IPC_NOTIFY_SETUP, ipc_notify_setup, from),
+    FIELD(IPC_NOTIFY_SETUP, ipc_notify_setup, admin),
+    FIELD(IPC_NOTIFY_SETUP, ipc_notify_setup, user_domain),
+    FIELD(IPC_NOTIFY_SETUP, ipc_notify_setup, system_name),
+    FIELD(IPC_NOTIFY_SETUP, ipc_notify_setup, node),
+    FIELD(IPC_NOTIFY_SETUP, ipc_notify_setup, templates),
+    FIELD(IPC_NOTIFY_EVENT, ipc_notify_event, user),
+    FIELD(IPC_NOTIFY_EVENT, ipc_notify_event, comm),
+    FIELD(IPC_NOTIFY_EVENT, ipc_notify_event, reason),
 };
 
 /* A message of type with this payload, from a role that may send it and

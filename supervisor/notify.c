@@ -1,0 +1,134 @@
+/* cgfair-notify's supervisor side; see notify.h. */
+#include "supervisor/notify.h"
+#include "supervisor/events.h"
+#include "supervisor/users.h"
+#include "supervisor/workers.h"
+#include "common/log.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct ipc_notify_setup cfg;
+static bool registered;
+
+static void send_setup(struct worker *w)
+{
+	worker_tell(w, IPC_NOTIFY_SETUP, &cfg, sizeof(cfg), NULL, 0);
+}
+
+static const struct worker_class notify_class = {
+    .role = ROLE_NOTIFY,
+    .exe = "cgfair-notify",
+    .chroot = false,
+    .count = 1,
+    .on_start = send_setup,
+    .on_message = NULL, /* it may send nothing but pongs */
+};
+
+static uint32_t kind_of(enum event_type type)
+{
+	switch (type) {
+	case EVENT_OOM:
+		return NOTIFY_OOM;
+	case EVENT_THROTTLE_END:
+		return NOTIFY_THROTTLE;
+	case EVENT_PENALTY_ON:
+		return NOTIFY_PENALTY_ON;
+	case EVENT_PENALTY_OFF:
+		return NOTIFY_PENALTY_OFF;
+	default:
+		return 0;
+	}
+}
+
+/* The user's figures as the supervisor holds them now. */
+static void user_figures(struct ipc_notify_event *m)
+{
+	const struct user *u = user_find(m->uid);
+	const struct policy_state *p = u ? &u->pol : NULL;
+
+	m->cap_permille = -1;
+	if (u && u->name[0])
+		snprintf(m->user, sizeof(m->user), "%s", u->name);
+	else
+		snprintf(m->user, sizeof(m->user), "%u", m->uid);
+	if (!p)
+		return;
+	m->mem_usage = u->mem_bytes;
+	if (p->has_mem && p->mem_limit != CONFIG_UNLIMITED)
+		m->mem_limit = p->mem_limit;
+	if (p->has_cap && isfinite(p->cap))
+		m->cap_permille = llround(p->cap * 1000);
+}
+
+static void on_event(enum event_type type, const char *json,
+		     const struct event_fields *f, void *arg)
+{
+	struct ipc_notify_event m;
+	uint32_t kind = kind_of(type);
+	(void)json;
+	(void)arg;
+
+	if (!kind || f->uid == 0 || !(cfg.kinds & (1u << kind)))
+		return;
+	memset(&m, 0, sizeof(m));
+	m.kind = kind;
+	m.uid = f->uid;
+	m.time = time(NULL);
+	user_figures(&m);
+	m.pid = f->pid > 0 ? (uint32_t)f->pid : 0;
+	m.rss_kb = f->rss_kb;
+	if (f->comm)
+		snprintf(m.comm, sizeof(m.comm), "%s", f->comm);
+	if (f->reason)
+		snprintf(m.reason, sizeof(m.reason), "%s", f->reason);
+	m.until = f->until;
+	if (type == EVENT_THROTTLE_END) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		m.start = f->start;
+		m.time = f->end;
+		m.cap_permille = f->cpu_new;
+		m.cpu_permille = (uint64_t)llround(f->cpu_percent * 10 *
+						   (ncpu > 0 ? ncpu : 1));
+	}
+	worker_tell(worker_get(ROLE_NOTIFY, 0), IPC_NOTIFY_EVENT, &m, sizeof(m),
+		    NULL, 0);
+}
+
+bool notify_wanted(const struct ipc_notify_setup *s)
+{
+	return s->kinds != 0 &&
+	       (s->flags & (NOTIFY_F_MAIL | NOTIFY_F_TERMINALS));
+}
+
+void notify_register(const struct ipc_notify_setup *s)
+{
+	cfg = *s;
+	if (!notify_wanted(s))
+		return;
+	workers_add_class(&notify_class);
+	if (events_add_sink(on_event, NULL) < 0)
+		fatalx(EXIT_FATAL, "no room for the notices' event sink");
+	registered = true;
+	if (s->flags & NOTIFY_F_MAIL)
+		log_info("notify: mail through %s", s->relay);
+}
+
+void notify_reconfigure(const struct ipc_notify_setup *s)
+{
+	struct worker *w;
+
+	if (!registered) {
+		if (notify_wanted(s))
+			log_warnx("[notify]: notices stay off until cgfaird "
+				  "restarts");
+		return;
+	}
+	cfg = *s;
+	w = worker_get(ROLE_NOTIFY, 0);
+	if (w && worker_pid(w) > 0)
+		send_setup(w);
+}

@@ -1,0 +1,189 @@
+#!/bin/sh
+# Notices to users and admins (issue 13), end to end on this host: the
+# real cgfaird with a [notify] section, its cgfair-notify worker, a real
+# SMTP relay (python3-aiosmtpd on 127.0.0.1, a maildir read back with
+# Python's email package) and two terminals of the test user (ptys
+# registered in utmp as the user's: one mesg y, one mesg n):
+#   - an OOM kill: one mail to the user, one to the admin (headers, the
+#     victim's pid and command), the notice on the mesg-y terminal, nothing
+#     on the mesg-n one; no control byte but CR/LF reaches the terminal;
+#   - a second kill within rate_limit: nothing; the next one after it: a
+#     mail that says 1 was held back;
+#   - the relay stopped: a kill's mail waits, and arrives once the relay
+#     is back;
+#   - a victim whose command name is made of escape sequences: the
+#     terminal gets them as ^[ text, never as ESC bytes.
+. "$(dirname "$0")/../lib/t.sh"
+. "$T_TOP/tests/lib/oom.sh"
+N=notify
+oom_need $N
+[ -x "$OOM_BUILD/cgfair-notify" ] || {
+	t_fail $N "$OOM_BUILD/cgfair-notify missing (make)"
+	exit 1
+}
+# aiosmtpd is Debian's (tools/deps.sh): the system python3's
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+$PY -c 'import aiosmtpd' 2>/dev/null || {
+	t_skip $N "python3-aiosmtpd missing (sh tools/deps.sh)"
+	exit 0
+}
+base=$((410000 + $$ % 1000 * 10))
+U1=$((base + 1))
+RATE=6
+PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+MAILDIR=$T_TMP/maildir
+USER_TO=$U1@user.test
+ADMIN_TO=admin@admin.test
+
+# --- the relay ------------------------------------------------------------
+RELAY_PID=""
+relay_start() {
+	$PY -m aiosmtpd -n -l "127.0.0.1:$PORT" -c aiosmtpd.handlers.Mailbox \
+		"$MAILDIR" >>"$T_TMP/relay.log" 2>&1 &
+	RELAY_PID=$!
+	t_wait 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $PORT))" 2>/dev/null
+}
+relay_stop() {
+	[ -n "$RELAY_PID" ] && kill "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null
+	RELAY_PID=""
+}
+t_cleanup relay_stop
+mails() { $PY "$T_TOP/tests/lib/mail-check.py" "$MAILDIR" count "$1" 2>/dev/null || echo 0; }
+mail_text() { $PY "$T_TOP/tests/lib/mail-check.py" "$MAILDIR" show "$1" "$2"; }
+wait_mails() { t_wait "$3" sh -c "[ \$($PY '$T_TOP/tests/lib/mail-check.py' '$MAILDIR' count '$1' 2>/dev/null || echo 0) -ge $2 ]"; }
+
+# --- the user's terminals -------------------------------------------------
+UTMP=/var/run/utmp
+if [ ! -e $UTMP ]; then
+	install -m 0664 /dev/null $UTMP
+	t_cleanup "rm -f $UTMP"
+fi
+TTY_PIDS=""
+tty_start() { # NAME MODE
+	$PY "$T_TOP/tests/lib/pty-user.py" "$U1" "$U1" "$2" "$T_TMP/$1.out" \
+		"$T_TMP/$1.ready" &
+	TTY_PIDS="$TTY_PIDS $!"
+	t_wait 10 test -s "$T_TMP/$1.ready"
+}
+tty_stop() {
+	[ -n "$TTY_PIDS" ] && kill $TTY_PIDS 2>/dev/null
+	for p in $TTY_PIDS; do wait "$p" 2>/dev/null; done
+	TTY_PIDS=""
+}
+t_cleanup tty_stop
+
+$PY -c "import mailbox; mailbox.Maildir('$MAILDIR', create=True)"
+# the admin's template for the admin's mail (the user's is built in);
+# readable by the worker (user cgfair), as /etc/cgfair/templates is
+TPL=$(mktemp -d)
+t_cleanup "rm -rf $TPL"
+chmod 755 "$TPL"
+printf 'Subject: [test] OOM {user}/{uid} on {node}\n\nKilled: {pid} {command}\n{held}\n' \
+	>"$TPL/oom-admin.txt"
+chmod 644 "$TPL/oom-admin.txt"
+relay_start || {
+	t_fail $N/relay "aiosmtpd did not listen on 127.0.0.1:$PORT: $(cat "$T_TMP/relay.log")"
+	exit 1
+}
+tty_start yes 620 && tty_start no 600 || {
+	t_fail $N/tty "no pty registered in utmp"
+	exit 1
+}
+OOM_EXTRA_CONF="[notify]
+relay = 127.0.0.1:$PORT
+from = cgfair@node.test
+admin = $ADMIN_TO
+user_domain = user.test
+rate_limit = ${RATE}s
+retry_max = 1s
+terminals = yes
+templates = $TPL"
+oom_start "$U1" "$U1" || {
+	t_fail $N/start "cgfaird did not start"
+	exit 1
+}
+oom_user_up "$U1" || t_fail $N/setup "uid $U1: no cgroup with a 64 MiB limit"
+
+# --- one kill: the user's and the admin's mail, the terminal -------------
+oom_hog "$U1" 256
+hog1=$HOG_PID
+if wait_mails "$USER_TO" 1 30 && wait_mails "$ADMIN_TO" 1 30; then
+	m=$(mail_text "$USER_TO" 1)
+	if echo "$m" | grep -q "^From: cgfair@node.test" &&
+		echo "$m" | grep -q "^Subject: .*$U1.*out of memory" &&
+		echo "$m" | grep -q "t-memhog" && echo "$m" | grep -q "64 MiB"; then
+		t_pass "$N/oom-mail-user"
+	else
+		t_fail "$N/oom-mail-user" "unexpected mail: $m"
+	fi
+	m=$(mail_text "$ADMIN_TO" 1)
+	if echo "$m" | grep -q "^Subject: \[test\] OOM $U1/$U1 on " &&
+		echo "$m" | grep -q "^Killed: [0-9]* t-memhog"; then
+		t_pass "$N/oom-mail-admin"
+	else
+		t_fail "$N/oom-mail-admin" "unexpected mail: $m"
+	fi
+else
+	t_fail "$N/oom-mail" "user: $(mails "$USER_TO"), admin: $(mails "$ADMIN_TO") mails; $(grep -i notify "$OOM_DLOG" | tail -5)"
+fi
+if t_wait 10 grep -q "Message from cgfair@" "$T_TMP/yes.out"; then
+	t_pass "$N/terminal"
+else
+	t_fail "$N/terminal" "nothing on the mesg-y terminal: $(grep -i notify "$OOM_DLOG" | tail -3)"
+fi
+
+# --- a second kill within rate_limit: nothing; the next says 1 held ----
+oom_hog "$U1" 256
+t_wait 10 sh -c "[ \$(grep '\"event\":\"oom\"' '$OOM_LOG' | grep -c '\"uid\":$U1,') -ge 2 ]"
+sleep $((RATE + 1)) # past the rate limit (a wait, not a check)
+oom_hog "$U1" 256
+if wait_mails "$USER_TO" 2 30; then
+	n=$(mails "$USER_TO")
+	m=$(mail_text "$USER_TO" 2)
+	if [ "$n" = 2 ] && echo "$m" | grep -q "1 more of these .* held"; then
+		t_pass "$N/rate-limit"
+	else
+		t_fail "$N/rate-limit" "$n mails to the user; the second: $m"
+	fi
+else
+	t_fail "$N/rate-limit" "no mail after the rate limit: $(mails "$USER_TO")"
+fi
+
+# --- the relay down: the mail waits and arrives after it is back ----------
+relay_stop
+sleep $((RATE + 1))
+oom_hog "$U1" 256
+t_wait 20 grep -q "mail to $USER_TO: .*attempt" "$OOM_DLOG"
+relay_start
+if wait_mails "$USER_TO" 3 30; then
+	t_pass "$N/relay-down"
+else
+	t_fail "$N/relay-down" "mail lost: $(grep -i "mail to" "$OOM_DLOG" | tail -3)"
+fi
+
+# --- the mesg-n terminal got nothing; no control byte on the other -------
+if [ -s "$T_TMP/no.out" ]; then
+	t_fail "$N/mesg-n" "$(wc -c <"$T_TMP/no.out") bytes on a mesg-n terminal"
+else
+	t_pass "$N/mesg-n"
+fi
+
+# --- a command name of escape sequences arrives as text -------------------
+HOGDIR=$(mktemp -d)
+t_cleanup "rm -rf $HOGDIR"
+chmod 755 "$HOGDIR"
+esc=$(printf '\033]0;\033[2J\007')
+ln -s "$OOM_BUILD/tests/t-memhog" "$HOGDIR/$esc"
+relay_stop # its mail is not this part's business
+: >"$T_TMP/yes.out"
+sleep $((RATE + 1))
+OOM_HOG="$HOGDIR/$esc" oom_hog "$U1" 256
+if t_wait 20 grep -q "Message from cgfair@" "$T_TMP/yes.out" && sleep 1 &&
+	grep -q '\^\[\]0;\^\[\[2J\^G' "$T_TMP/yes.out" &&
+	! LC_ALL=C tr -d '\r\n' <"$T_TMP/yes.out" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+	t_pass "$N/escapes"
+else
+	t_fail "$N/escapes" "terminal got: $(od -c "$T_TMP/yes.out" | head -20)"
+fi
+exit $T_FAILED
