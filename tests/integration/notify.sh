@@ -99,7 +99,7 @@ rate_limit = ${RATE}s
 retry_max = 1s
 terminals = yes
 templates = $TPL"
-oom_start "$U1" "$U1" || {
+oom_start "$U1" "$U1" --debug || {
 	t_fail $N/start "cgfaird did not start"
 	exit 1
 }
@@ -186,4 +186,21 @@ if t_wait 20 grep -q "Message from cgfair@" "$T_TMP/yes.out" && sleep 1 &&
 else
 	t_fail "$N/escapes" "terminal got: $(od -c "$T_TMP/yes.out" | head -20)"
 fi
+
+# --- the sandbox: each forbidden call (--debug's SIGUSR2 hook: open for
+# writing, an AF_INET socket of protocol 0, execve, O_ASYNC, sendmsg on
+# stderr) kills cgfair-notify by SIGSYS; it is restarted --------------
+killed() { grep -c "worker notify (pid [0-9]*) killed by signal SYS" "$OOM_DLOG"; }
+ready() { grep -c "worker notify (pid [0-9]*) ready" "$OOM_DLOG"; }
+for call in open-write socket execve fcntl-async sendmsg-other; do
+	k0=$(killed) r0=$(ready)
+	kill -USR2 "$OOM_DPID"
+	if t_wait 10 sh -c "[ \$(grep -c 'worker notify (pid [0-9]*) killed by signal SYS' '$OOM_DLOG') -gt $k0 ]" &&
+		t_wait 10 sh -c "[ \$(grep -c 'worker notify (pid [0-9]*) ready' '$OOM_DLOG') -gt $r0 ]"; then
+		t_pass "$N/sandbox-$call"
+	else
+		t_fail "$N/sandbox-$call" "not killed by SIGSYS ($(killed) kills, from $k0)"
+	fi
+done
+test -e /tmp/cgfair-sandbox-test && t_fail "$N/sandbox" "a worker wrote /tmp/cgfair-sandbox-test" && rm -f /tmp/cgfair-sandbox-test
 exit $T_FAILED
