@@ -29,7 +29,6 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <systemd/sd-id128.h>
 
 #define TEMPLATE_MAX 8192 /* bytes of an admin's template file */
 
@@ -264,10 +263,6 @@ static void notify_allow(scmp_filter_ctx ctx)
 
 static void notify_init(sd_event *event)
 {
-	sd_id128_t boot;
-
-	if (sd_id128_get_boot(&boot) < 0)
-		log_debug("no boot id: sd-event will not perturb timers");
 	mail_init(event);
 }
 
