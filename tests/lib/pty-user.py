@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """A user's terminal for the notices' test: a pty whose slave is owned by
-UID with MODE (0620: mesg y, 0600: mesg n), registered in utmp as NAME's
+UID and group tty with MODE (0620: mesg y, 0600: mesg n), registered in utmp as NAME's
 login (USER_PROCESS, as login(1) would). Writes the slave's name to READY,
 then copies whatever reaches the terminal to OUT until SIGTERM, and
 removes its utmp record (DEAD_PROCESS) on the way out.
 
 usage: pty-user.py UID NAME MODE OUT READY"""
 import ctypes
+import grp
 import os
 import pty
 import signal
@@ -65,7 +66,8 @@ def main():
     uid, name, mode, out, ready = sys.argv[1:6]
     master, slave = pty.openpty()
     path = os.ttyname(slave)
-    os.chown(path, int(uid), -1)
+    # owned by the user, group tty, as login(1) and sshd leave it
+    os.chown(path, int(uid), grp.getgrnam("tty").gr_gid)
     os.chmod(path, int(mode, 8))
     line = path[len("/dev/"):]
     record(USER_PROCESS, line, name)

@@ -137,10 +137,14 @@ unsigned tty_notify(uint32_t uid, const char *name, const char *node,
 	size_t len = notify_neutral(out, sizeof(out), raw, true, true);
 	for (size_t i = 0; i < t.n; i++) {
 		int fd = open_tty(t.line[i], (uid_t)uid);
-		if (fd < 0)
+		if (fd < 0) {
+			log_debug("uid %u's terminal %s: no messages", uid,
+				  t.line[i]);
 			continue;
+		}
 		write_all(fd, out, len);
 		close(fd);
+		log_debug("uid %u's terminal %s: told", uid, t.line[i]);
 		sent++;
 	}
 	return sent;
