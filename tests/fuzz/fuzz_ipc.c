@@ -262,6 +262,11 @@ static void seed_payload(uint32_t type, struct ipc_msg *m, int nfds)
 		m->u.report_request.until = 3600;
 		m->u.report_request.top = 8;
 		break;
+	case IPC_NOTIFY_EVENT:
+		m->u.notify_event.kind = NOTIFY_OOM;
+		strcpy(m->u.notify_event.user, "alice");
+		strcpy(m->u.notify_event.comm, "stress-ng");
+		break;
 	}
 }
 
