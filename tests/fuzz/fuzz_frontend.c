@@ -23,8 +23,7 @@ static void check(int ok, const char *what)
 
 static void check_request(const struct fe_request *r)
 {
-	check(r->cmd >= FE_STATUS && r->cmd <= FE_SEED_SET_OPTION,
-	      "command range");
+	check(r->cmd >= FE_STATUS && r->cmd <= FE_CMD_LAST, "command range");
 	check(r->max_tasks >= -1 && r->mem_high >= -1, "limit range");
 	check(r->io_weight >= -1 && r->io_weight <= 10000, "io weight range");
 	check(r->cpu_permille >= -1, "cpu range");

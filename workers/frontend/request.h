@@ -35,7 +35,8 @@ enum fe_cmd {
 	FE_SEED_LIST_CONFIG,
 	FE_SEED_SET,
 	FE_SEED_SET_OPTION,
-	FE_REPORT, /* the usage history (the recorder answers) */
+	FE_REPORT,		/* the usage history (the recorder answers) */
+	FE_CMD_LAST = FE_REPORT /* keep at the end: range checks use it */
 };
 
 enum fe_list { FE_LIST_ALL, FE_LIST_NAMES, FE_LIST_IDS };
