@@ -31,3 +31,21 @@ void *array_insert(void *arrp, size_t *n, size_t *cap, size_t size, size_t at)
 	(*n)++;
 	return base + at * size;
 }
+
+size_t array_uid_lower_bound(const void *arr, size_t n, size_t size, size_t off,
+			     uint32_t uid)
+{
+	const unsigned char *base = arr;
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t at;
+		memcpy(&at, base + mid * size + off, sizeof(at));
+		if (at < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}

@@ -22,6 +22,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -214,17 +215,11 @@ static int append_props(sd_bus_message *m, const struct busq_props *p)
 /* Sorted, searched by bisection: once per reply, for every user. */
 static void remember(uid_t uid)
 {
-	size_t lo = 0, hi = ntouched;
+	size_t lo =
+	    array_uid_lower_bound(touched, ntouched, sizeof(*touched), 0, uid);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (touched[mid] == uid)
-			return;
-		if (touched[mid] < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	if (lo < ntouched && touched[lo] == uid)
+		return;
 	uid_t *at = array_insert(&touched, &ntouched, &touched_cap,
 				 sizeof(*touched), lo);
 	if (at) /* out of memory: only the release on stop is lost */

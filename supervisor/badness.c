@@ -16,6 +16,7 @@
 #include "common/log.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,17 +59,12 @@ const struct policy_badness *badness_find(uid_t uid)
 static struct entry *get(uid_t uid)
 {
 	struct entry *e = find(uid);
-	size_t at = 0, hi = count; /* bisection: the table is sorted by uid */
+	size_t at;
 
 	if (e)
 		return e;
-	while (at < hi) {
-		size_t mid = at + (hi - at) / 2;
-		if (table[mid].uid < uid)
-			at = mid + 1;
-		else
-			hi = mid;
-	}
+	at = array_uid_lower_bound(table, count, sizeof(*table),
+				   offsetof(struct entry, uid), uid);
 	e = array_insert(&table, &count, &alloc, sizeof(*table), at);
 	if (!e)
 		fatal(EXIT_FATAL, "reallocarray");

@@ -265,16 +265,8 @@ static void send_listen(struct worker *w)
 
 static size_t row_index(uint32_t uid)
 {
-	size_t lo = 0, hi = nrows;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (rows[mid].row.uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return array_uid_lower_bound(rows, nrows, sizeof(*rows),
+				     offsetof(struct cached_row, row.uid), uid);
 }
 
 static struct cached_row *row_get(uint32_t uid)

@@ -10,6 +10,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,16 +38,9 @@ struct runtime_override *state_at(size_t i)
 /* The table is sorted by uid: every user's policy step looks its uid up. */
 static size_t lower_bound(uid_t uid)
 {
-	size_t lo = 0, hi = count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (table[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return array_uid_lower_bound(table, count, sizeof(*table),
+				     offsetof(struct runtime_override, uid),
+				     uid);
 }
 
 struct runtime_override *state_find(uid_t uid)

@@ -7,6 +7,10 @@ tests/unit-ipc_SRCS = tests/unit/test_ipc.c ipc/ipc.c $(COMMON_SRCS)
 TEST_PROGRAMS += tests/unit-num
 tests/unit-num_SRCS = tests/unit/test_num.c common/num.c
 
+# The sorted-by-uid array helpers (common/array.c).
+TEST_PROGRAMS += tests/unit-array
+tests/unit-array_SRCS = tests/unit/test_array.c common/array.c
+
 # policy/: the limit decisions, the automatic penalty box, the config.
 TEST_PROGRAMS += tests/unit-policy tests/unit-policy-props tests/unit-config \
 	tests/unit-badness
