@@ -12,7 +12,7 @@ impostor_setup() {
 	_d=$T_TMP/libexec
 	mkdir -m 0755 "$_d" || return 1
 	for _f in cgfaird cgfair-scanner cgfair-oomwatch cgfair-frontend \
-		cgfair-metrics cgfair-recorder; do
+		cgfair-metrics cgfair-recorder cgfair-notify; do
 		install -m 0755 "$REAL_BUILD/$_f" "$_d/$_f" || return 1
 	done
 	install -m 0755 "$REAL_BUILD/tests/evil-$1" "$_d/cgfair-$1" || return 1
