@@ -8,6 +8,7 @@
 #include "ctl/history.h"
 #include "ctl/report.h"
 #include "common/num.h"
+#include "ipc/ipc.h" /* IPC_NOTE_MAX: the reason the daemon takes */
 
 #include <errno.h>
 #include <getopt.h>
@@ -57,9 +58,11 @@ static const struct cmd_help {
      "With --since: the events since TIME from the journal (no daemon\n"
      "needed), of one user and one type if asked. TIME: YYYY-MM-DD\n"
      "[HH:MM[:SS]], @EPOCH, today, yesterday, -90m or '2h ago'."},
-    {"penalty", "USER [DURATION]", "put USER in the penalty box",
-     "DURATION as in cgfair.conf: 600, 90s, 30m, 1h30m, 2d (default:\n"
-     "[penalty] timeout). Admins only."},
+    {"penalty", "USER [DURATION [REASON...]]", "put USER in the penalty box",
+     "DURATION as in cgfair.conf: 600, 90s, 30m, 1h30m, 2d, or default\n"
+     "([penalty] timeout, also without one). REASON: why, told to the user\n"
+     "and shown in status (the words joined, one line, at most 127\n"
+     "bytes). Admins only."},
     {"release", "USER", "take USER out of the penalty box", "Admins only."},
     {"forgive", "USER", "USER's badness score and tier to 0",
      "The automatic penalty box ([penalty] auto): the user's badness\n"
@@ -336,9 +339,26 @@ static json_object *penalty_request(int argc, char **argv)
 	json_object *req = request("penalty");
 	uint64_t s;
 
-	need_args(argc, 1, 2, "penalty");
+	char note[IPC_NOTE_MAX] = "";
+	size_t n = 0;
+
+	if (argc < 2)
+		need_args(argc, 1, 2, "penalty");
 	add_user(req, argv[1]);
-	if (argc == 3) {
+	/* the reason's words, joined as the shell split them; the daemon
+	 * checks it again (length, control characters) */
+	for (int i = 3; i < argc; i++) {
+		int k = snprintf(note + n, sizeof(note) - n, "%s%s",
+				 i > 3 ? " " : "", argv[i]);
+		if (k < 0 || (size_t)k >= sizeof(note) - n)
+			die(CTL_USAGE, "penalty: REASON longer than %zu bytes",
+			    sizeof(note) - 1);
+		n += (size_t)k;
+	}
+	if (n)
+		json_object_object_add(req, "reason",
+				       json_object_new_string(note));
+	if (argc >= 3 && strcmp(argv[2], "default") != 0) {
 		if (!num_parse_uint_max(argv[2], INT64_MAX, &s))
 			json_object_object_add(
 			    req, "seconds", json_object_new_int64((int64_t)s));
@@ -438,6 +458,19 @@ static void fmt_state(char *buf, size_t len, json_object *o)
 #undef ADD
 }
 
+/* The admins' reasons for the penalties, below the table (too long for
+ * a column). */
+static void print_reasons(json_object *users)
+{
+	for (size_t i = 0; i < json_object_array_length(users); i++) {
+		json_object *u = json_object_array_get_idx(users, i);
+		if (get_str(u, "penalty_reason"))
+			printf("penalty of %s: %s\n",
+			       get_str(u, "name") ? get_str(u, "name") : "?",
+			       get_str(u, "penalty_reason"));
+	}
+}
+
 static void print_status(json_object *reply)
 {
 	json_object *users;
@@ -468,6 +501,7 @@ static void print_status(json_object *reply)
 	if (json_object_array_length(users) == 0)
 		printf("(no managed users%s)\n",
 		       get_bool(reply, "see_all") ? "" : " you may see");
+	print_reasons(users);
 }
 
 static void print_event(const char *line)

@@ -83,7 +83,15 @@ static bool valid_client_request(const void *p, int nfds)
 	       m->io_weight <= 10000 && !(m->flags & ~flags) &&
 	       (m->flags == 0 || m->op == CLIENT_LIMIT_SET) &&
 	       (m->flags & (REQ_PENALTY | REQ_RELEASE)) !=
-		   (REQ_PENALTY | REQ_RELEASE);
+		   (REQ_PENALTY | REQ_RELEASE) &&
+	       ipc_str_ok(m->note, sizeof(m->note)); /* penalty only */
+}
+
+static bool valid_penalty_note(const void *p, int nfds)
+{
+	const struct ipc_penalty_note *m = p;
+	(void)nfds;
+	return m->reserved == 0 && ipc_str_ok(m->note, sizeof(m->note));
 }
 
 static bool valid_history_setup(const void *p, int nfds)
@@ -217,7 +225,9 @@ static bool valid_notify_event(const void *p, int nfds)
 	return m->kind >= NOTIFY_OOM && m->kind <= NOTIFY_KIND_MAX &&
 	       ipc_str_ok(m->user, sizeof(m->user)) &&
 	       ipc_str_ok(m->comm, sizeof(m->comm)) &&
-	       ipc_str_ok(m->reason, sizeof(m->reason));
+	       ipc_str_ok(m->reason, sizeof(m->reason)) &&
+	       ipc_str_ok(m->note, sizeof(m->note)) &&
+	       ipc_str_ok(m->email, sizeof(m->email));
 }
 
 #define RULE(t, s, from, nfds, check)                                          \
@@ -280,6 +290,8 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
 	 valid_notify_setup),
     RULE(IPC_NOTIFY_EVENT, struct ipc_notify_event, SUP, FDS_NONE,
 	 valid_notify_event),
+    RULE(IPC_PENALTY_NOTE, struct ipc_penalty_note, SUP, FDS_NONE,
+	 valid_penalty_note),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");

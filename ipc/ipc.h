@@ -26,6 +26,7 @@
 #define IPC_MAX_FDS	  2
 #define IPC_PATH_MAX	  256
 #define IPC_NAME_MAX	  64
+#define IPC_NOTE_MAX	  128 /* an admin's reason text, incl. the NUL */
 #define IPC_COMM_MAX	  16
 #define IPC_BATCH	  31   /* users per scan batch message */
 #define IPC_EXEMPT_MAX	  256  /* exempt uids in IPC_SCAN_SETUP */
@@ -95,6 +96,7 @@ enum ipc_type {
 	/* notify */
 	IPC_NOTIFY_SETUP, /* sup -> notify: [notify], at start and reload */
 	IPC_NOTIFY_EVENT, /* sup -> notify: one event to tell a user about */
+	IPC_PENALTY_NOTE, /* sup -> frontend: an admin's reason for a penalty */
 	IPC_TYPE_COUNT
 };
 
@@ -386,9 +388,21 @@ struct ipc_client_request {
 	int64_t max_tasks;
 	int64_t mem_high;  /* bytes */
 	int64_t io_weight; /* 1..10000 (never IPC_LIMIT_MAX) */
+	/* CLIENT_PENALTY: the admin's reason, "" none. The frontend refuses
+	 * control characters; the supervisor checks the NUL and replaces
+	 * any control byte and bad UTF-8 again before it keeps it. */
+	char note[IPC_NOTE_MAX];
 };
 
 #define IPC_LIMIT_MAX INT64_MAX
+
+/* An admin's reason for a penalty: what the frontend and the supervisor
+ * accept, and what status and the notices show. */
+struct ipc_penalty_note {
+	uint32_t uid;
+	uint32_t reserved;
+	char note[IPC_NOTE_MAX]; /* "": none (the penalty ended) */
+};
 
 #define REQ_CLEAR_FIRST 0x1 /* clear the fixed limits first */
 #define REQ_PENALTY	0x2 /* then put uid in the penalty box */
@@ -567,6 +581,8 @@ struct ipc_notify_event {
 	char user[IPC_NAME_MAX];
 	char comm[IPC_COMM_MAX + 1]; /* OOM: the victim's name, "" unknown */
 	char reason[128];	     /* PENALTY_*: why */
+	char note[IPC_NOTE_MAX];     /* PENALTY_*: the admin's reason, "" */
+	char email[IPC_MAIL_MAX];    /* users.d email =, "": user@domain */
 };
 
 /* --- rules and framing --------------------------------------------------- */
@@ -621,6 +637,7 @@ struct ipc_msg {
 		struct ipc_report_request report_request;
 		struct ipc_notify_setup notify_setup;
 		struct ipc_notify_event notify_event;
+		struct ipc_penalty_note penalty_note;
 	} u;
 	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */
 	int nfds;

@@ -244,6 +244,7 @@ enum config_override_key {
 	CONFIG_OVR_MAX_TASKS,
 	CONFIG_OVR_MEMORY_HIGH,
 	CONFIG_OVR_IO_WEIGHT,
+	CONFIG_OVR_EMAIL, /* [user:NAME] only: the notices' address */
 	CONFIG_OVR_N,
 };
 
@@ -268,6 +269,7 @@ struct config_override {
 	bool auto_penalty;
 	struct config_threshold penalty_cpu; /* penalty_cpu_threshold */
 	struct config_threshold penalty_mem; /* penalty_memory_threshold */
+	char email[CONFIG_MAIL_MAX]; /* the user's mail address, "" none */
 };
 
 /* What a seed config said, key by key, for --migrate-config. */

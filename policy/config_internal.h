@@ -30,6 +30,7 @@ enum key_type {
 	KT_TIERS,     /* struct config_tiers: "30m, 1h, 2h" */
 	KT_COUNT,     /* uint64_t count, or "max" (CONFIG_UNLIMITED) */
 	KT_ADDRESS,   /* char[size]: numeric "address:port" */
+	KT_MAIL,      /* char[size]: a mail address, local@domain */
 };
 
 #define KF_EMPTY_OK 1u /* a string may be empty */

@@ -176,6 +176,9 @@ const struct key_def config_ovr_keys[] = {
      0, CONFIG_OVR_PENALTY_CPU},
     {NULL, "penalty_memory_threshold", KT_MEM_LEVEL, O(penalty_mem), 0, 0, 0,
      NULL, 0, CONFIG_OVR_PENALTY_MEM},
+    {NULL, "email", KT_MAIL, O(email),
+     sizeof(((struct config_override *)0)->email), 0, 0, NULL, 0,
+     CONFIG_OVR_EMAIL},
     {0},
 };
 
@@ -212,6 +215,25 @@ static bool valid_text(const char *s)
 			return false;
 	}
 	return true;
+}
+
+/* A bare address the notices can put in a To: header and an SMTP RCPT
+ * as it is: local@domain, nothing a header or SMTP would take as syntax
+ * (no spaces, quotes, <>, commas). Stricter than RFC 5321 on purpose. */
+static bool valid_mail(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (!at || at == s || !at[1] || strchr(at + 1, '@'))
+		return false;
+	for (const char *p = s; *p; p++) {
+		bool domain = p > at;
+		if (p == at || isalnum((unsigned char)*p) || *p == '.' ||
+		    *p == '-' || (!domain && (*p == '_' || *p == '+')))
+			continue;
+		return false;
+	}
+	return at[1] != '.' && at[1] != '-';
 }
 
 void config_list_free(struct config_list *l)
@@ -355,6 +377,9 @@ static const char *set_string(const struct key_def *k, char *field,
 	}
 	if (!valid_text(value))
 		return "control characters are not allowed";
+	if (k->type == KT_MAIL && !valid_mail(value))
+		return "not a mail address (local@domain: letters, digits and "
+		       ". _ + - before the @, a host name after it)";
 	strcpy(field, value);
 	return NULL;
 }
@@ -617,6 +642,7 @@ const char *config_key_set(const struct key_def *k, void *base,
 	case KT_TEXT:
 	case KT_PATH:
 	case KT_ADDRESS:
+	case KT_MAIL:
 		return set_string(k, field, value);
 	case KT_LIST:
 	case KT_GLOBS:
@@ -803,6 +829,7 @@ void config_key_print(const struct key_def *k, const void *base, char *buf,
 	case KT_TEXT:
 	case KT_PATH:
 	case KT_ADDRESS:
+	case KT_MAIL:
 		snprintf(buf, len, "%s", (const char *)field);
 		return;
 	case KT_LIST:

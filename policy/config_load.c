@@ -221,6 +221,12 @@ static void override_key(struct config_parse *ps, const char *section,
 		config_key_error(ps, section, name, "unknown key");
 		return;
 	}
+	if (k->ovr == CONFIG_OVR_EMAIL && !user) {
+		config_key_error(
+		    ps, section, name,
+		    "a mail address is a user's: [user:NAME] only");
+		return;
+	}
 	o = find_override(ps, user ? CONFIG_OVR_USER : CONFIG_OVR_GROUP, who);
 	if (o == NULL) {
 		config_key_error(ps, section, name, "out of memory");

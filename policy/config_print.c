@@ -46,7 +46,7 @@ static void print_globals(const struct cgfair_config *cfg, FILE *out)
 
 static void print_override(const struct config_override *o, FILE *out)
 {
-	char buf[64];
+	char buf[CONFIG_MAIL_MAX + 8];
 
 	if (o->set == 0)
 		return;

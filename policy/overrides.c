@@ -90,6 +90,8 @@ static void take(struct policy_override *out, const struct config_override *o,
 	case CONFIG_OVR_IO_WEIGHT:
 		out->io_weight = o->io_weight;
 		break;
+	case CONFIG_OVR_EMAIL: /* not a limit: policy_user_email */
+		return;
 	default:
 		out->exempt = o->exempt;
 		break;
@@ -161,6 +163,23 @@ void policy_resolve_user(const struct cgfair_config *cfg,
 	}
 	out->exempt = resolve_exempt(cfg, &pk, user, groups, ngroups);
 	out->set |= POLICY_OVR(CONFIG_OVR_EXEMPT);
+}
+
+const char *policy_user_email(const struct cgfair_config *cfg,
+			      const struct policy_ident *user)
+{
+	const struct config_override *found = NULL;
+
+	for (size_t i = 0; i < cfg->n_overrides; i++) {
+		const struct config_override *o = &cfg->overrides[i];
+		if (o->kind == CONFIG_OVR_USER &&
+		    (o->set & POLICY_OVR(CONFIG_OVR_EMAIL)) &&
+		    matches(o->name, user) &&
+		    (!found ||
+		     o->seq[CONFIG_OVR_EMAIL] > found->seq[CONFIG_OVR_EMAIL]))
+			found = o;
+	}
+	return found ? found->email : NULL;
 }
 
 void policy_override_merge(struct policy_override *base,

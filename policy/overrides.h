@@ -8,6 +8,11 @@
  * sections, and between groups the assignment read last wins. exempt
  * (and POLICY_OVR(CONFIG_OVR_EXEMPT)) folds in every exemption rule:
  * uid < min_uid, nobody, exempt_users, exempt_groups, exempt = yes. */
+/* The user's users.d `email =` (the one read last of its [user:]
+ * sections, by name or uid), NULL when none: it replaces
+ * NAME@user_domain for the notices. */
+const char *policy_user_email(const struct cgfair_config *cfg,
+			      const struct policy_ident *user);
 void policy_resolve_user(const struct cgfair_config *cfg,
 			 const struct policy_ident *user,
 			 const struct policy_ident *groups, size_t ngroups,

@@ -13,6 +13,7 @@
 #include "supervisor/caps.h"
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
+#include "supervisor/frontend.h"
 #include "supervisor/oom.h"
 #include "supervisor/oom_marks.h"
 #include "supervisor/placement.h"
@@ -403,6 +404,17 @@ static void badness_fields(struct event_fields *f,
 	f->penalty_ms = b->penalty_ms;
 }
 
+/* The note of uid's penalty: kept (persisted with it) and shown in
+ * status; "" forgets it. */
+static void set_note(struct runtime_override *o, const char *note)
+{
+	snprintf(o->note, sizeof(o->note), "%s", note ? note : "");
+	/* the frontend refused control characters; a compromised one is
+	 * not believed: no control byte, valid UTF-8 */
+	event_sanitize(o->note);
+	frontend_penalty_note(o->uid, o->note);
+}
+
 /* The badness score put the user in the box: the penalty goes where an
  * admin's would (state.c), so that it is persisted and shown alike. */
 static void auto_penalty(const struct policy_event *ev, struct event_fields *f)
@@ -414,6 +426,7 @@ static void auto_penalty(const struct policy_event *ev, struct event_fields *f)
 	policy_penalty_start(&o->penalty, &config->penalty, ev->start_ms,
 			     ev->bad.penalty_ms);
 	o->penalty.automatic = true;
+	set_note(o, ""); /* no admin gave it */
 	state_save();
 	change_end(ev->uid, &ch);
 	f->until = (time_t)(o->penalty.expires_ms / 1000);
@@ -442,6 +455,7 @@ static void on_policy_event(void *arg, const struct policy_event *ev)
 {
 	struct event_fields f = {.uid = ev->uid};
 	struct runtime_override *o;
+	char note[IPC_NOTE_MAX] = "";
 	(void)arg;
 
 	switch (ev->type) {
@@ -462,9 +476,12 @@ static void on_policy_event(void *arg, const struct policy_event *ev)
 		o = state_find(ev->uid);
 		if (o) {
 			o->penalty.on = false;
+			snprintf(note, sizeof(note), "%s", o->note);
+			set_note(o, "");
 			state_save();
 		}
 		f.reason = "expired";
+		f.note = note[0] ? note : NULL;
 		event_emit(EVENT_PENALTY_OFF, &f);
 		audit_record("penalty-end", ev->uid, NULL, NULL, true);
 		break;
@@ -679,7 +696,7 @@ static int finish(const struct actor *who, uid_t uid, const char *action, int r,
 }
 
 int control_penalty(const struct actor *who, uid_t uid, int64_t seconds,
-		    char *msg, size_t len)
+		    const char *note, char *msg, size_t len)
 {
 	const struct cgfair_config *cfg = config;
 	struct change ch = {.penalty = true};
@@ -690,11 +707,13 @@ int control_penalty(const struct actor *who, uid_t uid, int64_t seconds,
 		struct runtime_override *o = state_get(uid);
 		uint64_t ms = seconds > 0 ? (uint64_t)seconds * 1000 : 0;
 		policy_penalty_start(&o->penalty, &cfg->penalty, now_ms(), ms);
+		set_note(o, note);
 		ch.penalty_new = penalty_left(o);
 		struct event_fields f = {
 		    .uid = uid,
 		    .until = (time_t)(o->penalty.expires_ms / 1000),
 		    .reason = "admin",
+		    .note = o->note[0] ? o->note : NULL,
 		    .actor = who,
 		    .change = &ch};
 		event_emit(EVENT_PENALTY_ON, &f);
@@ -717,9 +736,14 @@ int control_release(const struct actor *who, uid_t uid, char *msg, size_t len)
 			 (unsigned)uid);
 		r = -ENOENT;
 	} else {
+		char note[IPC_NOTE_MAX];
+
 		policy_penalty_end(&o->penalty);
+		snprintf(note, sizeof(note), "%s", o->note);
+		set_note(o, "");
 		struct event_fields f = {.uid = uid,
 					 .reason = "released",
+					 .note = note[0] ? note : NULL,
 					 .actor = who,
 					 .change = &ch};
 		event_emit(EVENT_PENALTY_OFF, &f);

@@ -33,9 +33,10 @@ void control_set_row_hook(void (*hook)(const struct user *u));
 
 /* Admin actions: who is the client process, as the supervisor read it
  * (actor.c); each makes one event and one audit record. */
-/* seconds < 0: the configured penalty timeout */
+/* seconds < 0: the configured penalty timeout; note: the admin's reason
+ * ("" or NULL: none), kept after event_sanitize (one line of UTF-8) */
 int control_penalty(const struct actor *who, uid_t uid, int64_t seconds,
-		    char *msg, size_t len);
+		    const char *note, char *msg, size_t len);
 int control_release(const struct actor *who, uid_t uid, char *msg, size_t len);
 /* The automatic penalty box: uid's badness score and tier back to 0 (a
  * penalty in force stays; release ends it). */

@@ -74,6 +74,8 @@ struct event_fields {
 
 	/* EVENT_PENALTY_ON */
 	time_t until; /* CLOCK_REALTIME seconds, 0: no end */
+	/* EVENT_PENALTY_ON, EVENT_PENALTY_OFF: the admin's reason, NULL */
+	const char *note;
 
 	/* EVENT_PENALTY_ON given by the badness score (automatic set),
 	 * EVENT_PENALTY_WARNING, EVENT_PENALTY_TIER: the figures behind it */

@@ -555,6 +555,8 @@ static void add_type_fields(json_object *o, enum event_type t,
 			add_time(o, "until", f->until);
 		else
 			json_object_object_add(o, "until", NULL);
+		if (f->note)
+			add_str(o, "note", f->note);
 		if (f->automatic) {
 			add_badness(o, f);
 			add_int(o, "duration_s",
@@ -582,6 +584,10 @@ static void add_type_fields(json_object *o, enum event_type t,
 		add_str(o, "config", f->config);
 		json_object_object_add(o, "ok",
 				       json_object_new_boolean(!f->failed));
+		break;
+	case EVENT_PENALTY_OFF:
+		if (f->note)
+			add_str(o, "note", f->note);
 		break;
 	default:
 		break;

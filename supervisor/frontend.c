@@ -720,7 +720,7 @@ static int seed_steps(const struct actor *who,
 	     rq->max_tasks >= 0 || rq->mem_high >= 0 || rq->io_weight >= 0))
 		r = control_limit_set(who, rq->uid, rq, msg, len);
 	if (r == 0 && (rq->flags & REQ_PENALTY))
-		r = control_penalty(who, rq->uid, -1, msg, len);
+		r = control_penalty(who, rq->uid, -1, NULL, msg, len);
 	if (r == 0 && (rq->flags & REQ_RELEASE))
 		r = control_release(who, rq->uid, msg, len);
 	return r;
@@ -736,7 +736,8 @@ static int decide(int fd, const struct ipc_client_request *rq,
 	client_actor(fd, cr, &who);
 	switch (rq->op) {
 	case CLIENT_PENALTY:
-		r = control_penalty(&who, rq->uid, rq->seconds, msg, len);
+		r = control_penalty(&who, rq->uid, rq->seconds, rq->note, msg,
+				    len);
 		break;
 	case CLIENT_RELEASE:
 		r = control_release(&who, rq->uid, msg, len);
@@ -860,9 +861,36 @@ static bool on_request(struct worker *w, struct ipc_msg *msg)
 
 /* --- the worker class ---------------------------------------------------- */
 
+static void send_note(struct worker *w, uid_t uid, const char *note)
+{
+	struct ipc_penalty_note m = {.uid = (uint32_t)uid};
+
+	snprintf(m.note, sizeof(m.note), "%s", note);
+	worker_tell(w, IPC_PENALTY_NOTE, &m, sizeof(m), NULL, 0);
+}
+
+void frontend_penalty_note(uid_t uid, const char *note)
+{
+	struct worker *w = worker_get(ROLE_FRONTEND, 0);
+
+	if (w && worker_pid(w) > 0)
+		send_note(w, uid, note);
+}
+
+/* A fresh frontend knows no notes: every penalty's that has one. */
+static void send_notes(struct worker *w)
+{
+	for (size_t i = 0; i < state_count(); i++) {
+		const struct runtime_override *o = state_at(i);
+		if (o->penalty.on && o->note[0])
+			send_note(w, o->uid, o->note);
+	}
+}
+
 static void on_start(struct worker *w)
 {
 	send_listen(w);
+	send_notes(w);
 	/* a fresh frontend has no rows and no subscribers */
 	frontend_resend_rows(ROLE_FRONTEND);
 	forget_gone();

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "ipc/ipc.h"
@@ -60,5 +61,7 @@ typedef int (*frontend_report_fn)(const struct ipc_report_request *rq,
 void frontend_set_report_hook(frontend_report_fn fn);
 /* One event (a JSON object, no newline) for the subscribers. */
 void frontend_event(const char *json);
+/* The admin's reason for uid's penalty ("": none any more), for status. */
+void frontend_penalty_note(uid_t uid, const char *note);
 
 #endif

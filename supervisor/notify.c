@@ -1,9 +1,11 @@
 /* cgfair-notify's supervisor side; see notify.h. */
 #include "supervisor/notify.h"
+#include "supervisor/conf.h"
 #include "supervisor/events.h"
 #include "supervisor/users.h"
 #include "supervisor/workers.h"
 #include "common/log.h"
+#include "policy/overrides.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -55,6 +57,12 @@ static void user_figures(struct ipc_notify_event *m)
 		snprintf(m->user, sizeof(m->user), "%s", u->name);
 	else
 		snprintf(m->user, sizeof(m->user), "%u", m->uid);
+	/* users.d's email = (checked as an address when the config was
+	 * read), else the worker writes NAME@user_domain */
+	struct policy_ident who = {.id = m->uid, .name = u ? u->name : NULL};
+	const char *email = policy_user_email(conf(), &who);
+	if (email)
+		snprintf(m->email, sizeof(m->email), "%s", email);
 	if (!p)
 		return;
 	m->mem_usage = u->mem_bytes;
@@ -85,6 +93,8 @@ static void on_event(enum event_type type, const char *json,
 		snprintf(m.comm, sizeof(m.comm), "%s", f->comm);
 	if (f->reason)
 		snprintf(m.reason, sizeof(m.reason), "%s", f->reason);
+	if (f->note)
+		snprintf(m.note, sizeof(m.note), "%s", f->note);
 	m.until = f->until;
 	if (type == EVENT_THROTTLE_END) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);

@@ -116,9 +116,10 @@ static bool get_fraction(json_object *o, const char *key, double *out)
 
 /* A penalty keeps the mode and fraction it was given with, so that a
  * reload or a restart with another config does not change it. */
-static bool load_penalty(json_object *e, struct policy_penalty *p)
+static bool load_penalty(json_object *e, struct policy_penalty *p, char *note,
+			 size_t size)
 {
-	json_object *pen;
+	json_object *pen, *v;
 	int64_t mode = 0;
 
 	if (!json_object_object_get_ex(e, "penalty", &pen))
@@ -133,6 +134,16 @@ static bool load_penalty(json_object *e, struct policy_penalty *p)
 	    !get_fraction(pen, "fraction", &p->fraction) || p->fraction == 0)
 		return false;
 	p->mode = mode ? CONFIG_PENALTY_LOCKED : CONFIG_PENALTY_ACTIVE;
+	if (json_object_object_get_ex(pen, "note", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    (size_t)json_object_get_string_len(v) >= size)
+			return false;
+		snprintf(note, size, "%s", json_object_get_string(v));
+		/* written sanitised (control.c): a control byte is damage */
+		for (const char *c = note; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				return false;
+	}
 	return get_bool(pen, "automatic", &p->automatic);
 }
 
@@ -147,7 +158,7 @@ static bool load_entry(json_object *e)
 
 	if (!json_object_is_type(e, json_type_object) ||
 	    !get_int(e, "uid", 0, &uid) || uid < 0 || uid > UINT32_MAX - 1 ||
-	    !load_penalty(e, &o.penalty) ||
+	    !load_penalty(e, &o.penalty, o.note, sizeof(o.note)) ||
 	    !get_int(e, "cpu_permille", -1, &o.cpu_permille) ||
 	    !get_int(e, "mem_bytes", -1, &o.mem_bytes) ||
 	    !get_int(e, "max_tasks", -1, &o.max_tasks) ||
@@ -242,6 +253,14 @@ static json_object *penalty_json(const struct policy_penalty *p)
 	return o;
 }
 
+/* The reason the penalty was given with, kept beside it. */
+static void add_note(json_object *pen, const char *note)
+{
+	if (pen && note[0])
+		json_object_object_add(pen, "note",
+				       json_object_new_string(note));
+}
+
 static json_object *to_json(void)
 {
 	json_object *root = json_object_new_object();
@@ -253,9 +272,11 @@ static json_object *to_json(void)
 		json_object *e = json_object_new_object();
 		json_object_object_add(e, "uid",
 				       json_object_new_int64(table[i].uid));
-		if (table[i].penalty.on)
-			json_object_object_add(e, "penalty",
-					       penalty_json(&table[i].penalty));
+		if (table[i].penalty.on) {
+			json_object *pen = penalty_json(&table[i].penalty);
+			add_note(pen, table[i].note);
+			json_object_object_add(e, "penalty", pen);
+		}
 		json_object_object_add(
 		    e, "cpu_permille",
 		    json_object_new_int64(table[i].cpu_permille));

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include <systemd/sd-event.h>
 
+#include "ipc/ipc.h"
 #include "policy/policy.h"
 
 struct runtime_override {
@@ -25,6 +26,9 @@ struct runtime_override {
 	int64_t max_tasks;
 	int64_t mem_high;
 	int64_t io_weight;
+	/* the admin's reason for the penalty in force, "" none: one line of
+	 * valid UTF-8 without control characters (event_sanitize) */
+	char note[IPC_NOTE_MAX];
 };
 
 /* Read <dir>/state.json. A missing file is an empty state; a damaged one

@@ -11,7 +11,7 @@ OOMWATCH_SRCS = workers/oomwatch/main.c workers/oomwatch/oomparse.c
 # the frontend's pure parts (request parsing, answers, the rows table),
 # shared with its unit test and fuzz target
 FRONTEND_PURE_SRCS = workers/frontend/request.c workers/frontend/reply.c \
-	workers/frontend/rows.c common/num.c
+	workers/frontend/rows.c common/num.c common/array.c
 
 PROGRAMS += cgfair-scanner cgfair-oomwatch cgfair-frontend
 cgfair-scanner_SRCS = workers/scanner/main.c $(SCANNER_CORE_SRCS) \

@@ -10,6 +10,9 @@
  *   tiny UID   a memory limit of 4 KiB for UID (below the 1 MiB floor)
  *   long UID   a penalty of UID for a hundred years
  *   gone UID   wait until the client has hung up, then a penalty of UID
+ *   note UID   a penalty of UID whose reason holds an escape sequence, a
+ *              newline and a byte that is no UTF-8 (the real frontend
+ *              refuses them)
  *
  * The supervisor's replies are written to the client, one line each.
  */
@@ -29,6 +32,7 @@ static char line[128];
 static size_t len;
 static uint32_t uid;
 static int step;
+static const char *note = "";
 
 static void request(uint32_t op, int64_t mem, int64_t seconds)
 {
@@ -38,6 +42,8 @@ static void request(uint32_t op, int64_t mem, int64_t seconds)
 				       .cpu_permille = -1,
 				       .mem_bytes = mem,
 				       .seconds = seconds};
+
+	snprintf(r.note, sizeof(r.note), "%s", note);
 
 	skeleton_send(IPC_CLIENT_REQUEST, &r, sizeof(r), &client, 1);
 }
@@ -56,6 +62,10 @@ static void attack(void)
 		request(CLIENT_PENALTY, -1, 100LL * 365 * 24 * 3600);
 	else if (strcmp(what, "gone") == 0)
 		step = 100; /* on_client sends when the client has hung up */
+	else if (strcmp(what, "note") == 0) {
+		note = "x\033[2J\ny\377z";
+		request(CLIENT_PENALTY, -1, -1);
+	}
 }
 
 static int on_client(sd_event_source *s, int fd, uint32_t revents, void *d)

@@ -79,5 +79,21 @@ else
 	grep 'worker frontend' "$DLOG"
 fi
 
+# 4. a penalty's reason with control bytes and bad UTF-8, which the real
+# frontend refuses: done, the reason kept with '?' in their place (the
+# impostor serves one client per incarnation: a fresh one)
+fpid=$(ps -o pid=,comm= --ppid "$DPID" | awk '$2 == "cgfair-frontend" { print $1 }')
+[ -n "$fpid" ] && kill -9 $fpid
+back 4
+$SC "$SOCK" send "note $U1" >/dev/null
+t_wait 5 grep -q '"note"' "$T_TMP/state/state.json"
+if grep -q '"note": *"x?\[2J?y?z"' "$T_TMP/state/state.json" &&
+	! grep -q 'u001b' "$T_TMP/state/state.json"; then
+	t_pass "a reason with control bytes: kept with ? in their place"
+else
+	t_fail "a reason with control bytes: kept with ? in their place" \
+		"$(grep -o '"note"[^,}]*' "$T_TMP/state/state.json")"
+fi
+
 daemon_stop
 exit 0

@@ -267,6 +267,10 @@ static void seed_payload(uint32_t type, struct ipc_msg *m, int nfds)
 		strcpy(m->u.notify_event.user, "alice");
 		strcpy(m->u.notify_event.comm, "stress-ng");
 		break;
+	case IPC_PENALTY_NOTE:
+		m->u.penalty_note.uid = 1000;
+		strcpy(m->u.penalty_note.note, "20 jobs on the login node");
+		break;
 	}
 }
 

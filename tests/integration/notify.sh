@@ -4,7 +4,8 @@
 # SMTP relay (python3-aiosmtpd on 127.0.0.1, a maildir read back with
 # Python's email package) and two terminals of the test user (ptys
 # registered in utmp as the user's: one mesg y, one mesg n):
-#   - an OOM kill: one mail to the user, one to the admin (headers, the
+#   - an OOM kill: one mail to the user (at the address of its [user:]
+#     section's email =), one to the admin (headers, the
 #     victim's pid and command), the notice on the mesg-y terminal, nothing
 #     on the mesg-n one; no control byte but CR/LF reaches the terminal;
 #   - a second kill within rate_limit: nothing; the next one after it: a
@@ -12,7 +13,10 @@
 #   - the relay stopped: a kill's mail waits, and arrives once the relay
 #     is back;
 #   - a victim whose command name is made of escape sequences: the
-#     terminal gets them as ^[ text, never as ESC bytes.
+#     terminal gets them as ^[ text, never as ESC bytes;
+#   - cgfairctl penalty USER DURATION REASON: the reason in status, in the
+#     event, on the terminal and in the start and end mails; a reason
+#     with an escape sequence refused by the frontend.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/lib/oom.sh"
 N=notify
@@ -33,7 +37,9 @@ U1=$((base + 1))
 RATE=10
 PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 MAILDIR=$T_TMP/maildir
-USER_TO=$U1@user.test
+# the user's users.d email = (in cgfair.conf's [user:] section), not
+# $U1@user_domain
+USER_TO=person.$U1@user.test
 ADMIN_TO=admin@admin.test
 
 # --- the relay ------------------------------------------------------------
@@ -98,7 +104,9 @@ user_domain = user.test
 rate_limit = ${RATE}s
 retry_max = 1s
 terminals = yes
-templates = $TPL"
+templates = $TPL
+[user:$U1]
+email = $USER_TO"
 oom_start "$U1" "$U1" --debug || {
 	t_fail $N/start "cgfaird did not start"
 	exit 1
@@ -187,6 +195,31 @@ if t_wait 20 grep -q "Message from cgfair@" "$T_TMP/yes.out" && sleep 1 &&
 	t_pass "$N/escapes"
 else
 	t_fail "$N/escapes" "terminal got: $(od -c "$T_TMP/yes.out" | head -20)"
+fi
+
+# --- a penalty with the admin's reason (cgfairctl penalty USER DURATION
+# REASON): in status, in the event, on the terminal and in the mail; the
+# end notice says it again ------------------------------------------------
+relay_start
+: >"$T_TMP/yes.out"
+WHY='twenty jobs on <login1> & "more"'
+# the mails to the user that say $1, at least one within 30 s
+found() { t_wait 30 sh -c "[ \$($PY '$T_TOP/tests/lib/mail-check.py' '$MAILDIR' find '$USER_TO' \"\$0\" 2>/dev/null || echo 0) -ge 1 ]" "$1"; }
+CTL="$OOM_BUILD/cgfairctl --socket $OOM_SOCK"
+$CTL penalty "$U1" 10m $WHY >"$T_TMP/penalty.out" 2>&1 ||
+	t_fail "$N/penalty-reason" "cgfairctl penalty: $(cat "$T_TMP/penalty.out")"
+t_check "$N/penalty-reason-status" sh -c "$CTL status $U1 | grep -qF 'penalty of $U1: $WHY'"
+t_check "$N/penalty-reason-event" grep -qF "\"note\":\"twenty jobs on <login1> & \\\"more\\\"\"" "$OOM_LOG"
+t_check "$N/penalty-reason-terminal" t_wait 10 grep -qF "Reason: $WHY" "$T_TMP/yes.out"
+t_check "$N/penalty-reason-mail" found "Reason: $WHY"
+$CTL release "$U1" >/dev/null 2>&1
+t_check "$N/penalty-end-reason-mail" found "It was given for: $WHY"
+t_check "$N/penalty-end-status" sh -c "! $CTL status $U1 | grep -q 'penalty of'"
+# the frontend refuses a reason of more than one line
+if $CTL penalty "$U1" 10m "$(printf 'a\033[2Jb')" >"$T_TMP/penalty.out" 2>&1; then
+	t_fail "$N/penalty-reason-control" "accepted: $(cat "$T_TMP/penalty.out")"
+else
+	t_check "$N/penalty-reason-control" grep -q "control character 0x1b" "$T_TMP/penalty.out"
 fi
 
 # --- the sandbox: each forbidden call (--debug's SIGUSR2 hook: open for

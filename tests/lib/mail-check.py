@@ -3,7 +3,9 @@
 
 usage: mail-check.py MAILDIR count TO           how many mails went to TO
        mail-check.py MAILDIR show TO N         headers and text of TO's Nth
-                                               (from 1, in arrival order)"""
+                                               (from 1, in arrival order)
+       mail-check.py MAILDIR find TO TEXT      how many of TO's mails have
+                                               TEXT in the subject or text"""
 import email.policy
 import mailbox
 import re
@@ -31,6 +33,10 @@ def main():
     msgs = mails_to(box, sys.argv[3])
     if sys.argv[2] == "count":
         print(len(msgs))
+        return
+    if sys.argv[2] == "find":
+        print(sum(1 for m in msgs if sys.argv[4] in str(m["Subject"]) or
+                  sys.argv[4] in m.get_body(preferencelist=("plain",)).get_content()))
         return
     msg = msgs[int(sys.argv[4]) - 1]
     for h in ("From", "To", "Subject", "Date"):

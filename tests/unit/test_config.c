@@ -528,6 +528,21 @@ static const struct error_case error_cases[] = {
      "(1..10000)"},
     {"[group:staff]\nnice = 5\n",
      "test.conf:2: [group:staff] nice: unknown key"},
+    {"[group:staff]\nemail = staff@example.org\n",
+     "test.conf:2: [group:staff] email: a mail address is a user's: "
+     "[user:NAME] only"},
+    {"[user:eve]\nemail = eve\n",
+     "test.conf:2: [user:eve] email: not a mail address (local@domain: "
+     "letters, digits and . _ + - before the @, a host name after it)"},
+    {"[user:eve]\nemail = Eve <eve@example.org>\n",
+     "test.conf:2: [user:eve] email: not a mail address (local@domain: "
+     "letters, digits and . _ + - before the @, a host name after it)"},
+    {"[user:eve]\nemail = eve@example.org,mallory@example.org\n",
+     "test.conf:2: [user:eve] email: not a mail address (local@domain: "
+     "letters, digits and . _ + - before the @, a host name after it)"},
+    {"[user:eve]\nemail = eve@@example.org\n",
+     "test.conf:2: [user:eve] email: not a mail address (local@domain: "
+     "letters, digits and . _ + - before the @, a host name after it)"},
     {"[socket]\npath = /run/cgfair/a-socket-path-that-is-far-too-long-to-"
      "fit-in-sun-path-because-it-goes-on-and-on-and-on-forever.sock\n",
      "test.conf:2: [socket] path: value too long"},
@@ -722,6 +737,31 @@ static void test_resolve_overrides(void **state)
 
 	policy_resolve_user(&c, &bob, NULL, 0, &o);
 	assert_int_equal(o.set, POLICY_OVR(CONFIG_OVR_EXEMPT));
+	config_free(&c);
+}
+
+/* users.d email =: the user's own sections, by name or uid, last wins. */
+static void test_user_email(void **state)
+{
+	struct cgfair_config c;
+	struct msgs m;
+	struct policy_ident alice = {1001, "alice"}, bob = {1002, "bob"};
+	struct policy_ident carol = {1003, NULL};
+
+	(void)state;
+	assert_int_equal(
+	    load_text(&c,
+		      "[user:alice]\nemail = a.old@example.org\n"
+		      "[user:1001]\nemail = alice+hpc@example.org\n"
+		      "[user:1003]\nemail = carol@mail.example.org\n"
+		      "[user:bob]\ncpu_weight = 5\n",
+		      &m),
+	    0);
+	assert_string_equal(policy_user_email(&c, &alice),
+			    "alice+hpc@example.org");
+	assert_null(policy_user_email(&c, &bob));
+	assert_string_equal(policy_user_email(&c, &carol),
+			    "carol@mail.example.org");
 	config_free(&c);
 }
 
@@ -1166,6 +1206,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_user_email),
 	    cmocka_unit_test_setup_teardown(test_missing_optional_main,
 					    setup_tmp, teardown_tmp),
 	    cmocka_unit_test(test_every_key),

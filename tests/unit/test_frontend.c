@@ -258,6 +258,12 @@ static void test_json_penalty(void **state)
 	assert_true(req.target.by_name);
 	assert_string_equal(req.target.name, "alice");
 	assert_int_equal(req.seconds, 1800);
+	/* the admin's reason, one line of text */
+	assert_int_equal(parse("{\"cmd\":\"penalty\",\"uid\":1000,"
+			       "\"reason\":\"20 jobs on login1\"}",
+			       &req),
+			 0);
+	assert_string_equal(req.note, "20 jobs on login1");
 	assert_int_equal(parse("{\"cmd\":\"release\",\"uid\":\"1001\"}", &req),
 			 0);
 	assert_false(req.target.by_name);
@@ -343,6 +349,25 @@ static void test_json_errors(void **state)
 	refused("{\"cmd\":\"penalty\",\"uid\":1,\"seconds\":0}", "seconds");
 	refused("{\"cmd\":\"penalty\",\"uid\":1,\"seconds\":\"soon\"}",
 		"not a duration");
+	refused("{\"cmd\":\"penalty\",\"uid\":1,\"reason\":\"a\\u001b[2Jb\"}",
+		"control character 0x1b at byte 2");
+	refused("{\"cmd\":\"penalty\",\"uid\":1,\"reason\":\"a\\nb\"}",
+		"control character 0x0a");
+	refused("{\"cmd\":\"penalty\",\"uid\":1,\"reason\":\"a\\u0000b\"}",
+		"control character 0x00");
+	refused("{\"cmd\":\"penalty\",\"uid\":1,\"reason\":\"\"}",
+		"1 to 127 bytes");
+	refused("{\"cmd\":\"penalty\",\"uid\":1,\"reason\":7}",
+		"must be a string");
+	refused("{\"cmd\":\"release\",\"uid\":1,\"reason\":\"x\"}",
+		"unknown key \"reason\"");
+	{
+		char line[300];
+		snprintf(
+		    line, sizeof(line),
+		    "{\"cmd\":\"penalty\",\"uid\":1,\"reason\":\"%0128d\"}", 0);
+		refused(line, "not 128");
+	}
 	refused("{\"cmd\":\"limit\",\"uid\":1}", "needs \"cpu\" or \"memory\"");
 	refused("{\"cmd\":\"limit\",\"uid\":1,\"cpu\":\"lots\"}", "\"cpu\"");
 	refused("{\"cmd\":\"limit\",\"uid\":1,\"cpu\":-1}", "out of range");
@@ -540,6 +565,11 @@ static void two_rows(struct fe_rows *t)
 	b.ncpus = 4;
 	fe_rows_update(t, &a);
 	fe_rows_update(t, &b);
+	struct ipc_penalty_note n = {.uid = 1000, .note = "login node"};
+	assert_int_equal(fe_rows_note(t, &n), 0);
+	/* a note of a user without penalty is not shown */
+	n.uid = 1001;
+	assert_int_equal(fe_rows_note(t, &n), 0);
 }
 
 static json_object *parse_reply(const struct fe_buf *b)
@@ -553,6 +583,30 @@ static json_object *parse_reply(const struct fe_buf *b)
 	o = json_tokener_parse(b->p);
 	assert_non_null(o);
 	return o;
+}
+
+/* The notes table: set, replace, forget, in uid order. */
+static void test_notes(void **state)
+{
+	struct fe_rows t = {0};
+	struct ipc_penalty_note n = {.uid = 1002, .note = "b"};
+	(void)state;
+
+	assert_int_equal(fe_rows_note(&t, &n), 0);
+	n.uid = 1000;
+	snprintf(n.note, sizeof(n.note), "a");
+	assert_int_equal(fe_rows_note(&t, &n), 0);
+	snprintf(n.note, sizeof(n.note), "a2");
+	assert_int_equal(fe_rows_note(&t, &n), 0);
+	assert_int_equal(t.nnotes, 2);
+	assert_string_equal(fe_rows_note_of(&t, 1000), "a2");
+	assert_string_equal(fe_rows_note_of(&t, 1002), "b");
+	assert_null(fe_rows_note_of(&t, 1001));
+	n.note[0] = '\0';
+	assert_int_equal(fe_rows_note(&t, &n), 0);
+	assert_null(fe_rows_note_of(&t, 1000));
+	assert_string_equal(fe_rows_note_of(&t, 1002), "b");
+	fe_rows_clear(&t);
 }
 
 static void test_status(void **state)
@@ -591,6 +645,11 @@ static void test_status(void **state)
 	assert_int_equal(json_object_get_int(v), 600);
 	json_object_object_get_ex(u, "penalty", &v);
 	assert_true(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(u, "penalty_reason", &v));
+	assert_string_equal(json_object_get_string(v), "login node");
+	u = json_object_array_get_idx(users, 1); /* no penalty: null */
+	assert_true(json_object_object_get_ex(u, "penalty_reason", &v));
+	assert_null(v);
 	json_object_put(o);
 	fe_buf_free(&b);
 
@@ -800,6 +859,7 @@ int main(void)
 	    cmocka_unit_test(test_text_long),
 	    cmocka_unit_test(test_rows),
 	    cmocka_unit_test(test_json_report),
+	    cmocka_unit_test(test_notes),
 	    cmocka_unit_test(test_status),
 	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_seed_list),

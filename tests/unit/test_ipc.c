@@ -347,6 +347,13 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 			 'c');
 		fill_str(m->u.notify_event.reason,
 			 sizeof(m->u.notify_event.reason), 'w');
+		fill_str(m->u.notify_event.note, sizeof(m->u.notify_event.note),
+			 'n');
+		break;
+	case IPC_PENALTY_NOTE:
+		m->u.penalty_note.uid = 1004;
+		fill_str(m->u.penalty_note.note, sizeof(m->u.penalty_note.note),
+			 'n');
 		break;
 	default:
 		fail_msg("no sample payload for message type %u (%s): add one",
@@ -395,6 +402,7 @@ static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_REPORT_REPLY] = BY(ROLE_RECORDER),
     [IPC_NOTIFY_SETUP] = BY(ROLE_SUPERVISOR),
     [IPC_NOTIFY_EVENT] = BY(ROLE_SUPERVISOR),
+    [IPC_PENALTY_NOTE] = BY(ROLE_SUPERVISOR),
 };
 
 static bool may_send(uint32_t type, int role)
@@ -876,6 +884,9 @@ static const struct str_field str_fields[] = {
     FIELD(IPC_NOTIFY_EVENT, ipc_notify_event, user),
     FIELD(IPC_NOTIFY_EVENT, ipc_notify_event, comm),
     FIELD(IPC_NOTIFY_EVENT, ipc_notify_event, reason),
+    FIELD(IPC_NOTIFY_EVENT, ipc_notify_event, note),
+    FIELD(IPC_PENALTY_NOTE, ipc_penalty_note, note),
+    FIELD(IPC_CLIENT_REQUEST, ipc_client_request, note),
 };
 
 /* A message of type with this payload, from a role that may send it and
@@ -1031,6 +1042,7 @@ static void test_invalid_values(void **state)
 	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_RELOAD);
 	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_CONFIG);
 	GOOD(IPC_CLIENT_REQUEST, client_request.op, CLIENT_SET_OPTION);
+	BAD(IPC_PENALTY_NOTE, penalty_note.reserved, 1);
 	BAD(IPC_CLIENT_REQUEST, client_request.max_tasks, -2);
 	BAD(IPC_CLIENT_REQUEST, client_request.io_weight, 10001);
 	GOOD(IPC_CLIENT_REQUEST, client_request.io_weight, 10000);

@@ -182,7 +182,9 @@ static void build_op(struct client *c, const struct fe_request *req,
 
 	switch (req->cmd) {
 	case FE_PENALTY:
-		set_op(c, CLIENT_PENALTY, uid)->seconds = req->seconds;
+		r = set_op(c, CLIENT_PENALTY, uid);
+		r->seconds = req->seconds;
+		memcpy(r->note, req->note, sizeof(r->note));
 		break;
 	case FE_RELEASE:
 		set_op(c, CLIENT_RELEASE, uid);

@@ -66,6 +66,9 @@ static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 	case IPC_EVENT:
 		clients_event(msg->u.event.json);
 		return true;
+	case IPC_PENALTY_NOTE:
+		fe_rows_note(&rows, &msg->u.penalty_note);
+		return true;
 	case IPC_DAEMON_STATE:
 		rows.daemon = msg->u.daemon_state;
 		rows.have_daemon = true;

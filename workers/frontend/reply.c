@@ -224,7 +224,7 @@ static bool has_mem_limit(const struct ipc_user_state *r)
 }
 
 static json_object *status_row(const struct ipc_user_state *r,
-			       const struct fe_view *view)
+			       const struct fe_view *view, const char *note)
 {
 	json_object *o = json_object_new_object();
 	bool pb = (r->flags & STATE_PENALTY) && r->penalty_until > 0;
@@ -260,6 +260,10 @@ static json_object *status_row(const struct ipc_user_state *r,
 	put(o, "oom_kills", json_object_new_uint64(r->oom_kills));
 	put(o, "penalty_left",
 	    json_u64_or_null(left > 0 ? (uint64_t)left : 0, pb));
+	/* the admin's reason (cgfairctl penalty USER DURATION REASON) */
+	put(o, "penalty_reason",
+	    note && (r->flags & STATE_PENALTY) ? json_object_new_string(note)
+					       : json_object_new_null());
 	return o;
 }
 
@@ -278,7 +282,8 @@ void fe_reply_status(struct fe_buf *b, const struct fe_rows *rows,
 		const struct ipc_user_state *r = &rows->v[i];
 		if (!fe_row_visible(r, view) || (only && r->uid != *only))
 			continue;
-		json_object_array_add(users, status_row(r, view));
+		json_object_array_add(
+		    users, status_row(r, view, fe_rows_note_of(rows, r->uid)));
 	}
 	put(o, "see_all", json_object_new_boolean(view->see_all));
 	put(o, "users", users);

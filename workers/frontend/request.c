@@ -192,6 +192,7 @@ enum {
 	K_UNTIL = 256u,
 	K_BY = 512u,
 	K_TOP = 1024u,
+	K_REASON = 2048u, /* penalty: the admin's reason */
 };
 
 struct cmd_spec {
@@ -204,7 +205,7 @@ struct cmd_spec {
 static const struct cmd_spec specs[] = {
     {"status", FE_STATUS, K_TARGET, 0},
     {"events", FE_EVENTS, 0, 0},
-    {"penalty", FE_PENALTY, K_TARGET | K_SECONDS, K_TARGET},
+    {"penalty", FE_PENALTY, K_TARGET | K_SECONDS | K_REASON, K_TARGET},
     {"release", FE_RELEASE, K_TARGET, K_TARGET},
     {"forgive", FE_FORGIVE, K_TARGET, K_TARGET},
     {"limit", FE_LIMIT, K_TARGET | K_CPU | K_MEMORY | K_TASKS | K_HIGH | K_IO,
@@ -319,6 +320,30 @@ static int json_seconds(json_object *v, struct fe_request *req, char *err,
 	return why ? fail(err, len, "\"seconds\": %s", why) : 0;
 }
 
+/* A penalty's reason: one line of text that users read on terminals and
+ * in mail, so no control character (the supervisor replaces any again). */
+static int json_reason(json_object *v, struct fe_request *req, char *err,
+		       size_t len)
+{
+	const char *s = json_object_get_string(v);
+	size_t n = (size_t)json_object_get_string_len(v);
+
+	if (!json_object_is_type(v, json_type_string))
+		return fail(err, len, "\"reason\" must be a string, not %s",
+			    json_type_desc(v));
+	if (n == 0 || n >= sizeof(req->note))
+		return fail(err, len, "\"reason\": 1 to %zu bytes, not %zu",
+			    sizeof(req->note) - 1, n);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return fail(err, len,
+				    "\"reason\": control character 0x%02x at "
+				    "byte %zu (one line of text)",
+				    (unsigned char)s[i], i + 1);
+	memcpy(req->note, s, n + 1);
+	return 0;
+}
+
 static int json_cpu(json_object *v, struct fe_request *req, char *err,
 		    size_t len)
 {
@@ -406,6 +431,8 @@ static unsigned key_flag(const char *key)
 		return K_BY;
 	if (strcmp(key, "top") == 0)
 		return K_TOP;
+	if (strcmp(key, "reason") == 0)
+		return K_REASON;
 	return 0;
 }
 
@@ -516,6 +543,8 @@ static int json_key(const struct cmd_spec *spec, const char *key,
 		return json_target(key, v, req, err, len);
 	case K_SECONDS:
 		return json_seconds(v, req, err, len);
+	case K_REASON:
+		return json_reason(v, req, err, len);
 	case K_CPU:
 		return json_cpu(v, req, err, len);
 	case K_TASKS:

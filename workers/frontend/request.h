@@ -56,9 +56,10 @@ struct fe_request {
 	enum fe_cmd cmd;
 	bool text; /* seed syntax: plain text answer, then close */
 	struct fe_target target;
-	int64_t seconds;      /* penalty: -1 = the configured timeout */
-	int64_t cpu_permille; /* limit: -1 unchanged, 0 removes the cap */
-	int64_t mem_bytes;    /* limit: -1 unchanged, 0 back to default */
+	int64_t seconds;	 /* penalty: -1 = the configured timeout */
+	char note[IPC_NOTE_MAX]; /* penalty: the admin's reason, "" none */
+	int64_t cpu_permille;	 /* limit: -1 unchanged, 0 removes the cap */
+	int64_t mem_bytes;	 /* limit: -1 unchanged, 0 back to default */
 	/* limit: -1 unchanged, 0 back to default, IPC_LIMIT_MAX none */
 	int64_t max_tasks;
 	int64_t mem_high;

@@ -1,7 +1,11 @@
 /* The frontend's table of users' rows, sorted by uid. */
 #include "workers/frontend/rows.h"
+#include "common/array.h"
 #include "common/log.h"
 
+#include <stddef.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +82,51 @@ void fe_rows_clear(struct fe_rows *t)
 	free(t->v);
 	t->v = NULL;
 	t->n = t->cap = 0;
+	free(t->notes);
+	t->notes = NULL;
+	t->nnotes = t->notes_cap = 0;
+}
+
+static size_t note_index(const struct fe_rows *t, uint32_t uid)
+{
+	return array_uid_lower_bound(t->notes, t->nnotes, sizeof(*t->notes),
+				     offsetof(struct fe_note, uid), uid);
+}
+
+int fe_rows_note(struct fe_rows *t, const struct ipc_penalty_note *m)
+{
+	size_t i = note_index(t, m->uid);
+	bool found = i < t->nnotes && t->notes[i].uid == m->uid;
+	struct fe_note *n;
+
+	if (!m->note[0]) {
+		if (found) {
+			memmove(&t->notes[i], &t->notes[i + 1],
+				(t->nnotes - i - 1) * sizeof(*t->notes));
+			t->nnotes--;
+		}
+		return 0;
+	}
+	n = found ? &t->notes[i]
+		  : array_insert(&t->notes, &t->nnotes, &t->notes_cap,
+				 sizeof(*t->notes), i);
+	if (!n) {
+		log_warnx("out of memory for the penalty note of uid %u",
+			  m->uid);
+		return -1;
+	}
+	n->uid = m->uid;
+	/* the supervisor checked the NUL and the control bytes */
+	snprintf(n->note, sizeof(n->note), "%s", m->note);
+	return 0;
+}
+
+const char *fe_rows_note_of(const struct fe_rows *t, uint32_t uid)
+{
+	size_t i = note_index(t, uid);
+
+	return i < t->nnotes && t->notes[i].uid == uid ? t->notes[i].note
+						       : NULL;
 }
 
 void fe_rows_take(struct fe_rows *t, const struct ipc_user_states *m)

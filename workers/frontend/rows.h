@@ -12,9 +12,19 @@
 
 #include "ipc/ipc.h"
 
+/* An admin's reason for a user's penalty (IPC_PENALTY_NOTE), kept apart
+ * from the rows: the rows are replaced whole at every change, and a row
+ * with room for a note would halve the rows in a batch. */
+struct fe_note {
+	uint32_t uid;
+	char note[IPC_NOTE_MAX];
+};
+
 struct fe_rows {
 	struct ipc_user_state *v;
 	size_t n, cap;
+	struct fe_note *notes; /* sorted by uid */
+	size_t nnotes, notes_cap;
 	/* the daemon-wide figures, as last sent (IPC_DAEMON_STATE) */
 	struct ipc_daemon_state daemon;
 	bool have_daemon;
@@ -31,5 +41,10 @@ const struct ipc_user_state *fe_rows_find(const struct fe_rows *t,
 const struct ipc_user_state *fe_rows_find_name(const struct fe_rows *t,
 					       const char *name);
 void fe_rows_clear(struct fe_rows *t);
+/* Keep (or, for "", forget) the note of m->uid. 0, or -1 when out of
+ * memory (logged). */
+int fe_rows_note(struct fe_rows *t, const struct ipc_penalty_note *m);
+/* The note of uid, NULL when none. */
+const char *fe_rows_note_of(const struct fe_rows *t, uint32_t uid);
 
 #endif

@@ -114,8 +114,20 @@ static void fmt_cpus(int64_t permille, char *buf, size_t len)
 struct fields {
 	char uid[16], pid[16], rss[32], limit[32], usage[32], cap[32], cpu[32],
 	    time[40], until[40], duration[32], held[160];
-	struct notify_var var[16];
+	struct notify_var var[17];
 };
+
+/* {note}: the admin's reason for a penalty; the automatic box's own when
+ * it gave the penalty. */
+static const char *note_text(const struct ipc_notify_event *e)
+{
+	if (e->note[0])
+		return e->note;
+	if (strcmp(e->reason, "badness") == 0)
+		return "your sustained heavy use of the node (the automatic "
+		       "penalty box)";
+	return "(none given)";
+}
 
 static void make_fields(const struct ipc_notify_event *e, uint32_t held,
 			struct fields *f)
@@ -156,6 +168,7 @@ static void make_fields(const struct ipc_notify_event *e, uint32_t held,
 	    {"duration", f->duration},
 	    {"until", f->until},
 	    {"reason", e->reason[0] ? e->reason : "(none given)"},
+	    {"note", note_text(e)},
 	    {"held", f->held},
 	};
 	memcpy(f->var, v, sizeof(v));
@@ -202,7 +215,10 @@ static void on_event(const struct ipc_notify_event *e)
 		return;
 	}
 	make_fields(e, held, &f);
-	snprintf(to, sizeof(to), "%s@%s", e->user, setup.user_domain);
+	if (e->email[0]) /* users.d's email = */
+		snprintf(to, sizeof(to), "%s", e->email);
+	else
+		snprintf(to, sizeof(to), "%s@%s", e->user, setup.user_domain);
 	deliver(e, &f, "user", mail ? to : NULL,
 		setup.flags & NOTIFY_F_TERMINALS);
 	if (mail && setup.admin[0])

@@ -49,7 +49,10 @@ static const struct builtin builtins[] = {
      "Hello {user},\n"
      "\n"
      "since {time} your processes on {node} ({system}) may use at most\n"
-     "{cap} of CPU, until {until}. Reason: {reason}.\n"
+     "{cap} of CPU, until {until}.\n"
+     "\n"
+     "Reason: {note}\n"
+     "\n"
      "Ask the administrators if you think this is wrong.\n"
      "{held}"},
     {"penalty-off", "user",
@@ -58,7 +61,7 @@ static const struct builtin builtins[] = {
      "Hello {user},\n"
      "\n"
      "since {time} your processes on {node} ({system}) share the CPUs\n"
-     "like everyone's again ({reason}).\n"
+     "like everyone's again ({reason}). It was given for: {note}\n"
      "{held}"},
 };
 
