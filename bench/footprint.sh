@@ -91,6 +91,7 @@ done
 echo "host: $(nproc) CPUs, kernel $(uname -r), cgroup v1; $NUSERS users, one process each"
 echo "start-up: every process placed after ${tp:-?} ms ($(placed) of $WANT), every user capped after ${tc:-?} ms ($(capped))"
 echo "workers killed and restarted meanwhile: $(grep -c 'killed by signal' "$TMP/cgfaird.log")"
+grep -E 'killing it|restarting in' "$TMP/cgfaird.log" | sed 's/^/  /' | head -20
 sleep 10 # two intervals: the steady state
 pss() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null; }
 total=$(pss "$DPID")

@@ -4,7 +4,8 @@ BACKEND_SRCS = supervisor/backend.c supervisor/backend_cgroup1.c \
 	supervisor/busq.c
 
 PROGRAMS += cgfaird
-cgfaird_SRCS = supervisor/main.c supervisor/workers.c supervisor/exes.c \
+cgfaird_SRCS = supervisor/main.c supervisor/workers.c supervisor/outbox.c \
+	supervisor/exes.c \
 	supervisor/caps.c supervisor/seccomp.c ipc/ipc.c $(COMMON_SRCS)
 cgfaird_SRCS += supervisor/users.c $(BACKEND_SRCS)
 cgfaird_SRCS += supervisor/placement.c supervisor/exe.c supervisor/subuid.c

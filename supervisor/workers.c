@@ -9,6 +9,7 @@
 #include "supervisor/workers.h"
 #include "supervisor/events.h"
 #include "supervisor/exes.h"
+#include "supervisor/outbox.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -30,6 +31,11 @@
 /* a worker that ran this long before it died starts its backoff afresh */
 #define STABLE_USEC	(30 * 1000 * 1000ULL)
 #define STOP_GRACE_USEC (1000 * 1000ULL)
+/* one dispatch of a worker's socket reads this much at most, so that a
+ * burst (10,000 strays of new users) cannot hold the loop: pings, the
+ * socket and OOM events run in between */
+#define READ_MAX_MSGS 256
+#define READ_MAX_USEC (10 * 1000ULL)
 
 struct worker {
 	const struct worker_class *wc;
@@ -43,6 +49,9 @@ struct worker {
 	uint32_t seq;
 	uint64_t nonce;
 	uint64_t ping_sent; /* 0: no ping outstanding */
+	struct outbox out;  /* what its full socket has not taken yet */
+	uint64_t received;  /* messages read from it */
+	uint64_t out_mark, recv_mark; /* out.sent, received at the last ping */
 	uint64_t started;
 	unsigned failures;
 	uint64_t restarts; /* since cgfaird started (the metrics' counter) */
@@ -123,6 +132,14 @@ void workers_add_class(const struct worker_class *wc)
 	}
 }
 
+/* A ping outstanding from now; what it has sent and taken so far. */
+static void mark_progress(struct worker *w, uint64_t now)
+{
+	w->ping_sent = now;
+	w->out_mark = w->out.sent;
+	w->recv_mark = w->received;
+}
+
 /* Close our end; the worker sees EOF and exits, or is killed. */
 static void disconnect(struct worker *w)
 {
@@ -130,6 +147,7 @@ static void disconnect(struct worker *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
+	outbox_clear(&w->out);
 	w->ready = false;
 	w->ping_sent = 0;
 }
@@ -145,21 +163,63 @@ static void kill_worker(struct worker *w, const char *why)
 	kill(w->pid, SIGKILL);
 }
 
+static void tell_failed(struct worker *w, uint32_t type, int err)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "could not take %s (%s; %zu unread)",
+		 ipc_type_name(type), strerror(err), w->out.count);
+	kill_worker(w, why);
+}
+
+static void watch_out(struct worker *w, bool out)
+{
+	sd_event_source_set_io_events(w->io, EPOLLIN | (out ? EPOLLOUT : 0));
+}
+
+/* A full socket is a worker behind, not yet hung: the message waits in
+ * its outbox, in order, and so does every later one until the outbox is
+ * empty again. Past the outbox's bound it is hung, and a supervisor never
+ * waits for a worker. */
 int worker_tell(struct worker *w, uint32_t type, const void *payload,
 		size_t len, const int *fds, int nfds)
 {
+	uint32_t seq;
+	int r;
+
 	if (!w || w->fd < 0)
 		return -1;
-	if (ipc_send(w->fd, type, ++w->seq, payload, len, fds, nfds) < 0) {
-		/* a full socket means the worker stopped reading: it is
-		 * hung, and a supervisor never waits for a worker */
-		char why[96];
-		snprintf(why, sizeof(why), "could not take %s (%s)",
-			 ipc_type_name(type), strerror(errno));
-		kill_worker(w, why);
+	seq = ++w->seq;
+	if (outbox_empty(&w->out)) {
+		if (ipc_send(w->fd, type, seq, payload, len, fds, nfds) == 0)
+			return 0;
+		if (errno != EAGAIN) {
+			tell_failed(w, type, errno);
+			return -1;
+		}
+	}
+	r = outbox_push(&w->out, type, seq, payload, len, fds, nfds);
+	if (r < 0) {
+		tell_failed(w, type, -r);
 		return -1;
 	}
+	if (w->out.count == 1)
+		watch_out(w, true);
 	return 0;
+}
+
+static void flush_out(struct worker *w)
+{
+	int r = outbox_flush(&w->out, w->fd);
+
+	if (r < 0) {
+		char why[96];
+		snprintf(why, sizeof(why), "broke its socket (%s)",
+			 strerror(-r));
+		kill_worker(w, why);
+	} else if (r == 0) {
+		watch_out(w, false);
+	}
 }
 
 static void handle_message(struct worker *w, struct ipc_msg *msg)
@@ -193,10 +253,14 @@ static int on_ipc(sd_event_source *s, int fd, uint32_t revents, void *data)
 	struct ipc_msg msg;
 	const char *why = NULL;
 	(void)s;
-	(void)revents;
 
+	if ((revents & EPOLLOUT) && w->fd == fd)
+		flush_out(w);
 	/* bounded, so that one chatty worker cannot starve the loop */
-	for (int i = 0; i < 256 && w->fd == fd; i++) {
+	uint64_t t0 = clock_mono_usec();
+	for (int i = 0; i < READ_MAX_MSGS && w->fd == fd; i++) {
+		if (i && i % 16 == 0 && clock_mono_usec() - t0 > READ_MAX_USEC)
+			return 0; /* the rest at the next dispatch */
 		int rc = ipc_recv(fd, w->wc->role, &msg, &why);
 		if (rc == IPC_AGAIN)
 			return 0;
@@ -218,6 +282,7 @@ static int on_ipc(sd_event_source *s, int fd, uint32_t revents, void *data)
 			kill_worker(w, buf);
 			return 0;
 		}
+		w->received++;
 		handle_message(w, &msg);
 	}
 	return 0;
@@ -449,7 +514,7 @@ static void spawn(struct worker *w)
 	log_debug("started worker %s (pid %d)", w->name, (int)pid);
 	/* a first ping at once, so that READY=1 does not wait a second */
 	w->nonce++;
-	w->ping_sent = w->started;
+	mark_progress(w, w->started);
 	struct ipc_ping ping = {.nonce = w->nonce};
 	if (worker_tell(w, IPC_PING, &ping, sizeof(ping), NULL, 0) == 0 &&
 	    w->wc->on_start)
@@ -459,6 +524,21 @@ retry:
 	w->failures++;
 	sd_event_add_time_relative(event, &w->restart, CLOCK_MONOTONIC,
 				   backoff(w->failures), 0, on_restart, w);
+}
+
+/* A ping unanswered for PING_TIMEOUT_USEC. The answer may only be queued
+ * behind a burst: its pong comes after the messages it is still sending
+ * (a sweep's strays, while this loop places them), or the ping waits in
+ * its outbox behind ours. A worker that sent or took anything since the
+ * ping is working, so it gets another timeout; one that did neither is
+ * hung. */
+static void judge_late(struct worker *w, uint64_t now)
+{
+	if (w->out.sent != w->out_mark || w->received != w->recv_mark) {
+		mark_progress(w, now);
+		return;
+	}
+	kill_worker(w, "missed its ping");
 }
 
 static int on_ping_timer(sd_event_source *s, uint64_t usec, void *data)
@@ -473,13 +553,13 @@ static int on_ping_timer(sd_event_source *s, uint64_t usec, void *data)
 			 * is queued before blaming the worker */
 			on_ipc(w->io, w->fd, EPOLLIN, w);
 			if (w->fd >= 0 && w->ping_sent)
-				kill_worker(w, "missed its ping");
+				judge_late(w, usec);
 			continue;
 		}
 		if (w->ping_sent)
 			continue; /* still waiting for the last one */
 		struct ipc_ping ping = {.nonce = ++w->nonce};
-		w->ping_sent = usec;
+		mark_progress(w, usec);
 		worker_tell(w, IPC_PING, &ping, sizeof(ping), NULL, 0);
 	}
 	sd_event_source_set_time(s, usec + PING_EVERY_USEC);

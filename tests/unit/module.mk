@@ -50,6 +50,11 @@ $(BUILD)/tests/unit-backend: LDFLAGS += \
 TEST_PROGRAMS += tests/unit-busq
 tests/unit-busq_SRCS = tests/unit/test_busq.c supervisor/busq.c common/array.c
 
+# A worker's outbox (supervisor/outbox.c) on a real socketpair.
+TEST_PROGRAMS += tests/unit-outbox
+tests/unit-outbox_SRCS = tests/unit/test_outbox.c supervisor/outbox.c \
+	ipc/ipc.c $(COMMON_SRCS)
+
 # The scanner's parsers, readers and cycle on a fake /proc and cgroup tree.
 TEST_PROGRAMS += tests/unit-scanner
 tests/unit-scanner_SRCS = tests/unit/test_scanner.c $(SCANNER_CORE_SRCS) \

@@ -1,0 +1,105 @@
+#!/bin/sh
+# A burst of per-user messages (issue 17): 1,500 bare uids with a sleeping
+# process each, found and placed by a real cgfaird on this host's cgroup v1;
+# then OOM watcher 0 is killed: its restart is handed every one of its
+# users' OOM sources at once, far more messages than a socket buffer holds
+# (~170 of them), before the new watcher even reads. They wait in the
+# worker's outbox (supervisor/outbox.c) instead of getting it killed as
+# hung; checked: no worker was killed for a full socket, the restarted
+# watcher lives on past the ping timeout, and between them the watchers
+# hold an event source for every user (their fds, /proc/PID/fd).
+# Own subtree and uid range; everything made is removed on exit.
+. "$(dirname "$0")/../lib/t.sh"
+. "$T_TOP/tests/lib/cgv1.sh"
+t_need_root burst
+
+B=$CGFAIR_BUILD
+SUB=$T_ID
+N=${BURST_USERS:-1500}
+U0=$((40000 + ($$ % 16) * 1000))
+CONF=$T_TMP/cgfair.conf
+LOG=$T_TMP/cgfaird.log
+DPID="" SPID=""
+
+for c in cpu cpuacct memory; do
+	grep -q " /sys/fs/cgroup/$c cgroup " /proc/mounts || {
+		t_skip burst "no cgroup v1 $c hierarchy at /sys/fs/cgroup/$c"
+		exit 0
+	}
+done
+for p in cgfaird bench/sleepers; do
+	[ -x "$B/$p" ] || { t_fail burst "$B/$p missing (make tests)"; exit 1; }
+done
+. "$T_TOP/tests/lib/placer.sh"
+if placer_running; then
+	t_skip burst "another cgfaird or cgrulesengd runs: it would place our processes too"
+	exit 0
+fi
+
+stop_all() {
+	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null &&
+		{ t_wait 10 sh -c "! kill -0 $DPID" || kill -KILL "$DPID"; }
+	[ -n "$SPID" ] && kill -TERM "$SPID" 2>/dev/null && wait "$SPID"
+	cgv1_remove "$SUB"
+}
+t_cleanup stop_all
+
+"$B/bench/sleepers" -u "$U0" -U $N -n $N >"$T_TMP/sleepers.out" 2>&1 &
+SPID=$!
+t_wait 60 grep -q '^ready' "$T_TMP/sleepers.out" ||
+	{ t_fail burst "$N sleepers did not start"; exit 1; }
+
+cat >"$CONF" <<EOF
+[daemon]
+subtree = $SUB
+state_dir = $T_TMP/state
+[users]
+min_uid = $U0
+max_uid = $((U0 + N - 1))
+[oom]
+watchers = 2
+[log]
+event_log = $T_TMP/events.log
+[socket]
+path = $T_TMP/cgfair.sock
+EOF
+mkdir -p "$T_TMP/state"
+"$B/cgfaird" --foreground --config "$CONF" >"$LOG" 2>&1 &
+DPID=$!
+
+placed() {
+	[ "$(cat /sys/fs/cgroup/memory/"$SUB"/user-*/cgroup.procs 2>/dev/null |
+		wc -l)" -ge $N ]
+}
+watchers() { # the running OOM watchers' pids
+	for p in $(ps -o pid= --ppid "$DPID"); do
+		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = cgfair-oomwatch ] && echo "$p"
+	done
+}
+restarted() { [ "$(watchers | grep -vx "$1" | wc -l)" -eq 2 ]; }
+source_fds() { # the watchers' open fds, both of them
+	n=0
+	for p in $(watchers); do
+		n=$((n + $(ls "/proc/$p/fd" 2>/dev/null | wc -l)))
+	done
+	echo $n
+}
+t_check "the $N users' processes are placed" t_wait 180 placed
+t_check "no worker was killed meanwhile" sh -c "! grep -E 'killing it|killed by signal' '$LOG'"
+grep -E 'killing it|killed by signal' "$LOG" | head -5
+
+w0=$(watchers | head -1)
+t_check "an OOM watcher runs (${w0:-none})" kill -0 "${w0:-0}"
+kill -KILL "${w0:-0}"
+t_check "it is restarted" t_wait 20 restarted "${w0:-0}"
+w0b=$(watchers | grep -vx "${w0:-0}" | tr '\n' ' ')
+sleep 7 # twice the ping timeout: a hung or overrun watcher is killed by then
+t_check "the watchers ($w0b) live on past the ping timeout" sh -c "kill -0 $w0b"
+t_check "no worker was told more than its socket held" sh -c "! grep -E 'could not take' '$LOG'"
+grep -E 'could not take|missed its ping' "$LOG" | head -5
+# each user's OOM source is at least one fd in its watcher
+fds=$(source_fds)
+t_check "the watchers hold a source for every user ($fds fds for $N users)" [ "$fds" -ge $N ]
+t_check "cgfaird still runs" kill -0 "$DPID"
+t_exit
+exit $T_FAILED
