@@ -10,8 +10,8 @@
  * but only with the credentials of a real client of the socket.
  *
  * Rows and events flow the other way, paced: a few messages per loop turn,
- * so that thousands of users changing at once never fill the frontend's
- * IPC socket (worker_tell kills a worker whose socket is full).
+ * so that thousands of users changing at once do not pile up in the
+ * frontend's outbox (bounded: past it the worker counts as hung).
  */
 #include "common/peer.h"
 #include "supervisor/frontend.h"
