@@ -4,7 +4,8 @@
 # shows the daemon's STATUS=; reload (cgfairctl reload) keeps the same
 # main process; a crash of the main process is restarted
 # (Restart=on-failure), and so is a stopped one (WatchdogSec=); stop
-# leaves nothing in the unit's cgroup. penalty.sh checks that a refused
+# leaves nothing in the unit's cgroup; its hardening as the running
+# systemd rates it (systemd-analyze security). penalty.sh checks that a refused
 # configuration fails `systemctl reload` and, at start, does not loop.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/scenarios/lib/scn.sh"
@@ -14,6 +15,16 @@ prop() { systemctl show -p "$1" --value $U; }
 # the unit's cgroup in systemd's tree (v1: the name=systemd hierarchy)
 cg() { echo "$(scn_cg_root)$(prop ControlGroup)"; }
 t_check "Type=notify" [ "$(prop Type)" = notify ]
+
+# The installed unit as the running systemd rates it (its own checks: 252
+# in tiers 2 and 4, 257 in tier 5), with the bound and the accepted
+# exposures of the host's offline analysis; and as it loads it: no
+# unknown or deprecated directive.
+. "$T_TOP/tests/lib/unit-security.sh"
+file=$(prop FragmentPath)
+unit_security_check security "$(systemd-analyze security $U 2>&1)" "$file"
+v=$(systemd-analyze verify "$file" 2>&1)
+t_check "verify: loads without a warning${v:+ ($v)}" [ -z "$v" ]
 
 if ! scn_start; then
 	t_fail "start" "see the journal above"
