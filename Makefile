@@ -155,6 +155,9 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/doc/cgfair/metrics-listen.conf
 	install -m 0644 etc/cgfaird.service.d/notify-relay.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/cgfair/notify-relay.conf
+	install -m 0644 etc/cgfaird.service.d/fleet-database.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/cgfair/fleet-database.conf
+	install -m 0644 docs/fleet.md $(DESTDIR)$(PREFIX)/share/doc/cgfair/fleet.md
 	install -m 0644 etc/sysusers.d-cgfair.conf \
 		$(DESTDIR)/usr/lib/sysusers.d/cgfair.conf
 	install -m 0644 etc/tmpfiles.d-cgfair.conf \

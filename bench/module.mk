@@ -16,3 +16,11 @@ bench/sock-ping_SRCS = bench/sock-ping.c
 bench/policy-step_SRCS = bench/policy-step.c $(POLICY_SRCS)
 # Many short processes of many uids at once (bench/placement.sh --storm).
 bench/place-storm_SRCS = bench/place-storm.c
+# Fleet mode's database side at scale (bench/fleet.sh): the recorder's own
+# db.c, fleet.c and fleet_report.c against a throwaway PostgreSQL.
+TEST_PROGRAMS += bench/fleet-bench
+bench/fleet-bench_SRCS = bench/fleet-bench.c workers/recorder/fleet.c \
+	workers/recorder/fleet_report.c $(RECORDER_CORE_SRCS) $(COMMON_SRCS)
+$(BUILD)/bench/fleet-bench: LDLIBS += $(shell pkg-config --libs sqlite3 \
+	libpq)
+$(OBJ)/bench/fleet-bench.o: CFLAGS += $(shell pkg-config --cflags libpq)

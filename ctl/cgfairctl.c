@@ -48,9 +48,12 @@ static FILE *sock_in;
 static const struct cmd_help {
 	const char *name, *args, *summary, *text;
 } cmds[] = {
-    {"status", "[USER]", "users' CPU, memory, limits",
+    {"status", "[--fleet] [USER]", "users' CPU, memory, limits",
      "One row per user you may see (all of them for admins, or with\n"
-     "status_visibility = all): CPU used, cap, memory, limits, state."},
+     "status_visibility = all): CPU used, cap, memory, limits, state.\n"
+     "--fleet: the user's row on every node of the fleet ([fleet]\n"
+     "database): node, CPU, cap, memory, state, last seen (the last\n"
+     "day)."},
     {"events", "[--since TIME [--user USER] [--type TYPE]]",
      "follow events as they come, or read past ones",
      "Limit changes, throttle start and end, OOM kills, penalties, admin\n"
@@ -87,7 +90,7 @@ static const struct cmd_help {
     {"version", "", "client and daemon versions", "Both versions."},
     {"report",
      "[--since T] [--until T] [--user USER] [--by user|day|hour] "
-     "[--plot FILE.png|FILE.svg]",
+     "[--plot FILE.png|FILE.svg] [--fleet]",
      "usage history: CPU-hours, memory, throttling",
      "Per user, busiest first: CPU-hours, mean and peak memory, minutes\n"
      "throttled, OOM kills and minutes penalised between --since (default\n"
@@ -96,7 +99,8 @@ static const struct cmd_help {
      "(7d, 12h, 90m) or a TIME as for events. --by day or hour: a row per\n"
      "user and day (UTC) or hour. --plot: CPU and memory over the period\n"
      "(the 8 busiest users, or USER) drawn to a PNG or SVG file. You see\n"
-     "your own history only, unless you may see every row of status."},
+     "your own history only, unless you may see every row of status.\n"
+     "--fleet: over every node's history in the fleet database."},
     {"top", "[--interval SECONDS]", "a live per-user view, busiest first",
      "The status table, redrawn every SECONDS (default 2) with the\n"
      "users using the most CPU first, until q or ^C."},
@@ -471,6 +475,29 @@ static void print_reasons(json_object *users)
 	}
 }
 
+/* Fleet mode's connection, when it is on: a line under the table. */
+static void print_fleet(json_object *reply)
+{
+	json_object *f;
+	time_t since;
+	char when[32] = "?";
+	struct tm tm;
+
+	if (!json_object_object_get_ex(reply, "fleet", &f) || !f)
+		return;
+	since = (time_t)get_int(f, "since", 0);
+	if (since && localtime_r(&since, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	if (get_bool(f, "connected"))
+		printf("fleet: connected since %s, %lld rows sent\n", when,
+		       (long long)get_int(f, "rows_sent", 0));
+	else
+		printf("fleet: the database is unreachable since %s (%s); %lld "
+		       "minutes of history wait to be sent\n",
+		       when, get_str(f, "error") ? get_str(f, "error") : "",
+		       (long long)get_int(f, "backlog_minutes", 0));
+}
+
 static void print_status(json_object *reply)
 {
 	json_object *users;
@@ -502,6 +529,7 @@ static void print_status(json_object *reply)
 		printf("(no managed users%s)\n",
 		       get_bool(reply, "see_all") ? "" : " you may see");
 	print_reasons(users);
+	print_fleet(reply);
 }
 
 static void print_event(const char *line)
@@ -793,10 +821,16 @@ int main(int argc, char **argv)
 		command_help(argc - first, argv + first); /* --help */
 		return history_main(argc - first, argv + first, json_out);
 	}
-	if (strcmp(cmd, "report") == 0) {
+	if (strcmp(cmd, "report") == 0 ||
+	    (strcmp(cmd, "status") == 0 && argc - first > 1 &&
+	     strcmp(argv[first + 1], "--fleet") == 0)) {
 		command_help(argc - first, argv + first);
-		if (report_parse(argc - first, argv + first, &ro) < 0)
+		if ((cmd[0] == 's'
+			 ? report_parse_fleet_status(argc - first, argv + first,
+						     &ro)
+			 : report_parse(argc - first, argv + first, &ro)) < 0)
 			return CTL_USAGE;
+		cmd = "report";
 		req = request(cmd);
 		if (ro.user)
 			add_user(req, ro.user);

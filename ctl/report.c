@@ -18,7 +18,7 @@
 
 #define USAGE                                                                  \
 	"usage: report [--since T] [--until T] [--user U] [--by "              \
-	"user|day|hour] [--plot FILE.png|FILE.svg]\n"                          \
+	"user|day|hour] [--plot FILE.png|FILE.svg] [--fleet]\n"                \
 	"T: a duration back from now (7d, 12h, 90m) or a TIME as for events "  \
 	"(YYYY-MM-DD [HH:MM[:SS]], @EPOCH, today, yesterday)\n"
 #define PLOT_TOP 8 /* users in a plot without --user */
@@ -87,6 +87,7 @@ int report_parse(int argc, char **argv, struct report_opts *o)
 	    {"user", required_argument, NULL, 'U'},
 	    {"by", required_argument, NULL, 'b'},
 	    {"plot", required_argument, NULL, 'p'},
+	    {"fleet", no_argument, NULL, 'f'},
 	    {NULL, 0, NULL, 0}};
 	int c;
 
@@ -114,6 +115,9 @@ int report_parse(int argc, char **argv, struct report_opts *o)
 		case 'p':
 			o->plot = optarg;
 			break;
+		case 'f':
+			o->fleet = true;
+			break;
 		default:
 			return usage_error("unknown option", NULL);
 		}
@@ -121,6 +125,21 @@ int report_parse(int argc, char **argv, struct report_opts *o)
 	if (optind < argc)
 		return usage_error("unexpected argument", argv[optind]);
 	return check(o);
+}
+
+int report_parse_fleet_status(int argc, char **argv, struct report_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (argc > 3) {
+		fprintf(stderr, "usage: status --fleet [USER]\n");
+		return -1;
+	}
+	o->until = (int64_t)time(NULL);
+	o->since = o->until - 86400;
+	o->by = "node";
+	o->fleet = true;
+	o->user = argc == 3 ? argv[2] : NULL;
+	return 0;
 }
 
 void report_fill(json_object *req, const struct report_opts *o)
@@ -131,6 +150,9 @@ void report_fill(json_object *req, const struct report_opts *o)
 	if (o->top)
 		json_object_object_add(req, "top",
 				       json_object_new_int64(o->top));
+	if (o->fleet)
+		json_object_object_add(req, "fleet",
+				       json_object_new_boolean(true));
 }
 
 static void bytes(char *buf, size_t len, double b)
@@ -165,14 +187,46 @@ static void print_row(json_object *r, bool bucketed)
 	       row_num(r, "penalised_minutes"));
 }
 
+/* status --fleet: a user's last minute on each node. */
+static void print_node_row(json_object *r)
+{
+	char seen[32], mem[16], cap[16] = "-", who[40];
+	time_t t = (time_t)row_num(r, "last_seen");
+	struct tm tm;
+	json_object *c;
+
+	localtime_r(&t, &tm);
+	strftime(seen, sizeof(seen), "%Y-%m-%d %H:%M", &tm);
+	bytes(mem, sizeof(mem), row_num(r, "memory"));
+	if (json_object_object_get_ex(r, "cpu_cap", &c) && c)
+		snprintf(cap, sizeof(cap), "%.2f", json_object_get_double(c));
+	snprintf(who, sizeof(who), "%s",
+		 *row_str(r, "user") ? row_str(r, "user") : row_str(r, "uid"));
+	printf("%-16s %-16s %6.2f %6s %9s %-9s %s\n", row_str(r, "node"), who,
+	       row_num(r, "cpu"), cap, mem,
+	       row_num(r, "penalty")	 ? "penalty"
+	       : row_num(r, "throttled") ? "throttled"
+	       : row_num(r, "active")	 ? "active"
+					 : "idle",
+	       seen);
+}
+
 static void print_table(json_object *report)
 {
 	json_object *rows;
-	bool bucketed = strcmp(row_str(report, "by"), "user") != 0;
+	bool nodes = strcmp(row_str(report, "by"), "node") == 0;
+	bool bucketed = !nodes && strcmp(row_str(report, "by"), "user") != 0;
 
 	if (!json_object_object_get_ex(report, "rows", &rows) ||
 	    !json_object_array_length(rows)) {
 		puts("no usage recorded in this period");
+		return;
+	}
+	if (nodes) {
+		printf("%-16s %-16s %6s %6s %9s %-9s %s\n", "NODE", "USER",
+		       "CPU", "CAP", "MEMORY", "STATE", "LAST SEEN");
+		for (size_t i = 0; i < json_object_array_length(rows); i++)
+			print_node_row(json_object_array_get_idx(rows, i));
 		return;
 	}
 	printf("%s%-16s %10s %9s %9s %9s %5s %9s\n",

@@ -105,7 +105,9 @@ static bool valid_report_request(const void *p, int nfds)
 {
 	const struct ipc_report_request *m = p;
 	(void)nfds;
-	return m->by < REPORT_BY_COUNT && !(m->flags & ~REPORT_ALL_USERS) &&
+	return m->by < REPORT_BY_COUNT &&
+	       !(m->flags & ~(REPORT_ALL_USERS | REPORT_FLEET)) &&
+	       (m->by != REPORT_BY_NODE || (m->flags & REPORT_FLEET)) &&
 	       m->since >= 0 && m->since <= m->until &&
 	       m->until <= INT64_MAX / 2 && m->top <= REPORT_TOP_MAX &&
 	       m->reserved == 0;
@@ -173,7 +175,9 @@ static bool valid_daemon_state(const void *p, int nfds)
 {
 	const struct ipc_daemon_state *m = p;
 	(void)nfds;
-	if (m->reload_ok > 1 || m->nworkers > IPC_WORKERS_MAX)
+	if (m->reload_ok > 1 || m->nworkers > IPC_WORKERS_MAX ||
+	    m->fleet_on > 1 || m->fleet.connected > 1 ||
+	    !ipc_str_ok(m->fleet.error, sizeof(m->fleet.error)))
 		return false;
 	for (uint32_t i = 0; i < m->nworkers; i++)
 		if (!ipc_str_ok(m->worker[i].name, sizeof(m->worker[i].name)))
@@ -228,6 +232,44 @@ static bool valid_notify_event(const void *p, int nfds)
 	       ipc_str_ok(m->reason, sizeof(m->reason)) &&
 	       ipc_str_ok(m->note, sizeof(m->note)) &&
 	       ipc_str_ok(m->email, sizeof(m->email));
+}
+
+static bool valid_fleet_setup(const void *p, int nfds)
+{
+	const struct ipc_fleet_setup *m = p;
+
+	(void)nfds;
+	return m->poll_ms >= 100 && m->poll_ms <= 3600 * 1000 &&
+	       ipc_str_ok(m->node, sizeof(m->node)) &&
+	       ipc_str_ok(m->conninfo, sizeof(m->conninfo));
+}
+
+static bool valid_fleet_state(const void *p, int nfds)
+{
+	const struct ipc_fleet_state *m = p;
+
+	(void)nfds;
+	return m->connected <= 1 && m->reserved == 0 &&
+	       ipc_str_ok(m->error, sizeof(m->error));
+}
+
+/* A value as state.c keeps it: -1 (none) or positive. */
+static bool fleet_value_ok(int64_t v)
+{
+	return v == -1 || v > 0;
+}
+
+static bool valid_fleet_override(const void *p, int nfds)
+{
+	const struct ipc_fleet_override *m = p;
+
+	(void)nfds;
+	return !(m->flags & ~FLEET_PENALTY) && !(m->fields & ~FLEET_F_ALL) &&
+	       m->reserved == 0 && m->penalty_until_ms >= 0 &&
+	       fleet_value_ok(m->cpu_permille) &&
+	       fleet_value_ok(m->mem_bytes) && fleet_value_ok(m->max_tasks) &&
+	       fleet_value_ok(m->mem_high) && fleet_value_ok(m->io_weight) &&
+	       ipc_str_ok(m->node, sizeof(m->node));
 }
 
 #define RULE(t, s, from, nfds, check)                                          \
@@ -292,6 +334,14 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
 	 valid_notify_event),
     RULE(IPC_PENALTY_NOTE, struct ipc_penalty_note, SUP, FDS_NONE,
 	 valid_penalty_note),
+    RULE(IPC_FLEET_SETUP, struct ipc_fleet_setup, SUP, FDS_ONE,
+	 valid_fleet_setup),
+    RULE(IPC_FLEET_STATE, struct ipc_fleet_state, RECORDER, FDS_NONE,
+	 valid_fleet_state),
+    RULE(IPC_FLEET_PUT, struct ipc_fleet_override, SUP, FDS_NONE,
+	 valid_fleet_override),
+    RULE(IPC_FLEET_OVERRIDE, struct ipc_fleet_override, RECORDER, FDS_NONE,
+	 valid_fleet_override),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");

@@ -97,6 +97,14 @@ enum ipc_type {
 	IPC_NOTIFY_SETUP, /* sup -> notify: [notify], at start and reload */
 	IPC_NOTIFY_EVENT, /* sup -> notify: one event to tell a user about */
 	IPC_PENALTY_NOTE, /* sup -> frontend: an admin's reason for a penalty */
+	/* fleet ([fleet] database, carried by the recorder) */
+	IPC_FLEET_SETUP,    /* sup -> recorder: the database, the node, with
+			       the credentials file (fd) */
+	IPC_FLEET_STATE,    /* recorder -> sup: connected or not, backlog */
+	IPC_FLEET_PUT,	    /* sup -> recorder: an admin's values of a user,
+			       for every node */
+	IPC_FLEET_OVERRIDE, /* recorder -> sup: a user's values some node
+			       wrote */
 	IPC_TYPE_COUNT
 };
 
@@ -489,12 +497,26 @@ struct ipc_worker_count {
 	char name[24];	   /* "scanner", "oomwatch/0" */
 };
 
+/* Fleet mode's connection (IPC_FLEET_STATE, see below), also in the
+ * daemon's figures for status. */
+struct ipc_fleet_state {
+	uint32_t connected; /* 0 or 1 */
+	uint32_t reserved;
+	int64_t since;	  /* CLOCK_REALTIME s of the change */
+	uint64_t backlog; /* whole minutes not sent yet */
+	uint64_t sent;	  /* rows sent since the recorder started */
+	char error[256];  /* why it is not connected, "" */
+};
+
 struct ipc_daemon_state {
 	uint32_t reload_ok;	 /* the last (re)load succeeded: 1, else 0 */
 	uint32_t nworkers;	 /* valid entries of worker */
 	uint64_t reload_time;	 /* CLOCK_REALTIME seconds of that load */
 	uint64_t reload_ok_time; /* of the last successful one */
 	struct ipc_worker_count worker[IPC_WORKERS_MAX];
+	uint32_t fleet_on; /* 1: [fleet] database is set; fleet is valid */
+	uint32_t reserved;
+	struct ipc_fleet_state fleet;
 };
 
 /* The usage history (cgfair-recorder, [history]): the recorder keeps a copy
@@ -518,10 +540,13 @@ enum ipc_report_by {
 	REPORT_BY_DAY,	    /* per user and UTC day */
 	REPORT_BY_HOUR,	    /* per user and hour */
 	REPORT_BY_MINUTE,   /* per user and minute (plots of short spans) */
+	REPORT_BY_NODE,	    /* per node and user, the last minute seen
+			       (status --fleet); with REPORT_FLEET only */
 	REPORT_BY_COUNT
 };
 
 #define REPORT_ALL_USERS 0x1 /* no uid filter (uid is ignored) */
+#define REPORT_FLEET	 0x2 /* every node's history (the fleet database) */
 #define REPORT_TOP_MAX	 100 /* users in a report with top */
 
 struct ipc_report_request {
@@ -585,6 +610,54 @@ struct ipc_notify_event {
 	char email[IPC_MAIL_MAX];    /* users.d email =, "": user@domain */
 };
 
+/* Fleet mode ([fleet] database): the recorder talks to PostgreSQL (libpq)
+ * for its node. IPC_FLEET_SETUP comes after every IPC_HISTORY_SETUP when
+ * the fleet is on, with the credentials file the supervisor opened (fd:
+ * more libpq connection keywords, e.g. password=...; /dev/null when none).
+ * The recorder answers IPC_FLEET_STATE whenever the connection comes or
+ * goes. An admin's penalty or fixed limits (IPC_FLEET_PUT) are written to
+ * the database; every node's recorder reads the table each interval and
+ * passes each row that changed (IPC_FLEET_OVERRIDE): the supervisor
+ * applies it only within its own bounds, and only to a user it manages. */
+#define IPC_CONNINFO_MAX 512
+
+struct ipc_fleet_setup {
+	uint64_t poll_ms; /* read the others' values this often */
+	char node[IPC_NAME_MAX];
+	char conninfo[IPC_CONNINFO_MAX]; /* libpq keywords, not secret */
+};
+
+/* A user's values as the admins of the nodes left them, one row per uid.
+ * A write (IPC_FLEET_PUT) replaces the fields it names (what the admin's
+ * action changed: the penalty, or some limits), the rest of the row
+ * stays: per field, the last writer wins (the database's commit order). */
+/* flags: in the box until penalty_until_ms (0: until released) */
+#define FLEET_PENALTY 0x1
+/* fields: what a write replaces */
+#define FLEET_F_PENALTY 0x1
+#define FLEET_F_CPU	0x2
+#define FLEET_F_MEM	0x4
+#define FLEET_F_TASKS	0x8
+#define FLEET_F_HIGH	0x10
+#define FLEET_F_IO	0x20
+#define FLEET_F_ALL	0x3f
+struct ipc_fleet_override {
+	uint32_t uid;
+	uint32_t flags;	 /* FLEET_PENALTY */
+	uint32_t fields; /* FLEET_F_*: IPC_FLEET_PUT only, else 0 */
+	uint32_t reserved;
+	int64_t penalty_until_ms; /* CLOCK_REALTIME ms, 0: until released */
+	/* as state.c keeps them: -1 none, IPC_LIMIT_MAX no limit */
+	int64_t cpu_permille;
+	int64_t mem_bytes;
+	int64_t max_tasks;
+	int64_t mem_high;
+	int64_t io_weight;
+	int64_t written_us; /* the database's clock at the write (recorder ->
+			       sup only) */
+	char node[IPC_NAME_MAX]; /* who wrote it (recorder -> sup only) */
+};
+
 /* --- rules and framing --------------------------------------------------- */
 
 enum ipc_fd_rule { FDS_NONE = 0, FDS_ONE = 1, FDS_TWO = 2, FDS_ONE_OR_TWO };
@@ -638,6 +711,9 @@ struct ipc_msg {
 		struct ipc_notify_setup notify_setup;
 		struct ipc_notify_event notify_event;
 		struct ipc_penalty_note penalty_note;
+		struct ipc_fleet_setup fleet_setup;
+		struct ipc_fleet_state fleet_state;
+		struct ipc_fleet_override fleet_override;
 	} u;
 	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */
 	int nfds;

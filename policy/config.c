@@ -81,6 +81,7 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 	strcpy(cfg->log.event_log, "/var/log/cgfair/events.log");
 	cfg->audit.enabled = true;
 	cfg->history.keep_ms = 90ULL * 24 * 3600 * 1000;
+	cfg->fleet.max_penalty_ms = 7ULL * 24 * 3600 * 1000;
 
 	cfg->notify.rate_limit_ms = 1440 * 1000; /* the seed's nag_ratelimit */
 	cfg->notify.give_up_ms = 6 * 3600 * 1000;

@@ -203,6 +203,17 @@ struct config_history {
 	uint64_t keep_ms; /* rows older than this are deleted */
 };
 
+/* [fleet]: many nodes sharing history, penalties and fixed limits
+ * through PostgreSQL (cgfair-recorder talks to it). */
+#define CONFIG_CONNINFO_MAX 512
+struct config_fleet {
+	char database[CONFIG_CONNINFO_MAX]; /* libpq keywords; "": no fleet */
+	char node[CONFIG_NAME_MAX];	    /* "": [log] node_name, host name */
+	char credentials[CONFIG_PATH_MAX];  /* root-only file; "": none */
+	/* the longest penalty this node takes from another one */
+	uint64_t max_penalty_ms;
+};
+
 /* [notify]: what cgfair-notify tells users and admins. Mail is off until
  * relay or one of the addresses is set (the seed's mail keys set them). */
 #define CONFIG_MAIL_MAX 128 /* an address, incl. the NUL */
@@ -295,6 +306,7 @@ struct cgfair_config {
 	struct config_audit audit;
 	struct config_metrics metrics;
 	struct config_history history;
+	struct config_fleet fleet;
 	struct config_notify notify;
 	struct config_override *overrides;
 	size_t n_overrides;

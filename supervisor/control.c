@@ -14,6 +14,7 @@
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
 #include "supervisor/frontend.h"
+#include "supervisor/fleet.h"
 #include "supervisor/oom.h"
 #include "supervisor/oom_marks.h"
 #include "supervisor/placement.h"
@@ -597,6 +598,11 @@ static void cycle_now(void)
 	sd_event_source_set_time(timer, clock_loop_usec(event));
 }
 
+void control_changed(void)
+{
+	cycle_now();
+}
+
 static void unresolve(struct user *u, void *arg)
 {
 	(void)arg;
@@ -671,6 +677,10 @@ static int check_managed(uid_t uid, char *msg, size_t len)
 {
 	if (placement_managed(uid))
 		return 0;
+	/* in a fleet, another node's user: written for the node that
+	 * manages it (which checks it again) */
+	if (fleet_enabled() && uid != 0)
+		return 0;
 	snprintf(msg, len,
 		 "uid %u is not managed (exempt, or outside "
 		 "min_uid..max_uid)",
@@ -721,7 +731,10 @@ int control_penalty(const struct actor *who, uid_t uid, int64_t seconds,
 			 (unsigned)uid,
 			 (long long)(o->penalty.expires_ms / 1000));
 	}
-	return finish(who, uid, "penalty", r, msg, len, &ch);
+	r = finish(who, uid, "penalty", r, msg, len, &ch);
+	if (r == 0)
+		fleet_publish(uid, FLEET_F_PENALTY);
+	return r;
 }
 
 int control_release(const struct actor *who, uid_t uid, char *msg, size_t len)
@@ -731,7 +744,13 @@ int control_release(const struct actor *who, uid_t uid, char *msg, size_t len)
 	int r = 0;
 
 	change_begin(uid, &ch);
-	if (!o || !o->penalty.on) {
+	if ((!o || !o->penalty.on) && fleet_enabled() && uid != 0 &&
+	    !placement_managed(uid)) {
+		/* another node's user: the release is for the fleet */
+		snprintf(msg, len,
+			 "uid %u released on the nodes that manage it",
+			 (unsigned)uid);
+	} else if (!o || !o->penalty.on) {
 		snprintf(msg, len, "uid %u is not in the penalty box",
 			 (unsigned)uid);
 		r = -ENOENT;
@@ -749,7 +768,10 @@ int control_release(const struct actor *who, uid_t uid, char *msg, size_t len)
 		event_emit(EVENT_PENALTY_OFF, &f);
 		snprintf(msg, len, "uid %u released", (unsigned)uid);
 	}
-	return finish(who, uid, "release", r, msg, len, &ch);
+	r = finish(who, uid, "release", r, msg, len, &ch);
+	if (r == 0)
+		fleet_publish(uid, FLEET_F_PENALTY);
+	return r;
 }
 
 int control_forgive(const struct actor *who, uid_t uid, char *msg, size_t len)
@@ -812,7 +834,14 @@ int control_limit_set(const struct actor *who, uid_t uid,
 			 o->mem_high > 0 ? "fixed" : "default",
 			 o->io_weight > 0 ? "fixed" : "default");
 	}
-	return finish(who, uid, "limit", r, msg, len, &ch);
+	r = finish(who, uid, "limit", r, msg, len, &ch);
+	if (r == 0)
+		fleet_publish(uid, (ch.cpu ? FLEET_F_CPU : 0) |
+				       (ch.mem ? FLEET_F_MEM : 0) |
+				       (ch.tasks ? FLEET_F_TASKS : 0) |
+				       (ch.high ? FLEET_F_HIGH : 0) |
+				       (ch.io ? FLEET_F_IO : 0));
+	return r;
 }
 
 int control_limit_clear(const struct actor *who, uid_t uid, char *msg,
@@ -832,7 +861,10 @@ int control_limit_clear(const struct actor *who, uid_t uid, char *msg,
 	}
 	snprintf(msg, len, "uid %u: limits back to the defaults",
 		 (unsigned)uid);
-	return finish(who, uid, "limit-clear", 0, msg, len, &ch);
+	int r = finish(who, uid, "limit-clear", 0, msg, len, &ch);
+	if (r == 0)
+		fleet_publish(uid, FLEET_F_ALL & ~FLEET_F_PENALTY);
+	return r;
 }
 
 int control_set_option(const struct actor *who,

@@ -59,6 +59,9 @@ int control_limit_clear(const struct actor *who, uid_t uid, char *msg,
 /* by_signal: SIGHUP, who is its sender */
 int control_reload(const struct actor *who, bool by_signal, char *msg,
 		   size_t len);
+/* The state changed outside an admin action (another node's values,
+ * fleet.c): run a cycle now. */
+void control_changed(void);
 /* A request refused for want of rights (op: as in control_*'s records). */
 /* "show config": the configuration in force, as cgfair.conf */
 int control_print_config(FILE *f);

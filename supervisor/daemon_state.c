@@ -3,6 +3,7 @@
 #include "supervisor/workers.h"
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
+#include "supervisor/fleet.h"
 #include "common/log.h"
 
 #include <string.h>
@@ -20,7 +21,20 @@ void daemon_state_send(struct worker *w)
 	m.reload_time = c->when;
 	m.reload_ok_time = c->ok_when;
 	m.nworkers = workers_restart_counts(m.worker, IPC_WORKERS_MAX);
+	if (fleet_state()) {
+		m.fleet_on = 1;
+		m.fleet = *fleet_state();
+	}
 	worker_tell(w, IPC_DAEMON_STATE, &m, sizeof(m), NULL, 0);
+}
+
+void daemon_state_changed(void)
+{
+	for (size_t i = 0; i < sizeof(renderers) / sizeof(renderers[0]); i++) {
+		struct worker *w = worker_get(renderers[i], 0);
+		if (w && worker_pid(w) > 0)
+			daemon_state_send(w);
+	}
 }
 
 static void on_event(enum event_type type, const char *json,
@@ -29,13 +43,8 @@ static void on_event(enum event_type type, const char *json,
 	(void)json;
 	(void)f;
 	(void)arg;
-	if (type != EVENT_WORKER_RESTART && type != EVENT_CONFIG_RELOAD)
-		return;
-	for (size_t i = 0; i < sizeof(renderers) / sizeof(renderers[0]); i++) {
-		struct worker *w = worker_get(renderers[i], 0);
-		if (w && worker_pid(w) > 0)
-			daemon_state_send(w);
-	}
+	if (type == EVENT_WORKER_RESTART || type == EVENT_CONFIG_RELOAD)
+		daemon_state_changed();
 }
 
 void daemon_state_init(void)

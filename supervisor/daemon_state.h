@@ -1,8 +1,8 @@
 /*
  * The daemon-wide figures of the metrics (each worker's restarts, how the
- * last configuration load went), sent as IPC_DAEMON_STATE to the workers
- * that render metrics: at their start, and again after every worker
- * restart and configuration reload (seen as events).
+ * last configuration load went, fleet mode's connection), sent as
+ * IPC_DAEMON_STATE to the workers that render metrics: at their start, and
+ * again after every worker restart and configuration reload (seen as events).
  */
 #ifndef CGFAIR_DAEMON_STATE_H
 #define CGFAIR_DAEMON_STATE_H
@@ -11,6 +11,9 @@ struct worker;
 
 /* Listen for the events that change the figures. Once, at start. */
 void daemon_state_init(void);
+/* The figures changed (the fleet's connection): send them to every
+ * renderer. */
+void daemon_state_changed(void);
 /* Send the figures to w (a worker that has just started). */
 void daemon_state_send(struct worker *w);
 

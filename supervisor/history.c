@@ -1,5 +1,6 @@
 /* The usage history's supervisor side; see history.h. */
 #include "supervisor/history.h"
+#include "supervisor/fleet.h"
 #include "supervisor/frontend.h"
 #include "supervisor/workers.h"
 #include "common/log.h"
@@ -60,6 +61,7 @@ static void on_start(struct worker *w)
 {
 	fail_pending("the recorder restarted: ask again");
 	send_setup(w);
+	fleet_on_start(w);
 	frontend_resend_rows(ROLE_RECORDER);
 }
 
@@ -71,7 +73,7 @@ static bool on_message(struct worker *w, struct ipc_msg *msg)
 	(void)w;
 
 	if (msg->hdr.type != IPC_REPORT_REPLY)
-		return false;
+		return fleet_on_message(msg);
 	for (size_t i = 0; i < PENDING_MAX; i++) {
 		if (!pending[i].used || pending[i].id != rep->id)
 			continue;
@@ -87,11 +89,15 @@ static bool on_message(struct worker *w, struct ipc_msg *msg)
 	return false;
 }
 
+/* fleet mode: the recorder may make its TCP sockets */
+static bool network;
+
 static const struct worker_class recorder_class = {
     .role = ROLE_RECORDER,
     .exe = "cgfair-recorder",
     .chroot = true,
     .chroot_dir = dir,
+    .network = &network,
     .count = 1,
     .on_start = on_start,
     .on_message = on_message,
@@ -187,6 +193,7 @@ void history_register(const struct history_settings *s)
 	}
 	log_info("history: recording to %s/history.db, kept %llu days", dir,
 		 (unsigned long long)cfg.keep_minutes / 1440);
+	network = fleet_enabled();
 	workers_add_class(&recorder_class);
 	frontend_add_row_consumer(ROLE_RECORDER);
 	frontend_set_report_hook(report);

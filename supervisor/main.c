@@ -124,6 +124,12 @@ static bool notify_on(void)
 	return notify_wanted(&ns);
 }
 
+/* The usage history, or fleet mode, which rides on it. */
+static bool recorder_on(void)
+{
+	return conf()->history.enable || conf()->fleet.database[0];
+}
+
 /* Workers beside this binary (a run from the build tree), else in the
  * configured libexec directory; opened and checked once (exes.c). */
 static void find_libexec(void)
@@ -134,8 +140,7 @@ static void find_libexec(void)
 	if (n > 0) {
 		self[n] = '\0';
 		char *here = dirname(self);
-		if (exes_open(here, true, conf()->history.enable,
-			      notify_on()) == 0) {
+		if (exes_open(here, true, recorder_on(), notify_on()) == 0) {
 			snprintf(opts.libexec_dir, sizeof(opts.libexec_dir),
 				 "%s", here);
 			return;
@@ -143,8 +148,7 @@ static void find_libexec(void)
 	}
 	snprintf(opts.libexec_dir, sizeof(opts.libexec_dir), "%s",
 		 CGFAIR_LIBEXECDIR);
-	if (exes_open(opts.libexec_dir, false, conf()->history.enable,
-		      notify_on()) < 0)
+	if (exes_open(opts.libexec_dir, false, recorder_on(), notify_on()) < 0)
 		fatalx(EXIT_FATAL, "no usable workers in %s", opts.libexec_dir);
 }
 
@@ -279,7 +283,10 @@ static void start_metrics(void)
 static void start_history(void)
 {
 	struct history_settings hs;
+	struct fleet_settings fs;
 
+	settings_fleet(conf(), &fs);
+	fleet_configure(&fs);
 	settings_history(conf(), &hs);
 	history_register(&hs);
 }
@@ -337,6 +344,7 @@ static void on_reload(const struct cgfair_config *cfg)
 	struct frontend_settings fs;
 	struct metrics_settings ms;
 	struct history_settings hs;
+	struct fleet_settings fls;
 	struct ipc_notify_setup ns;
 
 	settings_placement(cfg, &pp);
@@ -352,6 +360,8 @@ static void on_reload(const struct cgfair_config *cfg)
 	metrics_reconfigure(&ms);
 	settings_history(cfg, &hs);
 	history_reconfigure(&hs);
+	settings_fleet(cfg, &fls);
+	fleet_configure(&fls);
 	settings_notify(cfg, &ns);
 	notify_reconfigure(&ns);
 	audit_configure(cfg->audit.enabled);

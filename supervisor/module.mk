@@ -18,5 +18,5 @@ cgfaird_SRCS += supervisor/conf.c supervisor/state.c supervisor/control.c \
 cgfaird_SRCS += supervisor/frontend.c supervisor/actor.c supervisor/audit.c \
 	supervisor/metrics.c supervisor/daemon_state.c supervisor/notify.c
 # the usage history's directory, worker class and report relay
-cgfaird_SRCS += supervisor/history.c
+cgfaird_SRCS += supervisor/history.c supervisor/fleet.c
 $(BUILD)/cgfaird: LDLIBS += -lacl

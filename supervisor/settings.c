@@ -184,7 +184,8 @@ void settings_metrics(const struct cgfair_config *c,
 void settings_history(const struct cgfair_config *c,
 		      struct history_settings *out)
 {
-	out->enable = c->history.enable;
+	/* fleet mode rides on the recorder and its local history */
+	out->enable = c->history.enable || c->fleet.database[0];
 	out->keep_minutes = c->history.keep_ms / 60000;
 	snprintf(out->state_dir, sizeof(out->state_dir), "%s",
 		 c->daemon.state_dir);
@@ -214,16 +215,38 @@ static void notify_mail(const struct config_notify *n,
 
 _Static_assert(IPC_MAIL_MAX == CONFIG_MAIL_MAX, "mail addresses");
 
+/* The node's name: [log] node_name, else the host name. */
+static void node_name(const struct cgfair_config *c, char *out, size_t len)
+{
+	if (c->log.node_name[0])
+		snprintf(out, len, "%s", c->log.node_name);
+	else if (gethostname(out, len - 1) < 0)
+		snprintf(out, len, "localhost");
+}
+
+void settings_fleet(const struct cgfair_config *c, struct fleet_settings *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->database, sizeof(out->database), "%s", c->fleet.database);
+	snprintf(out->credentials, sizeof(out->credentials), "%s",
+		 c->fleet.credentials);
+	if (c->fleet.node[0])
+		snprintf(out->node, sizeof(out->node), "%s", c->fleet.node);
+	else
+		node_name(c, out->node, sizeof(out->node));
+	out->max_penalty_ms = c->fleet.max_penalty_ms;
+	out->poll_ms = c->daemon.interval_ms;
+	out->mem_total = c->mem_total;
+	out->penalty = c->penalty;
+}
+
 void settings_notify(const struct cgfair_config *c,
 		     struct ipc_notify_setup *out)
 {
 	const struct config_notify *n = &c->notify;
 
 	memset(out, 0, sizeof(*out));
-	if (c->log.node_name[0])
-		snprintf(out->node, sizeof(out->node), "%s", c->log.node_name);
-	else if (gethostname(out->node, sizeof(out->node) - 1) < 0)
-		snprintf(out->node, sizeof(out->node), "localhost");
+	node_name(c, out->node, sizeof(out->node));
 	snprintf(out->system_name, sizeof(out->system_name), "%s",
 		 c->log.system_name[0] ? c->log.system_name : out->node);
 	out->kinds =

@@ -7,6 +7,7 @@
 #include "supervisor/backend.h"
 #include "supervisor/events.h"
 #include "supervisor/metrics.h"
+#include "supervisor/fleet.h"
 #include "supervisor/history.h"
 #include "supervisor/frontend.h"
 #include "supervisor/oom.h"
@@ -20,6 +21,9 @@ void settings_oom(const struct cgfair_config *c, struct oom_settings *out);
 void settings_events(const struct cgfair_config *c, struct event_settings *out);
 void settings_history(const struct cgfair_config *c,
 		      struct history_settings *out);
+/* [fleet], the node's name defaulting to [log] node_name, then the host
+ * name. */
+void settings_fleet(const struct cgfair_config *c, struct fleet_settings *out);
 void settings_metrics(const struct cgfair_config *c,
 		      struct metrics_settings *out);
 /* [notify], with the node and system names and the mail defaults. */

@@ -444,6 +444,8 @@ static void exec_worker(struct worker *w, int sock, int err)
 		argv[argc++] = w->wc->chroot_dir ? (char *)w->wc->chroot_dir
 						 : CGFAIR_EMPTYDIR;
 	}
+	if (w->wc->network && *w->wc->network)
+		argv[argc++] = "--network";
 	if (debug)
 		argv[argc++] = "--debug";
 	argv[argc] = NULL;

@@ -22,6 +22,9 @@ struct worker_class {
 	const char *exe; /* file name in the libexec directory */
 	bool chroot;
 	const char *chroot_dir; /* NULL: CGFAIR_EMPTYDIR */
+	/* started with --network: its filter lets it make the sockets of
+	 * its role (the recorder in fleet mode); read at each start */
+	const bool *network;
 	unsigned count; /* processes of this role (the OOM pool has K) */
 	/* after every (re)start: hand over fds and state */
 	void (*on_start)(struct worker *w);

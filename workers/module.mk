@@ -31,9 +31,13 @@ $(BUILD)/cgfair-metrics: LDLIBS += $(shell pkg-config --libs libmicrohttpd)
 RECORDER_CORE_SRCS = workers/recorder/minute.c workers/recorder/db.c \
 	workers/recorder/report.c
 PROGRAMS += cgfair-recorder
-cgfair-recorder_SRCS = workers/recorder/main.c $(RECORDER_CORE_SRCS) \
-	$(WORKER_COMMON_SRCS)
-$(BUILD)/cgfair-recorder: LDLIBS += $(shell pkg-config --libs sqlite3)
+# In fleet mode it talks to PostgreSQL through libpq (fleet.c, link.c).
+cgfair-recorder_SRCS = workers/recorder/main.c workers/recorder/link.c \
+	workers/recorder/fleet.c workers/recorder/fleet_report.c \
+	$(RECORDER_CORE_SRCS) $(WORKER_COMMON_SRCS)
+$(BUILD)/cgfair-recorder: LDLIBS += $(shell pkg-config --libs sqlite3 libpq)
+$(OBJ)/workers/recorder/link.o $(OBJ)/workers/recorder/fleet_report.o: CFLAGS += \
+	$(shell pkg-config --cflags libpq)
 # cgfair-notify: the notices to users and admins ([notify]); mail through
 # libcurl, terminals through sd-login and utmp.
 NOTIFY_PURE_SRCS = workers/notify/limit.c workers/notify/text.c

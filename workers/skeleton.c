@@ -160,12 +160,15 @@ static void check_ipc_fd(void)
 	fcntl(IPC_FD, F_SETFD, FD_CLOEXEC);
 }
 
+bool skeleton_network;
+
 int skeleton_main(int argc, char **argv, const struct skeleton_role *role)
 {
 	static const struct option opts[] = {
 	    {"user", required_argument, NULL, 'u'},
 	    {"chroot", required_argument, NULL, 'c'},
 	    {"debug", no_argument, NULL, 'd'},
+	    {"network", no_argument, NULL, 'n'},
 	    {NULL, 0, NULL, 0}};
 	struct sandbox sb = {.user = "cgfair",
 			     .allow = role->allow,
@@ -189,6 +192,9 @@ int skeleton_main(int argc, char **argv, const struct skeleton_role *role)
 		case 'c':
 			chroot_dir = optarg;
 			break;
+		case 'n':
+			skeleton_network = true;
+			break;
 		case 'd':
 			test_hooks = true;
 			sb.report_violations = true;
@@ -197,7 +203,7 @@ int skeleton_main(int argc, char **argv, const struct skeleton_role *role)
 		default:
 			fatalx(EXIT_USAGE,
 			       "usage: %s --user NAME [--chroot "
-			       "DIR] [--debug]",
+			       "DIR] [--network] [--debug]",
 			       role->name);
 		}
 	}

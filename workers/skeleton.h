@@ -26,9 +26,14 @@ struct skeleton_role {
 	bool (*handle)(sd_event *event, struct ipc_msg *msg);
 };
 
-/* argv: --user NAME [--chroot DIR] [--debug]. Never returns. */
+/* argv: --user NAME [--chroot DIR] [--network] [--debug]. Never
+ * returns. */
 int skeleton_main(int argc, char **argv, const struct skeleton_role *role)
     __attribute__((noreturn));
+
+/* --network was given: the role may open its network sockets (the
+ * recorder in fleet mode); its allow() hook reads it. */
+extern bool skeleton_network;
 
 /* Send a message to the supervisor; fatal when the supervisor is gone. */
 void skeleton_send(uint32_t type, const void *payload, size_t len,

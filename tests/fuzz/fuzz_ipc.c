@@ -271,6 +271,26 @@ static void seed_payload(uint32_t type, struct ipc_msg *m, int nfds)
 		m->u.penalty_note.uid = 1000;
 		strcpy(m->u.penalty_note.note, "20 jobs on the login node");
 		break;
+	case IPC_FLEET_SETUP:
+		m->u.fleet_setup.poll_ms = 5000;
+		strcpy(m->u.fleet_setup.node, "login1");
+		strcpy(m->u.fleet_setup.conninfo,
+		       "hostaddr=10.0.0.5 user=cgfair");
+		break;
+	case IPC_FLEET_STATE:
+		m->u.fleet_state.connected = 1;
+		break;
+	case IPC_FLEET_PUT:
+	case IPC_FLEET_OVERRIDE:
+		m->u.fleet_override.uid = 1000;
+		m->u.fleet_override.flags = FLEET_PENALTY;
+		m->u.fleet_override.cpu_permille = -1;
+		m->u.fleet_override.mem_bytes = 1 << 30;
+		m->u.fleet_override.max_tasks = -1;
+		m->u.fleet_override.mem_high = -1;
+		m->u.fleet_override.io_weight = -1;
+		strcpy(m->u.fleet_override.node, "login2");
+		break;
 	}
 }
 

@@ -355,6 +355,32 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 		fill_str(m->u.penalty_note.note, sizeof(m->u.penalty_note.note),
 			 'n');
 		break;
+	case IPC_FLEET_SETUP:
+		m->u.fleet_setup.poll_ms = 1000;
+		fill_str(m->u.fleet_setup.node, sizeof(m->u.fleet_setup.node),
+			 'n');
+		fill_str(m->u.fleet_setup.conninfo,
+			 sizeof(m->u.fleet_setup.conninfo), 'c');
+		break;
+	case IPC_FLEET_STATE:
+		m->u.fleet_state.connected = 1;
+		fill_str(m->u.fleet_state.error, sizeof(m->u.fleet_state.error),
+			 'e');
+		break;
+	case IPC_FLEET_PUT:
+	case IPC_FLEET_OVERRIDE:
+		m->u.fleet_override.uid = 1000;
+		m->u.fleet_override.flags = FLEET_PENALTY;
+		m->u.fleet_override.fields = FLEET_F_ALL;
+		m->u.fleet_override.penalty_until_ms = 1;
+		m->u.fleet_override.cpu_permille = 500;
+		m->u.fleet_override.mem_bytes = -1;
+		m->u.fleet_override.max_tasks = IPC_LIMIT_MAX;
+		m->u.fleet_override.mem_high = -1;
+		m->u.fleet_override.io_weight = 100;
+		fill_str(m->u.fleet_override.node,
+			 sizeof(m->u.fleet_override.node), 'n');
+		break;
 	default:
 		fail_msg("no sample payload for message type %u (%s): add one",
 			 type, ipc_type_name(type));
@@ -403,6 +429,10 @@ static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_NOTIFY_SETUP] = BY(ROLE_SUPERVISOR),
     [IPC_NOTIFY_EVENT] = BY(ROLE_SUPERVISOR),
     [IPC_PENALTY_NOTE] = BY(ROLE_SUPERVISOR),
+    [IPC_FLEET_SETUP] = BY(ROLE_SUPERVISOR),
+    [IPC_FLEET_STATE] = BY(ROLE_RECORDER),
+    [IPC_FLEET_PUT] = BY(ROLE_SUPERVISOR),
+    [IPC_FLEET_OVERRIDE] = BY(ROLE_RECORDER),
 };
 
 static bool may_send(uint32_t type, int role)
@@ -887,6 +917,12 @@ static const struct str_field str_fields[] = {
     FIELD(IPC_NOTIFY_EVENT, ipc_notify_event, note),
     FIELD(IPC_PENALTY_NOTE, ipc_penalty_note, note),
     FIELD(IPC_CLIENT_REQUEST, ipc_client_request, note),
+    FIELD(IPC_FLEET_SETUP, ipc_fleet_setup, node),
+    FIELD(IPC_FLEET_SETUP, ipc_fleet_setup, conninfo),
+    FIELD(IPC_FLEET_STATE, ipc_fleet_state, error),
+    FIELD(IPC_FLEET_PUT, ipc_fleet_override, node),
+    FIELD(IPC_FLEET_OVERRIDE, ipc_fleet_override, node),
+    FIELD(IPC_DAEMON_STATE, ipc_daemon_state, fleet.error),
 };
 
 /* A message of type with this payload, from a role that may send it and
@@ -993,6 +1029,26 @@ static void test_invalid_values(void **state)
 	BAD(IPC_DAEMON_STATE, daemon_state.worker[15].name[23], 'x');
 	GOOD(IPC_DAEMON_STATE, daemon_state.worker[3].name[0], 0);
 	GOOD(IPC_DAEMON_STATE, daemon_state.reload_ok, 0);
+	BAD(IPC_DAEMON_STATE, daemon_state.fleet_on, 2);
+	BAD(IPC_DAEMON_STATE, daemon_state.fleet.connected, 2);
+
+	/* fleet mode: a database row's values, as state.c keeps them */
+	BAD(IPC_FLEET_OVERRIDE, fleet_override.flags, 2);
+	BAD(IPC_FLEET_PUT, fleet_override.fields, FLEET_F_ALL + 1);
+	BAD(IPC_FLEET_PUT, fleet_override.reserved, 1);
+	BAD(IPC_FLEET_OVERRIDE, fleet_override.penalty_until_ms, -1);
+	BAD(IPC_FLEET_OVERRIDE, fleet_override.cpu_permille, 0);
+	BAD(IPC_FLEET_OVERRIDE, fleet_override.mem_bytes, -2);
+	BAD(IPC_FLEET_OVERRIDE, fleet_override.max_tasks, INT64_MIN);
+	BAD(IPC_FLEET_PUT, fleet_override.io_weight, 0);
+	GOOD(IPC_FLEET_OVERRIDE, fleet_override.mem_high, 1);
+	BAD(IPC_FLEET_STATE, fleet_state.connected, 2);
+	BAD(IPC_FLEET_STATE, fleet_state.reserved, 1);
+	BAD(IPC_FLEET_SETUP, fleet_setup.poll_ms, 99);
+	GOOD(IPC_FLEET_SETUP, fleet_setup.poll_ms, 3600 * 1000);
+	/* a report by node is the fleet's only */
+	BAD(IPC_REPORT_QUERY, report_request.by, REPORT_BY_NODE);
+	BAD(IPC_REPORT_QUERY, report_request.flags, 4);
 	BAD(IPC_SCAN_SETUP, scan_setup.user_slices, 2);
 	GOOD(IPC_SCAN_SETUP, scan_setup.user_slices, 1);
 

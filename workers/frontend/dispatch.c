@@ -271,6 +271,8 @@ static void ask_report(struct client *c, const struct fe_request *req)
 		return;
 	if (!req->target.given)
 		r.flags = REPORT_ALL_USERS;
+	if (req->fleet)
+		r.flags |= REPORT_FLEET;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	r.until = req->until >= 0 ? req->until : ts.tv_sec;
 	r.since =
@@ -279,6 +281,10 @@ static void ask_report(struct client *c, const struct fe_request *req)
 		r.since = 0;
 	if (r.since > r.until) {
 		client_error(c, EINVAL, "\"since\" is after \"until\"");
+		return;
+	}
+	if (r.by == REPORT_BY_NODE && !req->fleet) {
+		client_error(c, EINVAL, "\"by\": \"node\" needs \"fleet\"");
 		return;
 	}
 	fe_buf_free(&c->acc);

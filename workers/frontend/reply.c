@@ -267,6 +267,21 @@ static json_object *status_row(const struct ipc_user_state *r,
 	return o;
 }
 
+/* Fleet mode's connection, as the recorder last said it. */
+static json_object *fleet_object(const struct ipc_fleet_state *f)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	put(o, "connected", json_object_new_boolean(f->connected));
+	put(o, "since", json_object_new_int64(f->since));
+	put(o, "backlog_minutes", json_object_new_uint64(f->backlog));
+	put(o, "rows_sent", json_object_new_uint64(f->sent));
+	put(o, "error", json_object_new_string(f->error));
+	return o;
+}
+
 void fe_reply_status(struct fe_buf *b, const struct fe_rows *rows,
 		     const struct fe_view *view, const uint32_t *only)
 {
@@ -286,6 +301,8 @@ void fe_reply_status(struct fe_buf *b, const struct fe_rows *rows,
 		    users, status_row(r, view, fe_rows_note_of(rows, r->uid)));
 	}
 	put(o, "see_all", json_object_new_boolean(view->see_all));
+	if (rows->daemon.fleet_on)
+		put(o, "fleet", fleet_object(&rows->daemon.fleet));
 	put(o, "users", users);
 	add_json_line(b, o);
 }

@@ -193,6 +193,7 @@ enum {
 	K_BY = 512u,
 	K_TOP = 1024u,
 	K_REASON = 2048u, /* penalty: the admin's reason */
+	K_FLEET = 4096u,  /* report: over every node */
 };
 
 struct cmd_spec {
@@ -215,7 +216,8 @@ static const struct cmd_spec specs[] = {
     {"config", FE_CONFIG, 0, 0},
     {"metrics", FE_METRICS, 0, 0},
     {"version", FE_VERSION, 0, 0},
-    {"report", FE_REPORT, K_TARGET | K_SINCE | K_UNTIL | K_BY | K_TOP, 0},
+    {"report", FE_REPORT, K_TARGET | K_SINCE | K_UNTIL | K_BY | K_TOP | K_FLEET,
+     0},
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
@@ -427,6 +429,8 @@ static unsigned key_flag(const char *key)
 		return K_SINCE;
 	if (strcmp(key, "until") == 0)
 		return K_UNTIL;
+	if (strcmp(key, "fleet") == 0)
+		return K_FLEET;
 	if (strcmp(key, "by") == 0)
 		return K_BY;
 	if (strcmp(key, "top") == 0)
@@ -493,8 +497,8 @@ static int json_count(const char *key, json_object *v, int64_t *out, int64_t hi,
 static int json_by(json_object *v, struct fe_request *req, char *err,
 		   size_t len)
 {
-	static const char *const names[REPORT_BY_COUNT] = {"user", "day",
-							   "hour", "minute"};
+	static const char *const names[REPORT_BY_COUNT] = {
+	    "user", "day", "hour", "minute", "node"};
 	const char *s = json_object_get_string(v);
 
 	for (uint32_t i = 0; i < REPORT_BY_COUNT; i++)
@@ -503,7 +507,9 @@ static int json_by(json_object *v, struct fe_request *req, char *err,
 			req->by = i;
 			return 0;
 		}
-	return fail(err, len, "\"by\" must be user, day, hour or minute");
+	return fail(err, len,
+		    "\"by\" must be user, day, hour, minute or node (with "
+		    "\"fleet\")");
 }
 
 static int json_report_key(unsigned k, json_object *v, struct fe_request *req,
@@ -521,6 +527,12 @@ static int json_report_key(unsigned k, json_object *v, struct fe_request *req,
 				  len);
 	case K_BY:
 		return json_by(v, req, err, len);
+	case K_FLEET:
+		if (!json_object_is_type(v, json_type_boolean))
+			return fail(err, len,
+				    "\"fleet\" must be true or false");
+		req->fleet = json_object_get_boolean(v);
+		return 0;
 	default:
 		r = json_count("top", v, &top, REPORT_TOP_MAX, err, len);
 		req->top = (uint32_t)top;
@@ -559,6 +571,7 @@ static int json_key(const struct cmd_spec *spec, const char *key,
 	case K_UNTIL:
 	case K_BY:
 	case K_TOP:
+	case K_FLEET:
 		return json_report_key(k, v, req, err, len);
 	default:
 		return json_memory(v, req, err, len);

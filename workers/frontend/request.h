@@ -73,6 +73,7 @@ struct fe_request {
 	 * only (0: all) */
 	int64_t since, until;
 	uint32_t by, top;
+	bool fleet; /* report: every node's history (the fleet database) */
 	enum fe_list list;
 	uint32_t ids[FE_MAX_IDS];
 	size_t nids;

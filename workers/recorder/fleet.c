@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* rows per chunk of the history sent in one transaction (pipelined: one
+ * round trip), and chunks per fleet_sync call: the recorder answers its
+ * pings between two calls */
+#define CHUNK_OFFSET	"1999"
+#define CHUNKS_PER_CALL 10
+
 /* One advisory lock key for cgfair's migrations ("cgfair" in ASCII). */
 #define MIGRATION_LOCK "106799543265906"
 
@@ -21,6 +27,16 @@ static const char *const migrations[FLEET_SCHEMA_VERSION] = {
     " nprocs integer NOT NULL, flags integer NOT NULL,"
     " PRIMARY KEY (node, uid, minute));"
     "CREATE INDEX cgfair_history_minute ON cgfair_history (minute);",
+    /* 2: the admins' values of each user, one row per uid, each write
+     * replacing the fields it names (last writer wins; written: the
+     * database's clock at the last write); the history by user */
+    "CREATE TABLE cgfair_overrides ("
+    " uid bigint PRIMARY KEY, node text NOT NULL, flags integer NOT NULL,"
+    " penalty_until_ms bigint NOT NULL, cpu_permille bigint NOT NULL,"
+    " mem_bytes bigint NOT NULL, max_tasks bigint NOT NULL,"
+    " mem_high bigint NOT NULL, io_weight bigint NOT NULL,"
+    " written timestamptz NOT NULL DEFAULT clock_timestamp());"
+    "CREATE INDEX cgfair_history_uid ON cgfair_history (uid, minute);",
 };
 
 /* A whole minute replaces what a node sent before for it: a replay
@@ -41,8 +57,42 @@ static const char *const local_rows =
     "SELECT m.uid, m.minute, coalesce(u.name, ''), m.cpu_usec,"
     " m.cap_permille, m.mem_sum, m.samples, m.mem_peak, m.throttled_usec,"
     " m.oom_kills, m.nprocs, m.flags FROM minutes m"
-    " LEFT JOIN users u USING (uid) WHERE m.minute > ?1 AND m.minute < ?2"
+    " LEFT JOIN users u USING (uid) WHERE m.minute > ?1 AND m.minute <= ?2"
     " ORDER BY m.minute, m.uid";
+
+/* The last minute of the next chunk: the minute of its CHUNK_ROWS-th row
+ * (that minute is sent whole, however many rows it has). */
+static const char *const chunk_end =
+    "SELECT minute FROM minutes WHERE minute > ?1 AND minute < ?2"
+    " ORDER BY minute LIMIT 1 OFFSET " CHUNK_OFFSET;
+
+/* $10: the fields the write replaces (FLEET_F_*); a new row takes them
+ * all */
+static const char *const put_row =
+    "INSERT INTO cgfair_overrides AS o (uid, node, flags, penalty_until_ms,"
+    " cpu_permille, mem_bytes, max_tasks, mem_high, io_weight)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (uid) DO"
+    " UPDATE SET node = excluded.node, written = clock_timestamp(),"
+    " flags = CASE WHEN $10::int & 1 != 0 THEN excluded.flags"
+    "  ELSE o.flags END,"
+    " penalty_until_ms = CASE WHEN $10::int & 1 != 0"
+    "  THEN excluded.penalty_until_ms ELSE o.penalty_until_ms END,"
+    " cpu_permille = CASE WHEN $10::int & 2 != 0 THEN excluded.cpu_permille"
+    "  ELSE o.cpu_permille END,"
+    " mem_bytes = CASE WHEN $10::int & 4 != 0 THEN excluded.mem_bytes"
+    "  ELSE o.mem_bytes END,"
+    " max_tasks = CASE WHEN $10::int & 8 != 0 THEN excluded.max_tasks"
+    "  ELSE o.max_tasks END,"
+    " mem_high = CASE WHEN $10::int & 16 != 0 THEN excluded.mem_high"
+    "  ELSE o.mem_high END,"
+    " io_weight = CASE WHEN $10::int & 32 != 0 THEN excluded.io_weight"
+    "  ELSE o.io_weight END";
+
+static const char *const get_rows =
+    "SELECT uid, node, flags, penalty_until_ms, cpu_permille, mem_bytes,"
+    " max_tasks, mem_high, io_weight,"
+    " (extract(epoch FROM written) * 1000000)::bigint FROM cgfair_overrides"
+    " ORDER BY uid LIMIT " FLEET_OVERRIDES_MAX_TEXT;
 
 static int fail(char *err, size_t len, const char *what, const char *why)
 {
@@ -161,13 +211,11 @@ static int set_mark(struct db *local, int64_t upto)
 									  : -1;
 }
 
-/* One local row, upserted. */
+/* One local row, upserted: queued in the pipeline. */
 static bool send_row(struct fleet *f, sqlite3_stmt *st, char *err, size_t len)
 {
 	char num[11][24];
 	const char *v[13];
-	PGresult *r;
-	bool ok;
 
 	v[0] = f->node;
 	for (int i = 0; i < 2; i++) {
@@ -181,47 +229,187 @@ static bool send_row(struct fleet *f, sqlite3_stmt *st, char *err, size_t len)
 			 (long long)sqlite3_column_int64(st, i));
 		v[i + 1] = num[i - 1];
 	}
-	r = PQexecParams(f->pg, upsert, 13, NULL, v, NULL, NULL, 0);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		fail(err, len, "sending a row", PQresultErrorMessage(r));
-	PQclear(r);
-	return ok;
+	if (PQsendQueryParams(f->pg, upsert, 13, NULL, v, NULL, NULL, 0))
+		return true;
+	fail(err, len, "sending a row", PQerrorMessage(f->pg));
+	return false;
+}
+
+/* The results of a pipeline up to its sync: false (err) when one failed. */
+static bool pipeline_results(struct fleet *f, char *err, size_t len)
+{
+	bool ok = true;
+	PGresult *r;
+
+	for (;;) {
+		r = PQgetResult(f->pg);
+		if (!r) {
+			if (PQstatus(f->pg) == CONNECTION_BAD)
+				return fail(err, len, "the pipeline",
+					    PQerrorMessage(f->pg)) == 0;
+			continue; /* the end of one query's results */
+		}
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			return ok;
+		}
+		if (ok && st != PGRES_COMMAND_OK) {
+			fail(err, len, "sending the history",
+			     PQresultErrorMessage(r));
+			ok = false;
+		}
+		PQclear(r);
+	}
+}
+
+/* The minutes (mark, end] in one transaction, pipelined. */
+static long send_chunk(struct fleet *f, struct db *local, int64_t mark,
+		       int64_t end, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	long n = 0;
+	bool ok;
+
+	if (sqlite3_prepare_v2(local->h, local_rows, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return fail(err, errlen, "reading the local history",
+			    sqlite3_errmsg(local->h));
+	sqlite3_bind_int64(st, 1, mark);
+	sqlite3_bind_int64(st, 2, end);
+	ok = PQenterPipelineMode(f->pg) &&
+	     PQsendQueryParams(f->pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+	while (ok && sqlite3_step(st) == SQLITE_ROW) {
+		ok = send_row(f, st, err, errlen);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (ok)
+		ok = PQsendQueryParams(f->pg, "COMMIT", 0, NULL, NULL, NULL,
+				       NULL, 0) &&
+		     PQpipelineSync(f->pg);
+	if (ok)
+		ok = pipeline_results(f, err, errlen);
+	else
+		fail(err, errlen, "the pipeline", PQerrorMessage(f->pg));
+	if (!PQexitPipelineMode(f->pg) || !ok) {
+		if (ok)
+			fail(err, errlen, "the pipeline",
+			     PQerrorMessage(f->pg));
+		PQclear(PQexec(f->pg, "ROLLBACK"));
+		return -1;
+	}
+	return n;
+}
+
+/* The last minute of the chunk after mark: before - 1 when fewer rows
+ * than a chunk are left. */
+static int64_t next_end(struct db *local, int64_t mark, int64_t before)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t end = before - 1;
+
+	if (sqlite3_prepare_v2(local->h, chunk_end, -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, mark);
+		sqlite3_bind_int64(st, 2, before);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			end = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return end;
 }
 
 long fleet_sync(struct fleet *f, struct db *local, int64_t before, char *err,
 		size_t errlen)
 {
-	int64_t mark = local_mark(local), upto = mark;
-	sqlite3_stmt *st = NULL;
-	long n = 0;
-	bool ok = run(f, "BEGIN", err, errlen);
+	int64_t mark = local_mark(local);
+	long total = 0;
 
-	if (ok && sqlite3_prepare_v2(local->h, local_rows, -1, &st, NULL) !=
-		      SQLITE_OK)
-		ok = fail(err, errlen, "reading the local history",
-			  sqlite3_errmsg(local->h)) == 0;
-	if (ok) {
-		sqlite3_bind_int64(st, 1, mark);
-		sqlite3_bind_int64(st, 2, before);
+	for (int i = 0; i < CHUNKS_PER_CALL && mark < before - 1; i++) {
+		int64_t end = next_end(local, mark, before);
+		long n = send_chunk(f, local, mark, end, err, errlen);
+		if (n < 0)
+			return -1;
+		/* the chunk is committed: its minutes are sent for good */
+		if (set_mark(local, end) < 0)
+			return fail(err, errlen, "the local mark",
+				    sqlite3_errmsg(local->h));
+		mark = end;
+		total += n;
 	}
-	while (ok && sqlite3_step(st) == SQLITE_ROW) {
-		ok = send_row(f, st, err, errlen);
-		upto = sqlite3_column_int64(st, 1);
-		n++;
+	return total;
+}
+
+uint64_t fleet_backlog(struct db *local, int64_t before)
+{
+	int64_t mark = local_mark(local);
+
+	return mark >= 0 && mark < before - 1 ? (uint64_t)(before - 1 - mark)
+					      : 0;
+}
+
+int fleet_put(struct fleet *f, const struct ipc_fleet_override *o, char *err,
+	      size_t errlen)
+{
+	char num[9][24];
+	const char *v[10];
+	const int64_t n[9] = {
+	    o->uid,	     o->flags,	   o->penalty_until_ms,
+	    o->cpu_permille, o->mem_bytes, o->max_tasks,
+	    o->mem_high,     o->io_weight, o->fields};
+	PGresult *r;
+	bool ok;
+
+	for (int i = 0; i < 9; i++) {
+		snprintf(num[i], sizeof(num[i]), "%lld", (long long)n[i]);
+		v[i ? i + 1 : 0] = num[i];
 	}
-	sqlite3_finalize(st);
-	if (ok)
-		ok = run(f, "COMMIT", err, errlen);
-	else
-		PQclear(PQexec(f->pg, "ROLLBACK"));
+	v[1] = f->node;
+	r = PQexecParams(f->pg, put_row, 10, NULL, v, NULL, NULL, 0);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
+		fail(err, errlen, "writing a user's values",
+		     PQresultErrorMessage(r));
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+static int64_t cell(PGresult *r, int row, int col)
+{
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+long fleet_poll(struct fleet *f, void (*fn)(const struct ipc_fleet_override *),
+		char *err, size_t errlen)
+{
+	PGresult *r = PQexec(f->pg, get_rows);
+	long n = -1;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQnfields(r) != 10) {
+		fail(err, errlen, "reading the users' values",
+		     PQresultErrorMessage(r));
+		PQclear(r);
 		return -1;
-	/* minutes without rows up to before - 1 are whole too */
-	if (before - 1 > upto)
-		upto = before - 1;
-	if (upto != mark && set_mark(local, upto) < 0)
-		return fail(err, errlen, "the local mark",
-			    sqlite3_errmsg(local->h));
+	}
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		struct ipc_fleet_override o = {0};
+		int64_t uid = cell(r, i, 0);
+		if (uid < 0 || uid > UINT32_MAX)
+			continue;
+		o.uid = (uint32_t)uid;
+		snprintf(o.node, sizeof(o.node), "%s", PQgetvalue(r, i, 1));
+		o.flags = (uint32_t)cell(r, i, 2);
+		o.penalty_until_ms = cell(r, i, 3);
+		o.cpu_permille = cell(r, i, 4);
+		o.mem_bytes = cell(r, i, 5);
+		o.max_tasks = cell(r, i, 6);
+		o.mem_high = cell(r, i, 7);
+		o.io_weight = cell(r, i, 8);
+		o.written_us = cell(r, i, 9);
+		fn(&o);
+	}
+	PQclear(r);
 	return n;
 }

@@ -7,18 +7,24 @@
  * acknowledged, upserted on (node, uid, minute), so that a replay after
  * an outage leaves no gap and no duplicate.
  *
- * Not wired into cgfair-recorder yet: see the report of issue 14.
+ * The admins' values of the users (penalties, fixed limits) are one row
+ * per uid in cgfair_overrides, each write replacing the fields it names.
  */
 #ifndef CGFAIR_RECORDER_FLEET_H
 #define CGFAIR_RECORDER_FLEET_H
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "ipc/ipc.h"
 
 #include "workers/recorder/db.h"
 
-#define FLEET_SCHEMA_VERSION 1
+#define FLEET_SCHEMA_VERSION 2
+/* rows of cgfair_overrides read at most (users with an admin's values) */
+#define FLEET_OVERRIDES_MAX_TEXT "100000"
 
 struct fleet {
 	PGconn *pg;
@@ -33,10 +39,23 @@ void fleet_close(struct fleet *f);
 /* Bring the schema to FLEET_SCHEMA_VERSION. 0, or -1 (err). */
 int fleet_migrate(struct fleet *f, char *err, size_t errlen);
 /* Send the local minutes after the last one sent and before `before` (the
- * minute in progress is not whole yet), then move the local mark. The
- * number of rows sent, or -1 (err; the mark stays: the next call sends
- * them again). */
+ * minute in progress is not whole yet), in chunks of about 2,000 rows, one
+ * transaction each, moving the local mark after each; at most ten chunks
+ * a call (fleet_backlog says whether more are left). The number of rows
+ * sent, or -1 (err; the mark stays after the last committed chunk: the
+ * next call sends the rest, and a minute sent twice replaces itself). */
 long fleet_sync(struct fleet *f, struct db *local, int64_t before, char *err,
 		size_t errlen);
+/* Whole minutes before `before` not sent yet (0 before the first send). */
+uint64_t fleet_backlog(struct db *local, int64_t before);
+/* Write a user's values: the fields o->fields names (all of them for a
+ * new row); node is f's, written the database's clock. 0, or -1 (err). */
+int fleet_put(struct fleet *f, const struct ipc_fleet_override *o, char *err,
+	      size_t errlen);
+/* Call fn with every user's values as the database holds them (node and
+ * written_us set; nothing of them checked: the caller does). The number
+ * of rows, or -1 (err). */
+long fleet_poll(struct fleet *f, void (*fn)(const struct ipc_fleet_override *),
+		char *err, size_t errlen);
 
 #endif

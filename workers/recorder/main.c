@@ -6,9 +6,11 @@
  * (report.c). Chrooted to its own directory (<state_dir>/history, made by
  * the supervisor, writable by the cgfair user only through an ACL), where
  * SQLite keeps the database and its -wal and -shm files: nothing else of
- * the filesystem is in reach.
+ * the filesystem is in reach. In fleet mode ([fleet] database, started
+ * with --network) it also talks to PostgreSQL over TCP (link.c).
  */
 #include "workers/recorder/db.h"
+#include "workers/recorder/link.h"
 #include "workers/recorder/minute.h"
 #include "workers/recorder/report.h"
 #include "workers/skeleton.h"
@@ -16,10 +18,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DB_PATH	    "/history.db" /* in the chroot */
 #define SAMPLE_USEC (5 * 1000 * 1000ULL)
@@ -119,7 +124,9 @@ static void report(const struct ipc_report_request *rq)
 
 	snprintf(err, sizeof(err), "no history yet");
 	/* the minute so far is in the report too */
-	if (have_db) {
+	if (rq->flags & REPORT_FLEET) {
+		r = link_report(rq, &text, err, sizeof(err));
+	} else if (have_db) {
 		flush(now_minute());
 		r = report_json(db.h, rq, &text, err, sizeof(err));
 	}
@@ -143,11 +150,15 @@ static int on_sample(sd_event_source *s, uint64_t usec, void *data)
 /* At each minute (wall clock): the minute that ended, then retention. */
 static int on_minute(sd_event_source *s, uint64_t usec, void *data)
 {
+	int64_t ended = now_minute() - 1;
 	(void)data;
 	(void)usec;
-	flush(now_minute() - 1);
-	if (have_db)
+
+	flush(ended);
+	if (have_db) {
 		expire();
+		link_minute(ended);
+	}
 	sd_event_source_set_time(s, (uint64_t)(now_minute() + 1) * 60 *
 					1000000ULL);
 	return 0;
@@ -165,6 +176,29 @@ static void recorder_init(sd_event *event)
 			      on_minute, NULL) < 0 ||
 	    sd_event_source_set_enabled(minute, SD_EVENT_ON) < 0)
 		fatalx(EXIT_FATAL, "cannot add the recorder's timers");
+}
+
+/* Fleet mode: TCP sockets to the database, as libpq makes them (protocol
+ * 0, which the other workers' filters kill) and its calls on them. Which
+ * address they reach is the unit's IPAddressAllow= (docs/fleet.md). */
+static void allow_network(scmp_filter_ctx ctx)
+{
+	static const int families[] = {AF_INET, AF_INET6};
+	static const int calls[] = {
+	    SCMP_SYS(connect),	   SCMP_SYS(getsockopt),  SCMP_SYS(setsockopt),
+	    SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(sendto),
+	    SCMP_SYS(recvfrom),	   SCMP_SYS(shutdown)};
+	const scmp_datum_t flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+
+	for (size_t i = 0; i < 2; i++)
+		if (seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+			SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]),
+			SCMP_A1(SCMP_CMP_MASKED_EQ, ~flags, SOCK_STREAM),
+			SCMP_A2(SCMP_CMP_EQ, 0)) < 0)
+			fatalx(EXIT_SANDBOX, "seccomp: socket rule");
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		sandbox_allow(ctx, calls[i]);
 }
 
 /* What SQLite's unix VFS does with its files, inside the chroot: open
@@ -192,12 +226,30 @@ static void recorder_allow(scmp_filter_ctx ctx)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 				     SCMP_A1(SCMP_CMP_EQ, locks[i])) < 0)
 			fatalx(EXIT_SANDBOX, "seccomp: recorder lock rules");
+	if (skeleton_network)
+		allow_network(ctx);
+}
+
+static void fleet_setup(sd_event *event, struct ipc_msg *msg)
+{
+	if (!have_db || !skeleton_network) {
+		close(msg->fds[0]);
+		log_warnx("fleet: %s", have_db ? "started without --network"
+					       : "no history database");
+		return;
+	}
+	link_setup(event, &db, &msg->u.fleet_setup, msg->fds[0]);
 }
 
 static bool recorder_handle(sd_event *event, struct ipc_msg *msg)
 {
-	(void)event;
 	switch (msg->hdr.type) {
+	case IPC_FLEET_SETUP:
+		fleet_setup(event, msg);
+		return true;
+	case IPC_FLEET_PUT:
+		link_put(&msg->u.fleet_override);
+		return true;
 	case IPC_HISTORY_SETUP:
 		setup(&msg->u.history_setup);
 		return true;

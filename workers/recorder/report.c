@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const by_name[REPORT_BY_COUNT] = {"user", "day", "hour",
-						     "minute"};
+const char *const report_by_name[REPORT_BY_COUNT] = {"user", "day", "hour",
+						     "minute", "node"};
 /* minutes per bucket of each grouping (0: the whole period) */
-static const int64_t by_width[REPORT_BY_COUNT] = {0, 1440, 60, 1};
+const int64_t report_by_width[REPORT_BY_COUNT] = {0, 1440, 60, 1, 0};
 
 /* The query: the same text for every request but for the filters, which
  * are bound parameters. ?1 ?2: first and last minute; ?3: the bucket
@@ -71,7 +71,7 @@ static int bind_all(sqlite3_stmt *st, const struct ipc_report_request *rq)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 2, rq->until / 60);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 3, by_width[rq->by]);
+		rc = sqlite3_bind_int64(st, 3, report_by_width[rq->by]);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(
 		    st, 4,
@@ -81,13 +81,13 @@ static int bind_all(sqlite3_stmt *st, const struct ipc_report_request *rq)
 	return rc;
 }
 
-static json_object *head(const struct ipc_report_request *rq)
+json_object *report_head(const struct ipc_report_request *rq)
 {
 	json_object *o = json_object_new_object();
 
 	if (!o)
 		return NULL;
-	put(o, "by", json_object_new_string(by_name[rq->by]));
+	put(o, "by", json_object_new_string(report_by_name[rq->by]));
 	put(o, "since", json_object_new_int64(rq->since));
 	put(o, "until", json_object_new_int64(rq->until));
 	return o;
@@ -117,8 +117,7 @@ static int rows_json(sqlite3 *h, const struct ipc_report_request *rq,
 int report_json(sqlite3 *h, const struct ipc_report_request *rq, char **text,
 		char *err, size_t errlen)
 {
-	json_object *o = head(rq), *rows = json_object_new_array();
-	const char *s;
+	json_object *o = report_head(rq), *rows = json_object_new_array();
 	int r = ENOMEM;
 
 	*text = NULL;
@@ -127,8 +126,18 @@ int report_json(sqlite3 *h, const struct ipc_report_request *rq, char **text,
 		put(o, "rows", json_object_get(rows));
 		r = rows_json(h, rq, rows, err, errlen);
 	}
-	s = r ? NULL
+	r = report_text(r, o, text, err, errlen);
+	json_object_put(rows);
+	json_object_put(o);
+	return r;
+}
+
+int report_text(int r, json_object *o, char **text, char *err, size_t errlen)
+{
+	const char *s =
+	    r ? NULL
 	      : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+
 	if (s && strlen(s) > REPORT_MAX_TEXT) {
 		snprintf(err, errlen,
 			 "the report is too long: ask for fewer users "
@@ -138,7 +147,5 @@ int report_json(sqlite3 *h, const struct ipc_report_request *rq, char **text,
 		*text = strdup(s);
 		r = *text ? 0 : ENOMEM;
 	}
-	json_object_put(rows);
-	json_object_put(o);
 	return r;
 }

@@ -8,8 +8,10 @@
 #ifndef CGFAIR_RECORDER_REPORT_H
 #define CGFAIR_RECORDER_REPORT_H
 
+#include <json.h>
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ipc/ipc.h"
 
@@ -21,5 +23,14 @@
  * with a message for the client in err. */
 int report_json(sqlite3 *h, const struct ipc_report_request *rq, char **text,
 		char *err, size_t errlen);
+
+/* Shared with the fleet's reports (fleet_report.c): the names and bucket
+ * widths (minutes, 0: none) of the groupings, the answer's head (by,
+ * since, until), and the answer as text in *text: r (0, or an errno value
+ * with err set), EFBIG when it is too long. */
+extern const char *const report_by_name[REPORT_BY_COUNT];
+extern const int64_t report_by_width[REPORT_BY_COUNT];
+json_object *report_head(const struct ipc_report_request *rq);
+int report_text(int r, json_object *o, char **text, char *err, size_t errlen);
 
 #endif
