@@ -158,6 +158,8 @@ t_check "fleet: a cpu cap beyond node b's CPUs is clamped to them on b" \
 "$CTL" --socket "$SA" penalty $UB 5d >/dev/null
 t_check "fleet: a penalty beyond node b's max_penalty ends within it on b" \
 	t_wait 20 grep -q "uid $UB: the penalty from node node-a ends beyond \[fleet\] max_penalty" "$T_TMP/b/log"
+# the row shows it after the cycle the change started
+t_wait 20 field_is penalty "$SB" $UB True
 left=$(field penalty_left "$SB" $UB)
 t_check "fleet: ... its time left on b is at most max_penalty (1h): $left s" \
 	awk -v l="$left" 'BEGIN { exit !(l > 0 && l <= 3600) }'
