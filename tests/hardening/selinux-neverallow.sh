@@ -1,7 +1,8 @@
 #!/bin/sh
 # The SELinux module's neverallow rules bite: `make selinux` with the
 # module plus allows that break them (a worker writing a cgroup file and
-# /etc, a worker leaving its domain, cgfaird loading a kernel module) must
+# /etc, a worker leaving its domain, cgfaird loading a kernel module or
+# starting a transient unit that is not one of its adoption scopes) must
 # fail, naming each broken rule. The unchanged module is built by the
 # selinux tier.
 . "$(dirname "$0")/../lib/t.sh"
@@ -18,6 +19,10 @@ allow cgfair_scanner_t cgroup_t:file write;
 allow cgfair_frontend_t etc_t:file write;
 allow cgfair_oomwatch_t cgfaird_t:process transition;
 allow cgfaird_t self:capability sys_module;
+gen_require(`
+	type systemd_transient_unit_t;
+')
+allow cgfaird_t systemd_transient_unit_t:service start;
 TE
 if make -s -C "$T_TOP" BUILD="$T_TMP/b" SELINUX_TE="$T_TMP/src/cgfair.te" \
 	selinux >"$T_TMP/out" 2>&1; then
@@ -28,7 +33,8 @@ t_pass "$N/build-fails: make selinux refuses the forbidden allows"
 for rule in "cgfair_scanner_t cgroup_t (file (write" \
 	"cgfair_frontend_t etc_t (file (write" \
 	"cgfair_oomwatch_t cgfaird_t (process (transition" \
-	"cgfaird_t self (capability (sys_module"; do
+	"cgfaird_t self (capability (sys_module" \
+	"cgfaird_t systemd_transient_unit_t (service (start"; do
 	if grep -qF "(allow $rule" "$T_TMP/out"; then
 		t_pass "$N/named: allow $rule"
 	else

@@ -4,12 +4,12 @@
 # systemd), or a running systemd's analysis of the installed unit (the
 # guests: systemd 252 and 257). Source it after tests/lib/t.sh.
 #
-# unit_security_check NAME OUTPUT UNIT-FILE: the exposure must be 3.2 or
-# less (3.0 once PrivateDevices= is back: see the unit), every check the
+# unit_security_check NAME OUTPUT UNIT-FILE: the exposure must be 3.0 or
+# less, every check the
 # unit fails must be one of the exposures below, each of which UNIT-FILE
 # explains in a comment. A directive dropped from the unit shows up as a
 # new failed check, even when the total stays under the bound.
-UNIT_SECURITY_BOUND=3.2
+UNIT_SECURITY_BOUND=3.0
 # What cgfair cannot do without (the unit says why, next to each):
 #   root, the capabilities it uses, netlink and unix sockets, the host's
 #   network namespace (proc connector), cgroup writes, /dev/kmsg, /proc of
@@ -36,7 +36,6 @@ PrivateNetwork=
 PrivateUsers=
 CapabilityBoundingSet=~CAP_SYSLOG
 DeviceAllow=
-PrivateDevices=
 "
 
 unit_security_check() {
@@ -70,7 +69,7 @@ $_c
 	# exposure's directive is named in one of its comments.
 	_missing=""
 	for _d in ProtectKernelLogs ProtectControlGroups ProtectProc PrivateUsers \
-		PrivateNetwork PrivateDevices RootDirectory User=; do
+		PrivateNetwork RootDirectory User=; do
 		grep -q "^#.*$_d" "$_unit" || _missing="$_missing $_d"
 	done
 	if [ -z "$_missing" ]; then

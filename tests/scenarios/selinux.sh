@@ -1,15 +1,13 @@
 #!/bin/sh
 # backends: selinux
 # cgfair under SELinux (tier 3: the systemd guest with Debian's reference
-# policy in permissive mode and selinux/cgfair.pp installed). As a package
+# policy, enforcing, and selinux/cgfair.pp installed). As a package
 # would, the installed files are relabeled; then cgfaird runs from its
 # unit on its built-in defaults and does its whole job: adoption of
 # processes into the users' slices over D-Bus, CPU caps, the admin socket
 # (status, a penalty saved in /var/lib/cgfair), an OOM kill in the event
 # log, a reload and a stop. Checked: each process runs in its own domain,
-# its files have their types, and no access by a cgfair domain was denied
-# (permissive mode logs every denial and refuses none, so one run shows
-# all the policy lacks).
+# its files have their types, and no access by a cgfair domain was denied.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/scenarios/lib/scn.sh"
 N=selinux
@@ -21,8 +19,8 @@ UA=$1 UB=$2
 U=cgfaird.service
 CTL=$(command -v cgfairctl)
 
-if [ "$(cat /sys/fs/selinux/enforce 2>/dev/null)" != 0 ]; then
-	t_fail $N/permissive "SELinux is not on in permissive mode here" \
+if [ "$(cat /sys/fs/selinux/enforce 2>/dev/null)" != 1 ]; then
+	t_fail $N/enforcing "SELinux is not enforcing here" \
 		"$(cat /proc/cmdline)"
 	exit 1
 fi
@@ -43,12 +41,10 @@ for f in /usr/sbin/cgfaird:cgfaird_exec_t \
 		[ "$(label "${f%%:*}")" = "${f#*:}" ]
 done
 
-# the dmesg lines so far are not this run's
-skip=$(dmesg | wc -l)
-denials() {
-	dmesg | tail -n +"$((skip + 1))" | grep 'avc:  denied' |
-		grep 'scontext=[^ ]*:cgfair'
-}
+# the denials logged so far are not this scenario's
+. "$T_TOP/tests/vm/lib/guest-lib.sh"
+mark=$(vm_avc_mark)
+denials() { vm_avc_since "$mark" | grep 'scontext=[^ ]*:cgfair'; }
 
 scn_start || { t_fail $N/start "cgfaird did not start" "$(scn_journal)"; exit 1; }
 domain() { cut -d: -f3 "/proc/$1/attr/current" 2>/dev/null; }

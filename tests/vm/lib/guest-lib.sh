@@ -15,3 +15,16 @@ vm_guest_exit() {
 	poweroff -f
 	sleep 60
 }
+
+# vm_avc_mark: how far the kernel's log and auditd's log go now. The kernel
+# sends SELinux's AVC records to auditd when it runs, else to its own log.
+vm_avc_mark() {
+	echo "$(dmesg | wc -l) $(cat /var/log/audit/audit.log 2>/dev/null | wc -l)"
+}
+# vm_avc_since MARK: the AVC denials logged in either since MARK.
+vm_avc_since() {
+	{
+		dmesg | tail -n +"$((${1%% *} + 1))"
+		tail -n +"$((${1##* } + 1))" /var/log/audit/audit.log 2>/dev/null
+	} | grep 'avc:  denied'
+}

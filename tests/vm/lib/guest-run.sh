@@ -1,6 +1,7 @@
 #!/bin/sh
-# guest-run.sh BACKEND: run inside a VM guest every scenario whose
-# "# backends:" line lists BACKEND, and write the result channel that the
+# guest-run.sh BACKEND [ALSO]: run inside a VM guest every scenario whose
+# "# backends:" line lists BACKEND (or ALSO; each runs with
+# CGFAIR_BACKEND=BACKEND), and write the result channel that the
 # host's report.awk reads:
 #   @@ BEGIN name / output / @@ END name rc=N secs=N timeout=0|1
 #   @@ LOG title / lines          (guest logs, when something failed)
@@ -8,10 +9,12 @@
 # Exits 0 when every scenario passed. Must run under busybox sh.
 set -u
 backend=$1
+also=${2:-$1}
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 # vm.env (written by the host): CGFAIR_VM_SCENARIOS, CGFAIR_VM_BENCH,
-# CGFAIR_SCENARIO_TIMEOUT,
-# CGFAIR_TEST_UIDS and, in tier 1, CGFAIR_BUILD; all exported.
+# CGFAIR_SCENARIO_TIMEOUT, CGFAIR_TEST_UIDS, in the systemd tiers
+# CGFAIR_VM_SKIP (scenarios the tier leaves out unless CGFAIR_VM_SCENARIOS
+# names them) and, in tier 1, CGFAIR_BUILD; all exported.
 unset CGFAIR_BUILD
 CGFAIR_VM_SCENARIOS="" CGFAIR_VM_BENCH="" CGFAIR_SCENARIO_TIMEOUT=300
 set -a
@@ -58,10 +61,12 @@ fi
 for s in $scripts; do
 	[ -f "$s" ] || continue
 	b=$(sed -n '1,5s/^# backends://p' "$s" | head -1)
-	case " $b " in *" $backend "*) ;; *) continue ;; esac
+	case " $b " in *" $backend "* | *" $also "*) ;; *) continue ;; esac
 	name=$(basename "$s" .sh)
 	if [ -n "$CGFAIR_VM_SCENARIOS" ]; then
 		case " $CGFAIR_VM_SCENARIOS " in *" $name "*) ;; *) continue ;; esac
+	else
+		case " ${CGFAIR_VM_SKIP:-} " in *" $name "*) continue ;; esac
 	fi
 	n=$((n + 1))
 	echo "@@ BEGIN $name"

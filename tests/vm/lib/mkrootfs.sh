@@ -1,13 +1,13 @@
 #!/bin/sh
-# mkrootfs.sh WORKDIR KDIR KVER MIRROR TOP [VARIANT PP]: build the guest image
+# mkrootfs.sh WORKDIR KDIR KVER MIRROR TOP [VARIANT]: build the guest image
 # WORKDIR/rootfs.img: Debian bookworm (debootstrap minbase) with systemd,
 # udev, dbus and logind, the runtime libraries cgfair links against, the
 # guest kernel's modules, the cgfair system user and the lingering test
 # users cgtest1..3 (uids 1001..1003). Nothing of cgfair itself: every run
 # lays the freshly built tree over a snapshot of this image. VARIANT
-# selinux (tier 3) adds Debian's reference policy in permissive mode, the
-# policy module PP (cgfair's own, built by `make selinux`) and labels
-# every file, as an installed SELinux system has them. VARIANT trixie
+# selinux (tier 3) adds Debian's reference policy in permissive mode and
+# labels every file, as an installed SELinux system has them (cgfair's
+# module comes with each run's cgfair-selinux package). VARIANT trixie
 # (tier 5) is the plain guest from Debian 13 (systemd 257); KDIR holds
 # trixie's kernel.
 #
@@ -15,7 +15,7 @@
 # tools/ensure-user.sh and the kernel version): change anything that
 # defines the image here, and the next run rebuilds it.
 set -eu
-W=$1 KDIR=$2 KVER=$3 MIRROR=$4 TOP=$5 VARIANT=${6:-plain} PP=${7:-}
+W=$1 KDIR=$2 KVER=$3 MIRROR=$4 TOP=$5 VARIANT=${6:-plain}
 R=$W/rootfs
 SUITE=bookworm
 [ "$VARIANT" != trixie ] || SUITE=trixie
@@ -24,16 +24,23 @@ SUITE=bookworm
 # and autofs4 does not load. dbus-user-session: systemd --user needs it.
 # libpam-systemd: logind sessions. The lib* are what cgfair links to.
 # sudo and auditd: the audit scenario (an admin's `sudo cgfairctl`, found
-# in auditd's log by their login uid). Not auditd under SELinux: with an
-# auditd running the kernel sends AVC denials to it instead of the kernel
-# log, where tier 3 reads them.
+# in auditd's log by their login uid). Under SELinux the kernel sends the
+# AVC denials to auditd's log instead of its own: tier 3 reads both.
 PKGS=systemd,systemd-sysv,udev,kmod,dbus,dbus-user-session,libpam-systemd
 PKGS=$PKGS,procps,libsystemd0,libseccomp2,libcap-ng0,libinih1,libjson-c5
-PKGS=$PKGS,libaudit1,sudo
+PKGS=$PKGS,libaudit1,sudo,auditd
+# libmicrohttpd (cgfair-metrics), libsqlite3 (cgfair-recorder), libcairo
+# (cgfair-plot): only what those workers need, but the cgfair package
+# depends on them (dpkg -i in tests/scenarios/upgrade.sh); trixie's
+# libmicrohttpd is the time_t 64 rebuild
+PKGS=$PKGS,libsqlite3-0,libcairo2
+if [ "$SUITE" = trixie ]; then
+	PKGS=$PKGS,libmicrohttpd12t64
+else
+	PKGS=$PKGS,libmicrohttpd12
+fi
 if [ "$VARIANT" = selinux ]; then
 	PKGS=$PKGS,selinux-policy-default,policycoreutils,selinux-utils
-else
-	PKGS=$PKGS,auditd
 fi
 USERS="1001 1002 1003"
 
@@ -82,14 +89,23 @@ mkdir -p "$R/usr/lib/modules"
 cp -a "$KDIR/lib/modules/$KVER" "$R/usr/lib/modules/"
 
 if [ "$VARIANT" = selinux ]; then
-	# permissive: every denial is logged and nothing is refused, so one
-	# run shows all that the policy lacks. -n: no SELinux on the host to
-	# load it into; the guest's systemd loads it at boot.
+	# Boots permissive: the run's payload is copied in unlabelled, so
+	# the guest first installs this run's cgfair-selinux package (its
+	# postinst loads cgfair's module and relabels), labels the payload,
+	# then switches to enforcing (tests/vm/lib/guest-tier2.sh). The
+	# image has no cgfair module of its own. systemd runs as init_t and
+	# the test harness's units (their /bin/sh) as initrc_t, as the
+	# guests' AVC records show: those two domains stay permissive, so
+	# that the tests' own scaffolding is never refused; every cgfair
+	# domain is enforced, and a denial of theirs on a cgfair type fails
+	# the run all the same. -n: no SELinux on the host to load it
+	# into; the guest's systemd loads it at boot.
 	printf 'SELINUX=permissive\nSELINUXTYPE=default\n' \
 		>"$R/etc/selinux/config"
-	cp "$PP" "$R/tmp/cgfair.pp"
-	chroot "$R" semodule -n -i /tmp/cgfair.pp
-	rm "$R/tmp/cgfair.pp"
+	printf '(typepermissive init_t)\n(typepermissive initrc_t)\n' \
+		>"$R/tmp/cgfair_test_harness.cil"
+	chroot "$R" semodule -n -i /tmp/cgfair_test_harness.cil
+	rm "$R/tmp/cgfair_test_harness.cil"
 	# the host's setfiles (policycoreutils, the same release) with the
 	# image's file contexts: in the chroot it fails without /sys/fs/selinux
 	setfiles -F -r "$R" \

@@ -64,6 +64,18 @@ systemd_tier() {
 		exit 1
 	}
 	cp "$VM_LIB/guest-tier2.sh" "$VM_LIB/guest-watchdog.sh" "$G/tests/vm/lib/"
+	# tier 3: the packages, cgfair-selinux for the guest to install before
+	# any scenario, both for upgrade.sh (dpkg -i, upgrade, purge)
+	if [ "$VARIANT" = selinux ]; then
+		vm_debs || {
+			t_fail "$TIER/debs" "tools/build-debs.sh failed"
+			exit 1
+		}
+		mkdir -p "$G/debs" && cp "$VM_DEBS"/*.deb "$G/debs/"
+	fi
+	# scenarios this tier leaves out (CGFAIR_VM_SCENARIOS naming one
+	# runs it all the same)
+	echo "CGFAIR_VM_SKIP='${CGFAIR_VM_SKIP:-}'" >>"$G/tests/vm/lib/vm.env"
 	echo "CGFAIR_VM_BACKEND='$GUEST_BACKEND'" >>"$G/tests/vm/lib/vm.env"
 	# the guest's watchdog reports and ends a run that blocks, a minute
 	# before this host's timeout would kill it without a word
@@ -147,4 +159,26 @@ UNIT
 		echo "vm: $TIER wall time $(($(date +%s) - t0)) s"
 		exit 1
 	fi
+}
+
+# vm_debs: the Debian packages for tests/scenarios/upgrade.sh, built once
+# for every tier of a run (again only when a tracked file changed since).
+# Sets VM_DEBS.
+vm_debs() {
+	VM_DEBS=$T_TOP/build/debs
+	_stamp=$VM_DEBS/.built
+	if [ -f "$_stamp" ] && ls "$VM_DEBS"/cgfair_*.deb >/dev/null 2>&1 &&
+		[ -z "$(cd "$T_TOP" && git ls-files -z |
+			xargs -0 sh -c 'find "$@" -newer "$0"' "$_stamp" \
+				2>/dev/null | head -1)" ]; then
+		vm_log "debs: up to date in $VM_DEBS"
+		return 0
+	fi
+	_t=$(date +%s)
+	sh "$T_TOP/tools/build-debs.sh" "$VM_DEBS" >"$VM_WORK/debs.log" 2>&1 || {
+		cat "$VM_WORK/debs.log"
+		return 1
+	}
+	touch "$_stamp"
+	vm_log "debs: built in $(($(date +%s) - _t)) s"
 }

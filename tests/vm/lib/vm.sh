@@ -371,23 +371,15 @@ vm_rmtree() {
 
 # vm_rootfs [VARIANT]: the tier 2 image for this version of the recipe
 # (VARIANT plain, the default, or selinux: see mkrootfs.sh), built once
-# into the cache (key: hash of mkrootfs.sh, tools/ensure-user.sh, the
-# kernel and, for selinux, the policy module's sources). Of the older
-# images of the variant the two used last are kept. Sets VM_IMAGE.
+# into the cache (key: hash of mkrootfs.sh, tools/ensure-user.sh and the
+# kernel; cgfair's policy module is not in the image: each run installs
+# its cgfair-selinux package). Of the older images of the variant the two
+# used last are kept. Sets VM_IMAGE.
 vm_rootfs() {
 	_var=${1:-plain}
-	_pp=""
-	if [ "$_var" = selinux ]; then
-		make -C "$T_TOP" -s selinux >"$VM_WORK/selinux.log" 2>&1 || {
-			cat "$VM_WORK/selinux.log"
-			return 1
-		}
-		_pp=$T_TOP/build/selinux/cgfair.pp
-	fi
 	_key=$({
 		cat "$VM_LIB/mkrootfs.sh" "$T_TOP/tools/ensure-user.sh"
 		echo "$VM_KVER ${VM_KDIR##*/} $_var"
-		[ -z "$_pp" ] || cat "$T_TOP"/selinux/cgfair.*
 	} | sha256sum | cut -c1-16)
 	_pre=$VM_CACHE/rootfs-
 	[ "$_var" = plain ] || _pre=$VM_CACHE/rootfs-$_var-
@@ -407,7 +399,7 @@ vm_rootfs() {
 		mkdir -p "$_tmp"
 		vm_log "building the $_var rootfs image (once per recipe version)"
 		if ! sh "$VM_LIB/mkrootfs.sh" "$_tmp" "$VM_KDIR" "$VM_KVER" \
-			"$(vm_mirror)" "$T_TOP" "$_var" "$_pp"; then
+			"$(vm_mirror)" "$T_TOP" "$_var"; then
 			vm_unlock
 			return 1
 		fi
