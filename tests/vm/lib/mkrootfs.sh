@@ -29,15 +29,16 @@ SUITE=bookworm
 PKGS=systemd,systemd-sysv,udev,kmod,dbus,dbus-user-session,libpam-systemd
 PKGS=$PKGS,procps,libsystemd0,libseccomp2,libcap-ng0,libinih1,libjson-c5
 PKGS=$PKGS,libaudit1,sudo,auditd
-# libmicrohttpd (cgfair-metrics), libsqlite3 (cgfair-recorder), libcairo
-# (cgfair-plot): only what those workers need, but the cgfair package
-# depends on them (dpkg -i in tests/scenarios/upgrade.sh); trixie's
-# libmicrohttpd is the time_t 64 rebuild
-PKGS=$PKGS,libsqlite3-0,libcairo2
+# libmicrohttpd (cgfair-metrics), libsqlite3 (cgfair-recorder), libcurl
+# (cgfair-notify), libcairo (cgfair-plot): only what those programs need,
+# but the cgfair package depends on them (dpkg -i in
+# tests/scenarios/upgrade.sh); trixie's libmicrohttpd and libcurl are the
+# time_t 64 rebuilds
+PKGS=$PKGS,libsqlite3-0,libcairo2,libacl1
 if [ "$SUITE" = trixie ]; then
-	PKGS=$PKGS,libmicrohttpd12t64
+	PKGS=$PKGS,libmicrohttpd12t64,libcurl4t64
 else
-	PKGS=$PKGS,libmicrohttpd12
+	PKGS=$PKGS,libmicrohttpd12,libcurl4
 fi
 if [ "$VARIANT" = selinux ]; then
 	PKGS=$PKGS,selinux-policy-default,policycoreutils,selinux-utils
