@@ -6,8 +6,12 @@
 # unit on its built-in defaults and does its whole job: adoption of
 # processes into the users' slices over D-Bus, CPU caps, the admin socket
 # (status, a penalty saved in /var/lib/cgfair), an OOM kill in the event
-# log, a reload and a stop. Checked: each process runs in its own domain,
-# its files have their types, and no access by a cgfair domain was denied.
+# log, a reload and a stop; with [history] on (cgfair-recorder's SQLite
+# database, read back by `cgfairctl report`) and [notify] under its
+# documented drop-in (cgfair-notify: the OOM kill's notice on the user's
+# terminal, a mail to the relay attempted). Checked: each process runs in
+# its own domain, its files have their types, and no access by a cgfair
+# domain was denied.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/scenarios/lib/scn.sh"
 N=selinux
@@ -35,6 +39,8 @@ for f in /usr/sbin/cgfaird:cgfaird_exec_t \
 	/usr/libexec/cgfair/cgfair-scanner:cgfair_scanner_exec_t \
 	/usr/libexec/cgfair/cgfair-oomwatch:cgfair_oomwatch_exec_t \
 	/usr/libexec/cgfair/cgfair-frontend:cgfair_frontend_exec_t \
+	/usr/libexec/cgfair/cgfair-recorder:cgfair_recorder_exec_t \
+	/usr/libexec/cgfair/cgfair-notify:cgfair_notify_exec_t \
 	/etc/cgfair:cgfair_conf_t /var/lib/cgfair:cgfair_var_lib_t \
 	/var/log/cgfair:cgfair_log_t /run/cgfair:cgfair_runtime_t; do
 	t_check "$N/label: ${f%%:*} is ${f#*:} ($(label "${f%%:*}"))" \
@@ -46,12 +52,51 @@ done
 mark=$(vm_avc_mark)
 denials() { vm_avc_since "$mark" | grep 'scontext=[^ ]*:cgfair'; }
 
+# [history] and [notify]: the recorder and the notifier run too. The
+# relay (127.0.0.1:25, nothing listens) refuses: the mail waits, retried.
+CONF=/etc/cgfair/cgfair.conf
+DROPIN=/etc/systemd/system/cgfaird.service.d
+t_cleanup "rm -f $CONF $DROPIN/notify-relay.conf; systemctl daemon-reload"
+cat >$CONF <<EOF
+[history]
+enable = yes
+[notify]
+relay = 127.0.0.1:25
+terminals = yes
+rate_limit = 0
+EOF
+mkdir -p $DROPIN
+cp /usr/share/doc/cgfair/notify-relay.conf $DROPIN/
+systemctl daemon-reload
+
+# a terminal of user A's: a logind session (su through PAM, in a pty of
+# script(1)'s, which keeps what the pty shows), the pty A's with mesg y
+NA=$(getent passwd "$UA" | cut -d: -f1)
+TTYLOG=$T_TMP/tty-$UA.out
+script -qfec "su -s /bin/sh -c 'sleep 600' $NA" "$TTYLOG" </dev/null >/dev/null 2>&1 &
+TTY_PID=$!
+# its end hangs the pty up: su and its sleep go with it
+t_cleanup "kill $TTY_PID 2>/dev/null"
+session_tty() {
+	for s in $(loginctl list-sessions --no-legend | awk -v u="$NA" '$3 == u { print $1 }'); do
+		loginctl show-session -p TTY --value "$s"
+	done | grep -m1 '^pts/'
+}
+t_wait 20 sh -c "$(command -v loginctl) list-sessions --no-legend | grep -q ' $NA '"
+PTY=$(session_tty)
+if [ -n "$PTY" ]; then
+	chown "$UA:tty" "/dev/$PTY" && chmod 0620 "/dev/$PTY"
+else
+	t_fail $N/notify-setup "no logind session with a pty for $NA: $(loginctl list-sessions --no-legend)"
+fi
+
 scn_start || { t_fail $N/start "cgfaird did not start" "$(scn_journal)"; exit 1; }
 domain() { cut -d: -f3 "/proc/$1/attr/current" 2>/dev/null; }
 t_check "$N/domain: cgfaird runs as cgfaird_t ($(domain "$DPID"))" \
 	[ "$(domain "$DPID")" = cgfaird_t ]
 for w in scanner:cgfair_scanner_t oomwatch:cgfair_oomwatch_t \
-	frontend:cgfair_frontend_t; do
+	frontend:cgfair_frontend_t recorder:cgfair_recorder_t \
+	notify:cgfair_notify_t; do
 	p=$(scn_children "$DPID" | awk -v n="cgfair-${w%%:*}" \
 		'index(n, $2) == 1 { print $1; exit }')
 	t_check "$N/domain: cgfair-${w%%:*} runs as ${w#*:} ($(domain "$p"))" \
@@ -91,6 +136,22 @@ t_check "$N/oom: the kill (status $rc) is in /var/log/cgfair/events.log" \
 	grep -q '"event":"oom"' /var/log/cgfair/events.log
 t_check "$N/label: events.log is cgfair_log_t ($(label /var/log/cgfair/events.log))" \
 	[ "$(label /var/log/cgfair/events.log)" = cgfair_log_t ]
+
+# cgfair-notify: the kill's notice on A's terminal
+if [ -n "$PTY" ]; then
+	t_wait 20 grep -q "Message from cgfair@" "$TTYLOG"
+	t_check "$N/notify: the OOM notice on $NA's $PTY" \
+		grep -q "Message from cgfair@" "$TTYLOG"
+fi
+# cgfair-recorder: its database in its directory, a report read back (the
+# recorder writes each minute; the report answers from what it has)
+t_wait 10 test -f /var/lib/cgfair/history/history.db
+t_check "$N/label: history/ is cgfair_history_t ($(label /var/lib/cgfair/history))" \
+	[ "$(label /var/lib/cgfair/history)" = cgfair_history_t ]
+t_check "$N/label: history.db is cgfair_history_t ($(label /var/lib/cgfair/history/history.db))" \
+	[ "$(label /var/lib/cgfair/history/history.db)" = cgfair_history_t ]
+t_check "$N/history: cgfairctl report answers" \
+	sh -c "'$CTL' report --since 1h >/dev/null"
 
 timeout 60 systemctl reload $U || echo "systemctl reload $U failed or did not end in 60 s"
 sleep 2
