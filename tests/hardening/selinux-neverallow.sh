@@ -1,7 +1,9 @@
 #!/bin/sh
 # The SELinux module's neverallow rules bite: `make selinux` with the
 # module plus allows that break them (a worker writing a cgroup file and
-# /etc, a worker leaving its domain, cgfaird loading a kernel module or
+# /etc, the recorder making a cgroup directory, the notifier writing
+# cgfair's configuration, a worker leaving its domain, cgfaird loading a
+# kernel module or
 # starting a transient unit that is not one of its adoption scopes) must
 # fail, naming each broken rule. The unchanged module is built by the
 # selinux tier.
@@ -18,6 +20,8 @@ cat >>"$T_TMP/src/cgfair.te" <<'TE'
 allow cgfair_scanner_t cgroup_t:file write;
 allow cgfair_frontend_t etc_t:file write;
 allow cgfair_oomwatch_t cgfaird_t:process transition;
+allow cgfair_recorder_t cgroup_t:dir create;
+allow cgfair_notify_t cgfair_conf_t:file write;
 allow cgfaird_t self:capability sys_module;
 gen_require(`
 	type systemd_transient_unit_t;
@@ -33,6 +37,8 @@ t_pass "$N/build-fails: make selinux refuses the forbidden allows"
 for rule in "cgfair_scanner_t cgroup_t (file (write" \
 	"cgfair_frontend_t etc_t (file (write" \
 	"cgfair_oomwatch_t cgfaird_t (process (transition" \
+	"cgfair_recorder_t cgroup_t (dir (create" \
+	"cgfair_notify_t cgfair_conf_t (file (write" \
 	"cgfaird_t self (capability (sys_module" \
 	"cgfaird_t systemd_transient_unit_t (service (start"; do
 	if grep -qF "(allow $rule" "$T_TMP/out"; then
