@@ -7,9 +7,10 @@
 # processes into the users' slices over D-Bus, CPU caps, the admin socket
 # (status, a penalty saved in /var/lib/cgfair), an OOM kill in the event
 # log, a reload and a stop; with [history] on (cgfair-recorder's SQLite
-# database, read back by `cgfairctl report`) and [notify] under its
-# documented drop-in (cgfair-notify: the OOM kill's notice on the user's
-# terminal, a mail to the relay attempted). Checked: each process runs in
+# database, read back by `cgfairctl report`), [metrics] and [notify], each
+# under its documented drop-in (cgfair-metrics: a scrape over TCP;
+# cgfair-notify: the OOM kill's notice on the user's terminal, a mail to
+# the relay attempted). Checked: each process runs in
 # its own domain, its files have their types, and no access by a cgfair
 # domain was denied.
 . "$(dirname "$0")/../lib/t.sh"
@@ -52,21 +53,25 @@ done
 mark=$(vm_avc_mark)
 denials() { vm_avc_since "$mark" | grep 'scontext=[^ ]*:cgfair'; }
 
-# [history] and [notify]: the recorder and the notifier run too. The
+# [history], [metrics] and [notify]: the recorder, the HTTP listener and
+# the notifier run too, the last two under the drop-ins they ship. The
 # relay (127.0.0.1:25, nothing listens) refuses: the mail waits, retried.
 CONF=/etc/cgfair/cgfair.conf
 DROPIN=/etc/systemd/system/cgfaird.service.d
-t_cleanup "rm -f $CONF $DROPIN/notify-relay.conf; systemctl daemon-reload"
+t_cleanup "rm -f $CONF $DROPIN/notify-relay.conf $DROPIN/metrics-listen.conf; systemctl daemon-reload"
 cat >$CONF <<EOF
 [history]
 enable = yes
+[metrics]
+listen = 127.0.0.1:9747
 [notify]
 relay = 127.0.0.1:25
 terminals = yes
 rate_limit = 0
 EOF
 mkdir -p $DROPIN
-cp /usr/share/doc/cgfair/notify-relay.conf $DROPIN/
+cp /usr/share/doc/cgfair/notify-relay.conf \
+	/usr/share/doc/cgfair/metrics-listen.conf $DROPIN/
 systemctl daemon-reload
 
 # a terminal of user A's: a logind session (su through PAM, in a pty of
@@ -95,8 +100,8 @@ domain() { cut -d: -f3 "/proc/$1/attr/current" 2>/dev/null; }
 t_check "$N/domain: cgfaird runs as cgfaird_t ($(domain "$DPID"))" \
 	[ "$(domain "$DPID")" = cgfaird_t ]
 for w in scanner:cgfair_scanner_t oomwatch:cgfair_oomwatch_t \
-	frontend:cgfair_frontend_t recorder:cgfair_recorder_t \
-	notify:cgfair_notify_t; do
+	frontend:cgfair_frontend_t metrics:cgfair_metrics_t \
+	recorder:cgfair_recorder_t notify:cgfair_notify_t; do
 	p=$(scn_children "$DPID" | awk -v n="cgfair-${w%%:*}" \
 		'index(n, $2) == 1 { print $1; exit }')
 	t_check "$N/domain: cgfair-${w%%:*} runs as ${w#*:} ($(domain "$p"))" \
@@ -137,6 +142,14 @@ t_check "$N/oom: the kill (status $rc) is in /var/log/cgfair/events.log" \
 t_check "$N/label: events.log is cgfair_log_t ($(label /var/log/cgfair/events.log))" \
 	[ "$(label /var/log/cgfair/events.log)" = cgfair_log_t ]
 
+# cgfair-metrics: a scrape through the unit's IPAddressAllow=localhost
+# (bash's /dev/tcp: the guest has no HTTP client)
+scraped() {
+	bash -c 'exec 3<>/dev/tcp/127.0.0.1/9747 &&
+		printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && timeout 10 cat <&3' |
+		grep -q "uid=\"$UA\""
+}
+t_check "$N/metrics: GET /metrics on 127.0.0.1:9747 shows uid $UA" scraped
 # cgfair-notify: the kill's notice on A's terminal
 if [ -n "$PTY" ]; then
 	t_wait 20 grep -q "Message from cgfair@" "$TTYLOG"
