@@ -53,6 +53,7 @@ as_login() {
 out=$(as_login sh -c 'cat /proc/self/loginuid; echo; cat /proc/self/sessionid')
 auid=$(echo "$out" | sed -n 1p)
 t_check "$N/login: the session has $AN's login uid ($auid)" [ "$auid" = "$A" ]
+[ "$auid" = "$A" ] || journalctl -b --no-pager -n 30 _PID=1 + SYSLOG_IDENTIFIER=systemd-run
 as_login sudo -n "$CTL" penalty "$U" 300 >"$T_TMP/pen.out" 2>&1
 t_check "$N/sudo cgfairctl penalty: accepted" [ $? -eq 0 ]
 as_login sudo -n "$CTL" release "$U" >/dev/null 2>&1

@@ -43,7 +43,7 @@ for f in /usr/sbin/cgfaird:cgfaird_exec_t \
 	/usr/libexec/cgfair/cgfair-recorder:cgfair_recorder_exec_t \
 	/usr/libexec/cgfair/cgfair-notify:cgfair_notify_exec_t \
 	/etc/cgfair:cgfair_conf_t /var/lib/cgfair:cgfair_var_lib_t \
-	/var/log/cgfair:cgfair_log_t /run/cgfair:cgfair_runtime_t; do
+	/var/log/cgfair:cgfair_log_t; do
 	t_check "$N/label: ${f%%:*} is ${f#*:} ($(label "${f%%:*}"))" \
 		[ "$(label "${f%%:*}")" = "${f#*:}" ]
 done
@@ -97,6 +97,9 @@ fi
 
 scn_start || { t_fail $N/start "cgfaird did not start" "$(scn_journal)"; exit 1; }
 domain() { cut -d: -f3 "/proc/$1/attr/current" 2>/dev/null; }
+# the unit's RuntimeDirectory=, made by systemd at the start
+t_check "$N/label: /run/cgfair is cgfair_runtime_t ($(label /run/cgfair))" \
+	[ "$(label /run/cgfair)" = cgfair_runtime_t ]
 t_check "$N/domain: cgfaird runs as cgfaird_t ($(domain "$DPID"))" \
 	[ "$(domain "$DPID")" = cgfaird_t ]
 for w in scanner:cgfair_scanner_t oomwatch:cgfair_oomwatch_t \
