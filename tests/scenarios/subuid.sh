@@ -45,7 +45,7 @@ write_config() {
 	printf '%s\n' "[daemon]
 interval = 1s
 subtree = $SUB
-state_dir = $T_TMP/state
+state_dir = $SCN_STATE
 [cpu]
 mode = even_active
 [users]
@@ -54,9 +54,9 @@ max_uid = $HI
 subordinate_uids = $1
 subuid_file = $SUBUID
 [log]
-event_log = $T_TMP/events.log
+event_log = $SCN_EVLOG
 [socket]
-path = $T_TMP/cgfair.sock" >"$CONF"
+path = $SCN_SOCK" >"$CONF"
 }
 
 start() {
