@@ -46,9 +46,16 @@ T0=$(date +%s)
 scn_start || { t_fail $N/start "cgfaird did not start"; exit 1; }
 
 # as_login CMD...: CMD in a fresh login session of the admin, its output
+# and its status. The output through a file systemd opens, not --pipe:
+# under SELinux (tier 3) the D-Bus daemon may not pass the harness's
+# descriptors on to systemd.
 as_login() {
-	systemd-run --quiet --wait --pipe --collect -p PAMName=login \
-		-p User="$AN" "$@"
+	: >"$T_TMP/login.out"
+	systemd-run --quiet --wait --collect -p PAMName=login \
+		-p User="$AN" -p StandardOutput="file:$T_TMP/login.out" "$@"
+	_rc=$?
+	cat "$T_TMP/login.out"
+	return $_rc
 }
 out=$(as_login sh -c 'cat /proc/self/loginuid; echo; cat /proc/self/sessionid')
 auid=$(echo "$out" | sed -n 1p)

@@ -1,5 +1,6 @@
 #!/bin/sh
 # backends: selinux
+# timeout: 600
 # The Debian packages (debian/, built on the host by tools/build-debs.sh
 # into the guest's debs/), in tier 3: the systemd guest under SELinux,
 # enforcing, which installed cgfair-selinux before any scenario.
@@ -12,6 +13,9 @@
 # The guest had cgfair from `make install` (the other scenarios use it):
 # those files are saved first and put back at exit. Named to run last: a
 # guest where the restore did not finish has no cgfair for what follows.
+# Its timeout is 600 s: the policy is rebuilt in the guest at the purge
+# (semodule -r), a minute or more under emulation. The phases' times are
+# printed ("package: ... at N s").
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/scenarios/lib/scn.sh"
 N=package
@@ -51,6 +55,9 @@ restore() {
 	systemctl reset-failed $U 2>/dev/null
 }
 t_cleanup restore
+
+T0=$(date +%s)
+phase() { echo "package: $1 at $(($(date +%s) - T0)) s"; }
 
 # --- install ----------------------------------------------------------------
 # Under SELinux (tier 3) the guest installed cgfair-selinux before the
@@ -111,6 +118,7 @@ mem_set() { [ "$(prop "$MEMP" $slice)" = 314572800 ]; }
 t_check "$N/limit: $MEMP of $slice is 300M" t_wait 10 mem_set
 
 # --- upgrade to a rebuilt package -------------------------------------------
+phase "installed and checked; upgrade"
 v0=$(dpkg-query -W -f='${Version}' cgfair)
 v1=$v0+upgrade1
 mkdir -p "$T_TMP/up"
@@ -130,12 +138,14 @@ t_check "$N/upgrade: the memory limit is kept ($(prop "$MEMP" $slice))" \
 	t_wait 10 mem_set
 
 # --- purge --------------------------------------------------------------------
+phase "upgraded and checked; purge"
 files=$(dpkg -L cgfair $sel | while read -r f; do [ -d "$f" ] || echo "$f"; done)
 if dpkg --purge $sel cgfair >"$T_TMP/purge.log" 2>&1; then
 	t_pass "$N/purge: dpkg --purge $sel cgfair"
 else
 	t_fail $N/purge "dpkg --purge failed: $(tail -20 "$T_TMP/purge.log")"
 fi
+phase "purged"
 if [ -n "$selinux" ]; then
 	t_check "$N/selinux: cgfair-selinux's postrm removed the module" \
 		sh -c '! semodule -l | grep -qx cgfair'

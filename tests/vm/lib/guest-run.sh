@@ -80,7 +80,9 @@ for s in $scripts; do
 		</dev/null 2>&1 &
 	sid=$!
 	to=0
-	deadline=$((t0 + limit))
+	# a scenario may ask for more ("# timeout: SECONDS" in its header)
+	lim=$(sed -n '1,5s/^# timeout: *\([0-9][0-9]*\)$/\1/p' "$s" | head -1)
+	deadline=$((t0 + ${lim:-$limit}))
 	while running $sid; do
 		if [ "$(date +%s)" -ge $deadline ]; then
 			to=1
