@@ -29,12 +29,13 @@ SUITE=bookworm
 PKGS=systemd,systemd-sysv,udev,kmod,dbus,dbus-user-session,libpam-systemd
 PKGS=$PKGS,procps,libsystemd0,libseccomp2,libcap-ng0,libinih1,libjson-c5
 PKGS=$PKGS,libaudit1,sudo,auditd
-# libmicrohttpd (cgfair-metrics), libsqlite3 (cgfair-recorder), libcurl
+# libmicrohttpd (cgfair-metrics), libsqlite3 and libpq (cgfair-recorder:
+# history, and the fleet's PostgreSQL client), libcurl
 # (cgfair-notify), libcairo (cgfair-plot): only what those programs need,
 # but the cgfair package depends on them (dpkg -i in
 # tests/scenarios/upgrade.sh); trixie's libmicrohttpd and libcurl are the
 # time_t 64 rebuilds
-PKGS=$PKGS,libsqlite3-0,libcairo2,libacl1
+PKGS=$PKGS,libsqlite3-0,libpq5,libcairo2,libacl1
 if [ "$SUITE" = trixie ]; then
 	PKGS=$PKGS,libmicrohttpd12t64,libcurl4t64
 else
