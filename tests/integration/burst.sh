@@ -21,12 +21,7 @@ CONF=$T_TMP/cgfair.conf
 LOG=$T_TMP/cgfaird.log
 DPID="" SPID=""
 
-for c in cpu cpuacct memory; do
-	grep -q " /sys/fs/cgroup/$c cgroup " /proc/mounts || {
-		t_skip burst "no cgroup v1 $c hierarchy at /sys/fs/cgroup/$c"
-		exit 0
-	}
-done
+cgv1_need burst
 for p in cgfaird bench/sleepers; do
 	[ -x "$B/$p" ] || { t_fail burst "$B/$p missing (make tests)"; exit 1; }
 done

@@ -20,12 +20,7 @@ CONF=$T_TMP/cgfair.conf
 LOG=$T_TMP/cgfaird.log
 DPID="" SPID=""
 
-for c in cpu cpuacct memory; do
-	grep -q " /sys/fs/cgroup/$c cgroup " /proc/mounts || {
-		t_skip placement "no cgroup v1 $c hierarchy at /sys/fs/cgroup/$c"
-		exit 0
-	}
-done
+cgv1_need placement
 for p in cgfaird tests/t-run-as-uid bench/place-latency bench/sleepers; do
 	[ -x "$B/$p" ] || { t_fail placement "$B/$p missing (make tests)"; exit 1; }
 done
