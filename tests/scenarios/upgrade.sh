@@ -112,10 +112,25 @@ pen_on() { [ "$(scn_cap_cores "" "$UA")" != "$full" ] && capped; }
 t_check "$N/penalty: in force (cap $full -> $(scn_cap_cores "" "$UA"))" \
 	t_wait 10 pen_on
 pen=$(scn_cap_cores "" "$UA")
-cgfairctl limit "$UA" --memory 300M >/dev/null 2>&1
+cgfairctl limit "$UA" --memory 300M --tasks 77 --memory-high 250M \
+	--io-weight 222 >/dev/null 2>&1
 MEMP=$(scn_memory_prop)
 mem_set() { [ "$(prop "$MEMP" $slice)" = 314572800 ]; }
 t_check "$N/limit: $MEMP of $slice is 300M" t_wait 10 mem_set
+t_check "$N/limit: TasksMax of $slice is 77 ($(prop TasksMax $slice))" \
+	[ "$(prop TasksMax $slice)" = 77 ]
+# the runtime drop-ins cgfair's properties live in (SetUnitProperties,
+# runtime); the purge must leave none of them on any user's slice
+sd_props="CPUAccounting MemoryAccounting CPUQuota CPUWeight CPUShares
+MemoryMax MemoryLimit MemorySwapMax MemoryZSwapMax TasksMax MemoryHigh IOWeight"
+dropins() {
+	for p in $sd_props; do
+		ls /run/systemd/system.control/user-*.slice.d/50-$p.conf 2>/dev/null
+	done
+}
+t_check "$N/limit: cgfair's properties are runtime drop-ins ($(dropins | wc -l) files)" \
+	sh -c "ls /run/systemd/system.control/$slice.d/50-TasksMax.conf \
+		/run/systemd/system.control/$slice.d/50-IOWeight.conf >/dev/null"
 
 # --- upgrade to a rebuilt package -------------------------------------------
 phase "installed and checked; upgrade"
@@ -156,6 +171,10 @@ t_check "$N/purge: no CPU cap on $slice ($(prop CPUQuotaPerSecUSec $slice))" \
 	[ "$(prop CPUQuotaPerSecUSec $slice)" = infinity ]
 t_check "$N/purge: no memory limit on $slice ($(prop "$MEMP" $slice))" \
 	[ "$(prop "$MEMP" $slice)" = infinity ]
+t_check "$N/purge: no tasks limit of cgfair's on $slice ($(prop TasksMax $slice))" \
+	[ "$(prop TasksMax $slice)" != 77 ]
+t_check "$N/purge: no drop-in of a cgfair property left on a user's slice:$(dropins | tr '\n' ' ')" \
+	[ -z "$(dropins)" ]
 if [ "$SCN_SD_V1" = 1 ]; then
 	q=$(cat "$(scn_slice_dir "$UA" cpu)/cpu.cfs_quota_us")
 	t_check "$N/purge: the slice's cgroup has no cap (cfs_quota_us $q)" [ "$q" = -1 ]
