@@ -80,10 +80,14 @@ selinux_enforce() {
 # system all the same)
 selinux_denials() {
 	all=$(vm_avc_since "$(cat /tmp/cgfair-avc-start 2>/dev/null || echo 0 0)")
-	d=$(echo "$all" | grep -E '[st]context=[^ ]*:cgfair')
+	# a cgfair domain or type in the context, or in the raw context the
+	# kernel adds when the context is no longer known (a process of a
+	# module just removed shows as unlabeled_t, srawcon its old domain)
+	cg='(context|rawcon)="?[^ ]*:cgfair'
+	d=$(echo "$all" | grep -E "$cg")
 	# the others (the permissive harness's, the test users'): not
 	# cgfair's business, shown for whoever debugs a scenario's set-up
-	echo "$all" | grep -vE '[st]context=[^ ]*:cgfair' | grep . |
+	echo "$all" | grep -vE "$cg" | grep . |
 		sed 's/.*avc:  denied/selinux: not cgfair'"'"'s: denied/; s/ pid=[0-9]*//; s/ ino=[0-9]*//;' |
 		sort | uniq -c | sort -rn | head -30
 	if [ -z "$d" ]; then
