@@ -48,11 +48,15 @@ scn_start || { t_fail $N/start "cgfaird did not start"; exit 1; }
 # as_login CMD...: CMD in a fresh login session of the admin, its output
 # and its status. The output through a file systemd opens, not --pipe:
 # under SELinux (tier 3) the D-Bus daemon may not pass the harness's
-# descriptors on to systemd.
+# descriptors on to systemd. CMD runs from the admin's shell, as typed at
+# a prompt: under SELinux the session's domain (unconfined_t from
+# pam_selinux) is entered through a shell, not through sudo itself
+# (systemd's exec of sudo there fails with status 203).
 as_login() {
 	: >"$T_TMP/login.out"
 	systemd-run --quiet --wait --collect -p PAMName=login \
-		-p User="$AN" -p StandardOutput="file:$T_TMP/login.out" "$@"
+		-p User="$AN" -p StandardOutput="file:$T_TMP/login.out" \
+		/bin/sh -c 'exec "$@"' sh "$@"
 	_rc=$?
 	cat "$T_TMP/login.out"
 	return $_rc
