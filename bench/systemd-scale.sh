@@ -3,7 +3,7 @@
 # bench/systemd-scale.sh: the systemd backend at NUSERS users (issue 17).
 # On the host (as root, after `make tests`, under the VM lock):
 #     flock /tmp/cgfair-vm.lock sh bench/systemd-scale.sh
-# boots the systemd guest of tests/vm/tier2-systemd.sh with this bench
+# boots the systemd guest of tests/vm/pending/tier2-systemd.sh with this bench
 # instead of the scenarios and prints its figures. In the guest:
 #   1. NUSERS bare uids (UID0..), each with a sleeping process in its own
 #      user-UID.slice (a transient scope in it, as a login would have);
@@ -33,7 +33,7 @@ if [ ! -f "$TOP/tests/vm/lib/vm.env" ]; then
 	CGFAIR_VM_BENCH=systemd-scale CGFAIR_VM_KEEP=1 \
 		CGFAIR_SCENARIO_TIMEOUT=${CGFAIR_SCENARIO_TIMEOUT:-2700} \
 		CGFAIR_VM_TIMEOUT=${CGFAIR_VM_TIMEOUT:-3300} \
-		sh tests/vm/tier2-systemd.sh >"$out" 2>&1
+		sh tests/vm/pending/tier2-systemd.sh >"$out" 2>&1
 	rc=$?
 	work=$(sed -n 's/^vm: keeping work directory //p' "$out" | head -1)
 	grep -E '^(PASS|FAIL|SKIP|vm:)' "$out"

@@ -1,6 +1,6 @@
-# The tier 2 guest, shared by tests/vm/tier2-systemd.sh, tier3-selinux.sh,
-# tier4-systemd-v1.sh and tier5-trixie.sh (sourced after tests/lib/t.sh
-# and vm.sh):
+# The tier 2 guest, shared by tests/vm/tier3-selinux.sh,
+# tier4-systemd-v1.sh, pending/tier2-systemd.sh and pending/tier5-trixie.sh
+# (sourced after tests/lib/t.sh and vm.sh):
 #   systemd_tier TIER VARIANT APPEND GUEST_BACKEND
 # boots Debian's kernel (extra command line APPEND) on the VARIANT image
 # (see mkrootfs.sh), lays this run's payload over it and runs, in the
