@@ -10,8 +10,14 @@ out=$(mkdir -p "$1" && cd "$1" && pwd)
 work=$(mktemp -d /tmp/cgfair-deb.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/cgfair"
-# what git tracks, as it is in the tree now (edits included)
-(cd "$top" && git ls-files -z | xargs -0 cp --parents -P -t "$work/cgfair")
+# what git tracks, as it is in the tree now (edits included); a copy of
+# the tree without its .git (tests/mutants/run.sh's scratch copies): all
+# of it but the build directories
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$top" && git ls-files -z | xargs -0 cp --parents -P -t "$work/cgfair")
+else
+	tar -C "$top" --exclude='./build*' -cf - . | tar -C "$work/cgfair" -xf -
+fi
 if [ -n "${2:-}" ]; then
 	sed -i "1s/(.*)/($2)/" "$work/cgfair/debian/changelog"
 fi

@@ -113,10 +113,15 @@ run_one() {
 		"$@" >>"$log" 2>&1
 		rc=$?
 		tr=$(tail -1 "$log")
-		if [ "$rc" -ne 0 ] && grep -q '^FAIL: ' "$log"; then
+		# caught: a check failed. A VM tier that passed nothing, not
+		# even the guest's sanity checks, failed in its set-up (the
+		# packages, the payload), which says nothing of the mutant
+		setup_failed=""
+		case $tier in vm*) echo "$tr" | grep -q '^0 passed' && setup_failed=1 ;; esac
+		if [ "$rc" -ne 0 ] && grep -q '^FAIL: ' "$log" && [ -z "$setup_failed" ]; then
 			echo "CAUGHT: $m ($tier${only:+ $only}, $(($(date +%s) - t0)) s: $tr)"
 		elif [ "$rc" -ne 0 ]; then
-			echo "ERROR: $m: tier $tier exited $rc without a FAIL line (see $log)"
+			echo "ERROR: $m: tier $tier exited $rc with no check passed or no FAIL line: its set-up failed (see $log)"
 			r=1
 		else
 			echo "SURVIVED: $m ($tier${only:+ $only}, $(($(date +%s) - t0)) s: $tr)"

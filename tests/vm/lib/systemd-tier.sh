@@ -167,7 +167,9 @@ UNIT
 vm_debs() {
 	VM_DEBS=$T_TOP/build/debs
 	_stamp=$VM_DEBS/.built
+	# (a tree without git, such as a mutant's scratch copy: always built)
 	if [ -f "$_stamp" ] && ls "$VM_DEBS"/cgfair_*.deb >/dev/null 2>&1 &&
+		git -C "$T_TOP" rev-parse --git-dir >/dev/null 2>&1 &&
 		[ -z "$(cd "$T_TOP" && git ls-files -z |
 			xargs -0 sh -c 'find "$@" -newer "$0"' "$_stamp" \
 				2>/dev/null | head -1)" ]; then
