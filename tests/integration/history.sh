@@ -3,6 +3,9 @@
 # with the real cgfaird on this host's cgroup v1, its own subtree and uids.
 #   - a user spins for a known time: `report --json` gives the CPU time the
 #     kernel accounted to the user's cgroup (cpuacct.usage), within 5%;
+#   - a user whose processes stop in the middle of a minute, and who is
+#     then removed (and made again: the scanner reports it once more), is
+#     reported within 5% of the kernel (that last partial minute was lost);
 #   - `report --plot` draws a PNG and an SVG;
 #   - a user who is not an admin sees only their own rows, and is refused
 #     another user's report;
@@ -31,6 +34,7 @@ RUNAS="$CGFAIR_BUILD/tests/t-run-as-uid"
 U0=$((63000 + ($$ % 90) * 10))
 U1=$((U0 + 1)) # spins
 U2=$((U0 + 2)) # sleeps; asks for reports as a plain user
+U3=$((U0 + 3)) # spins, stops mid-minute and goes
 DB="$T_TMP/state/history/history.db"
 t_config "$T_TMP/cgfair.conf" "$T_ID" $U0 $((U0 + 9)) "[daemon]
 interval = 1s
@@ -49,11 +53,11 @@ t_cleanup "kill $P2"
 
 # kernel: the CPU seconds of the user's cgroup; daemon: its counter as
 # the last scan read it (metrics); report: the recorder's sum
-kernel() { awk '{ printf "%.3f", $1 / 1e9 }' "/sys/fs/cgroup/cpuacct/$T_ID/user-$U1/cpuacct.usage"; }
+kernel() { awk '{ printf "%.3f", $1 / 1e9 }' "/sys/fs/cgroup/cpuacct/$T_ID/user-${1:-$U1}/cpuacct.usage"; }
 daemon_cpu() { "$CTL" --socket "$T_SOCK" metrics |
 	awk -v u="uid=\"$U1\"" '/^cgfair_user_cpu_seconds_total/ && index($0, u) { print $2 }'; }
 caught_up() { awk -v a="$(daemon_cpu)" -v b="$(kernel)" 'BEGIN { exit !(a != "" && a + 0.01 >= b) }'; }
-reported() { "$CTL" --socket "$T_SOCK" --json report --since 1h --user $U1 |
+reported() { "$CTL" --socket "$T_SOCK" --json report --since 1h --user ${1:-$U1} |
 	python3 -c 'import json, sys
 rows = json.load(sys.stdin)["report"]["rows"]
 print("%.3f" % sum(r["cpu_seconds"] for r in rows))'; }
@@ -63,6 +67,19 @@ within5() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit 
 t_wait 10 caught_up || t_fail "history: the daemon read the spinner's CPU" "$(daemon_cpu) vs $(kernel)"
 k=$(kernel) r=$(reported)
 t_check "report --json: $r s of CPU, the kernel accounted $k s (5%)" within5 "$r" "$k"
+
+# a user who stops in the middle of a minute (seconds 5 to 40: spin,
+# removal and the cgroup made again all fall in that minute) and goes
+sec=$(date +%S)
+sec=${sec#0}
+[ "$sec" -ge 5 ] && [ "$sec" -lt 40 ] || sleep $(((65 - sec) % 60))
+"$RUNAS" $U3 "$CGFAIR_BUILD/tests/t-spin" -s 4
+k=$(kernel $U3) # final: nothing of U3's runs any more
+t_wait 10 grep -q "(uid $U3): removed" "$DLOG" ||
+	t_fail "history: a user with no processes is removed" "$(tail -5 "$DLOG")"
+sleep 3
+r=$(reported $U3)
+t_check "a user gone in the middle of a minute: $r s reported, $k s accounted (5%)" within5 "$r" "$k"
 
 # the plots (cgfair-plot, cairo): a PNG and an SVG of that hour
 "$CTL" --socket "$T_SOCK" report --since 1h --plot "$T_TMP/h.png" &&

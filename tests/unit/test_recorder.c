@@ -147,6 +147,53 @@ static void test_gone_and_new_users(void **state)
 	rec_clear(&t);
 }
 
+/* Seen in fleet.sh and history.sh: a user whose processes stop in the
+ * middle of a minute is removed two idle intervals later (STATE_GONE),
+ * and the scanner reports it once more (its stray processes' retired
+ * CPU time), so that its cgroup is made again, with counters from zero,
+ * before the minute is flushed: the minute must still hold what the old
+ * cgroup counted, once, and the new cgroup's time beside it. */
+static void test_gone_and_back_within_minute(void **state)
+{
+	struct rec_table t = {0};
+	struct ipc_user_state gone = {.uid = 1000, .flags = STATE_GONE};
+	struct ipc_user_state r = row(1000, 40 * 1000000ULL, MIB, 0);
+	struct rec_minute *v;
+	size_t n;
+	bool fresh;
+	(void)state;
+
+	r.throttled_usec = 4 * 1000000ULL;
+	r.oom_kills = 1;
+	take(&t, r, true);
+	assert_int_equal(rec_flush(&t, 20, &v, &n), 0);
+	free(v);
+	/* the partial minute: 30 s more, then the processes stop */
+	r.cpu_usec = 70 * 1000000ULL;
+	r.throttled_usec = 6 * 1000000ULL;
+	r.oom_kills = 2;
+	take(&t, r, true);
+	rec_take(&t, &gone, &fresh);
+	/* made again: its counters from zero */
+	take(&t, row(1000, 60000, 0, 0), true);
+	take(&t, row(1000, 80000, 0, 0), true);
+	assert_int_equal(rec_flush(&t, 21, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].cpu_usec, 30 * 1000000ULL + 80000);
+	assert_int_equal(v[0].throttled_usec, 2 * 1000000ULL);
+	assert_int_equal(v[0].oom_kills, 1);
+	assert_int_equal(v[0].total.cpu_usec, 80000); /* the next base */
+	free(v);
+	/* the carry went into that minute only */
+	take(&t, row(1000, 90000, 0, 0), true);
+	assert_int_equal(rec_flush(&t, 22, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].cpu_usec, 10000);
+	assert_int_equal(v[0].throttled_usec, 0);
+	free(v);
+	rec_clear(&t);
+}
+
 static void test_base_from_totals(void **state)
 {
 	struct rec_table t = {0};
@@ -365,6 +412,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_minute_from_counters),
 	    cmocka_unit_test(test_gone_and_new_users),
+	    cmocka_unit_test(test_gone_and_back_within_minute),
 	    cmocka_unit_test(test_base_from_totals),
 	    cmocka_unit_test_setup_teardown(test_report_aggregation, setup,
 					    teardown),

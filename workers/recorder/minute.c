@@ -28,6 +28,41 @@ static void see(struct rec_user *u)
 	u->flags_or |= u->row.flags & ~STATE_GONE;
 }
 
+/* A counter that went back (its cgroup made again, cgfaird restarted)
+ * counts from zero. */
+static uint64_t since(uint64_t now, uint64_t base)
+{
+	return now >= base ? now - base : now;
+}
+
+/* One counter of a known user's new row: when it went back, what the old
+ * counter used since the flush is carried, and the new one counts from
+ * zero; otherwise the old counter's progress is in the new one's. */
+static void carry_one(uint64_t now, uint64_t last, uint64_t *base,
+		      uint64_t *carry)
+{
+	if (now >= last)
+		return;
+	*carry += since(last, *base);
+	*base = 0;
+}
+
+/* The user's cgroup removed and made again within the minute (cgfaird
+ * removes a user two idle intervals after its last process; the user may
+ * come back, or the scanner report it once more): the minute keeps what
+ * the old cgroup counted. */
+static void carry_back(struct rec_user *u, const struct ipc_user_state *r)
+{
+	const struct ipc_user_state *o = &u->row;
+
+	carry_one(r->cpu_usec, o->cpu_usec, &u->base.cpu_usec,
+		  &u->carry.cpu_usec);
+	carry_one(r->throttled_usec, o->throttled_usec, &u->base.throttled_usec,
+		  &u->carry.throttled_usec);
+	carry_one(r->oom_kills, o->oom_kills, &u->base.oom_kills,
+		  &u->carry.oom_kills);
+}
+
 struct rec_user *rec_take(struct rec_table *t, const struct ipc_user_state *r,
 			  bool *fresh)
 {
@@ -41,6 +76,7 @@ struct rec_user *rec_take(struct rec_table *t, const struct ipc_user_state *r,
 			u->gone = true; /* its last figures stay */
 			return u;
 		}
+		carry_back(u, r);
 	} else {
 		if (r->flags & STATE_GONE)
 			return NULL;
@@ -86,13 +122,6 @@ void rec_sample(struct rec_table *t)
 	}
 }
 
-/* A counter that went back (its cgroup made again, cgfaird restarted)
- * counts from zero. */
-static uint64_t since(uint64_t now, uint64_t base)
-{
-	return now >= base ? now - base : now;
-}
-
 static bool idle(const struct rec_minute *m)
 {
 	return !m->cpu_usec && !m->mem_peak && !m->nprocs && !m->oom_kills &&
@@ -110,11 +139,13 @@ static void fill(struct rec_minute *m, const struct rec_user *u, int64_t minute)
 	m->flags = u->flags_or;
 	m->samples = u->samples;
 	m->cap_permille = r->cap_permille;
-	m->cpu_usec = since(r->cpu_usec, u->base.cpu_usec);
+	m->cpu_usec = u->carry.cpu_usec + since(r->cpu_usec, u->base.cpu_usec);
 	m->mem_sum = u->mem_sum;
 	m->mem_peak = u->mem_peak;
-	m->throttled_usec = since(r->throttled_usec, u->base.throttled_usec);
-	m->oom_kills = since(r->oom_kills, u->base.oom_kills);
+	m->throttled_usec = u->carry.throttled_usec +
+			    since(r->throttled_usec, u->base.throttled_usec);
+	m->oom_kills =
+	    u->carry.oom_kills + since(r->oom_kills, u->base.oom_kills);
 	m->total =
 	    (struct rec_totals){r->cpu_usec, r->throttled_usec, r->oom_kills};
 	memcpy(m->name, r->name, sizeof(m->name));
@@ -137,6 +168,7 @@ int rec_flush(struct rec_table *t, int64_t minute, struct rec_minute **out,
 		if (!idle(&m))
 			v[k++] = m;
 		u->base = m.total;
+		u->carry = (struct rec_totals){0};
 		u->mem_sum = u->mem_peak = 0;
 		u->samples = u->nprocs_max = u->flags_or = 0;
 		if (!u->gone)

@@ -40,6 +40,10 @@ struct rec_user {
 	struct ipc_user_state row; /* the last one sent */
 	bool gone;		   /* STATE_GONE came: flush, then forget */
 	struct rec_totals base;	   /* the counters at the last flush */
+	/* used since the flush under counters that have since gone back:
+	 * the user went and came back within the minute (its cgroup made
+	 * again), and the minute still holds what the old ones counted */
+	struct rec_totals carry;
 	uint64_t mem_sum, mem_peak;
 	uint32_t samples, nprocs_max, flags_or;
 };
@@ -50,8 +54,9 @@ struct rec_table {
 };
 
 /* Take one row. *fresh tells whether the user was not in the table (the
- * caller then sets its base). NULL when out of memory, or for the
- * STATE_GONE row of an unknown user. */
+ * caller then sets its base). A counter below the last row's counts from
+ * zero, what the last row counted since the flush kept in the minute.
+ * NULL when out of memory, or for the STATE_GONE row of an unknown user. */
 struct rec_user *rec_take(struct rec_table *t, const struct ipc_user_state *r,
 			  bool *fresh);
 /* The counters a fresh user counts from. With the database's last totals
