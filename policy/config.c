@@ -88,8 +88,9 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 	cfg->notify.retry_max_ms = 10 * 60 * 1000;
 	cfg->notify.oom = true;
 	cfg->notify.penalty = true;
-	/* off until the systemd guests test it (issue 13) */
-	cfg->notify.terminals = false;
+	/* a user whose job was OOM-killed learns it where they typed the
+	 * command (issue 13: terminals on for OOM) */
+	cfg->notify.terminals = true;
 	strcpy(cfg->notify.templates, CGFAIR_SYSCONFDIR "/cgfair/templates");
 }
 

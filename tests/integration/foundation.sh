@@ -32,7 +32,9 @@ NPID=$!
 t_cleanup "kill $NPID"
 t_wait 5 test -S "$NOTIFY"
 NOTIFY_SOCKET=$NOTIFY daemon_start --debug --config "$T_TMP/cgfair.conf"
-t_check "starts: supervisor and 5 workers" t_wait 5 sh -c "[ \$(ps --ppid $DPID -o pid= | wc -l) -eq 5 ]"
+# scanner, two oomwatch, frontend, metrics, and cgfair-notify: with no
+# [notify] section OOM notices go to the users' terminals (the default)
+t_check "starts: supervisor and 6 workers" t_wait 5 sh -c "[ \$(ps --ppid $DPID -o pid= | wc -l) -eq 6 ]"
 t_check "sd_notify READY=1 once every worker answered" t_wait 5 grep -q '^READY=1' "$T_TMP/notify.log"
 t_check "sd_notify STATUS= line" grep -q '^STATUS=' "$T_TMP/notify.log"
 
@@ -55,6 +57,26 @@ for name in cgfair-scanner cgfair-oomwatch cgfair-frontend cgfair-metrics; do
 	fi
 	[ $ok = 1 ] && t_pass "$name sandboxed" || t_fail "$name sandboxed" "$why"
 done
+# cgfair-notify: the same, not chrooted (it reads the templates, logind's
+# sessions and utmp) and with group tty as its only extra group (it writes
+# to the terminals of mesg y)
+pid=$(worker_pid cgfair-notify)
+why=""
+if [ -z "$pid" ]; then
+	why="not running"
+else
+	for u in $(status_field "$pid" Uid); do [ "$u" = "$CGUID" ] || why="Uid: $u"; done
+	grp=$(status_field "$pid" Groups)
+	[ "$grp" = "$(getent group tty | cut -d: -f3)" ] || why="$why Groups: $grp"
+	for c in CapEff CapPrm CapInh CapBnd CapAmb; do
+		v=$(status_field "$pid" $c)
+		[ "$v" = 0000000000000000 ] || why="$why $c=$v"
+	done
+	[ "$(status_field "$pid" NoNewPrivs)" = 1 ] || why="$why NoNewPrivs"
+	[ "$(status_field "$pid" Seccomp)" = 2 ] || why="$why Seccomp"
+fi
+[ -z "$why" ] && t_pass "cgfair-notify sandboxed (group tty only)" ||
+	t_fail "cgfair-notify sandboxed (group tty only)" "$why"
 
 # --- the supervisor: uid 0 with only the documented capabilities:
 # effective KILL(5) and AUDIT_WRITE(29) = 0x20000020; bounding (what the

@@ -96,6 +96,8 @@ tty_start yes 620 && tty_start no 600 || {
 	t_fail $N/tty "no pty registered in utmp"
 	exit 1
 }
+# no terminals = : the default writes to the user's terminals (issue 13:
+# terminals on for OOM)
 OOM_EXTRA_CONF="[notify]
 relay = 127.0.0.1:$PORT
 from = cgfair@node.test
@@ -103,7 +105,6 @@ admin = $ADMIN_TO
 user_domain = user.test
 rate_limit = ${RATE}s
 retry_max = 1s
-terminals = yes
 templates = $TPL
 [user:$U1]
 email = $USER_TO"

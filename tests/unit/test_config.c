@@ -194,6 +194,13 @@ static void test_defaults(void **state)
 	assert_string_equal(c.socket.admin_group, "");
 	assert_int_equal(c.socket.status_visibility, CONFIG_STATUS_OWN);
 	assert_string_equal(c.log.event_log, "/var/log/cgfair/events.log");
+	/* issue 13: OOM kills and the penalty box reach the user's
+	 * terminals with no [notify] at all; mail stays off */
+	assert_true(c.notify.oom);
+	assert_true(c.notify.penalty);
+	assert_false(c.notify.throttle);
+	assert_true(c.notify.terminals);
+	assert_string_equal(c.notify.relay, "");
 	config_free(&c);
 }
 
@@ -910,6 +917,7 @@ static void test_seed_format(void **state)
 	assert_int_equal(c.notify.rate_limit_ms, 1440000);
 	assert_true(c.notify.oom);
 	assert_false(c.notify.throttle);
+	assert_true(c.notify.terminals);
 	assert_int_equal(c.daemon.backend, CONFIG_BACKEND_AUTO);
 	config_free(&c);
 }

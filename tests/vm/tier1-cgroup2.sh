@@ -54,6 +54,8 @@ vm_copy_closure "$R" "$R/usr/lib/cgfair-vm/date" "$G"/build/* "$G"/build/tests/*
 {
 	echo "root:x:0:"
 	echo "cgfair:x:999:"
+	# cgfair-notify's extra group (terminals on by default)
+	echo "tty:x:5:"
 	for u in $VM_TEST_UIDS; do echo "cgtest$((u - 1000)):x:$u:"; done
 	echo "nogroup:x:65534:"
 } >"$R/etc/group"
