@@ -16,8 +16,9 @@ tests/t-backend-cli_SRCS = tests/tools/backend-cli.c supervisor/caps.c \
 # throwaway cluster); not t-*: the VM guests get no copy
 TEST_PROGRAMS += tests/fleet-check
 tests/fleet-check_SRCS = tests/tools/fleet-check.c workers/recorder/fleet.c \
-	$(RECORDER_CORE_SRCS) $(COMMON_SRCS)
+	workers/recorder/fleet_report.c $(RECORDER_CORE_SRCS) $(COMMON_SRCS)
 $(BUILD)/tests/fleet-check: LDLIBS += $(shell pkg-config --libs sqlite3 \
 	libpq) -lcmocka
-$(OBJ)/tests/tools/fleet-check.o $(OBJ)/workers/recorder/fleet.o: CFLAGS += \
+$(OBJ)/tests/tools/fleet-check.o $(OBJ)/workers/recorder/fleet.o \
+	$(OBJ)/workers/recorder/fleet_report.o: CFLAGS += \
 	$(shell pkg-config --cflags libpq)

@@ -37,6 +37,52 @@ static const char *const migrations[FLEET_SCHEMA_VERSION] = {
     " mem_high bigint NOT NULL, io_weight bigint NOT NULL,"
     " written timestamptz NOT NULL DEFAULT clock_timestamp());"
     "CREATE INDEX cgfair_history_uid ON cgfair_history (uid, minute);",
+    /* 3: the hourly roll-up that week-long reports read (a week of a
+     * fleet is millions of minutes, and only 168 hours a user and node).
+     * A trigger keeps it: each minute written adds its share, a minute
+     * replaced (a replay) takes its old share out first, so the hour is
+     * always the sum of its minutes (the peak: the most ever seen).
+     * Existing minutes are rolled up once. */
+    "CREATE TABLE cgfair_hours ("
+    " node text NOT NULL, uid bigint NOT NULL, hour bigint NOT NULL,"
+    " name text NOT NULL DEFAULT '', cpu_usec bigint NOT NULL,"
+    " mem_sum bigint NOT NULL, samples bigint NOT NULL,"
+    " mem_peak bigint NOT NULL, throttled_usec bigint NOT NULL,"
+    " oom_kills bigint NOT NULL, penalised bigint NOT NULL,"
+    " minutes bigint NOT NULL, PRIMARY KEY (node, uid, hour));"
+    "CREATE INDEX cgfair_hours_hour ON cgfair_hours (hour);"
+    "CREATE INDEX cgfair_hours_uid ON cgfair_hours (uid, hour);"
+    "CREATE FUNCTION cgfair_hours_fold() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$ BEGIN"
+    " IF TG_OP != 'INSERT' THEN"
+    "  UPDATE cgfair_hours SET cpu_usec = cpu_usec - OLD.cpu_usec,"
+    "  mem_sum = mem_sum - OLD.mem_sum, samples = samples - OLD.samples,"
+    "  throttled_usec = throttled_usec - OLD.throttled_usec,"
+    "  oom_kills = oom_kills - OLD.oom_kills,"
+    "  penalised = penalised - (OLD.flags & 4 != 0)::int,"
+    "  minutes = minutes - 1 WHERE node = OLD.node AND uid = OLD.uid"
+    "  AND hour = OLD.minute / 60;"
+    " END IF;"
+    " IF TG_OP != 'DELETE' THEN"
+    "  INSERT INTO cgfair_hours AS h VALUES (NEW.node, NEW.uid,"
+    "  NEW.minute / 60, NEW.name, NEW.cpu_usec, NEW.mem_sum, NEW.samples,"
+    "  NEW.mem_peak, NEW.throttled_usec, NEW.oom_kills,"
+    "  (NEW.flags & 4 != 0)::int, 1) ON CONFLICT (node, uid, hour) DO"
+    "  UPDATE SET name = excluded.name,"
+    "  cpu_usec = h.cpu_usec + excluded.cpu_usec,"
+    "  mem_sum = h.mem_sum + excluded.mem_sum,"
+    "  samples = h.samples + excluded.samples,"
+    "  mem_peak = greatest(h.mem_peak, excluded.mem_peak),"
+    "  throttled_usec = h.throttled_usec + excluded.throttled_usec,"
+    "  oom_kills = h.oom_kills + excluded.oom_kills,"
+    "  penalised = h.penalised + excluded.penalised,"
+    "  minutes = h.minutes + 1;"
+    " END IF;"
+    " RETURN NULL; END $$;"
+    "CREATE TRIGGER cgfair_hours_fold AFTER INSERT OR UPDATE OR DELETE"
+    " ON cgfair_history FOR EACH ROW EXECUTE FUNCTION cgfair_hours_fold();"
+    "INSERT INTO cgfair_hours " FLEET_HOURS_OF_MINUTES
+    " GROUP BY node, uid, minute / 60;",
 };
 
 /* A whole minute replaces what a node sent before for it: a replay

@@ -22,7 +22,16 @@
 
 #include "workers/recorder/db.h"
 
-#define FLEET_SCHEMA_VERSION 2
+#define FLEET_SCHEMA_VERSION 3
+/* The hourly roll-up of cgfair_history's minutes, as cgfair_hours rows
+ * (a WHERE and the GROUP BY node, uid, minute / 60 follow): migration 3
+ * rolls up the minutes already there with it (so, like a migration, it
+ * is never edited), bench/fleet-bench its week. */
+#define FLEET_HOURS_OF_MINUTES                                                 \
+	"SELECT node, uid, minute / 60, max(name), sum(cpu_usec),"             \
+	" sum(mem_sum), sum(samples), max(mem_peak), sum(throttled_usec),"     \
+	" sum(oom_kills), count(*) FILTER (WHERE flags & 4 != 0), count(*)"    \
+	" FROM cgfair_history"
 /* rows of cgfair_overrides read at most (users with an admin's values) */
 #define FLEET_OVERRIDES_MAX_TEXT "100000"
 
