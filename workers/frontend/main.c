@@ -57,9 +57,6 @@ static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 		fe_set_mem_total(setup.mem_total);
 		clients_listen(msg->fds[0]);
 		return true;
-	case IPC_USER_STATE:
-		fe_rows_take(&rows, &msg->u.user_states);
-		return true;
 	case IPC_CLIENT_REPLY:
 		clients_reply(&msg->u.client_reply);
 		return true;
@@ -69,12 +66,8 @@ static bool frontend_handle(sd_event *event, struct ipc_msg *msg)
 	case IPC_PENALTY_NOTE:
 		fe_rows_note(&rows, &msg->u.penalty_note);
 		return true;
-	case IPC_DAEMON_STATE:
-		rows.daemon = msg->u.daemon_state;
-		rows.have_daemon = true;
-		return true;
 	default:
-		return false;
+		return fe_rows_handle(&rows, msg);
 	}
 }
 

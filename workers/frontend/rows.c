@@ -136,3 +136,18 @@ void fe_rows_take(struct fe_rows *t, const struct ipc_user_states *m)
 			log_warnx("out of memory for the row of uid %u",
 				  m->row[i].uid);
 }
+
+bool fe_rows_handle(struct fe_rows *t, const struct ipc_msg *msg)
+{
+	switch (msg->hdr.type) {
+	case IPC_USER_STATE:
+		fe_rows_take(t, &msg->u.user_states);
+		return true;
+	case IPC_DAEMON_STATE:
+		t->daemon = msg->u.daemon_state;
+		t->have_daemon = true;
+		return true;
+	default:
+		return false;
+	}
+}

@@ -46,5 +46,9 @@ void fe_rows_clear(struct fe_rows *t);
 int fe_rows_note(struct fe_rows *t, const struct ipc_penalty_note *m);
 /* The note of uid, NULL when none. */
 const char *fe_rows_note_of(const struct fe_rows *t, uint32_t uid);
+/* The supervisor's messages that keep the rows, for every worker that
+ * serves them (frontend, metrics): IPC_USER_STATE and IPC_DAEMON_STATE
+ * taken, true; any other message left to the caller, false. */
+bool fe_rows_handle(struct fe_rows *t, const struct ipc_msg *msg);
 
 #endif

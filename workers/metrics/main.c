@@ -207,15 +207,8 @@ static bool metrics_handle(sd_event *event, struct ipc_msg *msg)
 	case IPC_METRICS_LISTEN:
 		start_httpd(event, msg->fds[0]);
 		return true;
-	case IPC_USER_STATE:
-		fe_rows_take(&rows, &msg->u.user_states);
-		return true;
-	case IPC_DAEMON_STATE:
-		rows.daemon = msg->u.daemon_state;
-		rows.have_daemon = true;
-		return true;
 	default:
-		return false;
+		return fe_rows_handle(&rows, msg);
 	}
 }
 
