@@ -96,7 +96,7 @@ t0=$(now_ms)
 "$CGFAIR_BUILD/bench/scopes" "$UID0" "$NUSERS" >"$T_TMP/scopes.out" 2>&1 &
 PIDS=$!
 have_slices() { [ "$(ls -d $SLICES/user-1????.slice 2>/dev/null | wc -l)" -ge "$NUSERS" ]; }
-wait_until 600 have_slices || {
+wait_until 900 have_slices || {
 	t_fail systemd-scale "only $(ls -d $SLICES/user-1????.slice | wc -l) of $NUSERS slices"
 	exit 1
 }
