@@ -13,6 +13,7 @@
 #include "supervisor/daemon_state.h"
 #include "supervisor/events.h"
 #include "supervisor/exes.h"
+#include "supervisor/fleet.h"
 #include "supervisor/frontend.h"
 #include "supervisor/metrics.h"
 #include "supervisor/history.h"
@@ -411,7 +412,7 @@ int main(int argc, char **argv)
 		 opts.dry_run ? " (dry run: no cgroup file is written)" : "");
 	/* start-up is done: every privileged fd is open, the first workers
 	 * run; from here on the allowlist (a violation kills) */
-	supervisor_seccomp();
+	supervisor_seccomp(fleet_enabled());
 	r = sd_event_loop(event);
 	sd_event_unref(event);
 	return r < 0 ? EXIT_FATAL : r;

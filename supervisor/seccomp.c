@@ -23,7 +23,8 @@
  * this one and adds its own, narrower filter on top (workers/sandbox.c):
  * the dynamic loader's and the sandbox's calls (chroot, setresuid,
  * setgroups, prlimit64, seccomp) are therefore allowed here too, and
- * nothing a worker's filter allows may be missing here.
+ * nothing a worker's filter allows may be missing here (in fleet mode,
+ * the recorder's TCP sockets).
  */
 #include "supervisor/seccomp.h"
 #include "common/log.h"
@@ -200,7 +201,7 @@ static const int plain[] = {
 #endif
 };
 
-void supervisor_seccomp(void)
+void supervisor_seccomp(bool tcp)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int rc;
@@ -222,6 +223,15 @@ void supervisor_seccomp(void)
 	/* sockets: local (bus, journal, notify, nscd) and netlink only */
 	allow(ctx, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	allow(ctx, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
+	/* fleet mode: the recorder's TCP streams to the database (its own
+	 * filter narrows them further); without them a recorder started
+	 * again died at its first connection (SIGSYS) */
+	for (int f = 0; tcp && f < 2; f++)
+		allow(ctx, SCMP_SYS(socket), 2,
+		      SCMP_A0(SCMP_CMP_EQ, f ? AF_INET6 : AF_INET),
+		      SCMP_A1(SCMP_CMP_MASKED_EQ,
+			      ~(scmp_datum_t)(SOCK_NONBLOCK | SOCK_CLOEXEC),
+			      SOCK_STREAM));
 	/* fork (glibc: clone without a new stack or namespace); clone3
 	 * gets ENOSYS so that libc falls back to clone */
 	allow(ctx, SCMP_SYS(clone), 1,

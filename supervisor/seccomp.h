@@ -5,6 +5,10 @@
 #define CGFAIR_SECCOMP_H
 
 /* Load it: once start-up is done, for good (a violation kills). */
-void supervisor_seccomp(void);
+#include <stdbool.h>
+
+/* tcp: fleet mode, whose recorder (a worker this process starts again,
+ * under this filter) opens TCP sockets to the database. */
+void supervisor_seccomp(bool tcp);
 
 #endif

@@ -29,7 +29,7 @@ $(BUILD)/cgfair-metrics: LDLIBS += $(shell pkg-config --libs libmicrohttpd)
 # cgfair-recorder: the usage history in SQLite ([history] enable); its pure
 # table of minutes and its database code are shared with the unit test.
 RECORDER_CORE_SRCS = workers/recorder/minute.c workers/recorder/db.c \
-	workers/recorder/report.c
+	workers/recorder/report.c workers/recorder/pending.c
 PROGRAMS += cgfair-recorder
 # In fleet mode it talks to PostgreSQL through libpq (fleet.c, link.c).
 cgfair-recorder_SRCS = workers/recorder/main.c workers/recorder/link.c \

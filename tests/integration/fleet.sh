@@ -15,6 +15,8 @@
 #     the log and in status, reconnect, and the shared history then holds
 #     exactly the whole minutes of each node's local history (none
 #     missing, none twice, the same figures);
+#   - a write made on node a during the outage, node a's recorder then
+#     SIGKILLed: kept on disk, it reaches node b once the database is back;
 #   - the two nodes' CPU in the shared history is within 5% of what the
 #     kernel accounted to the spinning users' cgroups, the spinners
 #     stopped in the middle of a minute.
@@ -201,12 +203,27 @@ for n in a b; do
 	c=$(grep -c "fleet: the database is unreachable" "$T_TMP/$n/log")
 	t_check "fleet: node $n said the outage once ($c)" [ "$c" = 1 ]
 done
+# a write made on node a while the database is away, then node a's
+# recorder SIGKILLed: the write is kept on disk (fleet_pending) and still
+# reaches node b when the database is back
+"$CTL" --socket "$SA" penalty $UB 10m >/dev/null
+kept() { [ "$(sqlite3 "$T_TMP/a/state/history/history.db" "SELECT count(*) FROM fleet_pending WHERE uid = $UB" 2>/dev/null)" = 1 ]; }
+t_check "fleet: node a keeps the write made during the outage on disk" t_wait 10 kept
+rec_a() { ps -o pid= -o comm= --ppid "$PID_a" | awk '$2 == "cgfair-recorder" { print $1 }'; }
+old_rec=$(rec_a)
+kill -KILL $old_rec
+t_check "fleet: node a's recorder restarts during the outage" \
+	t_wait 20 sh -c "ps -o pid= -o comm= --ppid $PID_a | awk '\$2 == \"cgfair-recorder\" && \$1 != $old_rec' | grep -q ."
 OUT1=$(($(date +%s) / 60))
 connected_twice() { [ "$(grep -c "fleet: connected to the database as node node-$1" "$T_TMP/$1/log")" = 2 ]; }
 pg_start || { t_fail "fleet: the cluster starts again" "$(tail -3 "$D/log")"; exit 1; }
 for n in a b; do
 	t_check "fleet: node $n reconnects" t_wait 40 connected_twice $n
 done
+t_check "fleet: the write made on node a during the outage, its recorder killed since, is in force on node b" \
+	t_wait 20 field_is penalty "$SB" $UB True
+t_check "fleet: ... and no longer kept on node a once sent" sh -c "! $(command -v sqlite3) '$T_TMP/a/state/history/history.db' 'SELECT uid FROM fleet_pending' | grep -q ."
+"$CTL" --socket "$SA" release $UB >/dev/null
 # the spinners stop in the middle of a minute (second 30): their users
 # are removed, and made again, within that minute, whose CPU then was
 # lost (15% short of the kernel; the recorder's minute fold now carries

@@ -21,6 +21,7 @@
 
 #include "workers/recorder/db.h"
 #include "workers/recorder/minute.h"
+#include "workers/recorder/pending.h"
 #include "workers/recorder/report.h"
 
 #define MIB (1024ULL * 1024)
@@ -407,6 +408,49 @@ static void test_damaged_file_set_aside(void **state)
 	db_close(&db);
 }
 
+/* Fleet mode's writes kept while the database is away: on disk, so that
+ * a recorder opening the file again (a restart) finds them; one per user,
+ * the last one's values; gone once committed. */
+static void test_pending_writes_kept(void **state)
+{
+	struct db db;
+	struct ipc_fleet_override o = {.uid = 1000,
+				       .fields = 1,
+				       .flags = 1,
+				       .penalty_until_ms = 5000,
+				       .cpu_permille = -1},
+				  v[4];
+	(void)state;
+
+	assert_int_equal(db_open(&db, path), 0);
+	assert_int_equal(pending_save(&db, &o), 0);
+	o.uid = 1001;
+	o.cpu_permille = 500;
+	o.fields = 3;
+	assert_int_equal(pending_save(&db, &o), 0);
+	db_close(&db);
+	/* a new recorder */
+	assert_int_equal(db_open(&db, path), 0);
+	assert_int_equal(pending_load(&db, v, 4), 2);
+	assert_int_equal(v[0].uid, 1000);
+	assert_int_equal(v[0].penalty_until_ms, 5000);
+	assert_int_equal(v[1].uid, 1001);
+	assert_int_equal(v[1].cpu_permille, 500);
+	assert_int_equal(v[1].fields, 3);
+	/* a later write of 1000 replaces its row */
+	o.uid = 1000;
+	o.fields = 5;
+	assert_int_equal(pending_save(&db, &o), 0);
+	assert_int_equal(pending_load(&db, v, 4), 2);
+	assert_int_equal(v[1].uid, 1000);
+	assert_int_equal(v[1].fields, 5);
+	/* committed: forgotten; the bound holds */
+	pending_drop(&db, 1001);
+	assert_int_equal(pending_load(&db, v, 4), 1);
+	assert_int_equal(pending_load(&db, v, 0), 0);
+	db_close(&db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +458,8 @@ int main(void)
 	    cmocka_unit_test(test_gone_and_new_users),
 	    cmocka_unit_test(test_gone_and_back_within_minute),
 	    cmocka_unit_test(test_base_from_totals),
+	    cmocka_unit_test_setup_teardown(test_pending_writes_kept, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_report_aggregation, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_same_minute_adds_up, setup,

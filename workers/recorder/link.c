@@ -1,5 +1,6 @@
 /* The recorder's connection to the fleet database; see link.h. */
 #include "workers/recorder/link.h"
+#include "workers/recorder/pending.h"
 #include "workers/recorder/fleet.h"
 #include "workers/recorder/fleet_report.h"
 #include "workers/skeleton.h"
@@ -30,6 +31,7 @@ static struct {
 	struct db *local;
 	struct fleet f;
 	bool configured, connected, said_down;
+	bool loaded; /* the writes an earlier recorder kept are in pending */
 	char conninfo[IPC_CONNINFO_MAX + CREDENTIALS_MAX + 2];
 	char node[IPC_NAME_MAX];
 	uint64_t poll_usec, retry_usec;
@@ -276,6 +278,7 @@ static bool put_pending(void)
 			failed(err);
 			return false;
 		}
+		pending_drop(L.local, L.pending[0].uid); /* committed */
 		memmove(&L.pending[0], &L.pending[1],
 			--L.npending * sizeof(L.pending[0]));
 	}
@@ -367,6 +370,14 @@ void link_setup(sd_event *event, struct db *local,
 	if (!L.whole) /* what an earlier recorder flushed is whole */
 		L.whole = now_minute() - 1;
 	L.local = local;
+	if (!L.loaded) { /* a restart during an outage: they go first */
+		L.npending = pending_load(local, L.pending, PENDING_MAX);
+		L.loaded = true;
+		if (L.npending)
+			log_info("fleet: %zu writes made while the database "
+				 "was away are still to send",
+				 L.npending);
+	}
 	if (L.configured && !strcmp(conninfo, L.conninfo) &&
 	    !strcmp(s->node, L.node))
 		return; /* the same database: keep the connection */
@@ -412,8 +423,11 @@ void link_put(const struct ipc_fleet_override *o)
 			  o->uid);
 		return;
 	} else {
-		L.pending[L.npending++] = *o;
+		i = L.npending++;
+		L.pending[i] = *o;
 	}
+	/* on disk until the database has it: a restart does not lose it */
+	pending_save(L.local, &L.pending[i]);
 	if (L.connected)
 		put_pending();
 }
