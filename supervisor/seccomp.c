@@ -24,7 +24,7 @@
  * the dynamic loader's and the sandbox's calls (chroot, setresuid,
  * setgroups, prlimit64, seccomp) are therefore allowed here too, and
  * nothing a worker's filter allows may be missing here (in fleet mode,
- * the recorder's TCP sockets).
+ * the recorder's TCP sockets; with cgfair-notify, its mail's).
  */
 #include "supervisor/seccomp.h"
 #include "common/log.h"
@@ -223,9 +223,10 @@ void supervisor_seccomp(bool tcp)
 	/* sockets: local (bus, journal, notify, nscd) and netlink only */
 	allow(ctx, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	allow(ctx, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
-	/* fleet mode: the recorder's TCP streams to the database (its own
-	 * filter narrows them further); without them a recorder started
-	 * again died at its first connection (SIGSYS) */
+	/* fleet mode: the recorder's TCP streams to the database, and
+	 * cgfair-notify's to the mail relay (their own filters narrow them
+	 * further); without them a recorder or notify worker started again
+	 * died at its first connection (SIGSYS) */
 	for (int f = 0; tcp && f < 2; f++)
 		allow(ctx, SCMP_SYS(socket), 2,
 		      SCMP_A0(SCMP_CMP_EQ, f ? AF_INET6 : AF_INET),

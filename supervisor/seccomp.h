@@ -8,7 +8,8 @@
 #include <stdbool.h>
 
 /* tcp: fleet mode, whose recorder (a worker this process starts again,
- * under this filter) opens TCP sockets to the database. */
+ * under this filter) opens TCP sockets to the database, or cgfair-notify,
+ * which opens them to the mail relay. */
 void supervisor_seccomp(bool tcp);
 
 #endif
