@@ -26,6 +26,7 @@ static const double palette[][3] = {
     {0.09, 0.75, 0.81}, {0.00, 0.00, 0.50}, {0.50, 0.00, 0.00}};
 
 struct panel {
+	bool text;  /* labels drawn (no title: none, and no font used) */
 	double y;   /* top edge */
 	double max; /* value at the top */
 	const char *unit;
@@ -81,6 +82,19 @@ static void axes(cairo_t *cr, const struct panel *p, double t0, double t1)
 	cairo_set_line_width(cr, 1);
 	cairo_rectangle(cr, LEFT, p->y, W - LEFT - RIGHT, PANEL_H);
 	cairo_stroke(cr);
+	if (!p->text) { /* the ticks alone */
+		for (int i = 1; i < TICKS; i++) {
+			double y = p->y + PANEL_H - PANEL_H * i / TICKS;
+			cairo_move_to(cr, LEFT - 5, y);
+			cairo_line_to(cr, LEFT, y);
+			cairo_move_to(cr,
+				      xpos(t0 + (t1 - t0) * i / TICKS, t0, t1),
+				      p->y + PANEL_H);
+			cairo_rel_line_to(cr, 0, 5);
+		}
+		cairo_stroke(cr);
+		return;
+	}
 	cairo_set_font_size(cr, 11);
 	for (int i = 0; i <= TICKS; i++) {
 		double v = p->max * i / TICKS;
@@ -134,8 +148,10 @@ static void draw(cairo_t *cr, const char *title, double t0, double t1,
 		 const struct plot_series *s, size_t n)
 {
 	double mem = peak(s, n, false);
-	struct panel cpu = {TOP, nice_top(peak(s, n, true)), "CPU (cores)", 1};
-	struct panel memp = {TOP + PANEL_H + GAP, 0, "memory (GiB)",
+	bool labels = title != NULL;
+	struct panel cpu = {labels, TOP, nice_top(peak(s, n, true)),
+			    "CPU (cores)", 1};
+	struct panel memp = {labels, TOP + PANEL_H + GAP, 0, "memory (GiB)",
 			     1024.0 * 1024 * 1024};
 
 	if (mem < 2.0 * 1024 * 1024 * 1024) {
@@ -145,11 +161,14 @@ static void draw(cairo_t *cr, const char *title, double t0, double t1,
 	memp.max = nice_top(mem / memp.scale) * memp.scale;
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
-	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-			       CAIRO_FONT_WEIGHT_NORMAL);
-	cairo_set_source_rgb(cr, 0, 0, 0);
-	cairo_set_font_size(cr, 14);
-	text(cr, W / 2, 20, title, 0.5);
+	if (labels) {
+		cairo_select_font_face(cr, "sans-serif",
+				       CAIRO_FONT_SLANT_NORMAL,
+				       CAIRO_FONT_WEIGHT_NORMAL);
+		cairo_set_source_rgb(cr, 0, 0, 0);
+		cairo_set_font_size(cr, 14);
+		text(cr, W / 2, 20, title, 0.5);
+	}
 	axes(cr, &cpu, t0, t1);
 	axes(cr, &memp, t0, t1);
 	cairo_set_line_width(cr, 1.5);
@@ -161,6 +180,8 @@ static void draw(cairo_t *cr, const char *title, double t0, double t1,
 		cairo_rectangle(cr, W - RIGHT + 15, TOP + 18.0 * (double)k, 12,
 				12);
 		cairo_fill(cr);
+		if (!labels)
+			continue;
 		cairo_set_source_rgb(cr, 0, 0, 0);
 		cairo_set_font_size(cr, 12);
 		text(cr, W - RIGHT + 33, TOP + 18.0 * (double)k + 11,

@@ -3,8 +3,8 @@
  * cores above, memory below, one line per user, written as PNG or SVG to
  * a stream. No files opened and nothing read here, so that a sandboxed
  * worker can draw too (the notifications' OOM mails: a user's last hour),
- * given that the fonts are loaded before its sandbox (cairo's toy text
- * API uses fontconfig, which opens font files the first time it draws).
+ * without text (title NULL): cairo's toy text API uses fontconfig, which
+ * opens font files the first time it draws.
  */
 #ifndef CGFAIR_PLOT_H
 #define CGFAIR_PLOT_H
@@ -28,7 +28,9 @@ struct plot_series {
 int plot_format_of(const char *path);
 /* Draw the period [t0, t1] of n series (at most PLOT_MAX_SERIES drawn)
  * and write it through write(closure, ...). 0, or -1 (cairo's status
- * says why in *why). */
+ * says why in *why). With title NULL no text at all is drawn (ticks
+ * instead of labels): no font is looked up, so a sandbox that cannot
+ * reach the fonts (the recorder's chroot) draws too. */
 int plot_write(enum plot_format fmt, const char *title, double t0, double t1,
 	       const struct plot_series *s, size_t n, cairo_write_func_t write,
 	       void *closure, const char **why);

@@ -227,11 +227,29 @@ static bool valid_notify_event(const void *p, int nfds)
 
 	(void)nfds;
 	return m->kind >= NOTIFY_OOM && m->kind <= NOTIFY_KIND_MAX &&
+	       m->plot_len <= IPC_PLOT_MAX &&
 	       ipc_str_ok(m->user, sizeof(m->user)) &&
 	       ipc_str_ok(m->comm, sizeof(m->comm)) &&
 	       ipc_str_ok(m->reason, sizeof(m->reason)) &&
 	       ipc_str_ok(m->note, sizeof(m->note)) &&
 	       ipc_str_ok(m->email, sizeof(m->email));
+}
+
+static bool valid_plot_query(const void *p, int nfds)
+{
+	const struct ipc_plot_query *m = p;
+
+	(void)nfds;
+	return m->t0 > 0 && m->t0 < m->t1 && m->t1 - m->t0 <= 24 * 3600;
+}
+
+static bool valid_plot_chunk(const void *p, int nfds)
+{
+	const struct ipc_plot_chunk *m = p;
+
+	(void)nfds;
+	return m->len <= sizeof(m->data) && !(m->flags & ~REPLY_MORE) &&
+	       m->offset <= IPC_PLOT_MAX - m->len && m->status >= 0;
 }
 
 static bool valid_fleet_setup(const void *p, int nfds)
@@ -342,6 +360,12 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
 	 valid_fleet_override),
     RULE(IPC_FLEET_OVERRIDE, struct ipc_fleet_override, RECORDER, FDS_NONE,
 	 valid_fleet_override),
+    RULE(IPC_PLOT_QUERY, struct ipc_plot_query, SUP, FDS_NONE,
+	 valid_plot_query),
+    RULE(IPC_PLOT_CHUNK, struct ipc_plot_chunk, RECORDER, FDS_NONE,
+	 valid_plot_chunk),
+    RULE(IPC_NOTIFY_PLOT, struct ipc_plot_chunk, SUP, FDS_NONE,
+	 valid_plot_chunk),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");

@@ -105,6 +105,10 @@ enum ipc_type {
 			       for every node */
 	IPC_FLEET_OVERRIDE, /* recorder -> sup: a user's values some node
 			       wrote */
+	/* the OOM mail's plot ([history] and [notify] mail) */
+	IPC_PLOT_QUERY,	 /* sup -> recorder: draw a user's last hour */
+	IPC_PLOT_CHUNK,	 /* recorder -> sup: a piece of that PNG */
+	IPC_NOTIFY_PLOT, /* sup -> notify: a piece of the next event's PNG */
 	IPC_TYPE_COUNT
 };
 
@@ -593,8 +597,9 @@ struct ipc_notify_setup {
 struct ipc_notify_event {
 	uint32_t kind; /* enum ipc_notify_kind */
 	uint32_t uid;
-	uint32_t pid; /* OOM: the victim, 0: not known */
-	uint32_t reserved;
+	uint32_t pid;	       /* OOM: the victim, 0: not known */
+	uint32_t plot_len;     /* bytes of PNG sent before it (IPC_NOTIFY_PLOT),
+				  0: none */
 	int64_t time;	       /* CLOCK_REALTIME s of the event */
 	uint64_t rss_kb;       /* OOM: the victim's resident memory */
 	uint64_t mem_limit;    /* bytes, 0: none */
@@ -608,6 +613,35 @@ struct ipc_notify_event {
 	char reason[128];	     /* PENALTY_*: why */
 	char note[IPC_NOTE_MAX];     /* PENALTY_*: the admin's reason, "" */
 	char email[IPC_MAIL_MAX];    /* users.d email =, "": user@domain */
+};
+
+/* The OOM mail's plot of the user's CPU and memory over the last hour:
+ * the supervisor asks the recorder (IPC_PLOT_QUERY), which draws it from
+ * history.db with cairo, without any text (no fonts: fontconfig would open
+ * font files under the sandbox, and the recorder's chroot has none), and
+ * answers in IPC_PLOT_CHUNK pieces (REPLY_MORE on all but the last; status
+ * not 0: no plot). The supervisor holds the event back until the last
+ * piece or PLOT_WAIT_MS, bounds the whole to IPC_PLOT_MAX bytes and a PNG
+ * signature, and sends it to cgfair-notify as IPC_NOTIFY_PLOT pieces
+ * (offset rising from 0) right before the event, whose plot_len says how
+ * many bytes belong to it. */
+#define IPC_PLOT_MAX	   (256 * 1024)
+#define IPC_PLOT_PIECE_MAX 1536
+
+struct ipc_plot_query {
+	uint32_t id;
+	uint32_t uid;
+	int64_t t0, t1; /* s since the epoch, t0 < t1, at most a day */
+};
+
+struct ipc_plot_chunk {
+	uint32_t id;	 /* the query's; IPC_NOTIFY_PLOT: 0 */
+	int32_t status;	 /* 0, or an errno value (no plot) */
+	uint32_t flags;	 /* REPLY_MORE */
+	uint32_t len;	 /* bytes of data used */
+	uint32_t offset; /* IPC_NOTIFY_PLOT: where data goes */
+	uint32_t reserved;
+	uint8_t data[IPC_PLOT_PIECE_MAX];
 };
 
 /* Fleet mode ([fleet] database): the recorder talks to PostgreSQL (libpq)
@@ -714,6 +748,8 @@ struct ipc_msg {
 		struct ipc_fleet_setup fleet_setup;
 		struct ipc_fleet_state fleet_state;
 		struct ipc_fleet_override fleet_override;
+		struct ipc_plot_query plot_query;
+		struct ipc_plot_chunk plot_chunk;
 	} u;
 	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */
 	int nfds;

@@ -2,6 +2,7 @@
 #include "supervisor/history.h"
 #include "supervisor/fleet.h"
 #include "supervisor/frontend.h"
+#include "supervisor/notify_plot.h"
 #include "supervisor/workers.h"
 #include "common/log.h"
 
@@ -72,6 +73,8 @@ static bool on_message(struct worker *w, struct ipc_msg *msg)
 	const struct ipc_client_reply *rep = &msg->u.client_reply;
 	(void)w;
 
+	if (msg->hdr.type == IPC_PLOT_CHUNK)
+		return notify_plot_piece(&msg->u.plot_chunk);
 	if (msg->hdr.type != IPC_REPORT_REPLY)
 		return fleet_on_message(msg);
 	for (size_t i = 0; i < PENDING_MAX; i++) {

@@ -1,5 +1,6 @@
 /* cgfair-notify's supervisor side; see notify.h. */
 #include "supervisor/notify.h"
+#include "supervisor/notify_plot.h"
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
 #include "supervisor/users.h"
@@ -104,6 +105,10 @@ static void on_event(enum event_type type, const char *json,
 		m.cpu_permille = (uint64_t)llround(f->cpu_percent * 10 *
 						   (ncpu > 0 ? ncpu : 1));
 	}
+	/* the OOM mail carries the user's last hour when [history] is on */
+	if (kind == NOTIFY_OOM && (cfg.flags & NOTIFY_F_MAIL) &&
+	    notify_plot_ask(&m))
+		return;
 	worker_tell(worker_get(ROLE_NOTIFY, 0), IPC_NOTIFY_EVENT, &m, sizeof(m),
 		    NULL, 0);
 }

@@ -34,8 +34,12 @@ PROGRAMS += cgfair-recorder
 # In fleet mode it talks to PostgreSQL through libpq (fleet.c, link.c).
 cgfair-recorder_SRCS = workers/recorder/main.c workers/recorder/link.c \
 	workers/recorder/fleet.c workers/recorder/fleet_report.c \
+	workers/recorder/lasthour.c common/plot.c \
 	$(RECORDER_CORE_SRCS) $(WORKER_COMMON_SRCS)
-$(BUILD)/cgfair-recorder: LDLIBS += $(shell pkg-config --libs sqlite3 libpq)
+# cairo draws the OOM mail's plot (lasthour.c), without text: no fonts
+$(BUILD)/cgfair-recorder: LDLIBS += \
+	$(shell pkg-config --libs sqlite3 libpq cairo)
+$(OBJ)/workers/recorder/lasthour.o: CFLAGS += $(shell pkg-config --cflags cairo)
 $(OBJ)/workers/recorder/link.o $(OBJ)/workers/recorder/fleet_report.o: CFLAGS += \
 	$(shell pkg-config --cflags libpq)
 # cgfair-notify: the notices to users and admins ([notify]); mail through

@@ -106,6 +106,8 @@ user_domain = user.test
 rate_limit = ${RATE}s
 retry_max = 1s
 templates = $TPL
+[history]
+enable = yes
 [user:$U1]
 email = $USER_TO"
 oom_start "$U1" "$U1" --debug || {
@@ -113,6 +115,11 @@ oom_start "$U1" "$U1" --debug || {
 	exit 1
 }
 oom_user_up "$U1" || t_fail $N/setup "uid $U1: no cgroup with a 64 MiB limit"
+# [history]: the recorder has the user's minutes for the OOM mail's plot
+t_wait 20 grep -q "history: recording" "$OOM_DLOG" ||
+	t_fail $N/setup "the recorder did not start: $(grep -i recorder "$OOM_DLOG" | tail -3)"
+# mail_png N: the user's Nth mail has the plot attached (a real PNG)
+mail_png() { $PY "$T_TOP/tests/lib/mail-check.py" "$MAILDIR" png "$USER_TO" "$1" 2>&1; }
 
 # --- two kills in a row: one mail to the user and one to the admin (the
 # second kill is within rate_limit), the notice on the terminal ----------
@@ -128,6 +135,11 @@ if wait_mails "$USER_TO" 1 30 && wait_mails "$ADMIN_TO" 1 30; then
 		t_pass "$N/oom-mail-user"
 	else
 		t_fail "$N/oom-mail-user" "unexpected mail: $m"
+	fi
+	if p=$(mail_png 1) && echo "$m" | grep -q "^Attached (usage.png)"; then
+		t_pass "$N/oom-mail-plot ($p)"
+	else
+		t_fail "$N/oom-mail-plot" "$p; $(grep -i plot "$OOM_DLOG" | tail -3)"
 	fi
 	m=$(mail_text "$ADMIN_TO" 1)
 	if echo "$m" | grep -q "^Subject: \[test\] OOM $U1/$U1 on " &&
@@ -171,6 +183,25 @@ if wait_mails "$USER_TO" 3 30; then
 	t_pass "$N/relay-down"
 else
 	t_fail "$N/relay-down" "mail lost: $(grep -i "mail to" "$OOM_DLOG" | tail -3)"
+fi
+
+# --- cgfair-notify and cgfair-recorder killed (-9) and restarted: the next
+# OOM mail still has its plot (drawn without fonts: nothing is opened
+# lazily under a restarted worker's sandbox) ------------------------------
+child() { ps -o pid=,comm= --ppid "$OOM_DPID" | awk -v n="$1" '$2 == n { print $1 }'; }
+for w in cgfair-notify cgfair-recorder; do
+	old=$(child $w)
+	[ -n "$old" ] && kill -9 "$old"
+	t_wait 10 sh -c "p=\$(ps -o pid=,comm= --ppid $OOM_DPID | awk '\$2 == \"$w\" { print \$1 }'); [ -n \"\$p\" ] && [ \"\$p\" != '$old' ]" ||
+		t_fail "$N/restart" "$w not back"
+done
+t_wait 20 sh -c "[ \$(grep -c 'history: recording' '$OOM_DLOG') -ge 2 ]"
+sleep $((RATE + 1))
+oom_hog "$U1" 256
+if wait_mails "$USER_TO" 4 30 && p=$(mail_png 4); then
+	t_pass "$N/plot-after-restart ($p)"
+else
+	t_fail "$N/plot-after-restart" "$(mails "$USER_TO") mails; ${p:-}; $(grep -i "plot\|recorder\|notify" "$OOM_DLOG" | tail -5)"
 fi
 
 # --- the mesg-n terminal got nothing; no control byte on the other -------

@@ -381,6 +381,19 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 		fill_str(m->u.fleet_override.node,
 			 sizeof(m->u.fleet_override.node), 'n');
 		break;
+	case IPC_PLOT_QUERY:
+		m->u.plot_query.uid = 1000;
+		m->u.plot_query.t0 = 1000;
+		m->u.plot_query.t1 = 1000 + 3600;
+		break;
+	case IPC_PLOT_CHUNK:
+	case IPC_NOTIFY_PLOT:
+		m->u.plot_chunk.flags = REPLY_MORE;
+		m->u.plot_chunk.len = sizeof(m->u.plot_chunk.data);
+		m->u.plot_chunk.offset = IPC_PLOT_MAX - m->u.plot_chunk.len;
+		memset(m->u.plot_chunk.data, 0x89,
+		       sizeof(m->u.plot_chunk.data));
+		break;
 	default:
 		fail_msg("no sample payload for message type %u (%s): add one",
 			 type, ipc_type_name(type));
@@ -433,6 +446,9 @@ static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_FLEET_STATE] = BY(ROLE_RECORDER),
     [IPC_FLEET_PUT] = BY(ROLE_SUPERVISOR),
     [IPC_FLEET_OVERRIDE] = BY(ROLE_RECORDER),
+    [IPC_PLOT_QUERY] = BY(ROLE_SUPERVISOR),
+    [IPC_PLOT_CHUNK] = BY(ROLE_RECORDER),
+    [IPC_NOTIFY_PLOT] = BY(ROLE_SUPERVISOR),
 };
 
 static bool may_send(uint32_t type, int role)
@@ -1046,6 +1062,16 @@ static void test_invalid_values(void **state)
 	BAD(IPC_FLEET_STATE, fleet_state.reserved, 1);
 	BAD(IPC_FLEET_SETUP, fleet_setup.poll_ms, 99);
 	GOOD(IPC_FLEET_SETUP, fleet_setup.poll_ms, 3600 * 1000);
+	/* the OOM mail's plot: a piece within IPC_PLOT_MAX, a day at most */
+	BAD(IPC_PLOT_CHUNK, plot_chunk.len, IPC_PLOT_PIECE_MAX + 1);
+	BAD(IPC_PLOT_CHUNK, plot_chunk.offset, IPC_PLOT_MAX);
+	BAD(IPC_NOTIFY_PLOT, plot_chunk.flags, 2);
+	BAD(IPC_PLOT_CHUNK, plot_chunk.status, -1);
+	GOOD(IPC_PLOT_CHUNK, plot_chunk.offset, 0);
+	BAD(IPC_PLOT_QUERY, plot_query.t1, 1000);
+	BAD(IPC_PLOT_QUERY, plot_query.t1, 1000 + 24 * 3600 + 1);
+	BAD(IPC_NOTIFY_EVENT, notify_event.plot_len, IPC_PLOT_MAX + 1);
+	GOOD(IPC_NOTIFY_EVENT, notify_event.plot_len, IPC_PLOT_MAX);
 	/* a report by node is the fleet's only */
 	BAD(IPC_REPORT_QUERY, report_request.by, REPORT_BY_NODE);
 	BAD(IPC_REPORT_QUERY, report_request.flags, 4);

@@ -30,10 +30,12 @@ mkdir -p "$R/usr/lib/cgfair-vm"
 cp /bin/date "$R/usr/lib/cgfair-vm/date"
 cp "$VM_LIB/tier1-init" "$R/init"
 chmod 0755 "$R/init"
-# not cgfair-plot: the guest draws nothing, and cairo's closure would
-# swell the initramfs
+# not cgfair-plot nor cgfair-recorder (it draws the OOM mail's plot): no
+# scenario of this guest draws or keeps history ([history] is off, so
+# cgfaird never looks for the recorder), and cairo's closure would swell
+# the initramfs
 for f in "$CGFAIR_BUILD"/*; do
-	[ "${f##*/}" = cgfair-plot ] && continue
+	case "${f##*/}" in cgfair-plot | cgfair-recorder) continue ;; esac
 	[ -f "$f" ] && [ -x "$f" ] && cp "$f" "$G/build/"
 done
 vm_stage_tests "$G" || {

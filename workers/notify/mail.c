@@ -13,6 +13,8 @@
 
 struct mail {
 	char *to, *subject, *body;
+	uint8_t *png; /* NULL: none */
+	size_t png_len;
 	uint64_t created, next_try; /* CLOCK_MONOTONIC usec */
 	unsigned tries;
 };
@@ -29,7 +31,8 @@ static sd_event_source *curl_timer, *retry_timer;
 static struct mail_settings cfg;
 static struct mail *queue[MAIL_QUEUE_MAX];
 static size_t nqueue;
-static uint64_t dropped; /* since start: full queue or give_up */
+static uint64_t dropped;  /* since start: full queue or give_up */
+static size_t png_queued; /* bytes of the queue's PNGs */
 
 static uint64_t now_usec(void)
 {
@@ -43,6 +46,8 @@ static void mail_free(struct mail *m)
 	free(m->to);
 	free(m->subject);
 	free(m->body);
+	png_queued -= m->png_len;
+	free(m->png);
 	free(m);
 }
 
@@ -215,8 +220,23 @@ static struct curl_slist *headers(const struct mail *m)
 	return h;
 }
 
-/* The message as MIME (curl_mime): one text/plain part, quoted-printable
- * so that an admin's 8-bit template passes any relay. */
+/* The OOM mail's plot, a second part (the message is multipart/mixed). */
+static int attach_png(const struct mail *m)
+{
+	curl_mimepart *part = curl_mime_addpart(xfer.mime);
+
+	if (!part ||
+	    curl_mime_data(part, (const char *)m->png, m->png_len) !=
+		CURLE_OK ||
+	    curl_mime_type(part, "image/png") != CURLE_OK ||
+	    curl_mime_filename(part, "usage.png") != CURLE_OK ||
+	    curl_mime_encoder(part, "base64") != CURLE_OK)
+		return -1;
+	return 0;
+}
+
+/* The message as MIME (curl_mime): a text/plain part, quoted-printable
+ * so that an admin's 8-bit template passes any relay, and the plot. */
 static int start(struct mail *m)
 {
 	curl_mimepart *part;
@@ -232,6 +252,8 @@ static int start(struct mail *m)
 	    curl_mime_data(part, m->body, CURL_ZERO_TERMINATED) != CURLE_OK ||
 	    curl_mime_type(part, "text/plain; charset=utf-8") != CURLE_OK ||
 	    curl_mime_encoder(part, "quoted-printable") != CURLE_OK)
+		return -1;
+	if (m->png && attach_png(m) < 0)
 		return -1;
 	curl_easy_setopt(xfer.easy, CURLOPT_URL, cfg.url);
 	curl_easy_setopt(xfer.easy, CURLOPT_MAIL_FROM, cfg.from);
@@ -273,7 +295,8 @@ static void kick(void)
 	}
 }
 
-void mail_queue(const char *to, const char *subject, const char *body)
+void mail_queue(const char *to, const char *subject, const char *body,
+		const uint8_t *png, size_t len)
 {
 	struct mail *m = calloc(1, sizeof(*m));
 
@@ -281,6 +304,16 @@ void mail_queue(const char *to, const char *subject, const char *body)
 		m->to = strdup(to);
 		m->subject = strdup(subject);
 		m->body = strdup(body);
+	}
+	if (m && png && len <= MAIL_PNG_QUEUED_MAX - png_queued &&
+	    (m->png = malloc(len))) {
+		memcpy(m->png, png, len);
+		m->png_len = len;
+		png_queued += len;
+	} else if (m && png) {
+		log_warnx("mail to %s goes without its plot (%zu bytes of "
+			  "plots queued)",
+			  to, png_queued);
 	}
 	if (!m || !m->to || !m->subject || !m->body) {
 		dropped++;

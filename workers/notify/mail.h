@@ -23,7 +23,11 @@ struct mail_settings {
 /* Before the sandbox: libcurl's global state and the multi handle. */
 void mail_init(sd_event *event);
 void mail_configure(const struct mail_settings *s);
-/* Queue one message (copied); the oldest is dropped when full. */
-void mail_queue(const char *to, const char *subject, const char *body);
+/* Queue one message (copied); the oldest is dropped when full. png (len
+ * bytes, or NULL) goes with it as usage.png, unless the PNGs already
+ * queued hold MAIL_PNG_QUEUED_MAX bytes (then the text goes alone). */
+#define MAIL_PNG_QUEUED_MAX (8u << 20)
+void mail_queue(const char *to, const char *subject, const char *body,
+		const uint8_t *png, size_t len);
 
 #endif

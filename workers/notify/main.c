@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,12 @@
 static struct ipc_notify_setup setup;
 static bool have_setup;
 static struct notify_limit limit;
+/* the PNG the supervisor sent for the next event (IPC_NOTIFY_PLOT) */
+static uint8_t plot[IPC_PLOT_MAX];
+static size_t plot_have;
+#define PLOT_TEXT                                                              \
+	"Attached (usage.png): CPU use (above) and memory (below) over the\n"  \
+	"hour up to the kill, a point a minute.\n"
 
 static const char *kind_name(uint32_t kind)
 {
@@ -114,7 +121,7 @@ static void fmt_cpus(int64_t permille, char *buf, size_t len)
 struct fields {
 	char uid[16], pid[16], rss[32], limit[32], usage[32], cap[32], cpu[32],
 	    time[40], until[40], duration[32], held[160];
-	struct notify_var var[17];
+	struct notify_var var[18];
 };
 
 /* {note}: the admin's reason for a penalty; the automatic box's own when
@@ -170,6 +177,7 @@ static void make_fields(const struct ipc_notify_event *e, uint32_t held,
 	    {"reason", e->reason[0] ? e->reason : "(none given)"},
 	    {"note", note_text(e)},
 	    {"held", f->held},
+	    {"plot", e->plot_len && plot_have == e->plot_len ? PLOT_TEXT : ""},
 	};
 	memcpy(f->var, v, sizeof(v));
 }
@@ -195,7 +203,10 @@ static void deliver(const struct ipc_notify_event *e, const struct fields *f,
 	if (terminals)
 		tty_notify(e->uid, e->user, setup.node, subject, body);
 	if (to)
-		mail_queue(to, subject, body);
+		mail_queue(to, subject, body,
+			   e->plot_len && plot_have == e->plot_len ? plot
+								   : NULL,
+			   plot_have);
 }
 
 static void on_event(const struct ipc_notify_event *e)
@@ -207,12 +218,12 @@ static void on_event(const struct ipc_notify_event *e)
 	bool mail = setup.flags & NOTIFY_F_MAIL;
 
 	if (!have_setup || !(setup.kinds & (1u << e->kind)))
-		return;
+		goto done;
 	if (!notify_limit_admit(&limit, e->uid, e->kind, mono_s(),
 				(int64_t)setup.rate_limit_s, &held, &since)) {
 		log_debug("uid %u %s: held back (rate limit)", e->uid,
 			  kind_name(e->kind));
-		return;
+		goto done;
 	}
 	make_fields(e, held, &f);
 	if (e->email[0]) /* users.d's email = */
@@ -223,6 +234,22 @@ static void on_event(const struct ipc_notify_event *e)
 		setup.flags & NOTIFY_F_TERMINALS);
 	if (mail && setup.admin[0])
 		deliver(e, &f, "admin", setup.admin, false);
+done:
+	plot_have = 0; /* the plot was this event's */
+}
+
+/* A piece of the next event's PNG, in order from offset 0 (ipc.c bounds
+ * offset and length to IPC_PLOT_MAX); a gap spoils the whole. */
+static void on_plot(const struct ipc_plot_chunk *c)
+{
+	if (c->offset == 0)
+		plot_have = 0;
+	if (c->offset != plot_have) {
+		plot_have = SIZE_MAX; /* matches no plot_len */
+		return;
+	}
+	memcpy(plot + plot_have, c->data, c->len);
+	plot_have += c->len;
 }
 
 static void on_setup(const struct ipc_notify_setup *s)
@@ -291,6 +318,9 @@ static bool notify_handle(sd_event *event, struct ipc_msg *msg)
 		return true;
 	case IPC_NOTIFY_EVENT:
 		on_event(&msg->u.notify_event);
+		return true;
+	case IPC_NOTIFY_PLOT:
+		on_plot(&msg->u.plot_chunk);
 		return true;
 	default:
 		return false;

@@ -22,6 +22,7 @@ static const struct builtin builtins[] = {
      "    process {pid} ({command}), {rss} resident\n"
      "\n"
      "Your other processes go on running. Memory in use now: {usage}.\n"
+     "{plot}"
      "\n"
      "If your work needs more memory, ask the administrators for a higher\n"
      "limit, or run it through the batch system on the compute nodes.\n"
@@ -32,6 +33,7 @@ static const struct builtin builtins[] = {
      "User {user} (uid {uid}) on {node}: process {pid} ({command}, {rss}\n"
      "resident) was killed at {time}. Memory limit {limit}, in use now\n"
      "{usage}.\n"
+     "{plot}"
      "{held}"},
     {"throttle", "user",
      "Subject: {system}: your CPU use on {node} was held at its cap\n"

@@ -10,6 +10,7 @@
  * with --network) it also talks to PostgreSQL over TCP (link.c).
  */
 #include "workers/recorder/db.h"
+#include "workers/recorder/lasthour.h"
 #include "workers/recorder/link.h"
 #include "workers/recorder/minute.h"
 #include "workers/recorder/report.h"
@@ -132,6 +133,36 @@ static void report(const struct ipc_report_request *rq)
 	}
 	send_text(rq->id, r, r ? err : text);
 	free(text);
+}
+
+/* The OOM mail's plot: the user's span drawn, in pieces; a status alone
+ * when there is none. */
+static void plot(const struct ipc_plot_query *q)
+{
+	struct ipc_plot_chunk c = {.id = q->id, .status = ENOENT};
+	char err[160] = "no history yet";
+	uint8_t *png = NULL;
+	size_t len = 0, off = 0;
+
+	if (have_db) {
+		flush(now_minute()); /* the minute so far is drawn too */
+		c.status =
+		    lasthour_png(db.h, q->uid, q->t0, q->t1, IPC_PLOT_MAX, &png,
+				 &len, err, sizeof(err));
+	}
+	if (c.status)
+		log_debug("plot of uid %u: %s", q->uid, err);
+	do {
+		c.len = (uint32_t)(len - off < sizeof(c.data) ? len - off
+							      : sizeof(c.data));
+		if (c.len)
+			memcpy(c.data, png + off, c.len);
+		c.offset = (uint32_t)off;
+		off += c.len;
+		c.flags = off < len ? REPLY_MORE : 0;
+		skeleton_send(IPC_PLOT_CHUNK, &c, sizeof(c), NULL, 0);
+	} while (off < len);
+	free(png);
 }
 
 static int on_sample(sd_event_source *s, uint64_t usec, void *data)
@@ -258,6 +289,9 @@ static bool recorder_handle(sd_event *event, struct ipc_msg *msg)
 		return true;
 	case IPC_REPORT_QUERY:
 		report(&msg->u.report_request);
+		return true;
+	case IPC_PLOT_QUERY:
+		plot(&msg->u.plot_query);
 		return true;
 	default:
 		return false;
