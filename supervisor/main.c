@@ -412,10 +412,7 @@ int main(int argc, char **argv)
 		 opts.dry_run ? " (dry run: no cgroup file is written)" : "");
 	/* start-up is done: every privileged fd is open, the first workers
 	 * run; from here on the allowlist (a violation kills) */
-	/* TCP for the workers it restarts that reach the network: the
-	 * fleet's recorder, cgfair-notify's mail */
-	supervisor_seccomp(fleet_enabled() ||
-			   worker_get(ROLE_NOTIFY, 0) != NULL);
+	supervisor_seccomp(fleet_enabled() || worker_get(ROLE_NOTIFY, 0));
 	r = sd_event_loop(event);
 	sd_event_unref(event);
 	return r < 0 ? EXIT_FATAL : r;
