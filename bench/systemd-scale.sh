@@ -31,6 +31,7 @@ if [ ! -f "$TOP/tests/vm/lib/vm.env" ]; then
 	[ -x build/bench/sock-ping ] || { echo "build first: make tests" >&2; exit 2; }
 	out=$(mktemp /tmp/cgfair-bench-sd.XXXXXX)
 	CGFAIR_VM_BENCH=systemd-scale CGFAIR_VM_KEEP=1 \
+		CGFAIR_VM_BENCH_ENV="NUSERS=${NUSERS:-1000} UID0=${UID0:-10000}" \
 		CGFAIR_SCENARIO_TIMEOUT=${CGFAIR_SCENARIO_TIMEOUT:-2700} \
 		CGFAIR_VM_TIMEOUT=${CGFAIR_VM_TIMEOUT:-3300} \
 		sh tests/vm/pending/tier2-systemd.sh >"$out" 2>&1

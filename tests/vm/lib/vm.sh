@@ -16,6 +16,7 @@
 #   CGFAIR_VM_KEEP=1     keep the work directory (logs, initramfs) for
 #                        debugging; its path is printed
 #   CGFAIR_VM_BENCH      run these benches (bench/NAME.sh) in the guest
+#   CGFAIR_VM_BENCH_ENV  NAME=VALUE words set in the guest for them
 #                        instead of the scenarios
 
 VM_LIB=$T_TOP/tests/vm/lib
@@ -265,6 +266,10 @@ vm_stage_tests() {
 			echo "CGFAIR_VM_BENCH='${CGFAIR_VM_BENCH:-}'"
 			echo "CGFAIR_SCENARIO_TIMEOUT='${CGFAIR_SCENARIO_TIMEOUT:-300}'"
 			echo "CGFAIR_TEST_UIDS='$VM_TEST_UIDS'"
+			# a bench's own settings (NAME=VALUE words, e.g. NUSERS=300)
+			for _kv in ${CGFAIR_VM_BENCH_ENV:-}; do
+				echo "${_kv%%=*}='${_kv#*=}'"
+			done
 		} >"$1/tests/vm/lib/vm.env"
 }
 
