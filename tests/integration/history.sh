@@ -35,6 +35,7 @@ U0=$((63000 + ($$ % 90) * 10))
 U1=$((U0 + 1)) # spins
 U2=$((U0 + 2)) # sleeps; asks for reports as a plain user
 U3=$((U0 + 3)) # spins, stops mid-minute and goes
+U4=$((U0 + 4)) # spins while the recorder is killed
 DB="$T_TMP/state/history/history.db"
 t_config "$T_TMP/cgfair.conf" "$T_ID" $U0 $((U0 + 9)) "[daemon]
 interval = 1s
@@ -50,13 +51,18 @@ t_wait 20 grep -q "history: recording" "$DLOG" ||
 "$RUNAS" $U2 sleep 600 &
 P2=$!
 t_cleanup "kill $P2"
+# U4 present from the start (a sleeper: never removed, its counter never
+# made again), so that a flushed minute holds its totals before its spin
+"$RUNAS" $U4 sleep 600 &
+P4=$!
+t_cleanup "kill $P4"
 
 # kernel: the CPU seconds of the user's cgroup; daemon: its counter as
 # the last scan read it (metrics); report: the recorder's sum
 kernel() { awk '{ printf "%.3f", $1 / 1e9 }' "/sys/fs/cgroup/cpuacct/$T_ID/user-${1:-$U1}/cpuacct.usage"; }
 daemon_cpu() { "$CTL" --socket "$T_SOCK" metrics |
-	awk -v u="uid=\"$U1\"" '/^cgfair_user_cpu_seconds_total/ && index($0, u) { print $2 }'; }
-caught_up() { awk -v a="$(daemon_cpu)" -v b="$(kernel)" 'BEGIN { exit !(a != "" && a + 0.01 >= b) }'; }
+	awk -v u="uid=\"${1:-$U1}\"" '/^cgfair_user_cpu_seconds_total/ && index($0, u) { print $2 }'; }
+caught_up() { awk -v a="$(daemon_cpu "$1")" -v b="$(kernel "$1")" 'BEGIN { exit !(a != "" && a + 0.01 >= b) }'; }
 reported() { "$CTL" --socket "$T_SOCK" --json report --since 1h --user ${1:-$U1} |
 	python3 -c 'import json, sys
 rows = json.load(sys.stdin)["report"]["rows"]
@@ -75,7 +81,10 @@ sec=${sec#0}
 [ "$sec" -ge 5 ] && [ "$sec" -lt 40 ] || sleep $(((65 - sec) % 60))
 "$RUNAS" $U3 "$CGFAIR_BUILD/tests/t-spin" -s 4
 k=$(kernel $U3) # final: nothing of U3's runs any more
-t_wait 10 grep -q "(uid $U3): removed" "$DLOG" ||
+# an idle user's processes are counted again at its refresh turn (the
+# scanner reads an idle user's cgroup.procs once in 64 cycles), then two
+# idle cycles: up to ~70 s at interval 1s
+t_wait 75 grep -q "(uid $U3): removed" "$DLOG" ||
 	t_fail "history: a user with no processes is removed" "$(tail -5 "$DLOG")"
 sleep 3
 r=$(reported $U3)
@@ -95,8 +104,16 @@ sys.exit(not rows or any(r["uid"] != int(sys.argv[2]) for r in rows))' "$own" $U
 "$RUNAS" $U2 "$CTL" --socket "$T_SOCK" report --user $U1 >"$T_TMP/denied.out" 2>&1
 t_check "a plain user asking for another's report is refused (exit 4)" [ $? = 4 ]
 
-# the recorder killed while the user spins: restarted, nothing lost
-"$RUNAS" $U1 "$CGFAIR_BUILD/tests/t-spin" -s 6 &
+# the recorder killed while a user spins: restarted, nothing lost (the
+# stored totals carry what came before the kill). A user of its own: U1
+# may have been removed and made again meanwhile (idle while U3's part
+# waits), so its kernel counter would start again from zero while its
+# history keeps the first spin. U4's totals are stored first: a user the
+# restarted recorder has no totals of is counted from its restart (at
+# most the minute in progress is lost, by design)
+stored() { [ "$(sqlite3 -cmd ".timeout 5000" "$DB" "SELECT count(*) FROM minutes WHERE uid = $U4")" -gt 0 ]; }
+t_wait 70 stored || t_fail "history: a minute of U4 stored" "none in $DB"
+"$RUNAS" $U4 "$CGFAIR_BUILD/tests/t-spin" -s 6 &
 P1=$!
 sleep 3
 rec=$(ps -o pid= -o comm= --ppid "$DPID" | awk '$2 == "cgfair-recorder" { print $1 }')
@@ -104,9 +121,9 @@ kill -KILL $rec
 wait $P1
 t_wait 20 sh -c "ps -o comm= --ppid $DPID | grep -q cgfair-recorder" ||
 	t_fail "history: the recorder restarts" "$(tail -5 "$DLOG")"
-t_wait 10 caught_up || t_fail "history: the daemon read the spinner's CPU" "$(daemon_cpu) vs $(kernel)"
+t_wait 10 caught_up $U4 || t_fail "history: the daemon read the spinner's CPU" "$(daemon_cpu $U4) vs $(kernel $U4)"
 t_wait 10 sh -c "'$CTL' --socket '$T_SOCK' report >/dev/null 2>&1"
-k=$(kernel) r=$(reported)
+k=$(kernel $U4) r=$(reported $U4)
 t_check "after a SIGKILL of the recorder: $r s reported, $k s accounted (5%)" within5 "$r" "$k"
 
 # retention: a row of two hours ago goes at the next setup (a reload)
