@@ -291,6 +291,18 @@ static void seed_payload(uint32_t type, struct ipc_msg *m, int nfds)
 		m->u.fleet_override.io_weight = -1;
 		strcpy(m->u.fleet_override.node, "login2");
 		break;
+	case IPC_PLOT_QUERY:
+		m->u.plot_query.uid = 1000;
+		m->u.plot_query.t0 = 1764700000;
+		m->u.plot_query.t1 = 1764700000 + 3600;
+		break;
+	case IPC_PLOT_CHUNK:
+	case IPC_NOTIFY_PLOT:
+		/* the first piece of a PNG, more to come */
+		m->u.plot_chunk.flags = REPLY_MORE;
+		m->u.plot_chunk.len = 8;
+		memcpy(m->u.plot_chunk.data, "\x89PNG\r\n\x1a\n", 8);
+		break;
 	}
 }
 
