@@ -39,44 +39,41 @@ t_check "sd_notify READY=1 once every worker answered" t_wait 5 grep -q '^READY=
 t_check "sd_notify STATUS= line" grep -q '^STATUS=' "$T_TMP/notify.log"
 
 # --- every worker: cgfair uid, no capabilities in any set, NNP, seccomp
+# sandbox_why PID: what of that the worker PID lacks (empty: all of it)
+sandbox_why() {
+	for u in $(status_field "$1" Uid); do
+		[ "$u" = "$CGUID" ] || echo "Uid: $(status_field "$1" Uid)"
+	done | head -1
+	for c in CapEff CapPrm CapInh CapBnd CapAmb; do
+		v=$(status_field "$1" $c)
+		[ "$v" = 0000000000000000 ] || echo "$c=$v"
+	done
+	[ "$(status_field "$1" NoNewPrivs)" = 1 ] || echo NoNewPrivs
+	[ "$(status_field "$1" Seccomp)" = 2 ] || echo Seccomp
+}
 for name in cgfair-scanner cgfair-oomwatch cgfair-frontend cgfair-metrics; do
 	pid=$(worker_pid "$name")
 	if [ -z "$pid" ]; then t_fail "$name sandboxed" "not running"; continue; fi
-	uids=$(status_field "$pid" Uid)
-	ok=1 why=""
-	for u in $uids; do [ "$u" = "$CGUID" ] || { ok=0; why="Uid: $uids"; }; done
-	for c in CapEff CapPrm CapInh CapBnd CapAmb; do
-		v=$(status_field "$pid" $c)
-		[ "$v" = 0000000000000000 ] || { ok=0; why="$why $c=$v"; }
-	done
-	[ "$(status_field "$pid" NoNewPrivs)" = 1 ] || { ok=0; why="$why NoNewPrivs"; }
-	[ "$(status_field "$pid" Seccomp)" = 2 ] || { ok=0; why="$why Seccomp"; }
+	why=$(sandbox_why "$pid")
 	if [ "$name" != cgfair-scanner ]; then
 		root=$(readlink "/proc/$pid/root")
-		[ "$root" = /run/cgfair/empty ] || { ok=0; why="$why root=$root"; }
+		[ "$root" = /run/cgfair/empty ] || why="$why root=$root"
 	fi
-	[ $ok = 1 ] && t_pass "$name sandboxed" || t_fail "$name sandboxed" "$why"
+	[ -z "$why" ] && t_pass "$name sandboxed" || t_fail "$name sandboxed" "$(echo $why)"
 done
 # cgfair-notify: the same, not chrooted (it reads the templates, logind's
 # sessions and utmp) and with group tty as its only extra group (it writes
 # to the terminals of mesg y)
 pid=$(worker_pid cgfair-notify)
-why=""
 if [ -z "$pid" ]; then
 	why="not running"
 else
-	for u in $(status_field "$pid" Uid); do [ "$u" = "$CGUID" ] || why="Uid: $u"; done
+	why=$(sandbox_why "$pid")
 	grp=$(status_field "$pid" Groups)
 	[ "$grp" = "$(getent group tty | cut -d: -f3)" ] || why="$why Groups: $grp"
-	for c in CapEff CapPrm CapInh CapBnd CapAmb; do
-		v=$(status_field "$pid" $c)
-		[ "$v" = 0000000000000000 ] || why="$why $c=$v"
-	done
-	[ "$(status_field "$pid" NoNewPrivs)" = 1 ] || why="$why NoNewPrivs"
-	[ "$(status_field "$pid" Seccomp)" = 2 ] || why="$why Seccomp"
 fi
 [ -z "$why" ] && t_pass "cgfair-notify sandboxed (group tty only)" ||
-	t_fail "cgfair-notify sandboxed (group tty only)" "$why"
+	t_fail "cgfair-notify sandboxed (group tty only)" "$(echo $why)"
 
 # --- the supervisor: uid 0 with only the documented capabilities:
 # effective KILL(5) and AUDIT_WRITE(29) = 0x20000020; bounding (what the
@@ -100,14 +97,13 @@ for call in "open for writing" "socket" "execve" "fcntl O_ASYNC" "sendmsg on std
 	n0=$(grep -c 'killed by signal SYS' "$DLOG")
 	r0=$(nready)
 	kill -USR2 "$DPID"
-	# 20 s: by the fifth round each worker waits 1.6 s of backoff, and a
-	# loaded host (CI once saw 4 of 5 back after 10 s) is slower still
-	# then every worker killed in this round back and ready (not only 5 of
-	# them: with six workers, one still in its backoff missed the next
-	# round's call); cgfair-notify may open TCP sockets, so at least 5 die.
-	# 60 s for them to be back: a restarted scanner sometimes misses its
-	# first pings here and is killed again, its backoff growing to 25.6 s
-	# (seen in session 7 and in stop 23's CI; not yet explained)
+	# First at least 5 of the workers killed (cgfair-notify may open TCP
+	# sockets, so it survives the socket round), within 20 s. Then every
+	# worker this round killed back and ready, not only 5 of them: one
+	# still in its backoff would miss the next round's call. 60 s for
+	# that: a restarted scanner sometimes misses its first pings here and
+	# is killed again, its backoff growing to 25.6 s (seen in session 7
+	# and in stop 23's CI; not yet explained).
 	if t_wait 20 sh -c "[ \$(grep -c 'killed by signal SYS' '$DLOG') -ge $((n0 + 5)) ]" &&
 		sleep 1 && t_wait 60 sh -c "[ \$((\$(grep -c ') ready\$' '$DLOG') - $r0)) -ge \$((\$(grep -c 'killed by signal SYS' '$DLOG') - $n0)) ]"; then
 		after=$(workers | awk '{ print $1 }' | sort | tr '\n' ' ')

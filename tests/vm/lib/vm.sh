@@ -16,8 +16,8 @@
 #   CGFAIR_VM_KEEP=1     keep the work directory (logs, initramfs) for
 #                        debugging; its path is printed
 #   CGFAIR_VM_BENCH      run these benches (bench/NAME.sh) in the guest
-#   CGFAIR_VM_BENCH_ENV  NAME=VALUE words set in the guest for them
 #                        instead of the scenarios
+#   CGFAIR_VM_BENCH_ENV  NAME=VALUE words set in the guest for them
 
 VM_LIB=$T_TOP/tests/vm/lib
 VM_CACHE=${CGFAIR_VM_CACHE:-/var/cache/cgfair-vm}
