@@ -36,7 +36,18 @@ static const char *const schema =
     " oom_total INTEGER NOT NULL,"
     " PRIMARY KEY (minute, uid)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS minutes_by_uid ON minutes (uid, minute);"
+    /* where a user's counting began, kept from first sight until its
+     * first minute is stored: a recorder killed within a user's first
+     * minute would otherwise take the counter as it finds it for the
+     * start, and that minute's CPU so far would be lost */
+    "CREATE TABLE IF NOT EXISTS bases ("
+    " uid INTEGER PRIMARY KEY, cpu INTEGER NOT NULL,"
+    " throttled INTEGER NOT NULL, oom INTEGER NOT NULL);"
     "PRAGMA user_version = 1;";
+
+static const char *const keep_base =
+    "INSERT OR REPLACE INTO bases (uid, cpu, throttled, oom)"
+    " VALUES (?1, ?2, ?3, ?4)";
 
 static const char *const upsert_minute =
     "INSERT INTO minutes (minute, uid, cpu_usec, cap_permille, mem_sum,"
@@ -246,16 +257,59 @@ long db_expire(struct db *db, int64_t before)
 			     " (SELECT DISTINCT uid FROM minutes);"
 			     "PRAGMA incremental_vacuum;",
 			     NULL, NULL, NULL);
+	/* a stored minute has the totals now (a lookup in minutes_by_uid
+	 * per start kept: the starts are few, the minutes many) */
+	sqlite3_exec(db->h,
+		     "DELETE FROM bases WHERE EXISTS"
+		     " (SELECT 1 FROM minutes WHERE minutes.uid = bases.uid)",
+		     NULL, NULL, NULL);
 	return n;
+}
+
+static int db_keep_base(struct db *db, uint32_t uid, const struct rec_totals *b)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->h, keep_base, -1, &st, NULL);
+	const int64_t v[] = {uid, (int64_t)b->cpu_usec,
+			     (int64_t)b->throttled_usec, (int64_t)b->oom_kills};
+
+	for (int i = 0; rc == SQLITE_OK && i < 4; i++)
+		rc = sqlite3_bind_int64(st, i + 1, v[i]);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : failed(db, rc, "keeping a user's start");
+}
+
+int db_base_of(struct db *db, struct rec_user *u, bool started)
+{
+	struct rec_totals t;
+	int found = db ? db_totals(db, u->row.uid, &t) : 0;
+
+	rec_set_base(u, found == 1 ? &t : NULL, started);
+	if (found == 0 && db)
+		return db_keep_base(db, u->row.uid, &u->base);
+	return found < 0 ? -1 : 0;
+}
+
+int db_batch(struct db *db, bool begin)
+{
+	int rc = sqlite3_exec(db->h, begin ? "BEGIN IMMEDIATE" : "COMMIT", NULL,
+			      NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : failed(db, rc, "a batch of users' starts");
 }
 
 int db_totals(struct db *db, uint32_t uid, struct rec_totals *t)
 {
 	sqlite3_stmt *st = NULL;
+	/* the last stored minute's, else where the counting began */
 	int rc = sqlite3_prepare_v2(
 	    db->h,
-	    "SELECT cpu_total, throttled_total, oom_total FROM minutes"
-	    " WHERE uid = ?1 ORDER BY minute DESC LIMIT 1",
+	    "SELECT * FROM (SELECT cpu_total, throttled_total, oom_total"
+	    " FROM minutes WHERE uid = ?1 ORDER BY minute DESC LIMIT 1)"
+	    " UNION ALL SELECT * FROM (SELECT cpu, throttled, oom FROM bases"
+	    " WHERE uid = ?1) LIMIT 1",
 	    -1, &st, NULL);
 	int found = 0;
 

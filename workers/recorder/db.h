@@ -8,6 +8,7 @@
 #define CGFAIR_RECORDER_DB_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,7 +31,17 @@ int db_write(struct db *db, const struct rec_minute *v, size_t n);
 /* Delete the rows of minutes before `before` (retention). The number of
  * rows deleted, or -1 (logged). */
 long db_expire(struct db *db, int64_t before);
-/* The counters of uid's last stored minute: 1, 0 when none, -1 (logged). */
+/* The counters of uid's last stored minute, or, before its first, where
+ * its counting began (db_keep_base): 1, 0 when none, -1 (logged). */
 int db_totals(struct db *db, uint32_t uid, struct rec_totals *t);
+/* A user seen for the first time (rec_take's fresh): where its counting
+ * begins (rec_set_base), from db (this recorder restarted), else kept in
+ * db, so that a recorder killed before the user's first minute is stored
+ * does not lose that minute so far. db NULL: no history file. 0, or -1
+ * (logged). */
+int db_base_of(struct db *db, struct rec_user *u, bool started);
+/* Begin (true) or commit (false) a transaction of many db_base_of. 0, or
+ * -1 (logged). */
+int db_batch(struct db *db, bool begin);
 
 #endif

@@ -89,16 +89,20 @@ static void setup(const struct ipc_history_setup *s)
 
 static void take_rows(const struct ipc_user_states *m)
 {
+	bool batch = false;
+
 	for (uint32_t i = 0; i < m->count && i < IPC_ROW_BATCH; i++) {
-		struct rec_totals t;
 		bool fresh;
 		struct rec_user *u = rec_take(&users, &m->row[i], &fresh);
 
 		if (!u || !fresh)
 			continue;
-		int found = have_db ? db_totals(&db, u->row.uid, &t) : 0;
-		rec_set_base(u, found == 1 ? &t : NULL, started);
+		if (have_db && !batch) /* one transaction for the batch */
+			batch = db_batch(&db, true) == 0;
+		db_base_of(have_db ? &db : NULL, u, started);
 	}
+	if (batch)
+		db_batch(&db, false);
 }
 
 /* The answer in chunks the size of a reply, the last without REPLY_MORE. */
