@@ -543,28 +543,44 @@ static void judge_late(struct worker *w, uint64_t now)
 	kill_worker(w, "missed its ping");
 }
 
+/* The timer's own usec is the time it was set for, which a busy loop
+ * passes (and sd-event's default accuracy lets it fire 250 ms late): a
+ * worker spawned earlier in the same iteration has a later ping_sent
+ * than that. With usec, `usec - ping_sent` wrapped around, and the
+ * fresh worker was killed at once as having missed its ping, again and
+ * again with its backoff growing (a restarted scanner in foundation.sh's
+ * forbidden-call rounds). So the loop's now, and a ping from the future
+ * is never late. */
+static bool ping_late(const struct worker *w, uint64_t now)
+{
+	return w->ping_sent && now > w->ping_sent &&
+	       now - w->ping_sent > PING_TIMEOUT_USEC;
+}
+
 static int on_ping_timer(sd_event_source *s, uint64_t usec, void *data)
 {
+	uint64_t now = clock_loop_usec(event);
 	(void)data;
+	(void)usec;
 	for (unsigned i = 0; i < nworkers; i++) {
 		struct worker *w = &table[i];
 		if (w->fd < 0)
 			continue;
-		if (w->ping_sent && usec - w->ping_sent > PING_TIMEOUT_USEC) {
+		if (ping_late(w, now)) {
 			/* the supervisor itself may have been busy: read what
 			 * is queued before blaming the worker */
 			on_ipc(w->io, w->fd, EPOLLIN, w);
 			if (w->fd >= 0 && w->ping_sent)
-				judge_late(w, usec);
+				judge_late(w, now);
 			continue;
 		}
 		if (w->ping_sent)
 			continue; /* still waiting for the last one */
 		struct ipc_ping ping = {.nonce = ++w->nonce};
-		mark_progress(w, usec);
+		mark_progress(w, now);
 		worker_tell(w, IPC_PING, &ping, sizeof(ping), NULL, 0);
 	}
-	sd_event_source_set_time(s, usec + PING_EVERY_USEC);
+	sd_event_source_set_time(s, now + PING_EVERY_USEC);
 	return 0;
 }
 
