@@ -88,15 +88,17 @@ void fleet_configure(const struct fleet_settings *s)
 		       s->poll_ms != cfg.poll_ms;
 	bool was = fleet_enabled();
 	struct worker *w = worker_get(ROLE_RECORDER, 0);
+	static bool started; /* the first call is the start's, not a reload */
 
 	cfg = *s;
-	if (fleet_enabled() != was)
+	if (started && fleet_enabled() != was)
 		log_warnx("[fleet] database turned %s: at the next start",
 			  was ? "off" : "on");
 	if (fleet_enabled() && !was)
 		log_info("fleet: node %s", cfg.node);
 	if (changed && fleet_enabled() && w && worker_pid(w) > 0)
 		send_setup(w);
+	started = true;
 }
 
 /* --- an admin's values out ---------------------------------------------- */

@@ -114,6 +114,9 @@ for n in a b; do
 		{ t_fail "fleet: node $n connects" "$(grep -i 'fleet\|recorder' "$T_TMP/$n/log" | tail -5)"; exit 1; }
 done
 t_pass "fleet: two nodes connect over TCP with the credentials file's password"
+# "turned on: at the next start" is for a reload, not the start itself
+t_check "fleet: a start does not say the database is turned on at the next start" \
+	sh -c "! grep -q 'database turned' '$T_TMP/a/log' '$T_TMP/b/log'"
 # the recorders count a user who comes after their first sample from zero
 for n in a b; do
 	t_wait 20 grep -q "history: recording" "$T_TMP/$n/log" ||
