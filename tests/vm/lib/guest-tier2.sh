@@ -112,6 +112,14 @@ selinux_denials() {
 		rc=1
 	fi
 	echo "tier2: $(systemd-analyze time 2>&1 | head -1)"
+	# where an emulated boot's time goes, and what the kernel spends on
+	# CPU mitigations and its clock under TCG
+	echo "tier2: slowest units: $(systemd-analyze blame --no-pager 2>/dev/null |
+		head -6 | awk '{ printf "%s %s; ", $NF, $1 }')"
+	echo "tier2: $(nproc) CPUs, clocksource" \
+		"$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)," \
+		"mitigations: $(grep -l Mitigation /sys/devices/system/cpu/vulnerabilities/* 2>/dev/null |
+			sed 's,.*/,,' | tr '\n' ' ')"
 
 	sc=$(cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null)
 	if [ "${CGFAIR_VM_CGROUP:-v2}" = v1 ]; then

@@ -13,6 +13,10 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
 # (a static key being patched while the other vCPU ran that code: QEMU
 # 7.2's TCG let it run a stale translation with the breakpoint in it).
 CGFAIR_VM_ACCEL=${CGFAIR_VM_ACCEL:-tcg,thread=single}
+# and one vCPU on it: one thread emulating two vCPUs round-robin spent
+# its time switching between them (measured in tests/vm/README.md,
+# "Measured"); with one vCPU no other can run a stale translation at all
+CGFAIR_VM_SMP=${CGFAIR_VM_SMP:-1}
 # Its twelve scenarios on that one thread took 1100-1200 s alone on a
 # host loaded by other tests (tests/vm/README.md, "Measured"): tier 2's
 # 1200 s cut them short before tasks and unit.
