@@ -204,13 +204,21 @@ t_check "the second climb starts" t_wait 60 badness_ge 10
 t_check "an admin's penalty holds the score" hold
 t_check "in the box: cap = $PEN" t_wait 10 cap_is "$UA" "$PEN"
 before=$(status "$UA" badness)
+t0=$(cut -d' ' -f1 /proc/uptime)
 scn_stop
 t_check "the score is in the state file" grep -Eq "\"uid\": ?$UA" "$SCN_STATE/badness.json"
 start || { t_fail "cgfaird restarts" "$(scn_log | tail -20)"; exit 1; }
 t_wait 10 sh -c "'$CTL' --socket '$SOCK' --json status $UA 2>/dev/null | grep -q badness"
 after=$(status "$UA" badness)
-t_check "after a restart the score is kept ($before -> $after)" \
-	awk -v a="$after" -v b="$before" 'BEGIN { d = a - b; exit !(d <= 1 && -d <= 1 && b >= 10) }'
+# kept: no growth in the box, and no more decay than the time cgfaird was
+# down and starting (decay 60 a minute: 1 a second, and one interval).
+# Its samples of that time are missing, so the first window after the
+# start can be under the threshold: on one CPU the box's cap (0.27) is
+# only 2.7x the threshold (the trixie guest, one vCPU, lost 1.5 of a
+# score of 32.5 across the restart).
+down=$(awk -v t="$t0" '{ printf "%.1f", $1 - t }' /proc/uptime)
+t_check "after a restart the score is kept ($before -> $after, ${down}s down)" \
+	awk -v a="$after" -v b="$before" -v t="$down" 'BEGIN { d = a - b; exit !(d <= 1 && -d <= 1 + t && b >= 10 && a > 0) }'
 "$CTL" --socket "$SOCK" release "$UA" >/dev/null
 t_check "the second penalty gets the second tier (12 s)" t_wait 60 has_auto "$UA" 2
 t_check "tier 2" [ "$(nth_auto 2 duration_s)" = 12 ]
