@@ -158,11 +158,11 @@ for tier in $tiers; do
 			run_scripts tests/fuzz fuzz
 		fi ;;
 	vm) run_scripts tests/vm vm ;;
-	vm-systemd | vm-trixie)
+	vm-systemd)
 		# not in the vm tier (tests/vm/pending/README.md)
 		ONLY=$(cd tests/vm/pending && ls tier*-"${tier#vm-}".sh | sed 's/\.sh$//') \
 			run_scripts tests/vm/pending vm ;;
-	vm-cgroup2 | vm-selinux | vm-systemd-v1)
+	vm-cgroup2 | vm-selinux | vm-systemd-v1 | vm-trixie)
 		# one VM tier (tests/vm/tierN-NAME.sh, e.g. vm-systemd-v1);
 		# CGFAIR_VM_SCENARIOS picks its scenarios
 		ONLY=$(cd tests/vm && ls tier*-"${tier#vm-}".sh | sed 's/\.sh$//') \

@@ -15,7 +15,7 @@ check-vm-selinux: tests
 check-vm-systemd-v1: tests
 	sh tests/vm/tier4-systemd-v1.sh
 check-vm-trixie: tests
-	sh tests/vm/pending/tier5-trixie.sh
+	sh tests/vm/tier5-trixie.sh
 
 # fetch the kernels and build the tier 2, 3 and 5 images into the cache
 vm-cache:

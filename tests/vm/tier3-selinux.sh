@@ -3,9 +3,9 @@
 # Debian's kernel) on an image with Debian's reference policy; the guest
 # installs this run's cgfair-selinux package (its postinst loads the
 # module), labels the run's payload and switches to enforcing
-# (guest-tier2.sh) before any scenario. Runs every systemd scenario - the
-# only tier of `make check` that runs them on the unified hierarchy (tier
-# 2, the same guest without SELinux, is in pending/) - and those whose
+# (guest-tier2.sh) before any scenario. Runs every systemd scenario - on
+# bookworm's unified hierarchy, as tier 5 does on trixie's (tier 2, the
+# same guest without SELinux, is in pending/) - and those whose
 # "# backends:" line lists selinux (selinux.sh: each process in its own
 # domain; upgrade.sh: the packages), and fails on any access by a cgfair
 # domain denied during the run. The image makes init_t (systemd itself)

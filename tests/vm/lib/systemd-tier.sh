@@ -1,5 +1,5 @@
 # The tier 2 guest, shared by tests/vm/tier3-selinux.sh,
-# tier4-systemd-v1.sh, pending/tier2-systemd.sh and pending/tier5-trixie.sh
+# tier4-systemd-v1.sh, tier5-trixie.sh and pending/tier2-systemd.sh
 # (sourced after tests/lib/t.sh and vm.sh):
 #   systemd_tier TIER VARIANT APPEND GUEST_BACKEND
 # boots Debian's kernel (extra command line APPEND) on the VARIANT image
