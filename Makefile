@@ -122,7 +122,8 @@ install: all
 	install -m 0755 $(BUILD)/cgfair-scanner $(BUILD)/cgfair-oomwatch \
 		$(BUILD)/cgfair-frontend $(BUILD)/cgfair-metrics \
 		$(BUILD)/cgfair-recorder $(BUILD)/cgfair-plot \
-		$(BUILD)/cgfair-notify $(DESTDIR)$(LIBEXECDIR)/
+		$(BUILD)/cgfair-notify $(BUILD)/cgfair-desktop-notify \
+		$(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/cgfairctl $(DESTDIR)$(BINDIR)/cgfairctl
 	install -m 0644 docs/man/cgfairctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/cgfair.conf.5 $(DESTDIR)$(MANDIR)/man5/

@@ -235,6 +235,16 @@ static bool valid_notify_event(const void *p, int nfds)
 	       ipc_str_ok(m->email, sizeof(m->email));
 }
 
+static bool valid_desktop_notice(const void *p, int nfds)
+{
+	const struct ipc_desktop_notice *m = p;
+
+	(void)nfds;
+	return m->urgency <= DESKTOP_URGENCY_CRITICAL &&
+	       ipc_str_ok(m->summary, sizeof(m->summary)) &&
+	       ipc_str_ok(m->body, sizeof(m->body));
+}
+
 static bool valid_plot_query(const void *p, int nfds)
 {
 	const struct ipc_plot_query *m = p;
@@ -366,6 +376,8 @@ const struct ipc_rule ipc_rules[IPC_TYPE_COUNT] = {
 	 valid_plot_chunk),
     RULE(IPC_NOTIFY_PLOT, struct ipc_plot_chunk, SUP, FDS_NONE,
 	 valid_plot_chunk),
+    RULE(IPC_DESKTOP_NOTICE, struct ipc_desktop_notice, NOTIFY, FDS_NONE,
+	 valid_desktop_notice),
 };
 
 _Static_assert(sizeof(struct ipc_event) <= IPC_MAX_PAYLOAD, "event size");
@@ -377,6 +389,7 @@ _Static_assert(sizeof(struct ipc_daemon_state) <= IPC_MAX_PAYLOAD, "daemon");
 _Static_assert(sizeof(struct ipc_subuid_ranges) <= IPC_MAX_PAYLOAD, "subuid");
 _Static_assert(sizeof(struct ipc_subuid_table) <= IPC_MAX_PAYLOAD, "subuid");
 _Static_assert(sizeof(struct ipc_notify_setup) <= IPC_MAX_PAYLOAD, "notify");
+_Static_assert(sizeof(struct ipc_desktop_notice) <= IPC_MAX_PAYLOAD, "desk");
 
 static int cmp_range(const void *key, const void *elem)
 {

@@ -109,6 +109,9 @@ enum ipc_type {
 	IPC_PLOT_QUERY,	 /* sup -> recorder: draw a user's last hour */
 	IPC_PLOT_CHUNK,	 /* recorder -> sup: a piece of that PNG */
 	IPC_NOTIFY_PLOT, /* sup -> notify: a piece of the next event's PNG */
+	/* desktop notices ([notify] desktop) */
+	IPC_DESKTOP_NOTICE, /* notify -> sup: a notice for a user's session
+			       bus, sent by cgfair-desktop-notify as the user */
 	IPC_TYPE_COUNT
 };
 
@@ -577,6 +580,7 @@ enum ipc_notify_kind {
 
 #define NOTIFY_F_MAIL	   0x1 /* send mail through the relay */
 #define NOTIFY_F_TERMINALS 0x2 /* write to the user's terminals */
+#define NOTIFY_F_DESKTOP   0x4 /* a notice on the user's session bus */
 #define IPC_MAIL_MAX	   128 /* an address, incl. the NUL */
 
 struct ipc_notify_setup {
@@ -613,6 +617,23 @@ struct ipc_notify_event {
 	char reason[128];	     /* PENALTY_*: why */
 	char note[IPC_NOTE_MAX];     /* PENALTY_*: the admin's reason, "" */
 	char email[IPC_MAIL_MAX];    /* users.d email =, "": user@domain */
+};
+
+/* A desktop notice (IPC_DESKTOP_NOTICE): the worker words it as for the
+ * terminals; the supervisor checks that uid is a user it manages with a
+ * session bus socket of its own at /run/user/UID/bus, then runs
+ * cgfair-desktop-notify as that user, without privilege, with the text on
+ * its stdin. The helper, not the worker, makes the text safe for the bus
+ * (UTF-8, no control bytes, markup escaped). */
+#define DESKTOP_URGENCY_CRITICAL 2 /* the spec's urgency hint: 0 low .. 2 */
+#define IPC_DESKTOP_SUMMARY_MAX	 128
+#define IPC_DESKTOP_BODY_MAX	 1536
+
+struct ipc_desktop_notice {
+	uint32_t uid;
+	uint32_t urgency; /* 0 .. DESKTOP_URGENCY_CRITICAL */
+	char summary[IPC_DESKTOP_SUMMARY_MAX];
+	char body[IPC_DESKTOP_BODY_MAX];
 };
 
 /* The OOM mail's plot of the user's CPU and memory over the last hour:
@@ -750,6 +771,7 @@ struct ipc_msg {
 		struct ipc_fleet_override fleet_override;
 		struct ipc_plot_query plot_query;
 		struct ipc_plot_chunk plot_chunk;
+		struct ipc_desktop_notice desktop_notice;
 	} u;
 	int fds[IPC_MAX_FDS]; /* -1 when absent; owned by the receiver */
 	int nfds;

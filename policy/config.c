@@ -91,6 +91,7 @@ void config_defaults(struct cgfair_config *cfg, uint64_t mem_total)
 	/* a user whose job was OOM-killed learns it where they typed the
 	 * command (issue 13: terminals on for OOM) */
 	cfg->notify.terminals = true;
+	cfg->notify.desktop = true; /* where the user has a session bus */
 	strcpy(cfg->notify.templates, CGFAIR_SYSCONFDIR "/cgfair/templates");
 }
 

@@ -229,6 +229,7 @@ struct config_notify {
 	bool throttle;		/* throttle events (shouldCPUNag) */
 	bool penalty;		/* penalty box in and out */
 	bool terminals;		/* write to the user's terminals */
+	bool desktop;		/* a notice on the user's session bus */
 	char templates[CONFIG_PATH_MAX]; /* the admin's message templates */
 };
 

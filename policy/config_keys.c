@@ -153,6 +153,7 @@ const struct key_def config_keys[] = {
     KEY("notify", "throttle", KT_BOOL, notify.throttle, 0, 0, 0),
     KEY("notify", "penalty", KT_BOOL, notify.penalty, 0, 0, 0),
     KEY("notify", "terminals", KT_BOOL, notify.terminals, 0, 0, 0),
+    KEY("notify", "desktop", KT_BOOL, notify.desktop, 0, 0, 0),
     STR("notify", "templates", KT_PATH, notify.templates, 0),
     {0},
 };

@@ -26,11 +26,12 @@
 
 #define EXE_FD_MIN 10 /* above the fds a worker is given (IPC_FD...) */
 
-static const char *const names[] = {"cgfair-scanner",  "cgfair-oomwatch",
-				    "cgfair-frontend", "cgfair-metrics",
-				    "cgfair-recorder", "cgfair-notify"};
+static const char *const names[] = {"cgfair-scanner",	    "cgfair-oomwatch",
+				    "cgfair-frontend",	    "cgfair-metrics",
+				    "cgfair-recorder",	    "cgfair-notify",
+				    "cgfair-desktop-notify"};
 #define NEXES (sizeof(names) / sizeof(names[0]))
-static int fds[NEXES] = {-1, -1, -1, -1, -1, -1};
+static int fds[NEXES] = {-1, -1, -1, -1, -1, -1, -1};
 
 static bool safe_dir(const struct stat *st)
 {
@@ -123,9 +124,12 @@ int exes_open(const char *dir, bool quiet, bool history, bool notify)
 		return -1;
 	}
 	for (size_t i = 0; i < NEXES; i++) {
-		/* the recorder and notify are looked at only when they run */
+		/* the recorder and notify (with its desktop helper) are
+		 * looked at only when they run */
 		if ((!history && strcmp(names[i], "cgfair-recorder") == 0) ||
-		    (!notify && strcmp(names[i], "cgfair-notify") == 0))
+		    (!notify &&
+		     (strcmp(names[i], "cgfair-notify") == 0 ||
+		      strcmp(names[i], "cgfair-desktop-notify") == 0)))
 			continue;
 		fds[i] = open_one(dirfd, dir, names[i], quiet);
 		if (fds[i] < 0) {

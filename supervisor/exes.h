@@ -10,7 +10,8 @@
 #include <stdbool.h>
 
 /* Check and open every worker executable in dir (cgfair-recorder only
- * with history: [history] enable; cgfair-notify only with notify: notices
+ * with history: [history] enable; cgfair-notify and cgfair-desktop-notify
+ * only with notify: notices
  * on). 0, or -1 (logged unless quiet) when one is missing or unsafe; then
  * nothing is kept. */
 int exes_open(const char *dir, bool quiet, bool history, bool notify);

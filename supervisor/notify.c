@@ -1,5 +1,6 @@
 /* cgfair-notify's supervisor side; see notify.h. */
 #include "supervisor/notify.h"
+#include "supervisor/desktop.h"
 #include "supervisor/notify_plot.h"
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
@@ -22,13 +23,28 @@ static void send_setup(struct worker *w)
 	worker_tell(w, IPC_NOTIFY_SETUP, &cfg, sizeof(cfg), NULL, 0);
 }
 
+/* Its one request: a desktop notice, checked in desktop.c (ipc.c has
+ * bounded its strings and urgency). */
+static bool on_message(struct worker *w, struct ipc_msg *msg)
+{
+	(void)w;
+	if (msg->hdr.type != IPC_DESKTOP_NOTICE ||
+	    !(cfg.flags & NOTIFY_F_DESKTOP))
+		return false;
+	sd_event *e = NULL;
+	if (sd_event_default(&e) >= 0) /* the loop's, one more reference */
+		desktop_notice(e, &msg->u.desktop_notice);
+	sd_event_unref(e);
+	return true;
+}
+
 static const struct worker_class notify_class = {
     .role = ROLE_NOTIFY,
     .exe = "cgfair-notify",
     .chroot = false,
     .count = 1,
     .on_start = send_setup,
-    .on_message = NULL, /* it may send nothing but pongs */
+    .on_message = on_message,
 };
 
 static uint32_t kind_of(enum event_type type)
@@ -116,7 +132,8 @@ static void on_event(enum event_type type, const char *json,
 bool notify_wanted(const struct ipc_notify_setup *s)
 {
 	return s->kinds != 0 &&
-	       (s->flags & (NOTIFY_F_MAIL | NOTIFY_F_TERMINALS));
+	       (s->flags &
+		(NOTIFY_F_MAIL | NOTIFY_F_TERMINALS | NOTIFY_F_DESKTOP));
 }
 
 void notify_register(const struct ipc_notify_setup *s)

@@ -256,6 +256,8 @@ void settings_notify(const struct cgfair_config *c,
 			: 0);
 	if (n->terminals)
 		out->flags |= NOTIFY_F_TERMINALS;
+	if (n->desktop)
+		out->flags |= NOTIFY_F_DESKTOP;
 	notify_mail(n, out);
 	out->rate_limit_s = n->rate_limit_ms / 1000;
 	out->give_up_s = n->give_up_ms / 1000;

@@ -49,3 +49,8 @@ PROGRAMS += cgfair-notify
 cgfair-notify_SRCS = workers/notify/main.c workers/notify/mail.c \
 	workers/notify/tty.c $(NOTIFY_PURE_SRCS) $(WORKER_COMMON_SRCS)
 $(BUILD)/cgfair-notify: LDLIBS += $(shell pkg-config --libs libcurl)
+# cgfair-desktop-notify: the short-lived helper the supervisor runs as a
+# user for one notice on its session bus ([notify] desktop); no skeleton:
+# it is started already without privilege and speaks no IPC.
+PROGRAMS += cgfair-desktop-notify
+cgfair-desktop-notify_SRCS = workers/desktop/main.c

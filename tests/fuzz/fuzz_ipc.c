@@ -303,6 +303,14 @@ static void seed_payload(uint32_t type, struct ipc_msg *m, int nfds)
 		m->u.plot_chunk.len = 8;
 		memcpy(m->u.plot_chunk.data, "\x89PNG\r\n\x1a\n", 8);
 		break;
+	case IPC_DESKTOP_NOTICE:
+		m->u.desktop_notice.uid = 1000;
+		m->u.desktop_notice.urgency = DESKTOP_URGENCY_CRITICAL;
+		snprintf(m->u.desktop_notice.summary,
+			 sizeof(m->u.desktop_notice.summary), "<b>oom</b>");
+		snprintf(m->u.desktop_notice.body,
+			 sizeof(m->u.desktop_notice.body), "killed \033[2J &");
+		break;
 	}
 }
 

@@ -394,6 +394,14 @@ static void fill_valid(uint32_t type, struct ipc_msg *m, int nfds)
 		memset(m->u.plot_chunk.data, 0x89,
 		       sizeof(m->u.plot_chunk.data));
 		break;
+	case IPC_DESKTOP_NOTICE:
+		m->u.desktop_notice.uid = 1000;
+		m->u.desktop_notice.urgency = DESKTOP_URGENCY_CRITICAL;
+		fill_str(m->u.desktop_notice.summary,
+			 sizeof(m->u.desktop_notice.summary), 's');
+		fill_str(m->u.desktop_notice.body,
+			 sizeof(m->u.desktop_notice.body), 'b');
+		break;
 	default:
 		fail_msg("no sample payload for message type %u (%s): add one",
 			 type, ipc_type_name(type));
@@ -449,6 +457,7 @@ static const uint32_t expected_senders[IPC_TYPE_COUNT] = {
     [IPC_PLOT_QUERY] = BY(ROLE_SUPERVISOR),
     [IPC_PLOT_CHUNK] = BY(ROLE_RECORDER),
     [IPC_NOTIFY_PLOT] = BY(ROLE_SUPERVISOR),
+    [IPC_DESKTOP_NOTICE] = BY(ROLE_NOTIFY),
 };
 
 static bool may_send(uint32_t type, int role)
@@ -1068,6 +1077,9 @@ static void test_invalid_values(void **state)
 	BAD(IPC_NOTIFY_PLOT, plot_chunk.flags, 2);
 	BAD(IPC_PLOT_CHUNK, plot_chunk.status, -1);
 	GOOD(IPC_PLOT_CHUNK, plot_chunk.offset, 0);
+	/* a desktop notice: an urgency of the spec's three */
+	BAD(IPC_DESKTOP_NOTICE, desktop_notice.urgency, 3);
+	GOOD(IPC_DESKTOP_NOTICE, desktop_notice.urgency, 0);
 	BAD(IPC_PLOT_QUERY, plot_query.t1, 1000);
 	BAD(IPC_PLOT_QUERY, plot_query.t1, 1000 + 24 * 3600 + 1);
 	BAD(IPC_NOTIFY_EVENT, notify_event.plot_len, IPC_PLOT_MAX + 1);

@@ -3,8 +3,10 @@
  * supervisor sends each event (IPC_NOTIFY_EVENT) with the figures it
  * knows; this worker applies the rate limit, words the message from the
  * admin's template or the built-in one, and delivers it: by mail through
- * the relay (mail.c) and to the user's terminals (tty.c). It decides
- * nothing about users and the supervisor never waits for it.
+ * the relay (mail.c) and to the user's terminals (tty.c); a desktop notice
+ * it hands back to the supervisor (IPC_DESKTOP_NOTICE), which runs
+ * cgfair-desktop-notify as the user. It decides nothing about users and
+ * the supervisor never waits for it.
  *
  * Sandbox: user cgfair with group tty (terminals that accept messages are
  * group-writable by tty, as for write(1)); not chrooted (it reads the
@@ -182,9 +184,24 @@ static void make_fields(const struct ipc_notify_event *e, uint32_t held,
 	memcpy(f->var, v, sizeof(v));
 }
 
+/* The notice for the user's session bus: the supervisor checks it and
+ * runs the helper as the user (this worker cannot change uid). */
+static void desktop(const struct ipc_notify_event *e, const char *subject,
+		    const char *body)
+{
+	struct ipc_desktop_notice d;
+
+	memset(&d, 0, sizeof(d));
+	d.uid = e->uid;
+	d.urgency = e->kind == NOTIFY_OOM ? DESKTOP_URGENCY_CRITICAL : 1;
+	snprintf(d.summary, sizeof(d.summary), "%s", subject);
+	snprintf(d.body, sizeof(d.body), "%s", body);
+	skeleton_send(IPC_DESKTOP_NOTICE, &d, sizeof(d), NULL, 0);
+}
+
 /* Word one message for who ("user", "admin") and deliver it. */
 static void deliver(const struct ipc_notify_event *e, const struct fields *f,
-		    const char *who, const char *to, bool terminals)
+		    const char *who, const char *to, bool user)
 {
 	static char buf[TEMPLATE_MAX], text[NOTIFY_TEXT_MAX];
 	const char *kind = kind_name(e->kind), *subject, *body;
@@ -200,8 +217,10 @@ static void deliver(const struct ipc_notify_event *e, const struct fields *f,
 			  kind, who);
 		return;
 	}
-	if (terminals)
+	if (user && (setup.flags & NOTIFY_F_TERMINALS))
 		tty_notify(e->uid, e->user, setup.node, subject, body);
+	if (user && (setup.flags & NOTIFY_F_DESKTOP))
+		desktop(e, subject, body);
 	if (to)
 		mail_queue(to, subject, body,
 			   e->plot_len && plot_have == e->plot_len ? plot
@@ -230,8 +249,7 @@ static void on_event(const struct ipc_notify_event *e)
 		snprintf(to, sizeof(to), "%s", e->email);
 	else
 		snprintf(to, sizeof(to), "%s@%s", e->user, setup.user_domain);
-	deliver(e, &f, "user", mail ? to : NULL,
-		setup.flags & NOTIFY_F_TERMINALS);
+	deliver(e, &f, "user", mail ? to : NULL, true);
 	if (mail && setup.admin[0])
 		deliver(e, &f, "admin", setup.admin, false);
 done:
