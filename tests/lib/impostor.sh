@@ -11,9 +11,11 @@ impostor_setup() {
 	REAL_BUILD=$CGFAIR_BUILD
 	_d=$T_TMP/libexec
 	mkdir -m 0755 "$_d" || return 1
-	for _f in cgfaird cgfair-scanner cgfair-oomwatch cgfair-frontend \
-		cgfair-metrics cgfair-recorder cgfair-notify; do
-		install -m 0755 "$REAL_BUILD/$_f" "$_d/$_f" || return 1
+	# every worker the build made (a list kept here missed a new one:
+	# cgfaird then found no usable workers and did not start)
+	for _f in "$REAL_BUILD"/cgfaird "$REAL_BUILD"/cgfair-*; do
+		[ -f "$_f" ] && [ -x "$_f" ] || continue
+		install -m 0755 "$_f" "$_d/${_f##*/}" || return 1
 	done
 	install -m 0755 "$REAL_BUILD/tests/evil-$1" "$_d/cgfair-$1" || return 1
 	CGFAIR_BUILD=$_d
