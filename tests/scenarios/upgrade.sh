@@ -164,6 +164,14 @@ phase "purged"
 if [ -n "$selinux" ]; then
 	t_check "$N/selinux: cgfair-selinux's postrm removed the module" \
 		sh -c '! semodule -l | grep -qx cgfair'
+	# and from the running policy (its postrm removes it from the store
+	# without a reload, relabels, then loads): the kernel refuses a
+	# context with one of its types, not one of the base policy's
+	ctx_valid() { /usr/bin/printf %s "system_u:object_r:$1:s0" \
+		>/sys/fs/selinux/context 2>/dev/null; }
+	policy_forgot() { ctx_valid var_lib_t && ! ctx_valid cgfair_var_lib_t; }
+	t_check "$N/selinux: the running policy has no cgfair type left" \
+		policy_forgot
 fi
 t_check "$N/purge: no unit left ($(systemctl show -p LoadState --value $U))" \
 	sh -c "[ \"\$(systemctl show -p LoadState --value $U)\" = not-found ] && ! systemctl is-active -q $U"
