@@ -15,8 +15,10 @@ UNIT_SECURITY_BOUND=3.0
 #   network namespace (proc connector), cgroup writes, /dev/kmsg, /proc of
 #   every user, the workers' privilege drop (setuid, capset, chroot: in
 #   @mount), the executable of a client with more capabilities (ptrace
-#   read check).
+#   read check), the users' session buses under /run/user (read-only:
+#   the desktop notice's helper connects to them; /home stays hidden).
 UNIT_SECURITY_ACCEPTED="
+ProtectHome=
 SystemCallFilter=~@privileged
 RootDirectory=/RootImage=
 User=/DynamicUser=
