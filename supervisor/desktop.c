@@ -117,6 +117,11 @@ static int on_helper_exit(sd_event_source *s, const siginfo_t *si, void *arg)
 		log_warnx("desktop notice for uid %u: helper pid %d exited "
 			  "with status %d",
 			  h->uid, (int)h->pid, si->si_status);
+	else if (si->si_status == SIGSYS)
+		log_warnx("desktop notice for uid %u: helper pid %d killed "
+			  "by its seccomp filter (a system call it does not "
+			  "allow; the kernel's audit record names it)",
+			  h->uid, (int)h->pid);
 	else
 		log_warnx("desktop notice for uid %u: helper pid %d killed "
 			  "by signal %s",

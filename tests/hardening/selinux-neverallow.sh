@@ -2,7 +2,8 @@
 # The SELinux module's neverallow rules bite: `make selinux` with the
 # module plus allows that break them (a worker writing a cgroup file and
 # /etc, the recorder making a cgroup directory, the notifier writing
-# cgfair's configuration, a worker leaving its domain, cgfaird loading a
+# cgfair's configuration, a worker or the desktop notice's helper (into
+# the user's domain) leaving its domain, cgfaird loading a
 # kernel module or
 # starting a transient unit that is not one of its adoption scopes) must
 # fail, naming each broken rule. The unchanged module is built by the
@@ -24,9 +25,10 @@ allow cgfair_recorder_t cgroup_t:dir create;
 allow cgfair_notify_t cgfair_conf_t:file write;
 allow cgfaird_t self:capability sys_module;
 gen_require(`
-	type systemd_transient_unit_t;
+	type systemd_transient_unit_t, unconfined_t;
 ')
 allow cgfaird_t systemd_transient_unit_t:service start;
+allow cgfair_desktop_notify_t unconfined_t:process transition;
 TE
 if make -s -C "$T_TOP" BUILD="$T_TMP/b" SELINUX_TE="$T_TMP/src/cgfair.te" \
 	selinux >"$T_TMP/out" 2>&1; then
@@ -40,7 +42,8 @@ for rule in "cgfair_scanner_t cgroup_t (file (write" \
 	"cgfair_recorder_t cgroup_t (dir (create" \
 	"cgfair_notify_t cgfair_conf_t (file (write" \
 	"cgfaird_t self (capability (sys_module" \
-	"cgfaird_t systemd_transient_unit_t (service (start"; do
+	"cgfaird_t systemd_transient_unit_t (service (start" \
+	"cgfair_desktop_notify_t unconfined_t (process (transition"; do
 	if grep -qF "(allow $rule" "$T_TMP/out"; then
 		t_pass "$N/named: allow $rule"
 	else

@@ -78,22 +78,10 @@ systemctl daemon-reload
 # script(1)'s, which keeps what the pty shows), the pty A's with mesg y
 NA=$(getent passwd "$UA" | cut -d: -f1)
 TTYLOG=$T_TMP/tty-$UA.out
-script -qfec "su -s /bin/sh -c 'sleep 600' $NA" "$TTYLOG" </dev/null >/dev/null 2>&1 &
-TTY_PID=$!
-# its end hangs the pty up: su and its sleep go with it
-t_cleanup "kill $TTY_PID 2>/dev/null"
-session_tty() {
-	for s in $(loginctl list-sessions --no-legend | awk -v u="$NA" '$3 == u { print $1 }'); do
-		loginctl show-session -p TTY --value "$s"
-	done | grep -m1 '^pts/'
-}
-t_wait 20 sh -c "$(command -v loginctl) list-sessions --no-legend | grep -q ' $NA '"
-PTY=$(session_tty)
-if [ -n "$PTY" ]; then
-	chown "$UA:tty" "/dev/$PTY" && chmod 0620 "/dev/$PTY"
-else
+scn_login "$NA" "$TTYLOG"
+PTY=$SCN_PTY
+[ -n "$PTY" ] ||
 	t_fail $N/notify-setup "no logind session with a pty for $NA: $(loginctl list-sessions --no-legend)"
-fi
 
 scn_start || { t_fail $N/start "cgfaird did not start" "$(scn_journal)"; exit 1; }
 domain() { cut -d: -f3 "/proc/$1/attr/current" 2>/dev/null; }
@@ -130,14 +118,8 @@ t_wait 5 test -f /var/lib/cgfair/state.json
 t_check "$N/label: state.json is cgfair_var_lib_t ($(label /var/lib/cgfair/state.json))" \
 	[ "$(label /var/lib/cgfair/state.json)" = cgfair_var_lib_t ]
 
-# an OOM kill (the default limit is a quarter of the guest's RAM); the
-# hog allocates once cgfaird has adopted it into the user's slice
-"$SCN_TOOLS/t-run-as-uid" "$UA" /bin/sh -c 'i=0
-	while ! grep -q "user-$1.slice" /proc/$$/cgroup && [ $i -lt 200 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	shift; exec "$@"' hog "$UA" "$SCN_TOOLS/t-memhog" -t 8 2048 \
-	>/dev/null 2>&1
+# an OOM kill in A's slice
+scn_oom_kill "$UA"
 rc=$?
 t_wait 10 grep -q '"event":"oom"' /var/log/cgfair/events.log
 t_check "$N/oom: the kill (status $rc) is in /var/log/cgfair/events.log" \

@@ -3,8 +3,9 @@
  * org.freedesktop.Notifications on the session bus that
  * DBUS_SESSION_BUS_ADDRESS names and appends one line to OUT for each
  * Notify call, while the caller still waits for the answer:
- *   uid=U pid=P nnp=N capeff=HEX urgency=U app=A summary=S body=B
- * (the sender's uid and pid from the bus, NoNewPrivs and CapEff from its
+ *   uid=U pid=P nnp=N capeff=HEX context=C urgency=U app=A summary=S body=B
+ * (the sender's uid, pid and SELinux context ("-" without) from the bus,
+ * NoNewPrivs and CapEff from its
  * /proc/PID/status; a newline of the body written as \n, every other byte
  * as it came). Touches OUT.ready once the name is owned. Runs until
  * killed.
@@ -82,6 +83,7 @@ static int on_notify(sd_bus_message *m, void *data, sd_bus_error *err)
 	sd_bus_creds *c = NULL;
 	uid_t uid = (uid_t)-1;
 	pid_t pid = 0;
+	const char *label = NULL;
 	char nnp[32], capeff[32];
 	int r;
 	(void)data;
@@ -97,27 +99,33 @@ static int on_notify(sd_bus_message *m, void *data, sd_bus_error *err)
 		r = sd_bus_message_read(m, "i", &timeout);
 	if (r < 0)
 		return r;
-	if (sd_bus_query_sender_creds(
-		m, SD_BUS_CREDS_UID | SD_BUS_CREDS_PID | SD_BUS_CREDS_AUGMENT,
-		&c) >= 0) {
+	if (sd_bus_query_sender_creds(m,
+				      SD_BUS_CREDS_UID | SD_BUS_CREDS_PID |
+					  SD_BUS_CREDS_SELINUX_CONTEXT |
+					  SD_BUS_CREDS_AUGMENT,
+				      &c) >= 0) {
 		sd_bus_creds_get_uid(c, &uid);
 		sd_bus_creds_get_pid(c, &pid);
+		/* the sender's SELinux context, as the bus saw it at connect
+		 * (the guest scenario checks the helper's domain by it) */
+		sd_bus_creds_get_selinux_context(c, &label);
 	}
 	status_field(pid, "NoNewPrivs", nnp, sizeof(nnp));
 	status_field(pid, "CapEff", capeff, sizeof(capeff));
-	sd_bus_creds_unref(c);
 	FILE *f = fopen(out_path, "ae");
 	if (f) {
-		fprintf(
-		    f,
-		    "uid=%u pid=%d nnp=%s capeff=%s urgency=%u app=%s summary=",
-		    (unsigned)uid, (int)pid, nnp, capeff, urgency, app);
+		fprintf(f,
+			"uid=%u pid=%d nnp=%s capeff=%s context=%s urgency=%u "
+			"app=%s summary=",
+			(unsigned)uid, (int)pid, nnp, capeff,
+			label ? label : "-", urgency, app);
 		put_text(f, summary);
 		fputs(" body=", f);
 		put_text(f, body);
 		fputc('\n', f);
 		fclose(f);
 	}
+	sd_bus_creds_unref(c);
 	return sd_bus_reply_method_return(m, "u", next_id++);
 }
 

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <seccomp.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,13 @@ static bool sandbox(void)
 
 	for (size_t i = 0; ok && i < sizeof(calls) / sizeof(*calls); i++)
 		ok = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0) == 0;
+	/* libsystemd 257 (Debian 13) binds a client's socket to an abstract
+	 * address carrying the thread's name (PR_GET_NAME) or the bus's
+	 * description, which helps no one here; the supervisor's filter,
+	 * which this process inherits, kills bind. With PR_GET_NAME refused
+	 * and no description set (open_session_bus) it does not bind. */
+	ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl),
+				    1, SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME)) == 0;
 	/* the bus socket, and nothing else */
 	ok = ok && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 				    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) == 0;
@@ -177,6 +185,34 @@ static bool sandbox(void)
 	return ok;
 }
 
+/* The bus DBUS_SESSION_BUS_ADDRESS names, the one variable cgfaird gave
+ * it. Not sd_bus_open_user(): that reads the variable with secure_getenv(),
+ * which finds nothing in a secure exec (AT_SECURE: SELinux sets it for the
+ * transition from cgfaird_t into this domain), and then looks for the
+ * runtime directory in XDG_RUNTIME_DIR, which it does not have. */
+static int open_session_bus(sd_bus **ret)
+{
+	const char *address = getenv("DBUS_SESSION_BUS_ADDRESS");
+	sd_bus *bus = NULL;
+	int r;
+
+	if (!address)
+		return -ENXIO;
+	r = sd_bus_new(&bus);
+	if (r >= 0)
+		r = sd_bus_set_address(bus, address);
+	if (r >= 0)
+		r = sd_bus_set_bus_client(bus, 1);
+	if (r >= 0)
+		r = sd_bus_start(bus);
+	if (r < 0) {
+		sd_bus_unref(bus);
+		return r;
+	}
+	*ret = bus;
+	return 0;
+}
+
 static int notify(unsigned urgency, const char *summary, const char *body)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -184,8 +220,7 @@ static int notify(unsigned urgency, const char *summary, const char *body)
 	sd_bus *bus = NULL;
 	int r;
 
-	/* DBUS_SESSION_BUS_ADDRESS, the one variable it was given */
-	r = sd_bus_open_user(&bus);
+	r = open_session_bus(&bus);
 	if (r < 0) {
 		fprintf(stderr, "cgfair-desktop-notify: session bus: %s\n",
 			strerror(-r));

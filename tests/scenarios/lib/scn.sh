@@ -216,3 +216,34 @@ scn_cg_ticks() {
 		fi ;;
 	esac
 }
+
+# scn_login NAME TTYLOG: NAME logs in through PAM, as at a terminal: su in
+# a pty of script(1)'s, which keeps what the pty shows in TTYLOG;
+# pam_systemd registers a logind session. Sets SCN_PTY (pts/N, empty when
+# logind shows no session with a pty within 30 s), made the user's, group
+# tty, mode 0620, as login(1) would (su leaves it root's): mesg y. The
+# script's end at exit hangs the pty up, su and its shell go with it.
+scn_login() {
+	script -qfec "su -s /bin/sh -c 'sleep 600' $1" "$2" </dev/null >/dev/null 2>&1 &
+	t_cleanup "kill $! 2>/dev/null; t_wait 10 sh -c '! kill -0 $!' || kill -9 $! 2>/dev/null"
+	t_wait 30 sh -c "[ -n \"\$(loginctl list-sessions --no-legend | awk -v u='$1' '\$3 == u')\" ]"
+	SCN_PTY=$(for _s in $(loginctl list-sessions --no-legend | awk -v u="$1" '$3 == u { print $1 }'); do
+		loginctl show-session -p TTY --value "$_s"
+	done | grep -m1 '^pts/')
+	[ -z "$SCN_PTY" ] || {
+		chown "$1:tty" "/dev/$SCN_PTY" && chmod 0620 "/dev/$SCN_PTY"
+	}
+}
+
+# scn_oom_kill UID: an OOM kill in UID's slice under systemd: a 2 GiB hog
+# (more than the default limit, a quarter of the guest's RAM) run as UID
+# allocates once cgfaird has adopted it into user-UID.slice (20 s at
+# most). Returns the hog's status (137: killed).
+scn_oom_kill() {
+	"$SCN_TOOLS/t-run-as-uid" "$1" /bin/sh -c 'i=0
+		while ! grep -q "user-$1.slice" /proc/$$/cgroup && [ $i -lt 200 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		shift; exec "$@"' hog "$1" "$SCN_TOOLS/t-memhog" -t 8 2048 \
+		>/dev/null 2>&1
+}
