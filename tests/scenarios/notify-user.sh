@@ -22,7 +22,8 @@ t_need_root $N
 # shellcheck disable=SC2086
 set -- $SCN_UIDS
 U=$3 # one the other scenarios do not log in
-NAME=$(getent passwd "$U" | cut -d: -f1)
+PW=$(getent passwd "$U")
+NAME=${PW%%:*}
 [ -n "$NAME" ] || {
 	t_fail $N/setup "uid $U has no passwd entry in this guest"
 	exit 1
@@ -32,10 +33,10 @@ SELINUX=0
 if [ $SELINUX = 1 ]; then
 	. "$T_TOP/tests/vm/lib/guest-lib.sh"
 	mark=$(vm_avc_mark)
+	# a session bus (dbus-daemon as the user) cannot write to the audit
+	# log: it logs the denials of D-Bus messages to the journal
+	JMARK=$(date '+%Y-%m-%d %H:%M:%S')
 fi
-# a session bus (dbus-daemon as the user) cannot write to the audit log:
-# it logs the denials of D-Bus messages to the journal
-JMARK=$(date '+%Y-%m-%d %H:%M:%S')
 
 # --- the user logged out, and not lingering: no /run/user/UID -----------
 user_gone() { ! systemctl is-active -q "user@$U.service" && ! mountpoint -q "/run/user/$U"; }
@@ -74,32 +75,33 @@ t_wait 60 test -S $BUS
 t_check "$N/login: the user's session bus $BUS" test -S $BUS
 
 # --- the notification service, in the user's manager --------------------
-OUT=$(getent passwd "$U" | cut -d: -f6)/cgfair-notices
+# as_user CMD...: CMD as the user, talking to the user's manager
+as_user() { runuser -u "$NAME" -- env XDG_RUNTIME_DIR=/run/user/$U "$@"; }
+OUT=$(echo "$PW" | cut -d: -f6)/cgfair-notices
 t_cleanup "rm -f $OUT $OUT.ready"
 rm -f "$OUT" "$OUT.ready"
-runuser -u "$NAME" -- env XDG_RUNTIME_DIR=/run/user/$U \
-	DBUS_SESSION_BUS_ADDRESS=unix:path=$BUS \
+as_user DBUS_SESSION_BUS_ADDRESS=unix:path=$BUS \
 	systemd-run --user --quiet --unit=cgfair-t-notifyd \
 	"$SCN_TOOLS/t-notifyd" "$OUT" >"$T_TMP/notifyd-run.log" 2>&1
-t_cleanup "timeout 30 runuser -u $NAME -- env XDG_RUNTIME_DIR=/run/user/$U systemctl --user stop cgfair-t-notifyd.service"
+t_cleanup "as_user timeout 30 systemctl --user stop cgfair-t-notifyd.service"
 t_wait 30 test -e "$OUT.ready" || {
 	t_fail $N/service "t-notifyd did not own its name" \
 		"$(cat "$T_TMP/notifyd-run.log")
-$(runuser -u "$NAME" -- env XDG_RUNTIME_DIR=/run/user/$U systemctl --user status --no-pager cgfair-t-notifyd.service 2>&1 | tail -5)"
+$(as_user systemctl --user status --no-pager cgfair-t-notifyd.service 2>&1 | tail -5)"
 }
 
 # the bus and the service share the user's slice with the hog: never the
 # OOM killer's pick (on the host a second kill took the bus once)
-for p in $(pgrep -u "$U" -x dbus-daemon) $(pgrep -u "$U" -x t-notifyd); do
-	echo -1000 >/proc/$p/oom_score_adj
-done
+scn_oom_spare "$U" dbus-daemon t-notifyd
 
 # --- an OOM kill in the user's slice ------------------------------------
 scn_oom_kill "$U"
 rc=$?
-t_wait 20 grep -q '"event":"oom"' /var/log/cgfair/events.log
+# the log has the earlier scenarios' kills too: wait for this user's
+OOM_RE="\"event\":\"oom\".*\"uid\":$U,"
+t_wait 20 grep -q "$OOM_RE" /var/log/cgfair/events.log
 t_check "$N/oom: the kill (status $rc) is in the event log" \
-	grep -q "\"event\":\"oom\".*\"uid\":$U," /var/log/cgfair/events.log
+	grep -q "$OOM_RE" /var/log/cgfair/events.log
 
 if [ -n "$PTY" ]; then
 	t_wait 20 grep -q "Message from cgfair@" "$TTYLOG"

@@ -63,9 +63,7 @@ t_check "$N/limit: $MEMPROP of user-$U.slice is 64 MiB ($(memory_max))" \
 # earlier scenario connected to it): the manager, ~40 MB with
 # oom_score_adj 100, was the kernel's first pick once in tier 3. They are
 # not what this scenario counts: never the OOM killer's pick.
-for p in $(pgrep -u "$U" -x systemd) $(pgrep -u "$U" -x dbus-daemon); do
-	echo -1000 >/proc/$p/oom_score_adj
-done
+scn_oom_spare "$U" systemd dbus-daemon
 
 # --- a kill: one event, with the victim --------------------------------
 k0=$(kills)

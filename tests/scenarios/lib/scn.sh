@@ -247,3 +247,17 @@ scn_oom_kill() {
 		shift; exec "$@"' hog "$1" "$SCN_TOOLS/t-memhog" -t 8 2048 \
 		>/dev/null 2>&1
 }
+
+# scn_oom_spare UID COMM...: UID's processes named COMM are never the OOM
+# killer's pick (oom_score_adj -1000): what shares the user's slice with a
+# scenario's hog but is not what the scenario counts (the user's manager,
+# its session bus, a test service).
+scn_oom_spare() {
+	_u=$1
+	shift
+	for _c in "$@"; do
+		for _p in $(pgrep -u "$_u" -x "$_c"); do
+			echo -1000 >"/proc/$_p/oom_score_adj"
+		done
+	done
+}
