@@ -1,12 +1,13 @@
 /*
- * place-storm -u UID0 -U NUSERS -s SUBTREE [-r RATE] [-d SECS] [-l LIFE_MS]
- *             [-e SAMPLE_EVERY]
+ * place-storm -u UID0 -U NUSERS -s SUBTREE [-g GID] [-r RATE] [-d SECS]
+ *             [-l LIFE_MS] [-e SAMPLE_EVERY]
  *
  * A storm of short processes for bench/placement.sh --storm: RATE
  * processes a second (default 5000) for SECS seconds (10), round robin
  * over uids UID0..UID0+NUSERS-1, each living LIFE_MS (50) after its exec.
- * Each child takes the time, becomes its uid (setgroups, setresgid,
- * setresuid) and execs this program again (--probe), which at its end
+ * Each child takes the time, becomes its uid (setgroups, setresgid to GID
+ * or, without -g, to the uid, setresuid) and execs this program again
+ * (--probe), which at its end
  * checks that /proc/self/cgroup names /SUBTREE/user-UID in cpu, cpuacct
  * and memory (v1) or in the unified line (v2). Every SAMPLE_EVERY-th
  * (default 50) also polls that file every 50 us from its start, for the
@@ -144,13 +145,13 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	long uid0 = -1, nusers = 1, rate = 5000, secs = 10, life = 50,
-	     every = 50;
+	     every = 50, gid = -1;
 	const char *sub = NULL;
 	int c, p[2];
 
 	if (argc == 7 && strcmp(argv[1], "--probe") == 0)
 		return probe(argv);
-	while ((c = getopt(argc, argv, "u:U:s:r:d:l:e:")) != -1) {
+	while ((c = getopt(argc, argv, "u:U:s:g:r:d:l:e:")) != -1) {
 		long v = atol(optarg ? optarg : "0");
 		if (c == 'u')
 			uid0 = v;
@@ -158,6 +159,8 @@ int main(int argc, char **argv)
 			nusers = v;
 		else if (c == 's')
 			sub = optarg;
+		else if (c == 'g')
+			gid = v;
 		else if (c == 'r')
 			rate = v;
 		else if (c == 'd')
@@ -172,8 +175,8 @@ int main(int argc, char **argv)
 	if (uid0 <= 0 || nusers <= 0 || !sub || rate <= 0 || secs <= 0 ||
 	    life <= 0 || every <= 0) {
 		fprintf(stderr, "usage: place-storm -u UID0 -U NUSERS -s "
-				"SUBTREE [-r RATE] [-d SECS] [-l LIFE_MS] "
-				"[-e SAMPLE_EVERY]\n");
+				"SUBTREE [-g GID] [-r RATE] [-d SECS] "
+				"[-l LIFE_MS] [-e SAMPLE_EVERY]\n");
 		return 2;
 	}
 	char self[4096];
@@ -200,7 +203,7 @@ int main(int argc, char **argv)
 			struct timespec d = {0, (long)(at - t)};
 			nanosleep(&d, NULL);
 		}
-		long uid = uid0 + i % nusers;
+		long uid = uid0 + i % nusers, g = gid >= 0 ? gid : uid;
 		pid_t pid = fork();
 		if (pid == 0) {
 			char want[256], t0s[32], lifes[32], fds[16];
@@ -212,7 +215,7 @@ int main(int argc, char **argv)
 			snprintf(lifes, sizeof(lifes), "%ld", life);
 			snprintf(fds, sizeof(fds), "%d", p[1]);
 			if (setgroups(0, NULL) < 0 ||
-			    setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) < 0 ||
+			    setresgid((gid_t)g, (gid_t)g, (gid_t)g) < 0 ||
 			    setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
 				_exit(127);
 			execl(self, self, "--probe", want, t0s, lifes,
