@@ -175,7 +175,7 @@ cpu_busy() {
 	printf '%s\n%s\n' "$_s0" "$(head -1 /proc/stat)" | awk '{
 		t = 0; for (i = 2; i <= NF; i++) t += $i
 		idle = $5 + $6; if (NR == 1) { t0 = t; i0 = idle; next }
-		printf "%.0f%%", t > t0 ? 100 - (idle - i0) * 100 / (t - t0) : 0 }'
+		printf "%.0f%%", (t > t0 ? 100 - (idle - i0) * 100 / (t - t0) : 0) }'
 }
 
 # One placer: a warm-up (every user's cgroup made or opened once), then
