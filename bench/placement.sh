@@ -25,7 +25,8 @@
 # rate the host itself reaches), then cgfaird, then cgrulesengd (same
 # /etc files as above; RULES=users, the default: 100 temporary users, a
 # rule each; RULES=group: one group rule, see cgrules_setup), each with
-# the proc connector's dropped events and its largest queue.
+# the proc connector's dropped events and its largest queue. NICE (0):
+# both placers run at that nice value (the storm's processes at 0).
 set -u
 STORM=""
 [ "${1:-}" = --storm ] && STORM=1
@@ -255,7 +256,7 @@ cgrules_setup() {
 storm_main() {
 	SUID0=${SUID0:-63600} RATE=${RATE:-5000} SECS=${SECS:-10}
 	SGID=${SGID:-63600}
-	RULES=${RULES:-users}
+	RULES=${RULES:-users} NICE=${NICE:-0}
 	[ -x "$B/bench/place-storm" ] || die "build first: make tests"
 	i=0
 	while [ $i -lt 100 ]; do
@@ -269,7 +270,8 @@ storm_main() {
 	chmod 0755 "$TMP"
 	cp "$B/bench/place-storm" "$TMP/place-storm"
 	echo "host: $(nproc) CPUs, kernel $(uname -r), cgroup v1; 100 uids" \
-		"from $SUID0, gid $SGID; $RATE/s asked for $SECS s, 50 ms each"
+		"from $SUID0, gid $SGID; $RATE/s asked for $SECS s, 50 ms each;" \
+		"placers at nice $NICE"
 	echo "load average at start: $(loadavg); CPUs $(cpu_busy) busy"
 
 	# The host alone, no placer: how fast it forks, changes uid and
@@ -290,7 +292,7 @@ event_log = $TMP/events.log
 path = $TMP/cgfair.sock
 END
 	mkdir -p "$TMP/state"
-	"$B/cgfaird" --foreground --config "$TMP/cgfair.conf" \
+	nice -n "$NICE" "$B/cgfaird" --foreground --config "$TMP/cgfair.conf" \
 		>"$TMP/cgfaird.log" 2>&1 &
 	DPID=$!
 	i=0
@@ -312,7 +314,7 @@ END
 		echo "cgrulesengd: not installed"
 	else
 		cgrules_setup
-		cgrulesengd -n -Q &
+		nice -n "$NICE" cgrulesengd -n -Q &
 		RPID=$!
 		sleep 1
 		storm_placer "cgrulesengd ($RULES rules)" "$SUB2" "$RPID"
