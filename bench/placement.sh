@@ -186,9 +186,9 @@ cpu_busy() {
 storm_placer() { # NAME SUBTREE PID
 	run_storm "$2" -r 200 -d 1
 	settle "$3" >/dev/null
+	echo "$1: load average before: $(loadavg); CPUs $(cpu_busy) busy"
 	_ino=$(sock_inodes "$3")
 	_c0=$(tree_ticks "$3") _d0=$(conn_stat "$_ino")
-	echo "$1: load average before: $(loadavg); CPUs $(cpu_busy) busy"
 	watch_queue "$_ino" &
 	WPID=$!
 	run_storm "$2" -r "$RATE" -d "$SECS"
