@@ -108,6 +108,12 @@ tree_ticks() {
 		if (pid == pp || f[2] == pp) { u += f[12]; s += f[13] } }
 		END { print u + 0, s + 0 }'
 }
+# the same, one line a process: "PID NAME USER SYSTEM"
+tree_each() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pp="$1" '{
+		pid = $1; n = $2; sub(/.*\) /, ""); split($0, f, " ")
+		if (pid == pp || f[2] == pp) print pid, n, f[12], f[13] }'
+}
 
 # --- the storm (--storm) ---------------------------------------------------
 
@@ -189,6 +195,7 @@ storm_placer() { # NAME SUBTREE PID
 	echo "$1: load average before: $(loadavg); CPUs $(cpu_busy) busy"
 	_ino=$(sock_inodes "$3")
 	_c0=$(tree_ticks "$3") _d0=$(conn_stat "$_ino")
+	tree_each "$3" >"$TMP/each0"
 	watch_queue "$_ino" &
 	WPID=$!
 	run_storm "$2" -r "$RATE" -d "$SECS"
@@ -197,6 +204,7 @@ storm_placer() { # NAME SUBTREE PID
 	stop_pid "$WPID"
 	WPID=""
 	_c1=$(tree_ticks "$3") _d1=$(conn_stat "$_ino")
+	tree_each "$3" >"$TMP/each1"
 	echo "$1 storm: $_out"
 	echo "$_c0 $_c1 $(field "$_out" spawned)" | awk -v n="$1" \
 		-v hz="$(getconf CLK_TCK)" '{
@@ -205,6 +213,11 @@ storm_placer() { # NAME SUBTREE PID
 		printf "%s CPU: user %.0f ms, system %.0f ms for %d processes;" \
 			" per 1,000: user %.0f ms, system %.0f ms, total %.0f ms\n",
 			n, u, s, $5, u * k, s * k, (u + s) * k }'
+	awk -v hz="$(getconf CLK_TCK)" 'NR == FNR { u[$1] = $3; s[$1] = $4; next }
+		{ printf "%s%s %.0f + %.0f ms", FNR == 1 ? "" : ", ", $2,
+			($3 - u[$1]) * 1000 / hz, ($4 - s[$1]) * 1000 / hz }
+		END { print "" }' "$TMP/each0" "$TMP/each1" |
+		sed "s/^/$1 CPU by process (user + system): /"
 	echo "$1 connector: $((${_d1% *} - ${_d0% *})) events dropped," \
 		"largest queue $(cat "$TMP/queue") bytes; busy ${_w} s after" \
 		"the last probe ended"
