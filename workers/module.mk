@@ -5,6 +5,7 @@ WORKER_COMMON_SRCS = workers/skeleton.c workers/sandbox.c \
 	$(COMMON_SRCS)
 SCANNER_CORE_SRCS = workers/scanner/parse.c workers/scanner/commands.c \
 	workers/scanner/read.c workers/scanner/cgstat.c \
+	workers/scanner/listing.c \
 	workers/scanner/pending.c workers/scanner/scan.c \
 	workers/scanner/connector.c workers/scanner/subuid.c
 OOMWATCH_SRCS = workers/oomwatch/main.c workers/oomwatch/oomparse.c

@@ -892,6 +892,7 @@ static void make_scanner(struct scanner *s)
 static void free_scanner(struct scanner *s)
 {
 	cgstat_reset();
+	listing_free(&s->listing);
 	close(s->procfd);
 	free((char *)s->cpu_online);
 }
@@ -1124,6 +1125,113 @@ static void test_cycle_reuse_and_exit(void **state)
 	free_scanner(&s);
 }
 
+static void rm_tree(const char *rel)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/%s'", tmp, rel);
+	assert_int_equal(system(cmd), 0);
+}
+
+static uint32_t cycle_users(struct scanner *s, uint64_t cycle)
+{
+	nsent = 0;
+	scan_cycle(s, cycle, 0);
+	assert_int_equal(sent[nsent - 1].type, IPC_SCAN_DONE);
+	return sent[nsent - 1].u.done.nusers;
+}
+
+/* The subtree is listed again only when a user cgroup was made or
+ * removed (inotify), and then every change shows: a new user, a removed
+ * one, a cgroup made anew (read from scratch), the whole subtree made
+ * anew. */
+static void test_listing_follows_changes(void **state)
+{
+	struct scanner s;
+	(void)state;
+
+	fake_user_cg(1000, 5000, 1, "1\n");
+	fake_user_cg(1001, 7000, 1, "");
+	make_scanner(&s);
+	assert_int_equal(cycle_users(&s, 1), 2);
+	uint64_t lists = s.listing.relists;
+	assert_int_equal(cycle_users(&s, 2), 2);
+	assert_int_equal(cycle_users(&s, 3), 2);
+	assert_int_equal(s.listing.relists, lists); /* nothing changed */
+
+	fake_user_cg(1003, 9000, 1, "");
+	assert_int_equal(cycle_users(&s, 4), 3);
+	assert_int_equal(sent_user(1003)->cpu_usec, 9);
+	assert_int_equal(s.listing.relists, lists + 1);
+
+	rm_tree("cpuacct/cgfair/user-1001");
+	rm_tree("memory/cgfair/user-1001");
+	assert_int_equal(cycle_users(&s, 5), 2);
+	assert_null(sent_user(1001));
+
+	/* made anew with a lower counter: read from scratch, not kept */
+	rm_tree("cpuacct/cgfair/user-1000");
+	fake_user_cg(1000, 2000, 1, "1\n");
+	assert_int_equal(cycle_users(&s, 6), 2);
+	assert_int_equal(sent_user(1000)->cpu_usec, 2);
+
+	/* the subtree itself made anew */
+	rm_tree("cpuacct/cgfair");
+	rm_tree("memory/cgfair");
+	assert_int_equal(cycle_users(&s, 7), 0);
+	fake_user_cg(1004, 4000, 1, "");
+	assert_int_equal(cycle_users(&s, 8), 1);
+	assert_int_equal(sent_user(1004)->cpu_usec, 4);
+	lists = s.listing.relists;
+	fake_user_cg(1005, 4000, 1, "");
+	assert_int_equal(cycle_users(&s, 9), 2);
+	assert_int_equal(s.listing.relists, lists + 1);
+	free_scanner(&s);
+}
+
+/* Without inotify (no fd: a full instance table), every cycle lists. */
+static void test_listing_without_inotify(void **state)
+{
+	struct scanner s;
+	(void)state;
+
+	fake_user_cg(1000, 5000, 1, "1\n");
+	make_scanner(&s);
+	close(s.listing.ifd);
+	s.listing.ifd = -1;
+	listing_reset(&s.listing);
+	assert_int_equal(cycle_users(&s, 1), 1);
+	fake_user_cg(1001, 7000, 1, "");
+	assert_int_equal(cycle_users(&s, 2), 2);
+	rm_tree("cpuacct/cgfair/user-1000");
+	rm_tree("memory/cgfair/user-1000");
+	assert_int_equal(cycle_users(&s, 3), 1);
+	free_scanner(&s);
+}
+
+/* Retired stray time of many users, made in any uid order, is each
+ * user's own (the table is sorted and bisected). */
+static void test_retired_many(void **state)
+{
+	(void)state;
+
+	for (unsigned k = 0; k < 300; k++) {
+		unsigned uid = 1000 + (k * 7919) % 300;
+		struct proc_info pi = {.pid = (pid_t)(100 + k),
+				       .uid = uid,
+				       .owner = uid,
+				       .start_time = 1,
+				       .cpu_ticks = uid};
+		bool fresh;
+		assert_non_null(pending_put(&pi, &fresh));
+		pending_retire(pi.pid);
+	}
+	for (unsigned uid = 1000; uid < 1300; uid++)
+		assert_int_equal(retired_ticks(uid), uid);
+	assert_int_equal(retired_ticks(999), 0);
+	assert_int_equal(retired_ticks(1300), 0);
+	pending_reset();
+}
+
 static void test_cycle_unconfigured(void **state)
 {
 	struct scanner s;
@@ -1249,6 +1357,12 @@ int main(void)
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_cycle_reuse_and_exit,
 					    setup_tmp, teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_listing_follows_changes,
+					    setup_tmp, teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_listing_without_inotify,
+					    setup_tmp, teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_retired_many, setup_tmp,
+					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_cycle_unconfigured, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test(test_connector_parse),

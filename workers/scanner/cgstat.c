@@ -501,24 +501,19 @@ int cgstat_list_users(int root, const struct match *m,
 	return len < 0 ? -errno : 0;
 }
 
-static int cmp_seen(const void *a, const void *b)
-{
-	uid_t x = ((const struct cgstat_seen *)a)->uid;
-	uid_t y = ((const struct cgstat_seen *)b)->uid;
-	return x < y ? -1 : x > y;
-}
-
-/* After cgstat_align, with this cycle's listing (sorted by uid): a user
- * whose directory is another one now (removed and made anew: its counters
- * start again) or is gone is read again from scratch. */
+/* After cgstat_align, with this cycle's listing (sorted by uid, as the
+ * cache): a user whose directory is another one now (removed and made
+ * anew: its counters start again) or is gone is read again from scratch.
+ * A merge of the two sorted lists. */
 void cgstat_inodes(const struct cgstat_seen *seen, size_t n)
 {
+	size_t j = 0;
+
 	for (size_t i = 0; i < ncache; i++) {
 		struct cgstat_user *c = &cache[i];
-		struct cgstat_seen key = {.uid = c->uid};
-		const struct cgstat_seen *e =
-		    n ? bsearch(&key, seen, n, sizeof(key), cmp_seen) : NULL;
-		uint64_t ino = e ? e->ino : 0;
+		while (j < n && seen[j].uid < c->uid)
+			j++;
+		uint64_t ino = j < n && seen[j].uid == c->uid ? seen[j].ino : 0;
 
 		if (c->known && c->ino != ino) {
 			close_user(c);

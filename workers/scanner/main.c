@@ -14,7 +14,8 @@
 static struct scanner sc;
 
 /* Beyond the common set: read-only opens (/proc, cgroup files), directory
- * listing (getdents64: /proc and the user-* cgroups), pread64 (cgroup
+ * listing (getdents64: /proc and the user-* cgroups) and a watch of the
+ * subtree's directory (inotify), pread64 (cgroup
  * files are kept open and re-read at offset 0 each cycle) and sysinfo,
  * which glibc's qsort calls (sysconf(_SC_PHYS_PAGES)) before sorting a
  * large array, and recvmsg for the proc connector. */
@@ -26,6 +27,10 @@ static void scanner_allow(scmp_filter_ctx ctx)
 	sandbox_allow(ctx, SCMP_SYS(sysinfo));
 	/* the proc connector, whose fd number the supervisor decides */
 	sandbox_allow(ctx, SCMP_SYS(recvmsg));
+	/* a watch of the managed subtree (workers/scanner/listing.c): it
+	 * only ever reports; the inotify fd is made before the sandbox */
+	sandbox_allow(ctx, SCMP_SYS(inotify_add_watch));
+	sandbox_allow(ctx, SCMP_SYS(inotify_rm_watch));
 }
 
 static void send_msg(uint32_t type, const void *payload, size_t len)

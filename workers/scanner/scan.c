@@ -18,10 +18,8 @@
 
 struct cycle {
 	struct scanner *s;
-	uid_t *uids;
+	uid_t *uids; /* users with strays or retired stray time */
 	size_t n, cap;
-	struct cgstat_seen *seen; /* the listing */
-	size_t nseen, seen_cap;
 	struct ipc_user_usage *users; /* sorted by uid */
 	size_t nusers;
 	size_t nread; /* users whose cgroups were read */
@@ -39,6 +37,7 @@ void scanner_init(struct scanner *s, int procfd, const char *cpu_online,
 		s->hz = 100;
 	s->send = send;
 	cgstat_init();
+	listing_init(&s->listing);
 }
 
 static bool drop_unmanaged(struct pending *p, void *arg)
@@ -67,6 +66,7 @@ int scanner_setup(struct scanner *s, const struct ipc_scan_setup *setup)
 	s->m = m;
 	s->configured = true;
 	cgstat_reset(); /* kept files may belong to the old subtree */
+	listing_reset(&s->listing);
 	pending_foreach(drop_unmanaged, s);
 	log_debug("scan setup: v%d, %s and %s, uids %u..%u, %u exempt, "
 		  "%u exempt cgroup patterns",
@@ -205,12 +205,6 @@ static int cmp_uid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int cmp_seen_uid(const void *a, const void *b)
-{
-	return cmp_uid(&((const struct cgstat_seen *)a)->uid,
-		       &((const struct cgstat_seen *)b)->uid);
-}
-
 static int cmp_user(const void *a, const void *b)
 {
 	return cmp_uid(&((const struct ipc_user_usage *)a)->uid,
@@ -247,35 +241,49 @@ static void push_retired(uid_t uid, void *arg)
 	(void)uids_push(&c->uids, &c->n, &c->cap, uid);
 }
 
+static void add_user(struct cycle *c, uid_t uid)
+{
+	if (c->nusers == 0 || c->users[c->nusers - 1].uid != uid)
+		c->users[c->nusers++].uid = (uint32_t)uid;
+}
+
+/* The listing and the other uids, both sorted: every uid once, in order
+ * (a merge: the listing is already sorted, and there are few others). */
+static void merge_users(struct cycle *c, const struct listing *l)
+{
+	size_t i = 0, j = 0;
+
+	while (i < l->n || j < c->n) {
+		if (j == c->n || (i < l->n && l->seen[i].uid <= c->uids[j]))
+			add_user(c, l->seen[i++].uid);
+		else
+			add_user(c, c->uids[j++]);
+	}
+}
+
 /* The users of this cycle: every user-* cgroup, every uid with a stray
  * or with retired stray CPU time; sorted, each once. */
 static int collect_users(struct cycle *c)
 {
 	struct scanner *s = c->s;
+	struct listing *l = &s->listing;
+	bool fresh;
 
 	/* the backends make a user's cgroup in every hierarchy at once: the
 	 * cpuacct (or unified) one lists them all */
-	if (cgstat_list_users(s->cpu_root, &s->m, &c->seen, &c->nseen,
-			      &c->seen_cap) == -ENOMEM)
+	if (listing_get(l, s->cpu_root, s->cpu_path, &s->m, &fresh) == -ENOMEM)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->nseen; i++)
-		if (uids_push(&c->uids, &c->n, &c->cap, c->seen[i].uid) < 0)
-			return -ENOMEM;
 	pending_foreach(refresh_pending, c);
 	retired_foreach(push_retired, c);
-	if (c->n)
+	if (c->n > 1)
 		qsort(c->uids, c->n, sizeof(*c->uids), cmp_uid);
-	c->users = calloc(c->n ? c->n : 1, sizeof(*c->users));
+	c->users = calloc(l->n + c->n + 1, sizeof(*c->users));
 	if (!c->users)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->n; i++)
-		if (i == 0 || c->uids[i] != c->uids[i - 1])
-			c->users[c->nusers++].uid = (uint32_t)c->uids[i];
+	merge_users(c, l);
 	if (cgstat_align(c->users, c->nusers) < 0)
 		return -ENOMEM;
-	if (c->nseen)
-		qsort(c->seen, c->nseen, sizeof(*c->seen), cmp_seen_uid);
-	cgstat_inodes(c->seen, c->nseen);
+	cgstat_inodes(l->seen, l->n);
 	return 0;
 }
 
@@ -420,7 +428,6 @@ void scanner_cycle(struct scanner *s, const struct ipc_scan_request *r)
 	}
 	machine(s, &d);
 	free(c.uids);
-	free(c.seen);
 	free(c.users);
 	d.scan_usec = clock_usec(CLOCK_PROCESS_CPUTIME_ID) - t0;
 	s->send(IPC_SCAN_DONE, &d, sizeof(d));

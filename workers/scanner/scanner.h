@@ -107,6 +107,23 @@ int uids_push(uid_t **uids, size_t *n, size_t *cap, uid_t uid);
 int cgstat_list_users(int root, const struct match *m,
 		      struct cgstat_seen **seen, size_t *n, size_t *cap);
 
+/* listing.c: the subtree's user-* directories, kept between cycles and
+ * listed again only when inotify says the directory changed */
+struct listing {
+	int ifd, wd; /* inotify fd and its watch of the root, -1: none */
+	dev_t dev;   /* the listed directory */
+	ino_t ino;
+	bool valid; /* seen is the directory's content as of the watch */
+	struct cgstat_seen *seen; /* sorted by uid */
+	size_t n, cap;
+	uint64_t relists; /* listings done, for the tests and the logs */
+};
+void listing_init(struct listing *l);
+void listing_reset(struct listing *l);
+void listing_free(struct listing *l);
+int listing_get(struct listing *l, int root, const char *path,
+		const struct match *m, bool *fresh);
+
 /* pending.c: processes of managed users seen outside their cgroup */
 struct pending {
 	pid_t pid; /* 0: free slot */
@@ -171,6 +188,7 @@ struct scanner {
 	long hz;		/* clock ticks per second */
 	scan_send_fn send;
 	uint64_t sweeps, strays, events;
+	struct listing listing; /* the cpu (or unified) root's users */
 	/* exempt cgroup patterns received since the last setup */
 	uint32_t nnext;
 	char next[IPC_CGPATTERN_MAX][IPC_PATH_MAX];
