@@ -1208,6 +1208,35 @@ static void test_listing_without_inotify(void **state)
 	free_scanner(&s);
 }
 
+/* Every user has one refresh turn a period; a period is 64 cycles up to
+ * 4,096 users, then long enough that about 64 users have theirs in a
+ * cycle (the cycle's cost stays flat as users grow). */
+static void test_refresh_turns(void **state)
+{
+	static const size_t sizes[] = {1, 1000, 4096, 4097, 10000, 100000};
+	(void)state;
+
+	assert_int_equal(cgstat_refresh_period(1000), 64);
+	assert_int_equal(cgstat_refresh_period(10000), 157);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k], most = 0;
+		uint64_t per = cgstat_refresh_period(n);
+		for (uint64_t cycle = 1000; cycle < 1000 + per; cycle++) {
+			size_t due = 0;
+			for (uid_t uid = 5000; uid < 5000 + n; uid++)
+				due += cgstat_due(cycle, uid, n);
+			most = due > most ? due : most;
+		}
+		assert_true(most <= 65);
+		for (uid_t uid = 5000; uid < 5000 + n; uid += 997) {
+			size_t turns = 0;
+			for (uint64_t cycle = 7; cycle < 7 + per; cycle++)
+				turns += cgstat_due(cycle, uid, n);
+			assert_int_equal(turns, 1);
+		}
+	}
+}
+
 /* Retired stray time of many users, made in any uid order, is each
  * user's own (the table is sorted and bisected). */
 static void test_retired_many(void **state)
@@ -1361,6 +1390,7 @@ int main(void)
 					    setup_tmp, teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_listing_without_inotify,
 					    setup_tmp, teardown_tmp),
+	    cmocka_unit_test(test_refresh_turns),
 	    cmocka_unit_test_setup_teardown(test_retired_many, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_cycle_unconfigured, setup_tmp,

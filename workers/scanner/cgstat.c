@@ -25,8 +25,13 @@
  *    did not run does not grow its charge, start or end a process.
  *  - The costly figures (memory.stat: ~40 counters formatted; the
  *    process list) at most every ACTIVE_SLOW cycles.
- * Every user's figures are refreshed every IDLE_REFRESH cycles, staggered
- * by uid (reclaim shrinks an idle cgroup's charge), and on first sight.
+ * Every user's figures are refreshed at least every IDLE_REFRESH cycles,
+ * staggered by uid (reclaim shrinks an idle cgroup's charge; a user whose
+ * last process ended quietly shows no processes then), and on first
+ * sight. A refresh costs ~20 us (four files, memory.stat the most), so at
+ * most about REFRESH_MAX users have their turn in a cycle: beyond
+ * IDLE_REFRESH x REFRESH_MAX users (4,096) the turns come further apart
+ * (every 157 cycles at 10,000 users) instead of the cycle growing.
  */
 #include "workers/scanner/scanner.h"
 #include "common/array.h"
@@ -43,6 +48,7 @@
 #define COUNT_DEPTH  4	/* session-N.scope/... under a systemd slice */
 #define ACTIVE_SLOW  4	/* an active user's slow figures, at most every */
 #define IDLE_REFRESH 64 /* every user's figures, at least every */
+#define REFRESH_MAX  64 /* users refreshed per cycle, about */
 #define FD_SPARE     64 /* fds never taken by the cache */
 #define HOT_SHARE    16 /* busy: grew by quiet / HOT_SHARE at its last read */
 
@@ -132,6 +138,19 @@ int cgstat_align(const struct ipc_user_usage *users, size_t n)
 	cache = next;
 	ncache = n;
 	return 0;
+}
+
+/* Cycles between two refresh turns of a user, with n users. */
+uint64_t cgstat_refresh_period(size_t n)
+{
+	uint64_t per = (n + REFRESH_MAX - 1) / REFRESH_MAX;
+	return per > IDLE_REFRESH ? per : IDLE_REFRESH;
+}
+
+/* The user's refresh turn is this cycle (one in each period, by uid). */
+bool cgstat_due(uint64_t cycle, uid_t uid, size_t n)
+{
+	return (cycle + uid) % cgstat_refresh_period(n) == 0;
 }
 
 /* Read a whole file through a kept fd. Returns the length, or -errno; a
@@ -365,7 +384,7 @@ int cgstat_read(const struct cgstat_pass *p, size_t i, struct cgstat_usage *u)
 	struct cgstat_user *c = &cache[i];
 	uint64_t cpu = 0;
 	bool cpu_ok = read_cpu(p->cpu_root, p->m, c, &cpu) == 0;
-	bool turn = (p->cycle + c->uid) % IDLE_REFRESH == 0;
+	bool turn = cgstat_due(p->cycle, c->uid, ncache);
 	bool moved = !c->known || !cpu_ok || cpu != c->cpu_ns;
 	bool mem_ok = false;
 
@@ -397,7 +416,7 @@ static bool must_read(const struct cgstat_pass *p, const struct cgstat_user *c,
 		      const struct ipc_user_usage *u)
 {
 	return p->quiet_ns == 0 || !c->known || c->hot || u->unplaced ||
-	       (p->cycle + c->uid) % IDLE_REFRESH == 0;
+	       cgstat_due(p->cycle, c->uid, ncache);
 }
 
 static int64_t known_sum_ns(void)

@@ -97,6 +97,8 @@ struct cgstat_seen {
 	uint64_t ino;
 };
 void cgstat_init(void);
+uint64_t cgstat_refresh_period(size_t n);
+bool cgstat_due(uint64_t cycle, uid_t uid, size_t n);
 void cgstat_reset(void);
 int cgstat_align(const struct ipc_user_usage *users, size_t n);
 void cgstat_inodes(const struct cgstat_seen *seen, size_t n);
