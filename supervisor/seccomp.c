@@ -192,6 +192,12 @@ static const int plain[] = {
     SCMP_SYS(setgroups),
     SCMP_SYS(seccomp),
     SCMP_SYS(accept4),
+    /* the scanner's watch of the managed subtree (its inotify fd is made
+     * before its own filter, so under this one: a restarted scanner
+     * was killed here; workers/scanner/listing.c) */
+    SCMP_SYS(inotify_init1),
+    SCMP_SYS(inotify_add_watch),
+    SCMP_SYS(inotify_rm_watch),
 #ifdef CGFAIR_SANITIZED
     /* the ASan runtime's leak check at exit stops the world (a clone
      * that ptraces its parent, listing its threads with the old
