@@ -25,6 +25,16 @@ static const char *const hname[H_COUNT] = {"cpu", "cpuacct", "memory", "pids",
 					   "blkio"};
 
 static struct cg_dir mnt[H_COUNT];
+/* The managed subtree and the last user's directory in each hierarchy,
+ * kept open: a new user is made, armed, moved and limited in a row, and
+ * opening the subtree and the user's directory again for every file
+ * cost more syscalls than the files themselves (issue 17: ~60 a new
+ * user). A kept directory that fails an operation is dropped, so that
+ * one re-made under us is opened afresh at the next; dry runs (nothing
+ * exists) keep nothing. */
+static struct cg_dir subdir[H_COUNT], udir[H_COUNT];
+static uid_t udir_uid[H_COUNT];
+
 /* co-mounted with a lower index, or absent (pids and blkio may be):
  * skipped */
 static bool same_as_earlier[H_COUNT];
@@ -35,10 +45,12 @@ static bool said_no_memsw;
 static bool said_no_counter;
 
 static void procs_forget_all(void);
+static void dirs_forget_all(void);
 
 static void v1_fini(void)
 {
 	procs_forget_all();
+	dirs_forget_all();
 	for (int i = 0; i < H_COUNT; i++)
 		cg_close(&mnt[i]);
 }
@@ -49,7 +61,7 @@ static int open_hierarchies(const struct cg_mounts *m, char *err, size_t errlen)
 				      m->blkio};
 
 	for (int i = 0; i < H_COUNT; i++) {
-		mnt[i] = (struct cg_dir)CG_DIR_INIT;
+		mnt[i] = subdir[i] = udir[i] = (struct cg_dir)CG_DIR_INIT;
 		same_as_earlier[i] = false;
 	}
 	for (int i = 0; i < H_COUNT; i++) {
@@ -175,29 +187,94 @@ fail:
 	return -1;
 }
 
+static void dirs_forget(uid_t uid)
+{
+	for (int i = 0; i < H_COUNT; i++)
+		if (udir[i].fd >= 0 && udir_uid[i] == uid)
+			cg_close(&udir[i]);
+}
+
+static void dirs_forget_all(void)
+{
+	for (int i = 0; i < H_COUNT; i++) {
+		cg_close(&udir[i]);
+		cg_close(&subdir[i]);
+	}
+}
+
+/* The user's directory in h, opened under the kept subtree; once more
+ * with the subtree opened afresh when it is not there (removed and made
+ * again by someone: the kept fd names a deleted directory). */
+static int open_user_dir(int h, uid_t uid, bool create, struct cg_dir *out)
+{
+	char name[32];
+	int r = -ENOENT;
+
+	cg_user_name(uid, name, sizeof(name));
+	for (int pass = 0; pass < 2 && r == -ENOENT; pass++) {
+		if (pass || subdir[h].fd < 0) {
+			cg_close(&subdir[h]);
+			r = cg_open_subtree(&mnt[h], create, &subdir[h]);
+			if (r < 0)
+				return r;
+		}
+		r = cg_open_child(&subdir[h], name, create, out);
+	}
+	return r;
+}
+
+/* The user's directory in h, kept until another user's is opened. */
+static int user_dir(int h, uid_t uid, bool create, const struct cg_dir **d)
+{
+	int r;
+
+	if (uid == (uid_t)-1)
+		return -EINVAL;
+	if (!bk->dry_run && !create && udir[h].fd >= 0 && udir_uid[h] == uid) {
+		*d = &udir[h];
+		return 0;
+	}
+	cg_close(&udir[h]);
+	if (bk->dry_run)
+		r = cg_open_user(&mnt[h], uid, create, &udir[h]);
+	else
+		r = open_user_dir(h, uid, create, &udir[h]);
+	udir_uid[h] = uid;
+	*d = &udir[h];
+	return r;
+}
+
+/* What an operation on the kept directory of h gave: on failure it is
+ * dropped (see above). */
+static int dir_done(int h, int r)
+{
+	if (r < 0)
+		cg_close(&udir[h]);
+	return r;
+}
+
 static int v1_ensure_user(uid_t uid)
 {
-	struct cg_dir d;
+	const struct cg_dir *d;
 
 	for (int i = 0; i < H_COUNT; i++) {
 		if (same_as_earlier[i])
 			continue;
-		int r = cg_open_user(&mnt[i], uid, true, &d);
+		int r = user_dir(i, uid, true, &d);
 		if (r < 0) {
 			log_warnx("cgroup1: uid %u: cannot make its %s cgroup "
 				  "under %s/%s: %s",
 				  (unsigned)uid, hname[i], mnt[i].path,
 				  bk->subtree, strerror(-r));
-			return r;
+			return dir_done(i, r);
 		}
-		cg_close(&d);
 	}
 	return 0;
 }
 
-static int open_user(int h, uid_t uid, struct cg_dir *d)
+static int open_user(int h, uid_t uid, const struct cg_dir **d)
 {
-	int r = cg_open_user(&mnt[h], uid, false, d);
+	int r = user_dir(h, uid, false, d);
 
 	if (r < 0)
 		log_warnx("cgroup1: uid %u: no %s cgroup: %s", (unsigned)uid,
@@ -210,23 +287,22 @@ static int open_user(int h, uid_t uid, struct cg_dir *d)
 static int v1_set_cpu(uid_t uid, const struct cpu_limit *l)
 {
 	uint64_t period = cpu_period_of(l), quota = cpu_quota_of(l), cur;
-	struct cg_dir d;
+	const struct cg_dir *d;
 	int r;
 
 	if ((r = open_user(H_CPU, uid, &d)) < 0)
 		return r;
-	if (cg_read_u64(&d, "cpu.cfs_period_us", &cur) < 0 || cur != period) {
-		r = cg_write(&d, "cpu.cfs_quota_us", "-1");
+	if (cg_read_u64(d, "cpu.cfs_period_us", &cur) < 0 || cur != period) {
+		r = cg_write(d, "cpu.cfs_quota_us", "-1");
 		if (r == 0)
-			r = cg_write_u64(&d, "cpu.cfs_period_us", period, "");
+			r = cg_write_u64(d, "cpu.cfs_period_us", period, "");
 	}
 	if (r == 0)
-		r = cg_write_u64(&d, "cpu.cfs_quota_us", quota, "-1");
+		r = cg_write_u64(d, "cpu.cfs_quota_us", quota, "-1");
 	if (r == 0 && l->weight)
-		r = cg_write_u64(&d, "cpu.shares", weight_to_shares(l->weight),
+		r = cg_write_u64(d, "cpu.shares", weight_to_shares(l->weight),
 				 "");
-	cg_close(&d);
-	return r;
+	return dir_done(H_CPU, r);
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -267,21 +343,20 @@ static int v1_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 {
 	uint64_t cur_mem = LIMIT_NONE, cur_memsw = LIMIT_NONE, used = 0;
 	uint64_t mem, memsw, target_memsw = memsw_of(l);
-	struct cg_dir d;
+	const struct cg_dir *d;
 	int r;
 
 	if ((r = open_user(H_MEMORY, uid, &d)) < 0)
 		return r;
-	(void)cg_read_u64(&d, "memory.limit_in_bytes", &cur_mem);
-	(void)cg_read_u64(&d, "memory.usage_in_bytes", &used);
+	(void)cg_read_u64(d, "memory.limit_in_bytes", &cur_mem);
+	(void)cg_read_u64(d, "memory.usage_in_bytes", &used);
 	mem = mem_step(l->max, max_u64(usage, used), cur_mem);
 	if (has_memsw) {
-		(void)cg_read_u64(&d, "memory.memsw.limit_in_bytes",
-				  &cur_memsw);
+		(void)cg_read_u64(d, "memory.memsw.limit_in_bytes", &cur_memsw);
 		used = 0;
-		(void)cg_read_u64(&d, "memory.memsw.usage_in_bytes", &used);
+		(void)cg_read_u64(d, "memory.memsw.usage_in_bytes", &used);
 		memsw = max_u64(mem_step(target_memsw, used, cur_memsw), mem);
-		r = write_mem_pair(&d, mem, cur_mem, memsw, cur_memsw);
+		r = write_mem_pair(d, mem, cur_mem, memsw, cur_memsw);
 	} else {
 		if (l->swap_max != LIMIT_NONE && !said_no_memsw) {
 			log_info("cgroup1: swap accounting is off: swap "
@@ -289,11 +364,10 @@ static int v1_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 			said_no_memsw = true;
 		}
 		memsw = target_memsw;
-		r = write_if_changed(&d, "memory.limit_in_bytes", mem, cur_mem);
+		r = write_if_changed(d, "memory.limit_in_bytes", mem, cur_mem);
 	}
-	cg_close(&d);
 	if (r < 0)
-		return r;
+		return dir_done(H_MEMORY, r);
 	if (mem != l->max || memsw != target_memsw) {
 		log_info("cgroup1: uid %u: memory limit %" PRIu64
 			 " is below usage: stepped to %" PRIu64,
@@ -306,33 +380,32 @@ static int v1_set_memory(uid_t uid, const struct mem_limit *l, uint64_t usage)
 static int read_cpu(uid_t uid, struct cpu_limit *cpu)
 {
 	uint64_t shares = 1024;
-	struct cg_dir d;
+	const struct cg_dir *d;
 	int r;
 
 	if ((r = open_user(H_CPU, uid, &d)) < 0)
 		return r;
-	r = cg_read_u64(&d, "cpu.cfs_quota_us", &cpu->quota_usec);
+	r = cg_read_u64(d, "cpu.cfs_quota_us", &cpu->quota_usec);
 	if (r == 0)
-		r = cg_read_u64(&d, "cpu.cfs_period_us", &cpu->period_usec);
+		r = cg_read_u64(d, "cpu.cfs_period_us", &cpu->period_usec);
 	if (r == 0)
-		r = cg_read_u64(&d, "cpu.shares", &shares);
+		r = cg_read_u64(d, "cpu.shares", &shares);
 	cpu->weight = shares_to_weight(shares);
-	cg_close(&d);
-	return r;
+	return dir_done(H_CPU, r);
 }
 
 static int read_mem(uid_t uid, struct mem_limit *mem)
 {
 	uint64_t memsw = LIMIT_NONE;
-	struct cg_dir d;
+	const struct cg_dir *d;
 	int r;
 
 	if ((r = open_user(H_MEMORY, uid, &d)) < 0)
 		return r;
-	r = cg_read_u64(&d, "memory.limit_in_bytes", &mem->max);
+	r = cg_read_u64(d, "memory.limit_in_bytes", &mem->max);
 	if (r == 0 && has_memsw)
-		r = cg_read_u64(&d, "memory.memsw.limit_in_bytes", &memsw);
-	cg_close(&d);
+		r = cg_read_u64(d, "memory.memsw.limit_in_bytes", &memsw);
+	dir_done(H_MEMORY, r);
 	mem->swap_max =
 	    memsw == LIMIT_NONE || mem->max == LIMIT_NONE || memsw < mem->max
 		? LIMIT_NONE
@@ -345,25 +418,26 @@ static int read_mem(uid_t uid, struct mem_limit *mem)
  * scheduler's weight file, when there is one (said at start when not). */
 static int v1_set_extra(uid_t uid, const struct extra_limit *l)
 {
-	struct cg_dir d;
+	const struct cg_dir *d;
 	int r;
 
 	if ((r = open_user(H_MEMORY, uid, &d)) < 0)
 		return r;
-	r = cg_write_u64(&d, "memory.soft_limit_in_bytes", l->mem_high, "-1");
-	cg_close(&d);
+	r = dir_done(H_MEMORY, cg_write_u64(d, "memory.soft_limit_in_bytes",
+					    l->mem_high, "-1"));
 	if (r == 0 && !same_as_earlier[H_PIDS]) {
 		if ((r = open_user(H_PIDS, uid, &d)) < 0)
 			return r;
-		r = cg_write_u64(&d, "pids.max", l->max_tasks, "max");
-		cg_close(&d);
+		r = dir_done(H_PIDS,
+			     cg_write_u64(d, "pids.max", l->max_tasks, "max"));
 	}
 	if (r == 0 && io_file && l->io_weight) {
 		if ((r = open_user(H_BLKIO, uid, &d)) < 0)
 			return r;
-		r = cg_write_u64(&d, io_file,
-				 cg1_io_weight(io_file, l->io_weight), NULL);
-		cg_close(&d);
+		r = dir_done(H_BLKIO,
+			     cg_write_u64(d, io_file,
+					  cg1_io_weight(io_file, l->io_weight),
+					  NULL));
 	}
 	return r;
 }
@@ -418,7 +492,7 @@ static void procs_forget_all(void)
 static struct procs_fds *procs_open(uid_t uid, int *err)
 {
 	struct procs_fds *c = &procs_cache[procs_next++ % PROCS_CACHE];
-	struct cg_dir d;
+	const struct cg_dir *d;
 
 	if (c->used)
 		procs_drop(c);
@@ -431,10 +505,9 @@ static struct procs_fds *procs_open(uid_t uid, int *err)
 			continue;
 		if ((*err = open_user(i, uid, &d)) < 0)
 			break;
-		c->fd[i] = openat(d.fd, "cgroup.procs",
+		c->fd[i] = openat(d->fd, "cgroup.procs",
 				  O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-		*err = c->fd[i] < 0 ? -errno : 0;
-		cg_close(&d);
+		*err = dir_done(i, c->fd[i] < 0 ? -errno : 0);
 		if (*err < 0)
 			break;
 	}
@@ -464,7 +537,7 @@ static int procs_write(struct procs_fds *c, const char *pid)
 /* Through the paths, file by file: dry runs (which only log). */
 static int move_by_path(uid_t uid, const char *pid)
 {
-	struct cg_dir d;
+	const struct cg_dir *d;
 	int r = 0;
 
 	for (int i = 0; i < H_COUNT && r == 0; i++) {
@@ -472,8 +545,7 @@ static int move_by_path(uid_t uid, const char *pid)
 			continue;
 		if ((r = open_user(i, uid, &d)) < 0)
 			break;
-		r = cg_write(&d, "cgroup.procs", pid);
-		cg_close(&d);
+		r = cg_write(d, "cgroup.procs", pid);
 	}
 	return r;
 }
@@ -555,14 +627,13 @@ int cg1_arm_oom(const struct cg_dir *memdir, uid_t uid, bool dry_run,
 
 static int v1_arm_oom(uid_t uid, struct oom_source *src)
 {
-	struct cg_dir d;
+	const struct cg_dir *d;
 	int r;
 
 	if ((r = open_user(H_MEMORY, uid, &d)) < 0)
 		return r;
-	r = cg1_arm_oom(&d, uid, bk->dry_run, src);
-	cg_close(&d);
-	return r;
+	r = cg1_arm_oom(d, uid, bk->dry_run, src);
+	return r == -EROFS ? r : dir_done(H_MEMORY, r);
 }
 
 /* Each hierarchy is tried: a busy one keeps its directory and the others
@@ -572,6 +643,7 @@ static int v1_remove_user(uid_t uid)
 	int r = 0;
 
 	procs_forget(uid);
+	dirs_forget(uid);
 	for (int i = 0; i < H_COUNT; i++) {
 		if (same_as_earlier[i])
 			continue;
@@ -618,6 +690,8 @@ static void release_one(uid_t uid, void *arg)
 			(void)cg_write(&d, "pids.max", "max");
 		cg_close(&d);
 	}
+	procs_forget(uid);
+	dirs_forget(uid);
 	r = cg_remove_user(&mnt[rel->h], uid);
 	if (r < 0 && r != -EBUSY)
 		log_warnx("cgroup1: uid %u: remove its %s cgroup: %s",

@@ -722,6 +722,48 @@ static void test_v1_cpu(void **state)
 	assert_string_equal(joined(), "cpu/cgfair/user-7/cpu.cfs_quota_us=-1");
 }
 
+static void rm_tree(const char *rel)
+{
+	char p[PATH_MAX * 2];
+
+	snprintf(p, sizeof(p), "%s/%s", mnt, rel);
+	assert_int_equal(nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* The subtree and the last user's directories are kept open (issue 17):
+ * a subtree removed and made again is opened afresh, and a user's
+ * directory re-made under us is written after at most one failed write
+ * (the kept one is dropped when an operation fails). */
+static void test_v1_kept_dirs(void **state)
+{
+	struct cpu_limit l = {.quota_usec = 50000, .period_usec = 100000};
+	char p[PATH_MAX * 2];
+	int r;
+
+	(void)state;
+	tree_v1(true);
+	init_ok("cgroup1");
+	assert_int_equal(backend_ensure_user(7), 0);
+	assert_int_equal(backend_set_cpu(7, &l), 0);
+	rm_tree("cpu,cpuacct/cgfair");
+	rm_tree("memory/cgfair");
+	assert_int_equal(backend_ensure_user(8), 0);
+	assert_true(exists("cpu,cpuacct/cgfair/user-8/cpu.shares"));
+	assert_true(exists("memory/cgfair/user-8/memory.limit_in_bytes"));
+	assert_int_equal(backend_set_cpu(8, &l), 0);
+	rm_tree("cpu,cpuacct/cgfair/user-8");
+	mk("cpu,cpuacct/cgfair/user-8");
+	snprintf(p, sizeof(p), "%s/cpu,cpuacct/cgfair/user-8", mnt);
+	populate(p);
+	l.quota_usec = 30000;
+	r = backend_set_cpu(8, &l);
+	if (r < 0)
+		r = backend_set_cpu(8, &l);
+	assert_int_equal(r, 0);
+	assert_string_equal(get("cpu,cpuacct/cgfair/user-8/cpu.cfs_quota_us"),
+			    "30000");
+}
+
 static void set_mem_files(const char *u, const char *lim, const char *sw,
 			  const char *use)
 {
@@ -1214,7 +1256,7 @@ int main(void)
 	    T(test_symlinks),	     T(test_v1_release),
 	    T(test_dry_run),	     T(test_v2_subtree_control),
 	    T(test_v2_limits),	     T(test_v2_swap),
-	    T(test_v1_scan_setup),
+	    T(test_v1_scan_setup),   T(test_v1_kept_dirs),
 	};
 
 	log_init("unit-backend", getenv("CGFAIR_TEST_DEBUG") != NULL, false);
