@@ -127,7 +127,7 @@ static void figures(const struct cgfair_config *cfg,
 		    const struct policy_machine *m, const struct policy_user *u,
 		    struct policy_badness_figures *f)
 {
-	const struct policy_badness *b = &u->st.badness;
+	const struct policy_badness *b = u->badness;
 
 	memset(f, 0, sizeof(*f));
 	f->score = b->score;
@@ -164,7 +164,7 @@ static void auto_penalty(const struct cgfair_config *cfg,
 			 policy_event_fn emit, void *arg)
 {
 	const struct config_penalty *pc = &cfg->penalty;
-	struct policy_badness *b = &u->st.badness;
+	struct policy_badness *b = u->badness;
 	uint32_t n = pc->tiers.n ? pc->tiers.n : 1;
 	uint32_t idx = b->tier < n ? b->tier : n - 1;
 	uint64_t ms = pc->tiers.n ? pc->tiers.ms[idx] : pc->timeout_ms;
@@ -182,7 +182,7 @@ static void auto_penalty(const struct cgfair_config *cfg,
 static bool applies(const struct cgfair_config *cfg,
 		    const struct policy_user *u)
 {
-	if (!cfg->penalty.automatic || u->out.exempt)
+	if (!cfg->penalty.automatic || u->out.exempt || !u->badness)
 		return false;
 	return !(u->ovr.set & POLICY_OVR(CONFIG_OVR_AUTO_PENALTY)) ||
 	       u->ovr.auto_penalty;
@@ -196,7 +196,7 @@ static double move_score(const struct cgfair_config *cfg,
 			 int64_t dt, int64_t gap)
 {
 	const struct config_penalty *pc = &cfg->penalty;
-	struct policy_badness *b = &u->st.badness;
+	struct policy_badness *b = u->badness;
 	double cpu, mem, excess;
 
 	policy_badness_means(b, pc, m->now_ms, &cpu, &mem);
@@ -216,7 +216,7 @@ static void forgive_tiers(const struct cgfair_config *cfg,
 			  const struct policy_machine *m, struct policy_user *u,
 			  policy_event_fn emit, void *arg)
 {
-	struct policy_badness *b = &u->st.badness;
+	struct policy_badness *b = u->badness;
 	int64_t forgive = (int64_t)cfg->penalty.forgive_ms;
 	bool down = false;
 
@@ -236,7 +236,7 @@ void policy_badness_step(const struct cgfair_config *cfg,
 			 policy_event_fn emit, void *arg)
 {
 	const struct config_penalty *pc = &cfg->penalty;
-	struct policy_badness *b = &u->st.badness;
+	struct policy_badness *b = u->badness;
 	int64_t dt, gap;
 
 	if (!applies(cfg, u))

@@ -107,7 +107,6 @@ struct policy_state {
 	bool active;	    /* counted as active last interval */
 	struct policy_throttle throttle;
 	struct policy_penalty penalty;
-	struct policy_badness badness;
 };
 
 /* What policy_step() decided for one user this interval. After the step,
@@ -145,6 +144,10 @@ struct policy_user {
 	uint64_t mem_usage;	    /* bytes charged to the cgroup */
 	struct policy_override ovr; /* users.d and run-time overrides */
 	struct policy_state st;	    /* in and out */
+	/* the automatic penalty box's state, in and out: the caller's, kept
+	 * apart from st (a window of ~800 bytes) so that only users the box
+	 * applies to need one; NULL: the box leaves the user be */
+	struct policy_badness *badness;
 	struct policy_decision out; /* out */
 };
 

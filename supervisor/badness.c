@@ -5,7 +5,10 @@
  * per loop iteration), else at most once a minute while scores move, and
  * at stop. A crash loses at most a minute of score, never a tier. Only
  * users with a score or a tier are written (with their window): nobody
- * climbing, nothing written.
+ * climbing, nothing written. A user's state is allocated apart from the
+ * table (the policy steps through a pointer to it, and the table moves
+ * as it grows), and only for users the box applies to: at 10,000 users
+ * with [penalty] automatic off there is none (issue 17).
  *
  * The file is the supervisor's own, in a root-only directory; still every
  * figure is checked on load and a damaged file never stops the daemon.
@@ -27,7 +30,11 @@
 
 struct entry {
 	uid_t uid;
-	struct policy_badness b;
+	/* score, tier and warned as last seen: a change is worth a write */
+	bool warned;
+	uint32_t tier;
+	double score;
+	struct policy_badness *b;
 };
 
 static struct entry *table;
@@ -53,7 +60,7 @@ static struct entry *find(uid_t uid)
 const struct policy_badness *badness_find(uid_t uid)
 {
 	struct entry *e = find(uid);
-	return e ? &e->b : NULL;
+	return e ? e->b : NULL;
 }
 
 static struct entry *get(uid_t uid)
@@ -65,26 +72,47 @@ static struct entry *get(uid_t uid)
 		return e;
 	at = array_uid_lower_bound(table, count, sizeof(*table),
 				   offsetof(struct entry, uid), uid);
+	struct policy_badness *b = calloc(1, sizeof(*b));
+	if (!b)
+		fatal(EXIT_FATAL, "calloc");
 	e = array_insert(&table, &count, &alloc, sizeof(*table), at);
 	if (!e)
 		fatal(EXIT_FATAL, "reallocarray");
-	e->uid = uid;
+	*e = (struct entry){.uid = uid, .b = b};
 	return e;
 }
 
-void badness_put(uid_t uid, const struct policy_badness *b)
+static void drop(struct entry *e)
+{
+	free(e->b);
+	memmove(e, e + 1, (size_t)(table + count - (e + 1)) * sizeof(*e));
+	count--;
+}
+
+struct policy_badness *badness_slot(uid_t uid)
+{
+	return get(uid)->b;
+}
+
+void badness_put(uid_t uid)
 {
 	struct entry *e = find(uid);
+	const struct policy_badness *b = e ? e->b : NULL;
 
-	if (!e && b->last_ms == 0 && b->score == 0 && b->tier == 0)
-		return; /* never stepped: nothing to keep */
-	e = e ? e : get(uid);
+	if (!b)
+		return;
+	if (b->last_ms == 0 && b->score == 0 && b->tier == 0) {
+		drop(e); /* never stepped: nothing to keep */
+		return;
+	}
 	/* the window moves every interval; only what a restart would miss
 	 * (score, tier) makes a write worth it */
-	if (e->b.score != b->score || e->b.tier != b->tier ||
-	    e->b.warned != b->warned)
+	if (e->score != b->score || e->tier != b->tier ||
+	    e->warned != b->warned)
 		saver.dirty = true;
-	e->b = *b;
+	e->score = b->score;
+	e->tier = b->tier;
+	e->warned = b->warned;
 }
 
 bool badness_forget(uid_t uid)
@@ -93,8 +121,7 @@ bool badness_forget(uid_t uid)
 
 	if (!e)
 		return false;
-	memmove(e, e + 1, (size_t)(table + count - (e + 1)) * sizeof(*e));
-	count--;
+	drop(e);
 	saver.dirty = true;
 	return true;
 }
@@ -105,7 +132,7 @@ static json_object *entry_json(const struct entry *e)
 {
 	json_object *o = json_object_new_object();
 	json_object *slots = json_object_new_array();
-	const struct policy_badness *b = &e->b;
+	const struct policy_badness *b = e->b;
 
 	json_object_object_add(o, "uid", json_object_new_int64(e->uid));
 	json_object_object_add(o, "score", json_object_new_double(b->score));
@@ -140,7 +167,7 @@ static int save(void)
 			       json_object_new_int(BADNESS_VERSION));
 	/* a user with neither score nor tier starts afresh as well */
 	for (size_t i = 0; i < count; i++)
-		if (table[i].b.score > 0 || table[i].b.tier > 0)
+		if (table[i].b->score > 0 || table[i].b->tier > 0)
 			json_object_array_add(a, entry_json(&table[i]));
 	json_object_object_add(root, "users", a);
 	r = state_write_file(BADNESS_FILE, root);
@@ -171,9 +198,12 @@ void badness_tick(int64_t now_ms, uint64_t window_ms)
 {
 	size_t j = 0;
 
-	for (size_t i = 0; i < count; i++)
-		if (!empty(&table[i].b, now_ms, window_ms))
+	for (size_t i = 0; i < count; i++) {
+		if (!empty(table[i].b, now_ms, window_ms))
 			table[j++] = table[i];
+		else
+			free(table[i].b);
+	}
 	if (j != count)
 		saver.dirty = true;
 	count = j;
@@ -259,8 +289,18 @@ static bool load_entry(json_object *o)
 	for (size_t i = 0; i < json_object_array_length(slots); i++)
 		if (!load_slot(json_object_array_get_idx(slots, i), &b))
 			return false;
-	get((uid_t)uid)->b = b;
+	struct entry *en = get((uid_t)uid);
+	*en->b = b;
+	en->score = b.score;
+	en->tier = b.tier;
+	en->warned = b.warned;
 	return true;
+}
+
+static void clear(void)
+{
+	while (count)
+		drop(&table[count - 1]);
 }
 
 void badness_load(sd_event *e)
@@ -268,7 +308,7 @@ void badness_load(sd_event *e)
 	json_object *root, *a;
 
 	saver.event = e;
-	count = 0;
+	clear();
 	root = state_read_file(BADNESS_FILE, BADNESS_VERSION, "users",
 			       NOTHING_KEPT);
 	if (!root)
@@ -277,7 +317,7 @@ void badness_load(sd_event *e)
 	for (size_t i = 0; i < json_object_array_length(a); i++)
 		if (!load_entry(json_object_array_get_idx(a, i))) {
 			state_file_damaged(BADNESS_FILE, NOTHING_KEPT);
-			count = 0;
+			clear();
 			break;
 		}
 	json_object_put(root);

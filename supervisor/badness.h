@@ -20,8 +20,13 @@
 void badness_load(sd_event *e);
 /* NULL when the uid has none. */
 const struct policy_badness *badness_find(uid_t uid);
-/* After a policy step: the user's new state. */
-void badness_put(uid_t uid, const struct policy_badness *b);
+/* The uid's state for a policy step to work on (policy_user.badness),
+ * made empty when it has none. It stays where it is until badness_put,
+ * badness_tick or badness_forget drops it. */
+struct policy_badness *badness_slot(uid_t uid);
+/* After a policy step: a state the step left empty is dropped, a change
+ * of score, tier or warning makes the file due. */
+void badness_put(uid_t uid);
 /* An admin's forgive: score, tier and window gone (badness_flush writes
  * it). Returns whether the uid had any. */
 bool badness_forget(uid_t uid);

@@ -206,8 +206,8 @@ static void collect(struct user *u, void *arg)
 				   .ovr = u->ovr,
 				   .st = u->pol};
 	runtime_overrides(u, pu);
-	const struct policy_badness *b = badness_find(u->uid);
-	pu->st.badness = b ? *b : (struct policy_badness){0};
+	/* off, the box leaves every user be: no state is made for one */
+	pu->badness = config->penalty.automatic ? badness_slot(u->uid) : NULL;
 	s->u[s->n++] = u;
 }
 
@@ -295,7 +295,7 @@ static void apply(struct user *u, struct policy_user *pu)
 	/* the penalty is state.c's (loaded each cycle); kept here too so
 	 * that the user's row shows it */
 	u->pol = *st;
-	badness_put(u->uid, &st->badness);
+	badness_put(u->uid);
 	changed = cap_permille(before.has_cap, before.cap) !=
 		      cap_permille(st->has_cap, st->cap) ||
 		  mem_or_none(before.has_mem, before.mem_limit) !=

@@ -19,6 +19,12 @@ tests/unit-policy-props_SRCS = tests/unit/test_policy_props.c $(POLICY_SRCS)
 tests/unit-badness_SRCS = tests/unit/test_badness.c $(POLICY_SRCS)
 tests/unit-config_SRCS = tests/unit/test_config.c $(POLICY_SRCS)
 
+# The supervisor's keeping of the penalty box's state (supervisor/badness.c).
+TEST_PROGRAMS += tests/unit-badness-state
+tests/unit-badness-state_SRCS = tests/unit/test_badness_state.c \
+	supervisor/badness.c supervisor/state.c $(POLICY_SRCS) $(COMMON_SRCS)
+$(BUILD)/tests/unit-badness-state: LDLIBS += -ljson-c
+
 # OOM reporting: the watcher's parsers and the supervisor's counting (with
 # stubs for the worker table, the backend and event_emit); the events.
 TEST_PROGRAMS += tests/unit-oom tests/unit-events

@@ -69,10 +69,16 @@ static void record(void *arg, const struct policy_event *ev)
 	nev++;
 }
 
+/* the supervisor keeps a user's badness apart (policy_user.badness) */
+static struct policy_badness kept[4];
+static unsigned nkept;
+
 static void new_user(struct policy_user *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->uid = 1000;
+	u->badness = &kept[nkept++ % 4];
+	memset(u->badness, 0, sizeof(*u->badness));
 }
 
 /* One interval at this use (CPUs), exempt share, memory. */
@@ -194,6 +200,21 @@ static void test_steady_above(void **state)
 	}
 }
 
+/* A user the supervisor keeps no state for (policy_user.badness NULL)
+ * is left be by the box, however far above the thresholds. */
+static void test_no_state_left_be(void **state)
+{
+	struct policy_user u;
+
+	(void)state;
+	new_user(&u);
+	u.badness = NULL;
+	for (int i = 0; i < 600; i++)
+		step(&u, 4, 0, 0);
+	assert_int_equal(nev, 0);
+	assert_false(u.st.penalty.on);
+}
+
 static void test_below_never_climbs(void **state)
 {
 	trace_fn traces[] = {just_below, bursty_below};
@@ -205,7 +226,7 @@ static void test_below_never_climbs(void **state)
 		new_user(&u);
 		run(&u, traces[c], 600);
 		assert_int_equal(nev, 0);
-		assert_true(u.st.badness.score == 0);
+		assert_true(u.badness->score == 0);
 		assert_false(u.st.penalty.on);
 	}
 }
@@ -220,23 +241,23 @@ static void test_decay(void **state)
 
 	(void)state;
 	new_user(&u);
-	while (u.st.badness.score < 60)
+	while (u.badness->score < 60)
 		step(&u, 2, 0, 0);
 	assert_int_equal(count(POLICY_EV_BADNESS_WARN), 1);
 	/* the score grows until the mean falls below 1 CPU (after half the
 	 * window), then loses DECAY per minute */
 	for (int i = 0; i < 300 && t_zero < 0; i++) {
 		step(&u, 0, 0, 0);
-		if (u.st.badness.score > peak) {
-			peak = u.st.badness.score;
+		if (u.badness->score > peak) {
+			peak = u.badness->score;
 			t_peak = i + 1;
 		}
-		if (u.st.badness.score == 0)
+		if (u.badness->score == 0)
 			t_zero = i + 1;
 	}
 	assert_within(t_peak, WINDOW_S / 2.0, 2 * STEP / 1000.0);
 	assert_within(t_zero - t_peak, peak * 60 / DECAY, 2 * STEP / 1000.0);
-	while (u.st.badness.score < 60)
+	while (u.badness->score < 60)
 		step(&u, 2, 0, 0);
 	assert_int_equal(count(POLICY_EV_BADNESS_WARN), 2);
 	assert_int_equal(count(POLICY_EV_AUTO_PENALTY), 0);
@@ -316,7 +337,7 @@ static void test_forgiveness(void **state)
 	assert_non_null(end);
 	assert_non_null(down);
 	assert_int_equal(count(POLICY_EV_TIER_DOWN), 1);
-	assert_int_equal(u.st.badness.tier, 0);
+	assert_int_equal(u.badness->tier, 0);
 	assert_int_equal(down->ev.bad.tier, 0);
 	/* counted from the end of the penalty */
 	assert_within(down->t - end->t, 30, 2);
@@ -341,14 +362,14 @@ static void test_absence(void **state)
 		step(&u, 2, 0, 0);
 	while (u.st.penalty.on)
 		step(&u, 0, 0, 0);
-	while (u.st.badness.score < 40)
+	while (u.badness->score < 40)
 		step(&u, 2, 0, 0);
-	assert_int_equal(u.st.badness.tier, 2);
+	assert_int_equal(u.badness->tier, 2);
 	nev = 0;
 	now += 120000; /* four forgive periods, and 60 points of decay */
 	step(&u, 0, 0, 0);
-	assert_int_equal(u.st.badness.tier, 0);
-	assert_true(u.st.badness.score == 0);
+	assert_int_equal(u.badness->tier, 0);
+	assert_true(u.badness->score == 0);
 	assert_int_equal(count(POLICY_EV_TIER_DOWN), 1);
 }
 
@@ -363,9 +384,9 @@ static void test_restart_in_the_middle(void **state)
 	new_user(&u);
 	for (int i = 0; i < 15; i++)
 		step(&u, 2, 0, 0);
-	assert_true(u.st.badness.score > 0);
+	assert_true(u.badness->score > 0);
 	new_user(&v);
-	v.st.badness = u.st.badness;
+	*v.badness = *u.badness;
 	v.st.penalty = u.st.penalty;
 	now += 3000;
 	while (count(POLICY_EV_AUTO_PENALTY) == 0 && now < T0 + 100000)
@@ -387,7 +408,7 @@ static void test_manual_penalty(void **state)
 	policy_penalty_start(&u.st.penalty, &cfg.penalty, now, 600000);
 	run(&u, steady_2, 300);
 	assert_int_equal(count(POLICY_EV_AUTO_PENALTY), 0);
-	assert_true(u.st.badness.score == 0);
+	assert_true(u.badness->score == 0);
 	assert_false(u.st.penalty.automatic);
 }
 
@@ -412,7 +433,7 @@ static void test_disabled(void **state)
 		}
 		run(&u, steady_3, 300);
 		assert_int_equal(nev, 0);
-		assert_true(u.st.badness.score == 0);
+		assert_true(u.badness->score == 0);
 	}
 }
 
@@ -460,29 +481,23 @@ static void test_forgive(void **state)
 	(void)state;
 	new_user(&u);
 	run(&u, steady_2, 60);
-	assert_true(u.st.badness.tier > 0 || u.st.badness.score > 0);
-	policy_badness_forgive(&u.st.badness);
-	assert_true(u.st.badness.score == 0);
-	assert_int_equal(u.st.badness.tier, 0);
+	assert_true(u.badness->tier > 0 || u.badness->score > 0);
+	policy_badness_forgive(u.badness);
+	assert_true(u.badness->score == 0);
+	assert_int_equal(u.badness->tier, 0);
 }
 
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup(f, setup)
 	const struct CMUnitTest tests[] = {
-	    T(test_steady_above),
-	    T(test_below_never_climbs),
-	    T(test_decay),
-	    T(test_exempt_commands),
-	    T(test_tier_escalation),
-	    T(test_forgiveness),
-	    T(test_restart_in_the_middle),
-	    T(test_absence),
-	    T(test_manual_penalty),
-	    T(test_disabled),
-	    T(test_thresholds),
-	    T(test_memory),
-	    T(test_forgive),
+	    T(test_steady_above),     T(test_below_never_climbs),
+	    T(test_no_state_left_be), T(test_decay),
+	    T(test_exempt_commands),  T(test_tier_escalation),
+	    T(test_forgiveness),      T(test_restart_in_the_middle),
+	    T(test_absence),	      T(test_manual_penalty),
+	    T(test_disabled),	      T(test_thresholds),
+	    T(test_memory),	      T(test_forgive),
 	};
 #undef T
 
