@@ -16,6 +16,7 @@
 #include "common/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static sd_event *event;
 static event_emit_fn *emit;
@@ -33,8 +34,8 @@ static void summarise(struct user *u, void *arg)
 {
 	uint64_t now = *(uint64_t *)arg;
 
-	if (now - u->ev_window < window)
-		return; /* its window is still open */
+	if (!u->ev_dropped || now - u->ev_window < window)
+		return; /* none, or its window is still open */
 	for (int t = 0; t < EVENT_TYPE_COUNT; t++) {
 		if (!u->ev_dropped[t])
 			continue;
@@ -45,7 +46,8 @@ static void summarise(struct user *u, void *arg)
 		u->ev_dropped[t] = 0;
 		emit(EVENT_SUPPRESSED, &f);
 	}
-	u->ev_any_dropped = false;
+	free(u->ev_dropped);
+	u->ev_dropped = NULL;
 }
 
 static void arm_timer(void);
@@ -65,7 +67,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 
 static void any_left(struct user *u, void *arg)
 {
-	*(bool *)arg |= u->ev_any_dropped;
+	*(bool *)arg |= u->ev_dropped != NULL;
 }
 
 /* Once a second while some user has drops to tell: a summary goes out
@@ -92,8 +94,7 @@ bool event_limit_admit(enum event_type type, uid_t uid)
 		return true;
 	now = clock_loop_usec(event);
 	if (now - u->ev_window >= window) {
-		if (u->ev_any_dropped)
-			summarise(u, &now);
+		summarise(u, &now);
 		u->ev_window = now;
 		u->ev_sent = 0;
 	}
@@ -101,8 +102,10 @@ bool event_limit_admit(enum event_type type, uid_t uid)
 		u->ev_sent++;
 		return true;
 	}
+	if (!u->ev_dropped &&
+	    !(u->ev_dropped = calloc(EVENT_TYPE_COUNT, sizeof(*u->ev_dropped))))
+		fatal(EXIT_FATAL, "calloc");
 	u->ev_dropped[type]++;
-	u->ev_any_dropped = true;
 	arm_timer();
 	return false;
 }
@@ -112,7 +115,7 @@ static void user_hook_fn(struct user *u, bool added)
 {
 	uint64_t end = u->ev_window + window;
 
-	if (!added && u->ev_any_dropped)
+	if (!added)
 		summarise(u, &end);
 }
 

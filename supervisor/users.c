@@ -130,6 +130,7 @@ int user_remove(uid_t uid)
 	tdelete(u, &root, cmp_uid);
 	count--;
 	log_info("user %s (uid %u): removed", u->name, (unsigned)uid);
+	free(u->ev_dropped);
 	free(u);
 	return r;
 }

@@ -60,8 +60,10 @@ struct user {
 	/* event records of this user (event_limit.c) */
 	uint64_t ev_window; /* CLOCK_MONOTONIC usec the window began */
 	uint64_t ev_sent;   /* records written in it */
-	uint64_t ev_dropped[EVENT_TYPE_COUNT]; /* and not written, per type */
-	bool ev_any_dropped;
+	/* and not written, per type (EVENT_TYPE_COUNT of them); NULL: none.
+	 * Allocated at a first drop: few users ever have one, and 104 bytes
+	 * a user add up at 10,000 users (issue 17) */
+	uint64_t *ev_dropped;
 };
 
 /* Called after a user's cgroup exists (added) and before it is removed. */
