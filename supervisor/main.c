@@ -28,6 +28,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -372,6 +373,12 @@ int main(int argc, char **argv)
 {
 	int r;
 
+	/* blocks of 128 KiB and more (the policy step's per-user arrays,
+	 * megabytes at 10,000 users, made and freed every interval) in
+	 * mappings of their own, given back when freed: glibc's dynamic
+	 * threshold moves them into the heap after the first free, and its
+	 * pages stay (issue 17) */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	parse_args(argc, argv);
 	if (opts.check_config)
 		conf_check_and_exit(opts.config_path);
