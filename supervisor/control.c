@@ -37,6 +37,15 @@
 #define IDLE_REMOVE_CYCLES 2
 /* see quiet_usec() */
 #define QUIET_CPUS 0.01
+/* users whose limits one loop iteration writes at most: at start-up every
+ * user is new and gets its first limits (a dozen cgroup files each), and
+ * 10,000 of them in one go held pings, the socket and OOM events for
+ * seconds (issue 17) */
+#define APPLY_BATCH 64
+/* new users a scan reported whose cgroups (made in each hierarchy, OOM
+ * source armed, name looked up) one loop iteration makes at most, for
+ * the same reason */
+#define SETUP_BATCH 32
 
 static sd_event *event;
 /* the configuration in force (conf.c's, which a reload refills) */
@@ -70,7 +79,9 @@ static void resolve_config_overrides(struct user *u)
 	char names[MAX_GROUPS][IPC_NAME_MAX];
 	gid_t gids[MAX_GROUPS];
 	int ng = MAX_GROUPS;
-	struct passwd *pw = getpwuid(u->uid);
+	/* a uid NSS did not know when its name was looked up is not asked
+	 * again (a bare uid costs NSS dozens of opens) until a reload */
+	struct passwd *pw = u->no_passwd ? NULL : getpwuid(u->uid);
 
 	if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, gids, &ng) < 0)
 		ng = pw ? MAX_GROUPS : 0; /* more than we look at: the first */
@@ -123,6 +134,52 @@ static void runtime_overrides(const struct user *u, struct policy_user *pu)
 
 /* --- usage from the scanner ------------------------------------------ */
 
+/* Users a scan reported before their cgroups were made, in order. */
+static uid_t *setup_queue;
+static size_t setup_head, setup_count, setup_alloc;
+static sd_event_source *setup_source;
+static unsigned setup_batches; /* loop iterations the queue took */
+
+static void setup_push(struct user *u)
+{
+	if (u->setup_queued)
+		return;
+	if (setup_count == setup_alloc) {
+		size_t n = setup_alloc ? 2 * setup_alloc : 256;
+		uid_t *q = reallocarray(setup_queue, n, sizeof(*q));
+		if (!q)
+			fatal(EXIT_FATAL, "reallocarray");
+		setup_queue = q;
+		setup_alloc = n;
+	}
+	setup_queue[setup_count++] = u->uid;
+	u->setup_queued = true;
+	if (sd_event_source_set_enabled(setup_source, SD_EVENT_ON) < 0)
+		fatalx(EXIT_FATAL, "cannot schedule the users' set-up");
+}
+
+/* One batch of new users' cgroups; a failure is logged by the backend
+ * and tried again when a scan reports the user again. */
+static int on_setup(sd_event_source *src, void *data)
+{
+	(void)data;
+	setup_batches++;
+	for (int i = 0; i < SETUP_BATCH && setup_head < setup_count; i++) {
+		struct user *u = user_find(setup_queue[setup_head++]);
+		if (u) { /* else removed meanwhile */
+			u->setup_queued = false;
+			user_ensure(u->uid);
+		}
+	}
+	if (setup_head < setup_count)
+		return 0;
+	log_debug("%zu new users' cgroups made in %u loop iteration(s)",
+		  setup_count, setup_batches);
+	setup_head = setup_count = setup_batches = 0;
+	sd_event_source_set_enabled(src, SD_EVENT_OFF);
+	return 0;
+}
+
 static void take_usage(const struct ipc_user_usage *e, uint64_t scan_cycle)
 {
 	struct user *u;
@@ -130,10 +187,14 @@ static void take_usage(const struct ipc_user_usage *e, uint64_t scan_cycle)
 
 	if (!placement_managed(e->uid))
 		return;
-	/* an empty leftover cgroup is adopted too, then removed when idle */
-	u = user_ensure(e->uid);
+	/* an empty leftover cgroup is adopted too, then removed when idle;
+	 * a new user's cgroup is made in a batch (on_setup), its figures
+	 * are kept meanwhile */
+	u = user_entry(e->uid);
 	if (!u)
-		return; /* the backend said why; next cycle tries again */
+		return; /* beyond max_users */
+	if (!u->has_cgroup)
+		setup_push(u);
 	/* a counter that went back (cgroup re-made, a process moved in and
 	 * its /proc time left the sum) gives no rate this once */
 	u->cpu_delta = u->cpu_known && total >= u->cpu_usec
@@ -169,7 +230,17 @@ struct step {
 	uint64_t scan_cycle;
 	uid_t idle[64]; /* users to remove after the walk */
 	size_t nidle;
+	int64_t now_ms;
+	size_t next;	  /* the next user to apply */
+	unsigned batches; /* loop iterations the writes took */
 };
+
+/* A step whose writes are under way (one batch per loop iteration), and
+ * a scan that ended meanwhile: its step runs when they are done. */
+static struct step *applying;
+static sd_event_source *apply_source;
+static bool scan_waiting;
+static uint64_t waiting_wall, waiting_cycle;
 
 static void collect(struct user *u, void *arg)
 {
@@ -186,6 +257,8 @@ static void collect(struct user *u, void *arg)
 		u->throttled_usec += s->wall_usec;
 	if (u->idle_cycles >= IDLE_REMOVE_CYCLES && s->nidle < 64)
 		s->idle[s->nidle++] = u->uid;
+	if (!u->has_cgroup)
+		return; /* not made yet (a batch, or the backend failed) */
 	/* no rate this cycle (a counter went back as processes moved in):
 	 * hold the last one, so that a user does not flap to idle */
 	if (u->cpu_delta >= 0 && s->wall_usec)
@@ -494,34 +567,89 @@ static void on_policy_event(void *arg, const struct policy_event *ev)
 	}
 }
 
-static void step(uint64_t wall_usec, uint64_t scan_cycle)
+static void step_free(struct step *s)
 {
-	const struct cgfair_config *cfg = config;
-	struct step s = {.wall_usec = wall_usec, .scan_cycle = scan_cycle};
-	unsigned n = users_count();
-	struct policy_machine m = {.ncpu = ncpu, .now_ms = now_ms()};
+	free(s->pu);
+	free(s->u);
+	free(s);
+}
+
+/* Every user written: the entries that hold nothing go, idle users too. */
+static void step_end(struct step *s)
+{
 	char line[64];
 
-	backend_retry(); /* last cycle's failed writes, before this one's */
-	s.pu = calloc(n ? n : 1, sizeof(*s.pu));
-	s.u = calloc(n ? n : 1, sizeof(*s.u));
-	if (!s.pu || !s.u)
-		fatal(EXIT_FATAL, "calloc");
-	users_foreach(collect, &s);
-	policy_step(cfg, &m, s.pu, s.n, on_policy_event, NULL);
-	for (size_t i = 0; i < s.n; i++) {
-		apply(s.u[i], &s.pu[i]);
-		if (row_hook)
-			row_hook(s.u[i]);
-	}
-	free(s.pu);
-	free(s.u);
-	badness_tick(m.now_ms, cfg->penalty.window_ms);
-	for (size_t i = 0; i < s.nidle; i++)
-		user_remove(s.idle[i]); /* -EBUSY: kept, tried again */
+	log_debug("scan %llu: limits of %zu users applied in %u loop "
+		  "iteration(s)",
+		  (unsigned long long)s->scan_cycle, s->n, s->batches);
+	badness_tick(s->now_ms, config->penalty.window_ms);
+	for (size_t i = 0; i < s->nidle; i++)
+		user_remove(s->idle[i]); /* -EBUSY: kept, tried again */
 	snprintf(line, sizeof(line), "%u users, scan cycle %llu", users_count(),
-		 (unsigned long long)scan_cycle);
+		 (unsigned long long)s->scan_cycle);
 	status_line(line);
+}
+
+static void step(uint64_t wall_usec, uint64_t scan_cycle);
+
+/* One batch of the step's writes; the rest at the next iteration. */
+static int on_apply(sd_event_source *src, void *data)
+{
+	struct step *s = applying;
+	size_t end =
+	    s->next + APPLY_BATCH < s->n ? s->next + APPLY_BATCH : s->n;
+	(void)data;
+
+	s->batches++;
+	for (; s->next < end; s->next++) {
+		apply(s->u[s->next], &s->pu[s->next]);
+		if (row_hook)
+			row_hook(s->u[s->next]);
+	}
+	if (s->next < s->n)
+		return 0;
+	sd_event_source_set_enabled(src, SD_EVENT_OFF);
+	applying = NULL;
+	step_end(s);
+	step_free(s);
+	if (scan_waiting) {
+		scan_waiting = false;
+		step(waiting_wall, waiting_cycle);
+	}
+	return 0;
+}
+
+/* The policy over every user at once (pure, quick), then its writes in
+ * batches (on_apply). A scan that ends before they are done waits: its
+ * usage figures are kept in the users, and its step runs after. */
+static void step(uint64_t wall_usec, uint64_t scan_cycle)
+{
+	unsigned n = users_count();
+	struct policy_machine m = {.ncpu = ncpu, .now_ms = now_ms()};
+	struct step *s;
+
+	if (applying) {
+		scan_waiting = true;
+		waiting_wall = wall_usec;
+		waiting_cycle = scan_cycle;
+		return;
+	}
+	backend_retry(); /* last cycle's failed writes, before this one's */
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		fatal(EXIT_FATAL, "calloc");
+	*s = (struct step){.wall_usec = wall_usec,
+			   .scan_cycle = scan_cycle,
+			   .now_ms = m.now_ms,
+			   .pu = calloc(n ? n : 1, sizeof(*s->pu)),
+			   .u = calloc(n ? n : 1, sizeof(*s->u))};
+	if (!s->pu || !s->u)
+		fatal(EXIT_FATAL, "calloc");
+	users_foreach(collect, s);
+	policy_step(config, &m, s->pu, s->n, on_policy_event, NULL);
+	applying = s;
+	if (sd_event_source_set_enabled(apply_source, SD_EVENT_ON) < 0)
+		fatalx(EXIT_FATAL, "cannot schedule the limits' writes");
 }
 
 /* The wall time between two scans is the scanner's (when it read the
@@ -607,6 +735,15 @@ static void unresolve(struct user *u, void *arg)
 {
 	(void)arg;
 	u->ovr_resolved = false;
+	u->no_passwd = false;
+}
+
+/* A new user's overrides are resolved with its cgroup, in the batch that
+ * makes it, rather than all at once in the next step. */
+static void user_hook_fn(struct user *u, bool added)
+{
+	if (added && !u->ovr_resolved)
+		resolve_config_overrides(u);
 }
 
 static void on_reload(const struct cgfair_config *cfg)
@@ -629,9 +766,14 @@ void control_start(sd_event *e, const struct cgfair_config *cfg,
 	oom_marks_load(e); /* before the first user is armed */
 	if (sd_event_add_time_relative(event, &timer, CLOCK_MONOTONIC, 0, 0,
 				       on_timer, NULL) < 0 ||
-	    sd_event_source_set_enabled(timer, SD_EVENT_ON) < 0)
+	    sd_event_source_set_enabled(timer, SD_EVENT_ON) < 0 ||
+	    sd_event_add_defer(event, &apply_source, on_apply, NULL) < 0 ||
+	    sd_event_source_set_enabled(apply_source, SD_EVENT_OFF) < 0 ||
+	    sd_event_add_defer(event, &setup_source, on_setup, NULL) < 0 ||
+	    sd_event_source_set_enabled(setup_source, SD_EVENT_OFF) < 0)
 		fatalx(EXIT_FATAL, "cannot start the control timer");
 	conf_add_reload_hook(on_reload);
+	users_add_hook(user_hook_fn);
 }
 
 void control_stop(void)
@@ -639,6 +781,11 @@ void control_stop(void)
 	const struct cgfair_config *cfg = config;
 
 	timer = sd_event_source_disable_unref(timer);
+	apply_source = sd_event_source_disable_unref(apply_source);
+	setup_source = sd_event_source_disable_unref(setup_source);
+	if (applying) /* the caps are lifted below; what is written stays */
+		step_free(applying);
+	applying = NULL;
 	oom_reread_trees();
 	oom_marks_flush();
 	badness_flush();

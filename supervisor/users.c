@@ -49,6 +49,8 @@ struct user *user_find(uid_t uid)
 static void set_name(struct user *u)
 {
 	struct passwd *pw = getpwuid(u->uid);
+
+	u->no_passwd = !pw;
 	if (pw && pw->pw_name[0])
 		snprintf(u->name, sizeof(u->name), "%s", pw->pw_name);
 	else
@@ -74,7 +76,7 @@ static void too_many(uid_t uid)
 		  (unsigned)uid, max_users);
 }
 
-struct user *user_ensure(uid_t uid)
+struct user *user_entry(uid_t uid)
 {
 	struct user *u = user_find(uid);
 
@@ -91,10 +93,23 @@ struct user *user_ensure(uid_t uid)
 		u->use_cores = NAN;
 		u->oom_watcher = -1;
 		u->oom_fd = -1;
-		set_name(u);
+		snprintf(u->name, sizeof(u->name), "%u", (unsigned)uid);
 		if (!tsearch(u, &root, cmp_uid))
 			fatal(EXIT_FATAL, "tsearch");
 		count++;
+	}
+	return u;
+}
+
+struct user *user_ensure(uid_t uid)
+{
+	struct user *u = user_entry(uid);
+
+	if (!u)
+		return NULL;
+	if (!u->named) {
+		set_name(u);
+		u->named = true;
 	}
 	if (!u->has_cgroup) {
 		if (backend_ensure_user(uid) < 0)

@@ -18,6 +18,10 @@ struct user {
 	uid_t uid;
 	char name[IPC_NAME_MAX]; /* passwd name, or the uid as a number */
 	bool has_cgroup;	 /* backend_ensure_user succeeded */
+	bool named;		 /* name looked up (NSS), with the cgroup */
+	bool no_passwd;		 /* NSS knew no such uid then (until a reload
+				    asks again, control.c) */
+	bool setup_queued;	 /* its cgroup is to be made (control.c) */
 
 	/* placement (placement.c) */
 	uint64_t moved; /* processes moved into the cgroup so far */
@@ -77,6 +81,9 @@ struct user *user_find(uid_t uid);
 /* Find or create the entry, ensure its cgroup, run the hooks. NULL when
  * the backend could not make the cgroup (logged; retried next time). */
 struct user *user_ensure(uid_t uid);
+/* Find or create the entry alone (no NSS, no cgroup: user_ensure makes
+ * it later). NULL beyond max_users. */
+struct user *user_entry(uid_t uid);
 /* Run the hooks, remove the cgroup (if empty) and the entry. -EBUSY: the
  * cgroup still has processes and the entry stays. */
 int user_remove(uid_t uid);

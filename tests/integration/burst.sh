@@ -7,7 +7,10 @@
 # worker's outbox (supervisor/outbox.c) instead of getting it killed as
 # hung; checked: no worker was killed for a full socket, the restarted
 # watcher lives on past the ping timeout, and between them the watchers
-# hold an event source for every user (their fds, /proc/PID/fd).
+# hold an event source for every user (their fds, /proc/PID/fd). The
+# first limits of that many new users are written a batch per loop
+# iteration (supervisor/control.c), not in one go that holds pings, the
+# socket and OOM events: checked in the debug log, and every user capped.
 # Own subtree and uid range; everything made is removed on exit.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/lib/cgv1.sh"
@@ -59,7 +62,7 @@ event_log = $T_TMP/events.log
 path = $T_TMP/cgfair.sock
 EOF
 mkdir -p "$T_TMP/state"
-"$B/cgfaird" --foreground --config "$CONF" >"$LOG" 2>&1 &
+"$B/cgfaird" --foreground --debug --config "$CONF" >"$LOG" 2>&1 &
 DPID=$!
 
 placed() {
@@ -80,8 +83,21 @@ source_fds() { # the watchers' open fds, both of them
 	echo $n
 }
 t_check "the $N users' processes are placed" t_wait 180 placed
+capped() {
+	[ "$(cat /sys/fs/cgroup/cpu/"$SUB"/user-*/cpu.cfs_quota_us 2>/dev/null |
+		grep -cvx -- -1)" -ge $N ]
+}
+t_check "every user is capped" t_wait 120 capped
 t_check "no worker was killed meanwhile" sh -c "! grep -E 'killing it|killed by signal' '$LOG'"
 grep -E 'killing it|killed by signal' "$LOG" | head -5
+# "scan C: limits of U users applied in I loop iteration(s)": a step over
+# most users took more than one iteration (64 users each at most)
+batched() {
+	sed -n 's/.*limits of \([0-9]*\) users applied in \([0-9]*\) loop.*/\1 \2/p' "$LOG" |
+		awk -v n=$N '$1 >= n / 2 && $2 > 1 && $2 >= $1 / 64 { ok = 1 } END { exit !ok }'
+}
+t_check "a step's writes over $N users went in batches" batched
+grep 'users applied in' "$LOG" | tail -2
 
 w0=$(watchers | head -1)
 t_check "an OOM watcher runs (${w0:-none})" kill -0 "${w0:-0}"
