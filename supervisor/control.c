@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -574,6 +575,22 @@ static void step_free(struct step *s)
 	free(s);
 }
 
+/* What a burst freed (new users' messages that waited in the workers'
+ * outboxes, NSS's buffers, the step's scratch) lies in the heap between
+ * the users' records, where free() cannot give it back: 9 of a 15 MB heap
+ * after 10,000 new users (issue 17). When the free space grew by a MiB
+ * since the last step, malloc_trim hands its whole pages back
+ * (madvise), the chunks stay free for the heap to reuse. */
+static void give_back(void)
+{
+	static size_t last_free;
+	struct mallinfo2 mi = mallinfo2();
+
+	if (mi.fordblks > last_free + (1 << 20))
+		malloc_trim(0);
+	last_free = mi.fordblks;
+}
+
 /* Every user written: the entries that hold nothing go, idle users too. */
 static void step_end(struct step *s)
 {
@@ -588,6 +605,7 @@ static void step_end(struct step *s)
 	snprintf(line, sizeof(line), "%u users, scan cycle %llu", users_count(),
 		 (unsigned long long)s->scan_cycle);
 	status_line(line);
+	give_back();
 }
 
 static void step(uint64_t wall_usec, uint64_t scan_cycle);

@@ -11,6 +11,13 @@
 # first limits of that many new users are written a batch per loop
 # iteration (supervisor/control.c), not in one go that holds pings, the
 # socket and OOM events: checked in the debug log, and every user capped.
+# So are the cgroups of users a scan reports before placement made them:
+# 200 empty user cgroups left by an earlier run (no stray: only the scan
+# sees them) are adopted 32 a loop iteration. And the supervisor's own
+# memory (Pss_Anon) stays under 1 MiB + 2.25 KiB a user (~4 MB here; the
+# supervisor before issue 17's cut had 5.5 MB: the penalty box's window
+# copied into every user's record and the policy step's array, a heap
+# the burst left fragmented).
 # Own subtree and uid range; everything made is removed on exit.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/lib/cgv1.sh"
@@ -19,6 +26,7 @@ t_need_root burst
 B=$CGFAIR_BUILD
 SUB=$T_ID
 N=${BURST_USERS:-1500}
+L=200 # leftover empty user cgroups, uids after the sleepers'
 U0=$((40000 + ($$ % 16) * 1000))
 CONF=$T_TMP/cgfair.conf
 LOG=$T_TMP/cgfaird.log
@@ -53,7 +61,7 @@ subtree = $SUB
 state_dir = $T_TMP/state
 [users]
 min_uid = $U0
-max_uid = $((U0 + N - 1))
+max_uid = $((U0 + N + L - 1))
 [oom]
 watchers = 2
 [log]
@@ -62,6 +70,13 @@ event_log = $T_TMP/events.log
 path = $T_TMP/cgfair.sock
 EOF
 mkdir -p "$T_TMP/state"
+for c in cpu cpuacct memory; do
+	u=$((U0 + N))
+	while [ $u -lt $((U0 + N + L)) ]; do
+		mkdir -p "/sys/fs/cgroup/$c/$SUB/user-$u"
+		u=$((u + 1))
+	done
+done
 "$B/cgfaird" --foreground --debug --config "$CONF" >"$LOG" 2>&1 &
 DPID=$!
 
@@ -98,6 +113,13 @@ batched() {
 }
 t_check "a step's writes over $N users went in batches" batched
 grep 'users applied in' "$LOG" | tail -2
+# "U new users' cgroups made in I loop iteration(s)" (32 each at most)
+setup_batched() {
+	sed -n "s/.* \([0-9]*\) new users' cgroups made in \([0-9]*\) loop.*/\1 \2/p" "$LOG" |
+		awk -v l=$L '{ u += $1; i += $2 } END { exit !(u >= l && i > 1 && i >= u / 32) }'
+}
+t_check "the $L leftover users' cgroups were adopted in batches" setup_batched
+grep "new users' cgroups made in" "$LOG" | tail -3
 
 w0=$(watchers | head -1)
 t_check "an OOM watcher runs (${w0:-none})" kill -0 "${w0:-0}"
@@ -115,6 +137,9 @@ told_too_much | head -5
 # each user's OOM source is at least one fd in its watcher
 fds=$(source_fds)
 t_check "the watchers hold a source for every user ($fds fds for $N users)" [ "$fds" -ge $N ]
+anon=$(awk '/^Pss_Anon:/ { print $2 }' "/proc/$DPID/smaps_rollup")
+t_check "the supervisor's own memory: ${anon:-?} kB for $((N + L)) users" \
+	[ "${anon:-999999}" -lt $((1024 + 9 * (N + L) / 4)) ]
 t_check "cgfaird still runs" kill -0 "$DPID"
 t_exit
 exit $T_FAILED
