@@ -579,16 +579,20 @@ static void step_free(struct step *s)
  * outboxes, NSS's buffers, the step's scratch) lies in the heap between
  * the users' records, where free() cannot give it back: 9 of a 15 MB heap
  * after 10,000 new users (issue 17). When the free space grew by a MiB
- * since the last step, malloc_trim hands its whole pages back
- * (madvise), the chunks stay free for the heap to reuse. */
+ * since the last trim (or since it was least), malloc_trim hands its
+ * whole pages back (madvise); the chunks stay free for the heap to
+ * reuse. */
 static void give_back(void)
 {
-	static size_t last_free;
+	static size_t trimmed_at;
 	struct mallinfo2 mi = mallinfo2();
 
-	if (mi.fordblks > last_free + (1 << 20))
+	if (mi.fordblks < trimmed_at)
+		trimmed_at = mi.fordblks;
+	if (mi.fordblks > trimmed_at + (1 << 20)) {
 		malloc_trim(0);
-	last_free = mi.fordblks;
+		trimmed_at = mi.fordblks;
+	}
 }
 
 /* Every user written: the entries that hold nothing go, idle users too. */
