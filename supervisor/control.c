@@ -578,21 +578,15 @@ static void step_free(struct step *s)
 /* What a burst freed (new users' messages that waited in the workers'
  * outboxes, NSS's buffers, the step's scratch) lies in the heap between
  * the users' records, where free() cannot give it back: 9 of a 15 MB heap
- * after 10,000 new users (issue 17). When the free space grew by a MiB
- * since the last trim (or since it was least), malloc_trim hands its
- * whole pages back (madvise); the chunks stay free for the heap to
- * reuse. */
+ * after 10,000 new users (issue 17), and chunks reused and freed again
+ * make their pages resident again. After every step with a MiB or more
+ * free, malloc_trim hands the free chunks' whole pages back (madvise; a
+ * few hundred calls at 10,000 users); the chunks stay free for the heap
+ * to reuse. */
 static void give_back(void)
 {
-	static size_t trimmed_at;
-	struct mallinfo2 mi = mallinfo2();
-
-	if (mi.fordblks < trimmed_at)
-		trimmed_at = mi.fordblks;
-	if (mi.fordblks > trimmed_at + (1 << 20)) {
+	if (mallinfo2().fordblks >= 1 << 20)
 		malloc_trim(0);
-		trimmed_at = mi.fordblks;
-	}
 }
 
 /* Every user written: the entries that hold nothing go, idle users too. */
