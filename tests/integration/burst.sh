@@ -14,10 +14,10 @@
 # So are the cgroups of users a scan reports before placement made them:
 # 200 empty user cgroups left by an earlier run (no stray: only the scan
 # sees them) are adopted 32 a loop iteration. And the supervisor's own
-# memory (Pss_Anon) stays under 1 MiB + 2.25 KiB a user (~4 MB here; the
-# supervisor before issue 17's cut had 5.5 MB: the penalty box's window
-# copied into every user's record and the policy step's array, a heap
-# the burst left fragmented).
+# memory (Pss_Anon) stays under 1 MiB + 2.25 KiB a user (2.2 to 4.0 MB
+# here; 5.6 MB before issue 17's cut: the penalty box's window copied
+# into every user's record and the policy step's array, a heap the burst
+# left fragmented).
 # Own subtree and uid range; everything made is removed on exit.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/lib/cgv1.sh"
