@@ -457,8 +457,11 @@ static int v1_read_limits(uid_t uid, struct cpu_limit *cpu,
 /* The cgroup.procs files of the users processes were last moved for, kept
  * open: a move is on the placement latency path, and opening the subtree,
  * the user's directory and the file in every hierarchy costs more than the
- * write. A few entries suffice (new processes come in bursts per user). */
-#define PROCS_CACHE 8
+ * write. Many users' short processes at once come round robin: with 8
+ * kept, a storm of 100 users' (bench/placement.sh --storm) reopened the
+ * files at every move, and the supervisor's CPU per move halved once the
+ * users fitted. 128 users are 384 fds; the search is a short scan. */
+#define PROCS_CACHE 128
 
 static struct procs_fds {
 	uid_t uid;

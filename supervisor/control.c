@@ -253,7 +253,13 @@ static void collect(struct user *u, void *arg)
 		u->cpu_delta = -1;
 		u->exempt_delta = -1;
 	}
-	u->idle_cycles = u->nprocs ? 0 : u->idle_cycles + 1;
+	/* no process at the scan is not idle when processes were moved in
+	 * or used CPU since the last step: short ones come and go between
+	 * two scans (a batch of short jobs), and removing the cgroup under
+	 * them only makes the next move make it again */
+	bool came = u->moved != u->moved_at_step || u->cpu_delta > 0;
+	u->moved_at_step = u->moved;
+	u->idle_cycles = u->nprocs || came ? 0 : u->idle_cycles + 1;
 	if (u->pol.throttle.on) /* the interval just measured was throttled */
 		u->throttled_usec += s->wall_usec;
 	if (u->idle_cycles >= IDLE_REMOVE_CYCLES && s->nidle < 64)

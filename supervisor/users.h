@@ -38,6 +38,7 @@ struct user {
 	uint32_t nprocs;
 	uint64_t seen_cycle;  /* the last scan cycle that reported the user */
 	unsigned idle_cycles; /* cycles in a row seen with no process */
+	uint64_t moved_at_step; /* moved, as the last step saw it */
 	double use_cores;     /* over the last interval, NAN: unknown */
 	bool ovr_resolved;    /* ovr holds the users.d settings */
 	struct policy_override ovr;

@@ -15,7 +15,7 @@ t_need_root placement
 B=$CGFAIR_BUILD
 SUB=$T_ID			   # cgfair-tPID
 U0=$((62000 + ($$ % 90) * 10))	   # ten uids of our own
-U1=$((U0 + 1)) U2=$((U0 + 2))
+U1=$((U0 + 1)) U2=$((U0 + 2)) U3=$((U0 + 3))
 CONF=$T_TMP/cgfair.conf
 LOG=$T_TMP/cgfaird.log
 DPID="" SPID=""
@@ -33,6 +33,7 @@ fi
 cat >"$CONF" <<EOF
 [daemon]
 subtree = $SUB
+interval = 1s
 [users]
 min_uid = $U0
 max_uid = $((U0 + 9))
@@ -102,7 +103,32 @@ else
 	cat "/proc/$TPID/cgroup"
 fi
 
-# 3. nothing outside our uid range was touched
+# 3. a user with only short processes, which no scan sees (50 ms every
+# 250 ms, scans 1 s apart), is not removed as idle while they keep
+# coming; once they stop, it is
+short_jobs() { # SECONDS
+	end=$(($(date +%s) + $1))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		"$B/tests/t-run-as-uid" "$U3" /bin/sleep 0.05
+		sleep 0.2
+	done
+}
+short_jobs 1
+if t_wait 5 test -d "/sys/fs/cgroup/cpu/$SUB/user-$U3"; then
+	short_jobs 6
+	if grep -q "(uid $U3): removed" "$LOG"; then
+		t_fail placement "uid $U3 removed as idle while its short jobs kept coming"
+		grep "uid $U3" "$LOG" | tail -5
+	else
+		t_pass "placement: a user of short jobs only is kept while they come"
+	fi
+	t_check "placement: ... and removed as idle once they stop" \
+		t_wait 15 grep -q "(uid $U3): removed" "$LOG"
+else
+	t_fail placement "uid $U3's short job never got a cgroup"
+fi
+
+# 4. nothing outside our uid range was touched
 if grep -q "placed" "$LOG" &&
 	! grep -E "pid [0-9]+ \(uid [0-9]+\) placed" "$LOG" |
 	awk -v lo="$U0" -v hi="$((U0 + 9))" '{ gsub(/[()]/, ""); if ($5 < lo || $5 > hi) bad = 1 } END { exit !bad }'; then
