@@ -36,11 +36,11 @@ struct user {
 	uint64_t mem_bytes;
 	uint64_t mem_cache;
 	uint32_t nprocs;
-	uint64_t seen_cycle;  /* the last scan cycle that reported the user */
-	unsigned idle_cycles; /* cycles in a row seen with no process */
+	uint64_t seen_cycle;	/* the last scan cycle that reported the user */
+	unsigned idle_cycles;	/* cycles in a row seen with no process */
 	uint64_t moved_at_step; /* moved, as the last step saw it */
-	double use_cores;     /* over the last interval, NAN: unknown */
-	bool ovr_resolved;    /* ovr holds the users.d settings */
+	double use_cores;	/* over the last interval, NAN: unknown */
+	bool ovr_resolved;	/* ovr holds the users.d settings */
 	struct policy_override ovr;
 	struct policy_state pol; /* what is in force, policy's state */
 	uint64_t throttled_usec; /* wall time spent in throttle events */
