@@ -13,11 +13,10 @@
 # socket and OOM events: checked in the debug log, and every user capped.
 # So are the cgroups of users a scan reports before placement made them:
 # 200 empty user cgroups left by an earlier run (no stray: only the scan
-# sees them) are adopted 32 a loop iteration. And the supervisor's own
-# memory (Pss_Anon) stays under 1 MiB + 2.25 KiB a user (2.2 to 4.0 MB
-# here; 5.6 MB before issue 17's cut: the penalty box's window copied
-# into every user's record and the policy step's array, a heap the burst
-# left fragmented).
+# sees them) are adopted 32 a loop iteration. The supervisor's own memory
+# (Pss_Anon) is printed, not judged: memory targets are
+# bench/footprint.sh's (2.2 to 4.0 MB here at 1,700 users; 5.6 MB before
+# issue 17's cut).
 # Own subtree and uid range; everything made is removed on exit.
 . "$(dirname "$0")/../lib/t.sh"
 . "$T_TOP/tests/lib/cgv1.sh"
@@ -138,8 +137,7 @@ told_too_much | head -5
 fds=$(source_fds)
 t_check "the watchers hold a source for every user ($fds fds for $N users)" [ "$fds" -ge $N ]
 anon=$(awk '/^Pss_Anon:/ { print $2 }' "/proc/$DPID/smaps_rollup")
-t_check "the supervisor's own memory: ${anon:-?} kB for $((N + L)) users" \
-	[ "${anon:-999999}" -lt $((1024 + 9 * (N + L) / 4)) ]
+echo "the supervisor's own memory (Pss_Anon): ${anon:-?} kB for $((N + L)) users"
 t_check "cgfaird still runs" kill -0 "$DPID"
 t_exit
 exit $T_FAILED
