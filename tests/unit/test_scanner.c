@@ -1085,6 +1085,37 @@ static void test_cycle_quiet(void **state)
 	free_scanner(&s);
 }
 
+/* A user's processes are counted again once its CPU stops moving: the
+ * last one may have ended between two counts, and the count must not
+ * wait for the refresh turn (idle removal goes by it). */
+static void test_count_after_run(void **state)
+{
+	struct scanner s;
+	(void)state;
+
+	fake_user_cg(1000, 5000000, 1, "10\n");
+	fake_user_cg(1001, 7000000, 1, "11\n");
+	fake_root_ns(12000000);
+	make_scanner(&s);
+	quiet_cycle(&s, 1);
+	quiet_cycle(&s, 2);
+	assert_int_equal(sent_user(1000)->nprocs, 1);
+	/* runs for two cycles, ending within the second */
+	fake_user_cg(1000, 7000000, 1, "10\n");
+	fake_root_ns(14000000);
+	quiet_cycle(&s, 3);
+	fake_user_cg(1000, 7050000, 1, "");
+	fake_root_ns(14050000);
+	quiet_cycle(&s, 4);
+	/* nothing moves: counted now */
+	assert_int_equal(quiet_cycle(&s, 5), 1);
+	assert_int_equal(sent_user(1000)->nprocs, 0);
+	assert_int_equal(sent_user(1001)->nprocs, 1);
+	assert_int_equal(quiet_cycle(&s, 6), 0);
+	assert_int_equal(sent_user(1000)->nprocs, 0);
+	free_scanner(&s);
+}
+
 static void test_cycle_reuse_and_exit(void **state)
 {
 	struct scanner s;
@@ -1383,6 +1414,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cycle, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_cycle_quiet, setup_tmp,
+					    teardown_tmp),
+	    cmocka_unit_test_setup_teardown(test_count_after_run, setup_tmp,
 					    teardown_tmp),
 	    cmocka_unit_test_setup_teardown(test_cycle_reuse_and_exit,
 					    setup_tmp, teardown_tmp),

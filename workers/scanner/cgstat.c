@@ -59,6 +59,7 @@ struct cgstat_user {
 	int fd[F_COUNT];
 	bool known;    /* figures below were read at least once */
 	bool hot;      /* busy at its last read: re-read every cycle */
+	bool ran;      /* its CPU moved since its processes were counted */
 	bool deferred; /* not read yet this cycle */
 	uint64_t ino;  /* of its directory in the listing, 0: not listed */
 	uint64_t cpu_ns, mem_bytes, mem_cache;
@@ -400,11 +401,17 @@ int cgstat_read(const struct cgstat_pass *p, size_t i, struct cgstat_usage *u)
 		c->known = false;
 		return -ENOENT;
 	}
-	if (!c->known || turn ||
+	/* processes ran since they were counted, and now nothing runs: the
+	 * last of them may have ended; count them once more (else the count
+	 * would wait for the refresh turn, and an idle user stay busy) */
+	bool settle = c->ran && !moved;
+	if (!c->known || turn || settle ||
 	    (moved && p->cycle - c->slow_cycle >= ACTIVE_SLOW))
 		read_slow(p->cpu_root, p->mem_root, p->m, c, p->cycle);
-	/* new, restarted or busy: read next cycle too */
-	c->hot = !c->known || cpu < c->cpu_ns ||
+	c->ran = moved && c->known && c->slow_cycle != p->cycle;
+	/* new, restarted, busy, or to be counted once it settles: read next
+	 * cycle too */
+	c->hot = !c->known || c->ran || cpu < c->cpu_ns ||
 		 cpu - c->cpu_ns > p->quiet_ns / HOT_SHARE;
 	c->known = true;
 	c->cpu_ns = cpu;
