@@ -110,22 +110,23 @@ static int relist(struct listing *l, int root, const char *path,
 	return r;
 }
 
-/* The managed users under root (sorted by uid) into l->seen / l->n;
- * *fresh: listed by this call. A missing root is an empty listing. */
+/* The managed users under root (sorted by uid) into l->seen / l->n
+ * (l->relists counts the listings done). A missing root is an empty
+ * listing. */
 int listing_get(struct listing *l, int root, const char *path,
-		const struct match *m, bool *fresh)
+		const struct match *m)
 {
 	struct stat st;
 
-	*fresh = false;
 	if (root < 0 || fstat(root, &st) < 0) {
 		listing_reset(l);
 		return 0;
 	}
 	if (l->ifd >= 0 && drain(l))
 		l->valid = false;
-	if (l->valid && l->wd >= 0 && same_dir(l, &st))
+	/* valid holds a watch: an event that ends it (IN_IGNORED) makes
+	 * drain() report a change */
+	if (l->valid && same_dir(l, &st))
 		return 0;
-	*fresh = true;
 	return relist(l, root, path, m, &st);
 }

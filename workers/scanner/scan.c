@@ -267,11 +267,10 @@ static int collect_users(struct cycle *c)
 {
 	struct scanner *s = c->s;
 	struct listing *l = &s->listing;
-	bool fresh;
 
 	/* the backends make a user's cgroup in every hierarchy at once: the
 	 * cpuacct (or unified) one lists them all */
-	if (listing_get(l, s->cpu_root, s->cpu_path, &s->m, &fresh) == -ENOMEM)
+	if (listing_get(l, s->cpu_root, s->cpu_path, &s->m) == -ENOMEM)
 		return -ENOMEM;
 	pending_foreach(refresh_pending, c);
 	retired_foreach(push_retired, c);

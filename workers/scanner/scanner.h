@@ -124,7 +124,7 @@ void listing_init(struct listing *l);
 void listing_reset(struct listing *l);
 void listing_free(struct listing *l);
 int listing_get(struct listing *l, int root, const char *path,
-		const struct match *m, bool *fresh);
+		const struct match *m);
 
 /* pending.c: processes of managed users seen outside their cgroup */
 struct pending {
