@@ -515,6 +515,25 @@ struct ipc_fleet_state {
 	char error[256];  /* why it is not connected, "" */
 };
 
+/* The supervisor's event loop (supervisor/loop.c): how long its dispatches
+ * took. One dispatch runs one event source's callback; nothing else the
+ * loop serves (the socket's requests, OOM events, pings) is looked at
+ * until it returns, so the longest dispatch is the longest stall. */
+#define IPC_LOOP_BUCKETS 5 /* upper bounds, below; one more: the rest */
+#define IPC_LOOP_BOUNDS_US                                                     \
+	{                                                                      \
+		1000, 10000, 50000, 250000, 1000000                            \
+	}
+
+struct ipc_loop_stats {
+	uint64_t dispatches;		   /* since cgfaird started */
+	uint64_t busy_us;		   /* their time together */
+	uint64_t bucket[IPC_LOOP_BUCKETS]; /* <= each bound, not cumulative */
+	uint64_t max_us;		   /* the longest since start */
+	uint64_t max_recent_us;		   /* ... in this and the last
+					      minute of the loop's clock */
+};
+
 struct ipc_daemon_state {
 	uint32_t reload_ok;	 /* the last (re)load succeeded: 1, else 0 */
 	uint32_t nworkers;	 /* valid entries of worker */
@@ -524,6 +543,7 @@ struct ipc_daemon_state {
 	uint32_t fleet_on; /* 1: [fleet] database is set; fleet is valid */
 	uint32_t reserved;
 	struct ipc_fleet_state fleet;
+	struct ipc_loop_stats loop;
 };
 
 /* The usage history (cgfair-recorder, [history]): the recorder keeps a copy

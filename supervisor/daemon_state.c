@@ -4,6 +4,8 @@
 #include "supervisor/conf.h"
 #include "supervisor/events.h"
 #include "supervisor/fleet.h"
+#include "supervisor/loop.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <string.h>
@@ -25,6 +27,7 @@ void daemon_state_send(struct worker *w)
 		m.fleet_on = 1;
 		m.fleet = *fleet_state();
 	}
+	loop_stats(&m.loop, clock_mono_usec());
 	worker_tell(w, IPC_DAEMON_STATE, &m, sizeof(m), NULL, 0);
 }
 

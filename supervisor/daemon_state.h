@@ -1,8 +1,9 @@
 /*
  * The daemon-wide figures of the metrics (each worker's restarts, how the
- * last configuration load went, fleet mode's connection), sent as
- * IPC_DAEMON_STATE to the workers that render metrics: at their start, and
- * again after every worker restart and configuration reload (seen as events).
+ * last configuration load went, fleet mode's connection, the loop's
+ * dispatch times), sent as IPC_DAEMON_STATE to the workers that render
+ * metrics: at their start, again after every worker restart and
+ * configuration reload (seen as events), and after every step.
  */
 #ifndef CGFAIR_DAEMON_STATE_H
 #define CGFAIR_DAEMON_STATE_H

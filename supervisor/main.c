@@ -17,6 +17,7 @@
 #include "supervisor/frontend.h"
 #include "supervisor/metrics.h"
 #include "supervisor/history.h"
+#include "supervisor/loop.h"
 #include "supervisor/notify.h"
 #include "supervisor/oom.h"
 #include "supervisor/placement.h"
@@ -54,9 +55,12 @@ static sd_event *event;
 static sd_event_source *ready_check;
 
 /* the control loop's one line for systemctl status */
-static void notify_status(const char *text)
+/* Once a step: its line for systemd's STATUS=, and the loop's figures
+ * (dispatch times) to status and the metrics. */
+static void step_done(const char *text)
 {
 	sd_notifyf(0, "STATUS=%s", text);
+	daemon_state_changed();
 }
 
 static void usage(FILE *f)
@@ -411,7 +415,7 @@ int main(int argc, char **argv)
 	conf_add_reload_hook(on_reload);
 	sd_event_set_watchdog(event, true);
 	workers_start();
-	control_start(event, conf(), notify_status);
+	control_start(event, conf(), step_done);
 	if (sd_event_add_post(event, &ready_check, check_ready, NULL) < 0)
 		fatalx(EXIT_FATAL, "cannot add the readiness check");
 	audit_record("start", 0, NULL, NULL, true);
@@ -420,7 +424,7 @@ int main(int argc, char **argv)
 	/* start-up is done: every privileged fd is open, the first workers
 	 * run; from here on the allowlist (a violation kills) */
 	supervisor_seccomp(fleet_enabled() || worker_get(ROLE_NOTIFY, 0));
-	r = sd_event_loop(event);
+	r = loop_run(event);
 	sd_event_unref(event);
 	return r < 0 ? EXIT_FATAL : r;
 }

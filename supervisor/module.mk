@@ -17,7 +17,7 @@ cgfaird_SRCS += supervisor/conf.c supervisor/state.c supervisor/control.c \
 	supervisor/badness.c supervisor/settings.c $(POLICY_SRCS)
 cgfaird_SRCS += supervisor/frontend.c supervisor/actor.c supervisor/audit.c \
 	supervisor/metrics.c supervisor/daemon_state.c supervisor/notify.c \
-	supervisor/notify_plot.c supervisor/desktop.c
+	supervisor/notify_plot.c supervisor/desktop.c supervisor/loop.c
 # the usage history's directory, worker class and report relay
 cgfaird_SRCS += supervisor/history.c supervisor/fleet.c
 $(BUILD)/cgfaird: LDLIBS += -lacl

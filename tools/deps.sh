@@ -22,13 +22,14 @@ libsqlite3-dev libacl1-dev libcairo2-dev libcurl4-openssl-dev"
 # and damages the database), PostgreSQL and libpq (fleet mode's database
 # side, against a throwaway cluster), aiosmtpd (the relay the notices'
 # test starts), dbus-daemon (the user's session bus of the desktop
-# notices' test)
+# notices' test), strace (the metrics' test holds the supervisor's
+# sendmsg to make a loop stall it must count)
 TEST="libcmocka-dev clang libclang-rt-14-dev python3 stress-ng cgroup-tools
 qemu-system-x86 busybox-static cpio debootstrap e2fsprogs kmod procps xz-utils
 psmisc util-linux clang-format selinux-policy-dev checkpolicy
 semodule-utils policycoreutils selinux-policy-default systemd debhelper
 dpkg-dev lintian bash zsh prometheus curl auditd sqlite3 postgresql libpq-dev
-python3-aiosmtpd dbus-daemon"
+python3-aiosmtpd dbus-daemon strace"
 case ${1:-all} in
 run) PKGS=$RUN ;;
 all) PKGS="$RUN $TEST" ;;

@@ -9,8 +9,10 @@
 # methods 405), an oversized request is refused, a burst is rate-limited
 # (429). A killed worker increments cgfair_worker_restarts_total and a bad
 # reload sets cgfair_config_last_reload_success to 0, over HTTP and over
-# the socket (`cgfairctl metrics`). `cgfairctl top` and `cgfairctl
-# metrics --textfile` run against the same daemon.
+# the socket (`cgfairctl metrics`); a stall of the supervisor's loop (its
+# sendmsg held 150 ms by strace) shows in the loop's dispatch figures.
+# `cgfairctl top` and `cgfairctl metrics --textfile` run against the same
+# daemon.
 #
 # The daemon runs with --dry-run: it decides but writes no cgroup file.
 . "$(dirname "$0")/../lib/t.sh"
@@ -117,6 +119,45 @@ cp "$T_TMP/good.conf" "$T_TMP/cgfair.conf"
 kill -HUP "$DPID"
 t_check "a good reload sets it back to 1" t_wait 10 sh -c \
 	"curl -s -m 5 '$URL' | grep -qx 'cgfair_config_last_reload_success 1'"
+
+# --- the supervisor's loop: its dispatch times, and a stall it must count.
+# strace (Debian's) holds every sendmsg of the supervisor 150 ms for 2.5 s:
+# each step sends rows to the workers, so some dispatches take >= 150 ms.
+loop() {
+	"$CTL" --socket "$T_SOCK" --json status | python3 -c 'import json, sys
+print(json.load(sys.stdin).get("loop", {}).get(sys.argv[1], ""))' "$1"
+}
+hist_ok() {
+	get "$URL" | awk '
+	/^cgfair_loop_dispatch_seconds_bucket/ { v = $2 + 0; if (v < last) bad = 1; last = v; inf = v }
+	/^cgfair_loop_dispatch_seconds_count / { n = $2 + 0 }
+	END { exit !(n > 0 && inf == n && !bad) }'
+}
+t_check "the loop's dispatch histogram: buckets cumulative, +Inf = count" hist_ok
+more_dispatches() { [ "$(loop dispatches)" -gt "$1" ]; }
+d0=$(loop dispatches)
+t_check "status counts the loop's dispatches, more at each step (from $d0)" \
+	t_wait 10 more_dispatches "${d0:-0}"
+o0=$(loop over_50ms)
+timeout -s INT 2.5 strace -q -p "$DPID" -e trace=sendmsg \
+	-e inject=sendmsg:delay_exit=150000 -o /dev/null 2>"$T_TMP/strace.err"
+longest_at_least() {
+	python3 -c 'import sys; sys.exit(not float(sys.argv[1] or 0) >= float(sys.argv[2]))' \
+		"$(loop longest_recent_ms)" "$1"
+}
+t_check "a 150 ms stall (strace delays sendmsg) is the longest recent dispatch" \
+	t_wait 10 longest_at_least 150
+o1=$(loop over_50ms)
+t_check "... and counted over 50 ms ($o0, then $o1) $(cat "$T_TMP/strace.err")" \
+	[ "${o1:-0}" -gt "${o0:-0}" ]
+# dispatches over 50 ms in a scrape: the count less the 0.05 bucket
+over_50ms_scraped() {
+	get "$URL" | awk '$1 == "cgfair_loop_dispatch_seconds_bucket{le=\"0.05\"}" { b = $2 }
+	$1 == "cgfair_loop_dispatch_seconds_count" { n = $2 }
+	END { exit !(n - b >= 1) }'
+}
+t_check "... and in the histogram: over 0.05 s" over_50ms_scraped
+t_check "the daemon runs on after it" kill -0 "$DPID"
 
 # --- cgfairctl top and metrics --textfile against this daemon
 ctl() { "$CTL" --socket "$T_SOCK" "$@"; }

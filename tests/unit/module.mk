@@ -56,6 +56,11 @@ $(BUILD)/tests/unit-backend: LDFLAGS += \
 TEST_PROGRAMS += tests/unit-busq
 tests/unit-busq_SRCS = tests/unit/test_busq.c supervisor/busq.c common/array.c
 
+# The supervisor's loop and its dispatch times (supervisor/loop.c).
+TEST_PROGRAMS += tests/unit-loop
+tests/unit-loop_SRCS = tests/unit/test_loop.c supervisor/loop.c \
+	common/clock.c
+
 # A worker's outbox (supervisor/outbox.c) on a real socketpair.
 TEST_PROGRAMS += tests/unit-outbox
 tests/unit-outbox_SRCS = tests/unit/test_outbox.c supervisor/outbox.c \

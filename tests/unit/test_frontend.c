@@ -736,6 +736,49 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(b.p, "\ncgfair_config_last_reload_success_"
 				    "timestamp_seconds 1700000000\n"));
 	fe_buf_free(&b);
+
+	/* the supervisor's loop: a histogram, its buckets cumulative */
+	struct ipc_loop_stats *l = &t.daemon.loop;
+	l->dispatches = 10;
+	l->busy_us = 1500000;
+	l->bucket[0] = 5;
+	l->bucket[1] = 2;
+	l->bucket[2] = 1;
+	l->bucket[3] = 1;
+	l->max_us = 1200000;
+	l->max_recent_us = 60000;
+	fe_metrics_text(&b, &t, &own);
+	assert_non_null(
+	    strstr(b.p, "# TYPE cgfair_loop_dispatch_seconds histogram\n"
+			"cgfair_loop_dispatch_seconds_bucket{le=\"0.001\"} 5\n"
+			"cgfair_loop_dispatch_seconds_bucket{le=\"0.01\"} 7\n"
+			"cgfair_loop_dispatch_seconds_bucket{le=\"0.05\"} 8\n"
+			"cgfair_loop_dispatch_seconds_bucket{le=\"0.25\"} 9\n"
+			"cgfair_loop_dispatch_seconds_bucket{le=\"1\"} 9\n"
+			"cgfair_loop_dispatch_seconds_bucket{le=\"+Inf\"} 10\n"
+			"cgfair_loop_dispatch_seconds_sum 1.500000\n"
+			"cgfair_loop_dispatch_seconds_count 10\n"));
+	assert_non_null(
+	    strstr(b.p, "\ncgfair_loop_dispatch_longest_seconds 1.200000\n"));
+	assert_non_null(strstr(
+	    b.p, "\ncgfair_loop_dispatch_longest_recent_seconds 0.060000\n"));
+	fe_buf_free(&b);
+
+	/* ... and in status: two dispatches over 50 ms */
+	json_object *o, *loop, *v;
+	fe_reply_status(&b, &t, &own, NULL);
+	o = parse_reply(&b);
+	assert_true(json_object_object_get_ex(o, "loop", &loop));
+	assert_true(json_object_object_get_ex(loop, "over_50ms", &v));
+	assert_int_equal(json_object_get_int(v), 2);
+	assert_true(json_object_object_get_ex(loop, "longest_ms", &v));
+	assert_true(json_object_get_double(v) == 1200.0);
+	assert_true(json_object_object_get_ex(loop, "longest_recent_ms", &v));
+	assert_true(json_object_get_double(v) == 60.0);
+	assert_true(json_object_object_get_ex(loop, "dispatches", &v));
+	assert_int_equal(json_object_get_int(v), 10);
+	json_object_put(o);
+	fe_buf_free(&b);
 	fe_rows_clear(&t);
 }
 

@@ -282,6 +282,34 @@ static json_object *fleet_object(const struct ipc_fleet_state *f)
 	return o;
 }
 
+/* Dispatches of the supervisor's loop that took longer than bound_us. */
+static uint64_t loop_over(const struct ipc_loop_stats *l, uint64_t bound_us)
+{
+	static const uint64_t bounds[IPC_LOOP_BUCKETS] = IPC_LOOP_BOUNDS_US;
+	uint64_t under = 0;
+
+	for (size_t i = 0; i < IPC_LOOP_BUCKETS && bounds[i] <= bound_us; i++)
+		under += l->bucket[i];
+	return l->dispatches > under ? l->dispatches - under : 0;
+}
+
+/* The supervisor's loop: how long it was busy without serving anything
+ * else (the longest dispatch is its longest stall). */
+static json_object *loop_object(const struct ipc_loop_stats *l)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	put(o, "dispatches", json_object_new_uint64(l->dispatches));
+	put(o, "busy_seconds", json_object_new_double(l->busy_us / 1e6));
+	put(o, "longest_ms", json_object_new_double(l->max_us / 1e3));
+	put(o, "longest_recent_ms",
+	    json_object_new_double(l->max_recent_us / 1e3));
+	put(o, "over_50ms", json_object_new_uint64(loop_over(l, 50000)));
+	return o;
+}
+
 void fe_reply_status(struct fe_buf *b, const struct fe_rows *rows,
 		     const struct fe_view *view, const uint32_t *only)
 {
@@ -303,6 +331,8 @@ void fe_reply_status(struct fe_buf *b, const struct fe_rows *rows,
 	put(o, "see_all", json_object_new_boolean(view->see_all));
 	if (rows->daemon.fleet_on)
 		put(o, "fleet", fleet_object(&rows->daemon.fleet));
+	if (rows->have_daemon)
+		put(o, "loop", loop_object(&rows->daemon.loop));
 	put(o, "users", users);
 	add_json_line(b, o);
 }
@@ -494,7 +524,43 @@ static void metric_sample(struct fe_buf *b, const struct metric *m,
 	fe_buf_printf(b, "\"} %s\n", s);
 }
 
-/* The daemon's own counters: restarts per worker, the last reload. */
+/* The supervisor loop's dispatch times, as a Prometheus histogram (the
+ * buckets cumulative), and its longest dispatches. */
+static void loop_metrics(struct fe_buf *b, const struct ipc_loop_stats *l)
+{
+	static const uint64_t bounds[IPC_LOOP_BUCKETS] = IPC_LOOP_BOUNDS_US;
+	uint64_t sum = 0;
+
+	fe_buf_puts(b, "# HELP cgfair_loop_dispatch_seconds Time each "
+		       "dispatch of the supervisor's event loop took (nothing "
+		       "else is served meanwhile).\n"
+		       "# TYPE cgfair_loop_dispatch_seconds histogram\n");
+	for (size_t i = 0; i < IPC_LOOP_BUCKETS; i++) {
+		sum += l->bucket[i];
+		fe_buf_printf(b,
+			      "cgfair_loop_dispatch_seconds_bucket{le=\"%g\"} "
+			      "%" PRIu64 "\n",
+			      bounds[i] / 1e6, sum);
+	}
+	fe_buf_printf(
+	    b,
+	    "cgfair_loop_dispatch_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+	    "cgfair_loop_dispatch_seconds_sum %.6f\n"
+	    "cgfair_loop_dispatch_seconds_count %" PRIu64 "\n"
+	    "# HELP cgfair_loop_dispatch_longest_seconds The longest dispatch "
+	    "since cgfaird started.\n"
+	    "# TYPE cgfair_loop_dispatch_longest_seconds gauge\n"
+	    "cgfair_loop_dispatch_longest_seconds %.6f\n"
+	    "# HELP cgfair_loop_dispatch_longest_recent_seconds The longest "
+	    "dispatch in this and the last minute.\n"
+	    "# TYPE cgfair_loop_dispatch_longest_recent_seconds gauge\n"
+	    "cgfair_loop_dispatch_longest_recent_seconds %.6f\n",
+	    l->dispatches, l->busy_us / 1e6, l->dispatches, l->max_us / 1e6,
+	    l->max_recent_us / 1e6);
+}
+
+/* The daemon's own counters: restarts per worker, the last reload, the
+ * supervisor's loop. */
 static void daemon_metrics(struct fe_buf *b, const struct ipc_daemon_state *d)
 {
 	fe_buf_puts(b, "# HELP cgfair_worker_restarts_total Restarts of the "
@@ -517,6 +583,7 @@ static void daemon_metrics(struct fe_buf *b, const struct ipc_daemon_state *d)
 	    "# TYPE cgfair_config_last_reload_success_timestamp_seconds gauge\n"
 	    "cgfair_config_last_reload_success_timestamp_seconds %" PRIu64 "\n",
 	    d->reload_ok, d->reload_ok_time);
+	loop_metrics(b, &d->loop);
 }
 
 void fe_metrics_text(struct fe_buf *b, const struct fe_rows *rows,
