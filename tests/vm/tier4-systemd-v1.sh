@@ -17,8 +17,8 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 # console or from its watchdog unit, in two runs of session 9 in a row
 # (in fairness beside another guest, in placement alone; Debian's kernel
 # 6.1.0-57, QEMU 7.2) and was killed at its time limit; the same kernel's
-# oops under multi-threaded TCG is what moved tier 5 to one thread. Tiers
-# 1 and 3 keep two vCPUs for the multi-CPU cases.
+# oops under multi-threaded TCG is what moved tier 5 to one thread. Tier
+# 1 keeps two vCPUs for the multi-CPU cases (tier 3 moved in stop 27).
 CGFAIR_VM_ACCEL=${CGFAIR_VM_ACCEL:-tcg,thread=single}
 CGFAIR_VM_SMP=${CGFAIR_VM_SMP:-1}
 CGFAIR_VM_TIMEOUT=${CGFAIR_VM_TIMEOUT:-1500}

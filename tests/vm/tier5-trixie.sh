@@ -17,7 +17,7 @@ CGFAIR_VM_ACCEL=${CGFAIR_VM_ACCEL:-tcg,thread=single}
 # (boot and scenarios within noise, session 8) and stalled each other's
 # timers: autopenalty's 6 s penalty ended after 8.0 s (FAIL) where one
 # vCPU passed. No other vCPU, no stale translation of a patched static
-# key. Tiers 1, 3 and 4 keep 2 vCPUs for the multi-CPU cases.
+# key. Tier 1 keeps 2 vCPUs for the multi-CPU cases.
 CGFAIR_VM_SMP=${CGFAIR_VM_SMP:-1}
 # The guest ran its twelve scenarios in 561 s on an idle host (session
 # 8); 1100-1200 s on one at load 5-7 (two vCPUs, session 6).
