@@ -40,11 +40,15 @@ systemd_tier() {
 	# Built for PREFIX=/usr in a build directory of its own (cgfaird looks for
 	# its workers in the libexec directory it was compiled for), then
 	# installed the way a package would be.
+	# Locked: the vm tier runs two guests at once (tests/run.sh:
+	# vm_lanes), and two makes in one build directory would race.
 	VB=${CGFAIR_VM_BUILD:-build/vm-usr}
-	if ! make -C "$T_TOP" -s -j"$(nproc)" BUILD="$VB" PREFIX=/usr all \
-		>"$VM_WORK/install.log" 2>&1 ||
-		! make -C "$T_TOP" -s BUILD="$VB" PREFIX=/usr DESTDIR="$P" install \
-			>>"$VM_WORK/install.log" 2>&1; then
+	case $VB in /*) VD=$VB ;; *) VD=$T_TOP/$VB ;; esac
+	mkdir -p "$VD"
+	if ! flock "$VD/.make.lock" sh -c '
+		make -C "$1" -s -j"$(nproc)" BUILD="$2" PREFIX=/usr all &&
+		make -C "$1" -s BUILD="$2" PREFIX=/usr DESTDIR="$3" install' \
+		sh "$T_TOP" "$VB" "$P" >"$VM_WORK/install.log" 2>&1; then
 		t_fail "$TIER/install" "make PREFIX=/usr install DESTDIR=... failed"
 		cat "$VM_WORK/install.log"
 		exit 1
