@@ -47,6 +47,20 @@
  * source armed, name looked up) one loop iteration makes at most, for
  * the same reason */
 #define SETUP_BATCH 32
+/* ... and either batch ends once it has taken this long: what one user
+ * costs differs by backend and machine (a D-Bus message to PID 1, a dozen
+ * cgroup file writes, a quota write the kernel checks against every task
+ * group), and a batch is one dispatch of the loop, during which nothing
+ * else is served (supervisor/loop.c measures them) */
+#define BATCH_BUDGET_USEC 5000
+
+/* Another user in this batch? The first always; then within the count
+ * and the time budget. */
+static bool batch_more(int done, int max, uint64_t start)
+{
+	return done == 0 ||
+	       (done < max && clock_mono_usec() - start < BATCH_BUDGET_USEC);
+}
 
 static sd_event *event;
 /* the configuration in force (conf.c's, which a reload refills) */
@@ -163,9 +177,12 @@ static void setup_push(struct user *u)
  * and tried again when a scan reports the user again. */
 static int on_setup(sd_event_source *src, void *data)
 {
+	uint64_t start = clock_mono_usec();
 	(void)data;
 	setup_batches++;
-	for (int i = 0; i < SETUP_BATCH && setup_head < setup_count; i++) {
+	for (int i = 0;
+	     batch_more(i, SETUP_BATCH, start) && setup_head < setup_count;
+	     i++) {
 		struct user *u = user_find(setup_queue[setup_head++]);
 		if (u) { /* else removed meanwhile */
 			u->setup_queued = false;
@@ -618,12 +635,12 @@ static void step(uint64_t wall_usec, uint64_t scan_cycle);
 static int on_apply(sd_event_source *src, void *data)
 {
 	struct step *s = applying;
-	size_t end =
-	    s->next + APPLY_BATCH < s->n ? s->next + APPLY_BATCH : s->n;
+	uint64_t start = clock_mono_usec();
 	(void)data;
 
 	s->batches++;
-	for (; s->next < end; s->next++) {
+	for (int i = 0; batch_more(i, APPLY_BATCH, start) && s->next < s->n;
+	     i++, s->next++) {
 		apply(s->u[s->next], &s->pu[s->next]);
 		if (row_hook)
 			row_hook(s->u[s->next]);
