@@ -423,7 +423,7 @@ int main(int argc, char **argv)
 		 opts.dry_run ? " (dry run: no cgroup file is written)" : "");
 	/* start-up is done: every privileged fd is open, the first workers
 	 * run; from here on the allowlist (a violation kills) */
-	supervisor_seccomp(fleet_enabled() || worker_get(ROLE_NOTIFY, 0));
+	supervisor_seccomp(fleet_enabled() || notify_mail());
 	r = loop_run(event);
 	sd_event_unref(event);
 	return r < 0 ? EXIT_FATAL : r;

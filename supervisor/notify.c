@@ -17,6 +17,9 @@
 
 static struct ipc_notify_setup cfg;
 static bool registered;
+/* mail ([notify] relay) as at the start: the worker then starts with
+ * --network, which loads libcurl and lets it reach the relay */
+static bool mail_on;
 
 static void send_setup(struct worker *w)
 {
@@ -42,6 +45,7 @@ static const struct worker_class notify_class = {
     .role = ROLE_NOTIFY,
     .exe = "cgfair-notify",
     .chroot = false,
+    .network = &mail_on,
     .count = 1,
     .on_start = send_setup,
     .on_message = on_message,
@@ -141,12 +145,18 @@ void notify_register(const struct ipc_notify_setup *s)
 	cfg = *s;
 	if (!notify_wanted(s))
 		return;
+	mail_on = s->flags & NOTIFY_F_MAIL;
 	workers_add_class(&notify_class);
 	if (events_add_sink(on_event, NULL) < 0)
 		fatalx(EXIT_FATAL, "no room for the notices' event sink");
 	registered = true;
 	if (s->flags & NOTIFY_F_MAIL)
 		log_info("notify: mail through %s", s->relay);
+}
+
+bool notify_mail(void)
+{
+	return registered && mail_on;
 }
 
 void notify_reconfigure(const struct ipc_notify_setup *s)
@@ -159,7 +169,17 @@ void notify_reconfigure(const struct ipc_notify_setup *s)
 				  "restarts");
 		return;
 	}
+	struct ipc_notify_setup old = cfg;
 	cfg = *s;
+	/* mail on or off is the worker's sandbox, made at its start */
+	if (!(cfg.flags & NOTIFY_F_MAIL) != !mail_on) {
+		log_warnx("[notify] relay: mail stays %s until cgfaird "
+			  "restarts",
+			  mail_on ? "on, through the relay it had" : "off");
+		cfg.flags =
+		    (cfg.flags & ~NOTIFY_F_MAIL) | (old.flags & NOTIFY_F_MAIL);
+		memcpy(cfg.relay, old.relay, sizeof(cfg.relay));
+	}
 	w = worker_get(ROLE_NOTIFY, 0);
 	if (w && worker_pid(w) > 0)
 		send_setup(w);

@@ -15,8 +15,11 @@ bool notify_wanted(const struct ipc_notify_setup *s);
 /* Registers the worker when anything is to be told (a kind on, and mail
  * or terminals on). Call before workers_start(). */
 void notify_register(const struct ipc_notify_setup *s);
+/* Mail is on ([notify] relay at the start): the worker starts with
+ * --network, loads libcurl and may reach the relay over TCP. */
+bool notify_mail(void);
 /* A reload: the new settings go to the running worker; turning notices
- * on from off takes a restart (said). */
+ * on from off, or mail on or off, takes a restart (said). */
 void notify_reconfigure(const struct ipc_notify_setup *s);
 
 #endif

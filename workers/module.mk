@@ -48,8 +48,10 @@ $(OBJ)/workers/recorder/link.o $(OBJ)/workers/recorder/fleet_report.o: CFLAGS +=
 NOTIFY_PURE_SRCS = workers/notify/limit.c workers/notify/text.c
 PROGRAMS += cgfair-notify
 cgfair-notify_SRCS = workers/notify/main.c workers/notify/mail.c \
-	workers/notify/tty.c $(NOTIFY_PURE_SRCS) $(WORKER_COMMON_SRCS)
-$(BUILD)/cgfair-notify: LDLIBS += $(shell pkg-config --libs libcurl)
+	workers/notify/curl_lib.c workers/notify/tty.c $(NOTIFY_PURE_SRCS) \
+	$(WORKER_COMMON_SRCS)
+# libcurl is not linked: it is dlopen()ed when mail is on (curl_lib.h);
+# its headers and the run-time package are still needed
 # cgfair-desktop-notify: the short-lived helper the supervisor runs as a
 # user for one notice on its session bus ([notify] desktop); no skeleton:
 # it is started already without privilege and speaks no IPC.

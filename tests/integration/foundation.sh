@@ -74,6 +74,12 @@ else
 fi
 [ -z "$why" ] && t_pass "cgfair-notify sandboxed (group tty only)" ||
 	t_fail "cgfair-notify sandboxed (group tty only)" "$(echo $why)"
+# no [notify] relay: no mail, so neither --network nor libcurl (and its
+# libraries' ~6 MB of PSS) in the worker (notify.sh: the other way round)
+t_check "cgfair-notify without a relay: no --network" \
+	sh -c "! tr '\\0' '\\n' </proc/$pid/cmdline | grep -qx -- --network"
+t_check "cgfair-notify without a relay: no libcurl mapped" \
+	sh -c "! grep -q libcurl /proc/$pid/maps"
 
 # --- the supervisor: uid 0 with only the documented capabilities:
 # effective KILL(5) and AUDIT_WRITE(29) = 0x20000020; bounding (what the
@@ -98,8 +104,9 @@ for call in "open for writing" "socket" "execve" "fcntl O_ASYNC" "sendmsg on std
 	n0=$(grep -c 'killed by signal SYS' "$DLOG")
 	r0=$(nready)
 	kill -USR2 "$DPID"
-	# First at least 5 of the workers killed (cgfair-notify may open TCP
-	# sockets, so it survives the socket round), within 20 s. Then every
+	# First at least 5 of the workers killed (cgfair-notify is one of
+	# them in the socket round too: without a relay it may open no TCP
+	# socket), within 20 s. Then every
 	# worker this round killed back and ready, not only 5 of them: one
 	# still in its backoff would miss the next round's call (60 s: the
 	# backoff after five rounds is 1.6 s, but the host may be busy).

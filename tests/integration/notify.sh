@@ -185,6 +185,13 @@ else
 	t_fail "$N/relay-down" "mail lost: $(grep -i "mail to" "$OOM_DLOG" | tail -3)"
 fi
 
+# --- with a relay, mail is on: cgfair-notify started with --network, and
+# libcurl (dlopen()ed before its sandbox) in its mappings ------------------
+np=$(ps -o pid=,comm= --ppid "$OOM_DPID" | awk '$2 == "cgfair-notify" { print $1 }')
+t_check "$N/mail-network: started with --network ($(tr '\0' ' ' </proc/$np/cmdline))" \
+	sh -c "tr '\\0' '\\n' </proc/$np/cmdline | grep -qx -- --network"
+t_check "$N/mail-libcurl: libcurl loaded" grep -q 'libcurl' "/proc/$np/maps"
+
 # --- cgfair-notify and cgfair-recorder killed (-9) and restarted: the next
 # OOM mail still has its plot (drawn without fonts: nothing is opened
 # lazily under a restarted worker's sandbox) ------------------------------

@@ -2,7 +2,7 @@
 #include "workers/notify/mail.h"
 #include "common/log.h"
 
-#include <curl/curl.h>
+#include "workers/notify/curl_lib.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +83,7 @@ static int on_socket_io(sd_event_source *s, int fd, uint32_t revents,
 		flags |= CURL_CSELECT_OUT;
 	if (revents & (EPOLLERR | EPOLLHUP))
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(multi, fd, flags, &running);
+	lc.multi_socket_action(multi, fd, flags, &running);
 	check_done();
 	return 0;
 }
@@ -98,7 +98,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
 
 	if (what == CURL_POLL_REMOVE) {
 		sd_event_source_disable_unref(src);
-		curl_multi_assign(multi, fd, NULL);
+		lc.multi_assign(multi, fd, NULL);
 		return 0;
 	}
 	if (what & CURL_POLL_IN)
@@ -109,7 +109,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
 		return sd_event_source_set_io_events(src, events) < 0 ? -1 : 0;
 	if (sd_event_add_io(ev, &src, fd, events, on_socket_io, NULL) < 0)
 		return -1;
-	curl_multi_assign(multi, fd, src);
+	lc.multi_assign(multi, fd, src);
 	return 0;
 }
 
@@ -119,7 +119,7 @@ static int on_curl_timer(sd_event_source *s, uint64_t usec, void *data)
 	(void)s;
 	(void)usec;
 	(void)data;
-	curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	lc.multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_done();
 	return 0;
 }
@@ -163,16 +163,16 @@ static void finished(CURLcode rc)
 		wait_s = cfg.retry_max_s;
 	m->next_try = now_usec() + wait_s * 1000000;
 	log_warnx("mail to %s: %s (attempt %u); next in %llu s", m->to,
-		  curl_easy_strerror(rc), m->tries, (unsigned long long)wait_s);
+		  lc.easy_strerror(rc), m->tries, (unsigned long long)wait_s);
 }
 
 static void transfer_free(void)
 {
-	curl_multi_remove_handle(multi, xfer.easy);
-	curl_easy_cleanup(xfer.easy);
-	curl_mime_free(xfer.mime);
-	curl_slist_free_all(xfer.rcpt);
-	curl_slist_free_all(xfer.headers);
+	lc.multi_remove_handle(multi, xfer.easy);
+	lc.easy_cleanup(xfer.easy);
+	lc.mime_free(xfer.mime);
+	lc.slist_free_all(xfer.rcpt);
+	lc.slist_free_all(xfer.headers);
 	memset(&xfer, 0, sizeof(xfer));
 }
 
@@ -181,7 +181,7 @@ static void check_done(void)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(multi, &left))) {
+	while ((msg = lc.multi_info_read(multi, &left))) {
 		if (msg->msg != CURLMSG_DONE || msg->easy_handle != xfer.easy)
 			continue;
 		CURLcode rc = msg->data.result;
@@ -207,15 +207,15 @@ static struct curl_slist *headers(const struct mail *m)
 	struct curl_slist *h = NULL, *n;
 
 	mail_date(line, sizeof(line));
-	h = curl_slist_append(h, line);
+	h = lc.slist_append(h, line);
 	snprintf(line, sizeof(line), "From: %s", cfg.from);
-	if (h && (n = curl_slist_append(h, line)))
+	if (h && (n = lc.slist_append(h, line)))
 		h = n;
 	snprintf(line, sizeof(line), "To: %s", m->to);
-	if (h && (n = curl_slist_append(h, line)))
+	if (h && (n = lc.slist_append(h, line)))
 		h = n;
 	snprintf(line, sizeof(line), "Subject: %s", m->subject);
-	if (h && (n = curl_slist_append(h, line)))
+	if (h && (n = lc.slist_append(h, line)))
 		h = n;
 	return h;
 }
@@ -223,14 +223,13 @@ static struct curl_slist *headers(const struct mail *m)
 /* The OOM mail's plot, a second part (the message is multipart/mixed). */
 static int attach_png(const struct mail *m)
 {
-	curl_mimepart *part = curl_mime_addpart(xfer.mime);
+	curl_mimepart *part = lc.mime_addpart(xfer.mime);
 
 	if (!part ||
-	    curl_mime_data(part, (const char *)m->png, m->png_len) !=
-		CURLE_OK ||
-	    curl_mime_type(part, "image/png") != CURLE_OK ||
-	    curl_mime_filename(part, "usage.png") != CURLE_OK ||
-	    curl_mime_encoder(part, "base64") != CURLE_OK)
+	    lc.mime_data(part, (const char *)m->png, m->png_len) != CURLE_OK ||
+	    lc.mime_type(part, "image/png") != CURLE_OK ||
+	    lc.mime_filename(part, "usage.png") != CURLE_OK ||
+	    lc.mime_encoder(part, "base64") != CURLE_OK)
 		return -1;
 	return 0;
 }
@@ -241,30 +240,30 @@ static int start(struct mail *m)
 {
 	curl_mimepart *part;
 
-	xfer.easy = curl_easy_init();
+	xfer.easy = lc.easy_init();
 	if (!xfer.easy)
 		return -1;
-	xfer.rcpt = curl_slist_append(NULL, m->to);
+	xfer.rcpt = lc.slist_append(NULL, m->to);
 	xfer.headers = headers(m);
-	xfer.mime = curl_mime_init(xfer.easy);
-	part = xfer.mime ? curl_mime_addpart(xfer.mime) : NULL;
+	xfer.mime = lc.mime_init(xfer.easy);
+	part = xfer.mime ? lc.mime_addpart(xfer.mime) : NULL;
 	if (!xfer.rcpt || !xfer.headers || !part ||
-	    curl_mime_data(part, m->body, CURL_ZERO_TERMINATED) != CURLE_OK ||
-	    curl_mime_type(part, "text/plain; charset=utf-8") != CURLE_OK ||
-	    curl_mime_encoder(part, "quoted-printable") != CURLE_OK)
+	    lc.mime_data(part, m->body, CURL_ZERO_TERMINATED) != CURLE_OK ||
+	    lc.mime_type(part, "text/plain; charset=utf-8") != CURLE_OK ||
+	    lc.mime_encoder(part, "quoted-printable") != CURLE_OK)
 		return -1;
 	if (m->png && attach_png(m) < 0)
 		return -1;
-	curl_easy_setopt(xfer.easy, CURLOPT_URL, cfg.url);
-	curl_easy_setopt(xfer.easy, CURLOPT_MAIL_FROM, cfg.from);
-	curl_easy_setopt(xfer.easy, CURLOPT_MAIL_RCPT, xfer.rcpt);
-	curl_easy_setopt(xfer.easy, CURLOPT_HTTPHEADER, xfer.headers);
-	curl_easy_setopt(xfer.easy, CURLOPT_MIMEPOST, xfer.mime);
-	curl_easy_setopt(xfer.easy, CURLOPT_TIMEOUT, TRANSFER_TIMEOUT);
-	curl_easy_setopt(xfer.easy, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(xfer.easy, CURLOPT_URL, cfg.url);
+	lc.easy_setopt(xfer.easy, CURLOPT_MAIL_FROM, cfg.from);
+	lc.easy_setopt(xfer.easy, CURLOPT_MAIL_RCPT, xfer.rcpt);
+	lc.easy_setopt(xfer.easy, CURLOPT_HTTPHEADER, xfer.headers);
+	lc.easy_setopt(xfer.easy, CURLOPT_MIMEPOST, xfer.mime);
+	lc.easy_setopt(xfer.easy, CURLOPT_TIMEOUT, TRANSFER_TIMEOUT);
+	lc.easy_setopt(xfer.easy, CURLOPT_NOSIGNAL, 1L);
 	/* smtp:// alone: no redirects, no other protocol */
-	curl_easy_setopt(xfer.easy, CURLOPT_PROTOCOLS_STR, "smtp");
-	if (curl_multi_add_handle(multi, xfer.easy) != CURLM_OK)
+	lc.easy_setopt(xfer.easy, CURLOPT_PROTOCOLS_STR, "smtp");
+	if (lc.multi_add_handle(multi, xfer.easy) != CURLM_OK)
 		return -1;
 	return 0;
 }
@@ -298,6 +297,14 @@ static void kick(void)
 void mail_queue(const char *to, const char *subject, const char *body,
 		const uint8_t *png, size_t len)
 {
+	if (!ev) { /* mail_init() never ran: no libcurl (mail.h) */
+		dropped++;
+		log_warnx("mail to %s not sent: this cgfair-notify was started "
+			  "without mail (a relay set by a reload is used from "
+			  "cgfaird's next start)",
+			  to);
+		return;
+	}
 	struct mail *m = calloc(1, sizeof(*m));
 
 	if (m) {
@@ -338,12 +345,12 @@ void mail_configure(const struct mail_settings *s)
 void mail_init(sd_event *event)
 {
 	ev = event;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx(EXIT_FATAL, "curl_global_init failed");
-	multi = curl_multi_init();
+	multi = lc.multi_init();
 	if (!multi ||
-	    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket) ||
-	    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer_change) ||
+	    lc.multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket) ||
+	    lc.multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer_change) ||
 	    sd_event_add_time(ev, &curl_timer, CLOCK_MONOTONIC, 0, 0,
 			      on_curl_timer, NULL) < 0 ||
 	    sd_event_add_time(ev, &retry_timer, CLOCK_MONOTONIC, 0, 0, on_retry,

@@ -20,7 +20,9 @@ struct mail_settings {
 	uint64_t give_up_s, retry_max_s;
 };
 
-/* Before the sandbox: libcurl's global state and the multi handle. */
+/* Before the sandbox, once libcurl is loaded (curl_lib.h): its global
+ * state and the multi handle. Without it, mail_queue() drops (and logs)
+ * every message. */
 void mail_init(sd_event *event);
 void mail_configure(const struct mail_settings *s);
 /* Queue one message (copied); the oldest is dropped when full. png (len

@@ -16,6 +16,7 @@
  * IPAddressAllow= names it).
  */
 #include "workers/notify/limit.h"
+#include "workers/notify/curl_lib.h"
 #include "workers/notify/mail.h"
 #include "workers/notify/text.h"
 #include "workers/notify/tty.h"
@@ -310,6 +311,8 @@ static void notify_allow(scmp_filter_ctx ctx)
 			     SCMP_A2(SCMP_CMP_EQ, tty)) < 0)
 		fatalx(EXIT_SANDBOX, "seccomp: terminal open rule");
 	sandbox_allow(ctx, SCMP_SYS(ioctl)); /* isatty: TCGETS */
+	if (!skeleton_network)
+		return; /* no mail: no libcurl, no socket */
 	allow_socket(ctx);
 	/* libcurl's connection to the relay */
 	sandbox_allow(ctx, SCMP_SYS(connect));
@@ -322,8 +325,18 @@ static void notify_allow(scmp_filter_ctx ctx)
 	/* and its fcntl(F_SETFL, O_NONBLOCK) is in the common rules */
 }
 
+/* Mail only when started with --network ([notify] relay set at
+ * cgfaird's start): libcurl is loaded then, here, before the sandbox. */
 static void notify_init(sd_event *event)
 {
+	char err[256];
+
+	if (!skeleton_network)
+		return;
+	if (curl_lib_load(err, sizeof(err)) < 0) {
+		log_warnx("mail off: %s", err);
+		return;
+	}
 	mail_init(event);
 }
 
