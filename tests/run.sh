@@ -82,19 +82,26 @@ fuzz_beside_vm() {
 	case " $tiers " in *" vm"*) ;; *) return 1 ;; esac
 	command -v chrt >/dev/null 2>&1 && chrt -i 0 true 2>/dev/null
 }
+# job_output FILE TAG WHAT: the lines of a job run beside the runner
+# (FILE, ended), and its closing "TAG-totals: P F S" added to the totals;
+# without that line WHAT failed (the job died)
+job_output() {
+	_what=$3
+	grep -v "^$2-totals: " "$1"
+	set -- $(sed -n "s/^$2-totals: //p" "$1")
+	if [ $# -eq 3 ]; then
+		pass=$((pass + $1)) fail=$((fail + $2)) skip=$((skip + $3))
+	else
+		echo "FAIL: $_what ended without its totals"
+		fail=$((fail + 1))
+	fi
+}
 # fuzz_collect: the fuzz tier's lines and totals, once it has ended
 fuzz_collect() {
 	[ -n "$fuzz_job" ] || return 0
 	echo "==== tier: fuzz (beside vm)"
 	wait "$fuzz_job"
-	grep -v '^fuzz-totals: ' "$LOGDIR/fuzz-beside-vm.out"
-	set -- $(sed -n 's/^fuzz-totals: //p' "$LOGDIR/fuzz-beside-vm.out")
-	if [ $# -eq 3 ]; then
-		pass=$((pass + $1)) fail=$((fail + $2)) skip=$((skip + $3))
-	else
-		echo "FAIL: fuzz: the tier ended without its totals"
-		fail=$((fail + 1))
-	fi
+	job_output "$LOGDIR/fuzz-beside-vm.out" fuzz "fuzz: the tier"
 	fuzz_job=""
 }
 
@@ -150,14 +157,7 @@ vm_lanes() {
 	for _lane in A B; do
 		eval "wait \$_job_$_lane"
 		echo "---- vm lane $_lane"
-		grep -v '^lane-totals: ' "$LOGDIR/vm-lane-$_lane.out"
-		set -- $(sed -n 's/^lane-totals: //p' "$LOGDIR/vm-lane-$_lane.out")
-		if [ $# -eq 3 ]; then
-			pass=$((pass + $1)) fail=$((fail + $2)) skip=$((skip + $3))
-		else
-			echo "FAIL: vm: lane $_lane ended without its totals"
-			fail=$((fail + 1))
-		fi
+		job_output "$LOGDIR/vm-lane-$_lane.out" lane "vm: lane $_lane"
 	done
 }
 
