@@ -2,8 +2,6 @@
 #include "supervisor/loop.h"
 #include "common/clock.h"
 
-#include <string.h>
-
 #define MINUTE_US (60ull * 1000 * 1000)
 
 static const uint64_t bounds[IPC_LOOP_BUCKETS] = IPC_LOOP_BOUNDS_US;

@@ -282,13 +282,16 @@ static json_object *fleet_object(const struct ipc_fleet_state *f)
 	return o;
 }
 
+/* The upper bounds of the loop histogram's buckets (ipc.h). */
+static const uint64_t loop_bounds[IPC_LOOP_BUCKETS] = IPC_LOOP_BOUNDS_US;
+
 /* Dispatches of the supervisor's loop that took longer than bound_us. */
 static uint64_t loop_over(const struct ipc_loop_stats *l, uint64_t bound_us)
 {
-	static const uint64_t bounds[IPC_LOOP_BUCKETS] = IPC_LOOP_BOUNDS_US;
 	uint64_t under = 0;
 
-	for (size_t i = 0; i < IPC_LOOP_BUCKETS && bounds[i] <= bound_us; i++)
+	for (size_t i = 0; i < IPC_LOOP_BUCKETS && loop_bounds[i] <= bound_us;
+	     i++)
 		under += l->bucket[i];
 	return l->dispatches > under ? l->dispatches - under : 0;
 }
@@ -528,7 +531,6 @@ static void metric_sample(struct fe_buf *b, const struct metric *m,
  * buckets cumulative), and its longest dispatches. */
 static void loop_metrics(struct fe_buf *b, const struct ipc_loop_stats *l)
 {
-	static const uint64_t bounds[IPC_LOOP_BUCKETS] = IPC_LOOP_BOUNDS_US;
 	uint64_t sum = 0;
 
 	fe_buf_puts(b, "# HELP cgfair_loop_dispatch_seconds Time each "
@@ -540,7 +542,7 @@ static void loop_metrics(struct fe_buf *b, const struct ipc_loop_stats *l)
 		fe_buf_printf(b,
 			      "cgfair_loop_dispatch_seconds_bucket{le=\"%g\"} "
 			      "%" PRIu64 "\n",
-			      bounds[i] / 1e6, sum);
+			      loop_bounds[i] / 1e6, sum);
 	}
 	fe_buf_printf(
 	    b,
