@@ -110,9 +110,39 @@ t0=$(now_ms)
 # bus connection (bench/scopes.c): a systemd-run per user made 254 in 10 min
 "$CGFAIR_BUILD/bench/scopes" "$UID0" "$NUSERS" >"$T_TMP/scopes.out" 2>&1 &
 PIDS=$!
-have_slices() { [ "$(ls -d $SLICES/user-1????.slice 2>/dev/null | wc -l)" -ge "$NUSERS" ]; }
-wait_until 1800 have_slices || {
-	t_fail systemd-scale "only $(ls -d $SLICES/user-1????.slice | wc -l) of $NUSERS slices"
+nslices() { ls -d $SLICES/user-1????.slice 2>/dev/null | wc -l; }
+# have_slices: all NUSERS there; true also once the count has not grown
+# for 120 s (SETUP_STALLED=1), so that a stuck set-up is reported then
+STALL_N=0 STALL_AT=$(date +%s)
+have_slices() {
+	_n=$(nslices)
+	[ "$_n" -ge "$NUSERS" ] && return 0
+	if [ "$_n" -ne "$STALL_N" ]; then
+		STALL_N=$_n STALL_AT=$(date +%s)
+	elif [ $(($(date +%s) - STALL_AT)) -ge 120 ]; then
+		SETUP_STALLED=1
+		return 0
+	fi
+	return 1
+}
+# what the guest says when the set-up stops short: the program's own
+# report, PID 1's and the kernel's last words, and the limits a thousand
+# scopes could reach
+setup_report() {
+	echo "setup stalled at $(nslices) slices; scopes.c said:"
+	sed 's/^/  scopes: /' "$T_TMP/scopes.out" | head -20
+	echo "  processes $(ls -d /proc/[0-9]* | wc -l), pid_max $(cat /proc/sys/kernel/pid_max), threads-max $(cat /proc/sys/kernel/threads-max)"
+	echo "  memory: $(free -m | awk 'NR == 2 { print $3 " MB used, " $7 " MB available" }')"
+	echo "  inotify: max_user_watches $(cat /proc/sys/fs/inotify/max_user_watches), max_user_instances $(cat /proc/sys/fs/inotify/max_user_instances)"
+	echo "  PID 1: $(systemctl show -p NJobs -p NInstalledJobs -p NFailedUnits --value | tr '\n' ' ') units $(systemctl list-units --all --no-legend | wc -l), fds $(ls /proc/1/fd | wc -l)"
+	echo "  jobs: $(systemctl list-jobs --no-legend | head -5 | tr '\n' ';')"
+	journalctl -b --no-pager -n 25 -o short-monotonic 2>&1 | sed 's/^/  journal: /'
+	dmesg | tail -15 | sed 's/^/  kernel: /'
+}
+SETUP_STALLED=0
+wait_until 1800 have_slices && [ "$SETUP_STALLED" = 0 ] || {
+	setup_report
+	t_fail systemd-scale "only $(nslices) of $NUSERS slices"
 	exit 1
 }
 wait_until 120 grep -q '^scopes ' "$T_TMP/scopes.out"
