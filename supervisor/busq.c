@@ -262,6 +262,11 @@ unsigned busq_inflight(const struct busq *q)
 	return q->inflight;
 }
 
+unsigned busq_waiting(const struct busq *q)
+{
+	return (unsigned)(q->ready.n - q->ready.head);
+}
+
 bool busq_busy(const struct busq *q)
 {
 	return q->inflight || q->ready.head < q->ready.n;

@@ -49,6 +49,9 @@ void busq_drop(struct busq *q, uid_t uid);
 /* The values of uid's call in flight, NULL without one. */
 const struct busq_props *busq_inflight_of(const struct busq *q, uid_t uid);
 unsigned busq_inflight(const struct busq *q);
+/* Users whose values are ready to send (not in flight, not failed); an
+ * upper bound: entries a drop made stale are counted until skipped. */
+unsigned busq_waiting(const struct busq *q);
 /* Calls in flight, or values ready to send (failed ones not counted). */
 bool busq_busy(const struct busq *q);
 

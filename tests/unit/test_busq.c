@@ -69,9 +69,11 @@ static void test_bound(void **unused)
 		expect_next(q, u, u, 0);
 	expect_none(q); /* four in flight */
 	assert_int_equal(busq_inflight(q), 4);
+	assert_int_equal(busq_waiting(q), 6); /* what stop says is left */
 	busq_done(q, 1001, true);
 	expect_next(q, 1004, 1004, 0);
 	expect_none(q);
+	assert_int_equal(busq_waiting(q), 5);
 	busq_free(q);
 }
 
