@@ -2,7 +2,7 @@
 # with the tests so that `make tests` leaves them ready.
 TEST_PROGRAMS += bench/scan-drive bench/seed-scan bench/place-latency \
 	bench/sleepers bench/oom-latency bench/sock-ping bench/policy-step \
-	bench/place-storm bench/scopes
+	bench/place-storm bench/scopes bench/wchan
 bench/scan-drive_SRCS = bench/scan-drive.c ipc/ipc.c $(COMMON_SRCS)
 bench/seed-scan_SRCS = bench/seed-scan.c
 bench/place-latency_SRCS = bench/place-latency.c
@@ -18,6 +18,8 @@ bench/policy-step_SRCS = bench/policy-step.c $(POLICY_SRCS)
 bench/place-storm_SRCS = bench/place-storm.c
 # A thousand users' scopes in the systemd guest, fast (bench/systemd-scale.sh).
 bench/scopes_SRCS = bench/scopes.c
+# What the supervisor waits in while it is not running (systemd-scale.sh).
+bench/wchan_SRCS = bench/wchan.c
 # Fleet mode's database side at scale (bench/fleet.sh): the recorder's own
 # db.c, fleet.c and fleet_report.c against a throwaway PostgreSQL.
 TEST_PROGRAMS += bench/fleet-bench

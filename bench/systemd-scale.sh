@@ -24,7 +24,8 @@
 # no more than the seed's way.
 # What it makes goes with the guest (a qemu snapshot); the processes and
 # the daemon are stopped at exit all the same.
-# Environment: NUSERS (1000), UID0 (10000; UIDs stay in 10000..19999).
+# Environment: NUSERS (1000), UID0 (10000; UIDs stay in 10000..19999),
+# SYSTEM_CPU_WEIGHT (unset: systemd's default, 100).
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 
@@ -34,7 +35,7 @@ if [ ! -f "$TOP/tests/vm/lib/vm.env" ]; then
 	[ -x build/bench/sock-ping ] || { echo "build first: make tests" >&2; exit 2; }
 	out=$(mktemp /tmp/cgfair-bench-sd.XXXXXX)
 	CGFAIR_VM_BENCH=systemd-scale CGFAIR_VM_KEEP=1 \
-		CGFAIR_VM_BENCH_ENV="NUSERS=${NUSERS:-1000} UID0=${UID0:-10000}" \
+		CGFAIR_VM_BENCH_ENV="NUSERS=${NUSERS:-1000} UID0=${UID0:-10000} SYSTEM_CPU_WEIGHT=${SYSTEM_CPU_WEIGHT:-}" \
 		CGFAIR_SCENARIO_TIMEOUT=${CGFAIR_SCENARIO_TIMEOUT:-2700} \
 		CGFAIR_VM_TIMEOUT=${CGFAIR_VM_TIMEOUT:-3300} \
 		sh tests/vm/pending/tier2-systemd.sh >"$out" 2>&1
@@ -96,9 +97,15 @@ loop_figures() {
 	"$CTL" --socket "$SCN_SOCK" metrics | awk '
 	$1 ~ /^cgfair_loop_dispatch_seconds_bucket/ { split($1, a, "\""); b[a[2]] = $2 }
 	$1 == "cgfair_loop_dispatch_seconds_count" { n = $2 }
+	$1 == "cgfair_loop_dispatch_seconds_sum" { busy = $2 * 1000 }
 	$1 == "cgfair_loop_dispatch_longest_recent_seconds" { r = $2 * 1000 }
-	END { printf "%d %d %d %d %.1f\n", n, n - b["0.01"], n - b["0.05"], n - b["0.25"], r }'
+	END { printf "%d %d %d %d %.1f %d\n", n, n - b["0.01"], n - b["0.05"], n - b["0.25"], r, busy }'
 }
+# sched MAINPID: "on-CPU-ms waiting-ms timeslices" of the supervisor's
+# thread (/proc/PID/schedstat: the time it ran, the time it was runnable
+# but waited for a CPU): a dispatch is timed on the wall clock, and these
+# tell the supervisor's work from its waiting while others ran
+sched() { awk '{ printf "%d %d %d\n", $1 / 1e6, $2 / 1e6, $3 }' "/proc/$1/schedstat"; }
 
 PIDS=""
 t_cleanup 'kill $PIDS 2>/dev/null'
@@ -162,6 +169,15 @@ event_log = $SCN_EVLOG
 path = $SCN_SOCK
 EOF
 
+# SYSTEM_CPU_WEIGHT=N: system.slice (cgfaird's) gets CPU weight N against
+# the users' slices and PID 1 (100 each by default) for the cgfair part:
+# whether the loop's long dispatches are the supervisor waiting for a CPU
+if [ -n "${SYSTEM_CPU_WEIGHT:-}" ]; then
+	systemctl set-property --runtime system.slice "CPUWeight=$SYSTEM_CPU_WEIGHT"
+	t_cleanup "systemctl set-property --runtime system.slice CPUWeight=100"
+	echo "system.slice: CPUWeight=$SYSTEM_CPU_WEIGHT"
+fi
+
 # --- cgfair: start-up, then one change of the active count ---------------
 t0=$(now_ms)
 scn_start || { t_fail systemd-scale "cgfaird did not start"; exit 1; }
@@ -183,6 +199,11 @@ PIDS="$PIDS $PP"
 wait_until 10 grep -q '^ready' "$T_TMP/ping.out"
 sleep 2
 L0=$(loop_figures)
+SUP=$(systemctl show -p MainPID --value cgfaird.service)
+S0=$(sched "$SUP")
+"$CGFAIR_BUILD/bench/wchan" "$SUP" 5 >"$T_TMP/wchan.out" 2>&1 &
+WCH=$!
+PIDS="$PIDS $WCH"
 c0=$(pid1_ms)
 t0=$(now_ms)
 for u in "$UID0" $((UID0 + 1)); do
@@ -209,14 +230,20 @@ kill -TERM "$PP"
 wait "$PP" 2>/dev/null
 sleep 1.5 # a step: the figures as of now
 L1=$(loop_figures)
+S1=$(sched "$SUP")
+kill -INT "$WCH"
+wait "$WCH" 2>/dev/null
 ping=$(grep '^pings' "$T_TMP/ping.out")
 stall=$(echo "$ping" | awk '{ for (i = 1; i < NF; i++) if ($i == "max_ms") print $(i + 1) }')
 # the supervisor's own measure over the change: dispatches over 10, 50,
 # 250 ms (deltas of its histogram), the longest in the last 1-2 minutes
 set -- $L0 $L1
-loop_n=$(($6 - $1)) loop10=$(($7 - $2)) loop50=$(($8 - $3)) loop250=$(($9 - $4))
-loop_max=${10}
+loop_n=$(($7 - $1)) loop10=$(($8 - $2)) loop50=$(($9 - $3)) loop250=$((${10} - $4))
+loop_max=${11} loop_busy=$((${12} - $6))
 echo "cgfair change: the supervisor's loop (its own clock): $loop_n dispatches, $loop10 over 10 ms, $loop50 over 50 ms, $loop250 over 250 ms; longest in the last minutes $loop_max ms"
+set -- $S0 $S1
+echo "cgfair change: the supervisor meanwhile: dispatches $loop_busy ms of wall time; on a CPU $(($4 - $1)) ms, runnable but waiting for one $(($5 - $2)) ms, in $(($6 - $3)) timeslices"
+echo "cgfair change: the supervisor's state every 5 ms (samples, state, kernel function): $(head -8 "$T_TMP/wchan.out" | tr '\n' ';')"
 retried=$(journalctl -b --no-pager -u cgfaird.service | grep -c 'tried again')
 echo "cgfair change: cap $Q1 -> $Q2; first slice changed $((t1 - t0)) ms after the spinners started, all $NUSERS in force after $((t2 - t0)) ms ($((t2 - t1)) ms from the first)"
 echo "cgfair change: PID 1 CPU $cg_pid1 ms; event loop: $ping; failed writes retried: $retried"
