@@ -44,7 +44,7 @@
  * BUS_DRAIN_MAX_USEC in all (under systemd's default stop timeout, 90 s).
  * What is left then is lost: the runtime drop-ins keep what PID 1 had
  * taken. A flat 10 s lifted 365 of 1,000 caps in the TCG guest, where
- * PID 1 takes ~14 s for all (bench/README.md). */
+ * PID 1 takes ~30 s for all (bench/README.md). */
 #define BUS_DRAIN_IDLE_USEC (10 * 1000 * 1000)
 #define BUS_DRAIN_MAX_USEC  (60 * 1000 * 1000)
 

@@ -178,12 +178,13 @@ sampled_past() { tail -n 1 "$CPULOG" | awk -v e="$1" '{ exit !($1 > e) }'; }
 # 50); the samples are awaited to 3 s past the penalty, so that a climb
 # the formula makes longer than the daemon's still gets a figure. K, the
 # penalty's own figure, for the log.
-WARN_AT=$(first_warning time_usec) PEN_AT=$(nth_auto 1 time_usec)
+WARN_AT=$(first_warning time_usec) WARN_SCORE=$(first_warning badness)
+PEN_AT=$(nth_auto 1 time_usec)
 t_wait 30 sampled_past "$(awk -v p="$PEN_AT" 'BEGIN { printf "%.0f", p + 3e6 }')"
 K=$(awk -v c="$(nth_auto 1 cpu_avg)" -v h="$THR" 'BEGIN { printf "%.3f", c / h }')
-want=$(climb "$WARN_AT" "$(awk -v b="$(first_warning badness)" 'BEGIN { print 100 - b }')")
+want=$(climb "$WARN_AT" "$(awk -v b="$WARN_SCORE" 'BEGIN { print 100 - b }')")
 got=$(awk -v a="$WARN_AT" -v b="$PEN_AT" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
-t_check "warning ($(first_warning badness)) to penalty (100) in the predicted time: ${got}s, formula ${want}s for the CPU the spinner got (${K}x the threshold at the penalty, 1 s interval)" \
+t_check "warning ($WARN_SCORE) to penalty (100) in the predicted time: ${got}s, formula ${want}s for the CPU the spinner got (${K}x the threshold at the penalty, 1 s interval)" \
 	near "$got" "$want" 2
 # counted in the log up to the first penalty: in a slow guest this line can
 # run after that penalty ended and the next climb warned again
